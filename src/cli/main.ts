@@ -1,0 +1,49 @@
+/**
+ * `featureflow` entry point: dispatches to one module per command, loaded lazily so `featureflow plan` never pays
+ * for DuckDB or Temporal start-up it does not use.
+ */
+import { FeatureflowError } from '../registry/errors.js';
+
+type CommandModule = { run(args: string[]): Promise<number> };
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  plan: { summary: 'show what apply would change in the stored registry', load: () => import('./commands/plan.js') },
+  apply: { summary: 'store the repo in the registry (versioned, with history)', load: () => import('./commands/apply.js') },
+  registry: { summary: 'registry list | show NAME | history', load: () => import('./commands/registry.js') },
+  historical: { summary: 'build a point-in-time correct training set', load: () => import('./commands/historical.js') },
+  demo: { summary: 'run the end-to-end demo on generated data', load: () => import('./commands/demo.js') },
+};
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `usage: featureflow <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun "featureflow <command> --help" for a command's options.`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 1;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`featureflow: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    const mod = await command.load();
+    return await mod.run(rest);
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+export function reportError(err: unknown): number {
+  if (err instanceof FeatureflowError) {
+    console.error(`featureflow: ${err.message} [${err.code}]`);
+    return err.code === 'USAGE' ? 2 : 1;
+  }
+  console.error('featureflow: unexpected error:', err);
+  return 1;
+}

@@ -1,0 +1,90 @@
+/**
+ * Loads the entity table of a training-set request into temp table `__ff_entities`, numbering rows so the output
+ * keeps input order, and normalising the event timestamp to a UTC instant whatever zone (or none) the input used.
+ */
+import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { EngineContext } from './context.js';
+import { appendRows } from './entity-rows.js';
+import { InvalidRequestError, duckdbMessage } from './errors.js';
+import { describeRelation, fileRelation, tableRelation } from './sources.js';
+import { ident } from './sql.js';
+
+/** Where the entity rows come from: a Parquet/CSV file (or glob), a DuckDB table, or rows in memory. */
+export type EntityInput =
+  | { path: string; format?: 'csv' | 'parquet' }
+  | { table: string }
+  | { rows: ReadonlyArray<Record<string, unknown>> };
+
+export const ENTITIES = '__ff_entities';
+export const ROW = '__ff_row';
+const ROWS_TABLE = '__ff_entity_rows';
+
+export interface LoadedEntities {
+  /** Input columns in input order, with their DuckDB types. */
+  columns: Map<string, string>;
+  rowCount: number;
+}
+
+const TIMESTAMP_TYPES = /^(TIMESTAMP|DATE|VARCHAR)/;
+
+async function inputRelation(ctx: EngineContext, conn: DuckDBConnection, input: EntityInput): Promise<string> {
+  if ('rows' in input) {
+    await appendRows(conn, ROWS_TABLE, input.rows);
+    return ident(ROWS_TABLE);
+  }
+  if ('table' in input) return tableRelation(ctx, input.table);
+  return fileRelation(path.resolve(input.path), input.format);
+}
+
+function describeInput(input: EntityInput): string {
+  if ('rows' in input) return 'the entity rows';
+  if ('table' in input) return `entity table "${input.table}"`;
+  return `entity file ${input.path}`;
+}
+
+export async function loadEntities(
+  ctx: EngineContext,
+  conn: DuckDBConnection,
+  input: EntityInput,
+  timestampColumn: string,
+): Promise<LoadedEntities> {
+  const what = describeInput(input);
+  let columns: Map<string, string>;
+  let relation: string;
+  try {
+    relation = await inputRelation(ctx, conn, input);
+    columns = await describeRelation(conn, relation);
+  } catch (err) {
+    if (err instanceof InvalidRequestError) throw err;
+    throw new InvalidRequestError(`cannot read ${what}: ${duckdbMessage(err)}`, { cause: err });
+  }
+  const tsType = columns.get(timestampColumn);
+  if (tsType === undefined) {
+    throw new InvalidRequestError(
+      `${what} has no "${timestampColumn}" column (columns: ${[...columns.keys()].join(', ')})`,
+    );
+  }
+  if (!TIMESTAMP_TYPES.test(tsType)) {
+    throw new InvalidRequestError(
+      `${what}: column "${timestampColumn}" is ${tsType}; it must be a timestamp, a date or an ISO-8601 string`,
+    );
+  }
+  const reserved = [...columns.keys()].filter((c) => c.startsWith('__ff_'));
+  if (reserved.length > 0) throw new InvalidRequestError(`${what}: column names starting with __ff_ are reserved`);
+  const ts = ident(timestampColumn);
+  try {
+    // row_number() over an unordered window follows the scan order, which DuckDB keeps (preserve_insertion_order).
+    await conn.run(
+      `CREATE OR REPLACE TEMP TABLE ${ENTITIES} AS
+       SELECT row_number() OVER () AS ${ROW}, * REPLACE (CAST(${ts} AS TIMESTAMPTZ) AS ${ts}) FROM ${relation}`,
+    );
+  } catch (err) {
+    throw new InvalidRequestError(
+      `${what}: column "${timestampColumn}" holds a value that is not a timestamp: ${duckdbMessage(err)}`,
+      { cause: err },
+    );
+  }
+  const count = await conn.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM ${ENTITIES}`);
+  return { columns, rowCount: Number(count.getRowsJS()[0]?.[0] ?? 0) };
+}

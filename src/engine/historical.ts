@@ -1,0 +1,120 @@
+/**
+ * getHistoricalFeatures: point-in-time correct training sets (SPEC section 2), Feast semantics. Each requested view
+ * is joined to the entity rows in its own statement into a temp table keyed by row number; the final query
+ * combines them in input order.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { resolveFeatureRefs, type ResolvedFeature } from '../registry/features.js';
+import { findView } from '../registry/features.js';
+import type { EngineContext } from './context.js';
+import { ENTITIES, loadEntities, type EntityInput } from './entities.js';
+import { InvalidRequestError, SourceError, duckdbMessage } from './errors.js';
+import { combineSql, pitJoinFilteredSql, pitJoinSql, type JoinedFeature } from './pit-join.js';
+import { runWithProgress, type ProgressListener } from './progress.js';
+import { TrainingSet } from './training-set.js';
+import { viewRows } from './view-rows.js';
+
+export interface HistoricalRequest {
+  entities: EntityInput;
+  /** `view:feature`, `view:*` or `service:NAME` references. */
+  features: readonly string[];
+  /** Name outputs `view__feature` instead of `feature`. */
+  fullFeatureNames?: boolean;
+  /** Also require created time <= the entity row's time, so later backfills never leak into training rows. */
+  filterByCreatedTimestamp?: boolean;
+  /** Entity column holding the row's time; `event_timestamp` by default. */
+  timestampColumn?: string;
+  onProgress?: ProgressListener;
+}
+
+interface ViewRequest {
+  view: string;
+  features: JoinedFeature[];
+}
+
+/** Groups the resolved features by view (first-appearance order) and names their output columns. */
+export function planViewRequests(
+  resolved: readonly ResolvedFeature[],
+  fullFeatureNames: boolean,
+  entityColumns: ReadonlySet<string>,
+): ViewRequest[] {
+  const byView = new Map<string, JoinedFeature[]>();
+  const owners = new Map<string, string>();
+  for (const f of resolved) {
+    const output = fullFeatureNames ? `${f.view}__${f.feature}` : f.feature;
+    const owner = owners.get(output);
+    if (owner !== undefined) {
+      throw new InvalidRequestError(
+        `feature name "${output}" is requested from both "${owner}" and "${f.view}"; ` +
+          'ask for full feature names (--full-feature-names) to get view__feature columns',
+      );
+    }
+    if (entityColumns.has(output)) {
+      throw new InvalidRequestError(
+        `feature "${f.view}:${f.feature}" would overwrite entity column "${output}"; rename the column or ask for full feature names`,
+      );
+    }
+    owners.set(output, f.view);
+    const list = byView.get(f.view) ?? [];
+    list.push({ feature: f.feature, output });
+    byView.set(f.view, list);
+  }
+  return [...byView].map(([view, features]) => ({ view, features }));
+}
+
+export async function getHistoricalFeatures(ctx: EngineContext, request: HistoricalRequest): Promise<TrainingSet> {
+  const timestampColumn = request.timestampColumn ?? 'event_timestamp';
+  const resolved = resolveFeatureRefs(ctx.repo, request.features);
+  const conn = await ctx.db.connect();
+  try {
+    return await build(ctx, conn, request, resolved, timestampColumn);
+  } catch (err) {
+    conn.closeSync();
+    throw err;
+  }
+}
+
+async function build(
+  ctx: EngineContext,
+  conn: DuckDBConnection,
+  request: HistoricalRequest,
+  resolved: readonly ResolvedFeature[],
+  timestampColumn: string,
+): Promise<TrainingSet> {
+  const progress = request.onProgress;
+  const entities = await loadEntities(ctx, conn, request.entities, timestampColumn);
+  const views = planViewRequests(resolved, request.fullFeatureNames ?? false, new Set(entities.columns.keys()));
+  const steps = views.length;
+  const joins: Array<{ table: string; outputs: string[] }> = [];
+  for (const [index, req] of views.entries()) {
+    const view = findView(ctx.repo, req.view);
+    const rows = viewRows(ctx, view, req.features.map((f) => f.feature));
+    const missing = rows.joinKeys.filter((k) => !entities.columns.has(k));
+    if (missing.length > 0) {
+      throw new InvalidRequestError(
+        `feature view "${view.name}" joins on ${rows.joinKeys.join(', ')}, but the entity rows have no ` +
+          `${missing.map((m) => `"${m}"`).join(', ')} column (columns: ${[...entities.columns.keys()].join(', ')})`,
+      );
+    }
+    const table = `__ff_join_${index}`;
+    const sql =
+      request.filterByCreatedTimestamp && rows.hasCreated
+        ? pitJoinFilteredSql(table, rows, req.features, timestampColumn)
+        : pitJoinSql(table, rows, req.features, timestampColumn);
+    try {
+      await runWithProgress(conn, sql, { step: index + 1, steps, label: `joining ${view.name}` }, progress);
+    } catch (err) {
+      throw new SourceError(
+        `joining feature view "${view.name}" (keys ${rows.joinKeys.join(', ')}) failed: ${duckdbMessage(err)}`,
+        { cause: err },
+      );
+    }
+    joins.push({ table, outputs: req.features.map((f) => f.output) });
+  }
+  const entityColumns = [...entities.columns.keys()];
+  const sql = combineSql(entityColumns, joins);
+  const columns = [...entityColumns, ...joins.flatMap((j) => j.outputs)];
+  return new TrainingSet(conn, sql, columns, entities.rowCount);
+}
+
+export { ENTITIES };

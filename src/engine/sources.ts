@@ -1,0 +1,73 @@
+/**
+ * Turns a repo source into a DuckDB relation (SQL text usable after FROM). Paths and names are quoted by sql.ts;
+ * `sql` sources expand `{other}` placeholders into the other sources' relations.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { resolveRepoPath } from '../registry/load.js';
+import type { Source } from '../registry/schema.js';
+import type { EngineContext } from './context.js';
+import { ATTACHED_CATALOG } from './database.js';
+import { SourceError, duckdbMessage } from './errors.js';
+import { ident, literal, qualifiedIdent } from './sql.js';
+
+const PLACEHOLDER_RE = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+export function findSource(ctx: EngineContext, name: string): Source {
+  const source = ctx.repo.sources.find((s) => s.name === name);
+  if (!source) throw new SourceError(`unknown source "${name}"`);
+  return source;
+}
+
+function fileFormat(source: Extract<Source, { type: 'file' }>): 'csv' | 'parquet' {
+  if (source.format) return source.format;
+  return /\.(csv|tsv|txt)(\.gz)?$/i.test(source.path) ? 'csv' : 'parquet';
+}
+
+/** Relation for a file path or glob given outside a repo (entity tables from the CLI). */
+export function fileRelation(filePath: string, format?: 'csv' | 'parquet'): string {
+  const fmt = format ?? (/\.(csv|tsv|txt)(\.gz)?$/i.test(filePath) ? 'csv' : 'parquet');
+  return fmt === 'csv' ? `read_csv(${literal(filePath)}, auto_detect = true)` : `read_parquet(${literal(filePath)})`;
+}
+
+export function tableRelation(ctx: EngineContext, table: string): string {
+  const name = qualifiedIdent(table);
+  return ctx.db.attached && !table.includes('.') ? `${ident(ATTACHED_CATALOG)}.${name}` : name;
+}
+
+export function sourceRelation(ctx: EngineContext, name: string, expanding: readonly string[] = []): string {
+  if (expanding.includes(name)) {
+    throw new SourceError(`sql sources refer to each other in a cycle: ${[...expanding, name].join(' -> ')}`);
+  }
+  const source = findSource(ctx, name);
+  switch (source.type) {
+    case 'file':
+      return fileRelation(resolveRepoPath(ctx.repoDir, source.path), fileFormat(source));
+    case 'table':
+      return tableRelation(ctx, source.table);
+    case 'sql': {
+      const query = source.query.replace(PLACEHOLDER_RE, (_m, other: string) => {
+        return `(SELECT * FROM ${sourceRelation(ctx, other, [...expanding, name])})`;
+      });
+      return `(${query})`;
+    }
+  }
+}
+
+/** Column names of a source, asking DuckDB (reads only the file footer or the first rows). */
+export async function describeRelation(conn: DuckDBConnection, relation: string): Promise<Map<string, string>> {
+  const reader = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`);
+  const columns = new Map<string, string>();
+  for (const row of reader.getRowObjectsJS()) columns.set(String(row['column_name']), String(row['column_type']));
+  return columns;
+}
+
+export async function describeSource(ctx: EngineContext, name: string): Promise<Map<string, string>> {
+  return ctx.db.withConnection(async (conn) => {
+    try {
+      return await describeRelation(conn, sourceRelation(ctx, name));
+    } catch (err) {
+      if (err instanceof SourceError) throw err;
+      throw new SourceError(`cannot read source "${name}": ${duckdbMessage(err)}`, { cause: err });
+    }
+  });
+}

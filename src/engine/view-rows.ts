@@ -1,0 +1,85 @@
+/**
+ * The rows of a feature view in one normalised shape: join keys, `__ff_ts` (event time), `__ff_created` (created
+ * time or NULL) and the requested features cast to their declared dtypes, so joins never depend on how a source
+ * happens to type its columns.
+ */
+import path from 'node:path';
+import { resolveRepoPath } from '../registry/load.js';
+import { parseDuration } from '../registry/duration.js';
+import { viewFeatures } from '../registry/features.js';
+import type { FeatureView, Repo } from '../registry/schema.js';
+import type { EngineContext } from './context.js';
+import { InvalidRequestError } from './errors.js';
+import { findSource, sourceRelation } from './sources.js';
+import { ident, literal } from './sql.js';
+import { duckdbType } from './types.js';
+
+export const TS = '__ff_ts';
+export const CREATED = '__ff_created';
+
+export interface ViewRows {
+  view: FeatureView;
+  /** SQL relation with columns: join keys, __ff_ts, __ff_created, features. */
+  relation: string;
+  joinKeys: string[];
+  hasCreated: boolean;
+  /** 0 means no age limit. */
+  ttlSeconds: number;
+}
+
+/** Join keys of a view: the keys of its entities, in declaration order. */
+export function viewJoinKeys(repo: Repo, view: FeatureView): string[] {
+  return view.entities.flatMap((name) => repo.entities.find((e) => e.name === name)?.joinKeys ?? []);
+}
+
+export function isComputedView(view: FeatureView): boolean {
+  return view.aggregation !== undefined || view.transform !== undefined;
+}
+
+/** Folder of a computed view's offline rows (Parquet partitioned by date). */
+export function computedViewDir(ctx: EngineContext, view: FeatureView): string {
+  return path.join(resolveRepoPath(ctx.repoDir, ctx.repo.offlineStore.path), view.name);
+}
+
+export function viewRows(ctx: EngineContext, view: FeatureView, features: readonly string[]): ViewRows {
+  const joinKeys = viewJoinKeys(ctx.repo, view);
+  const declared = new Map(viewFeatures(view).map((f) => [f.name, f.dtype]));
+  const featureColumns = features.map((name) => {
+    const dtype = declared.get(name);
+    return dtype ? `CAST(${ident(name)} AS ${duckdbType(dtype)}) AS ${ident(name)}` : ident(name);
+  });
+  let base: string;
+  let tsField: string;
+  let createdField: string | undefined;
+  if (isComputedView(view)) {
+    // Computed views are read from what computeFeatures wrote, never recomputed on the fly, so training data
+    // matches what was materialized.
+    base = `read_parquet(${literal(path.join(computedViewDir(ctx, view), '**', '*.parquet'))}, hive_partitioning = false)`;
+    tsField = 'event_timestamp';
+    createdField = undefined;
+  } else {
+    const source = findSource(ctx, view.source);
+    base = sourceRelation(ctx, view.source);
+    tsField = source.timestampField;
+    createdField = source.createdTimestampField;
+  }
+  const columns = [
+    ...joinKeys.map(ident),
+    `CAST(${ident(tsField)} AS TIMESTAMPTZ) AS ${TS}`,
+    createdField ? `CAST(${ident(createdField)} AS TIMESTAMPTZ) AS ${CREATED}` : `NULL::TIMESTAMPTZ AS ${CREATED}`,
+    ...featureColumns,
+  ];
+  return {
+    view,
+    relation: `(SELECT ${columns.join(', ')} FROM ${base})`,
+    joinKeys,
+    hasCreated: createdField !== undefined,
+    ttlSeconds: view.ttl === undefined ? 0 : parseDuration(view.ttl),
+  };
+}
+
+export function assertViewHasFeatures(view: FeatureView, features: readonly string[]): void {
+  const known = new Set(viewFeatures(view).map((f) => f.name));
+  const missing = features.filter((f) => !known.has(f));
+  if (missing.length > 0) throw new InvalidRequestError(`view "${view.name}" has no feature ${missing.join(', ')}`);
+}

@@ -1,0 +1,54 @@
+/**
+ * Typed helpers for `featureflow.config.ts`. They only shape and normalise: an entity or source object may be
+ * passed where a name is expected, and is replaced by its name, so a TypeScript repo and a JSON repo end up as the
+ * same plain object and pass the same schema.
+ */
+import type { z } from 'zod';
+import type {
+  EntitySchema,
+  FeatureServiceSchema,
+  FeatureViewSchema,
+  RepoInput,
+  SourceSchema,
+} from './schema.js';
+
+export type EntityDefinition = z.input<typeof EntitySchema>;
+export type SourceDefinition = z.input<typeof SourceSchema>;
+export type FeatureServiceDefinition = z.input<typeof FeatureServiceSchema>;
+type ViewInput = z.input<typeof FeatureViewSchema>;
+export type FeatureViewDefinition = Omit<ViewInput, 'entities' | 'source'> & {
+  entities: Array<string | EntityDefinition>;
+  source: string | SourceDefinition;
+};
+export type NormalisedFeatureView = ViewInput;
+
+export function defineEntity<const T extends EntityDefinition>(entity: T): T {
+  return entity;
+}
+
+export function defineSource<const T extends SourceDefinition>(source: T): T {
+  return source;
+}
+
+export function defineFeatureView(view: FeatureViewDefinition): NormalisedFeatureView {
+  return {
+    ...view,
+    entities: view.entities.map((e) => (typeof e === 'string' ? e : e.name)),
+    source: typeof view.source === 'string' ? view.source : view.source.name,
+  };
+}
+
+export function defineFeatureService(
+  service: Omit<FeatureServiceDefinition, 'features'> & {
+    features: Record<string, string[]> | Array<{ view: string | { name: string }; features: string[] }>;
+  },
+): FeatureServiceDefinition {
+  const features = Array.isArray(service.features)
+    ? Object.fromEntries(service.features.map((f) => [typeof f.view === 'string' ? f.view : f.view.name, f.features]))
+    : service.features;
+  return { ...service, features };
+}
+
+export function defineProject(repo: RepoInput): RepoInput {
+  return repo;
+}

@@ -1,0 +1,155 @@
+/**
+ * The zod schema of a feature repo (SPEC section 1). It checks the shape of each object; references between
+ * objects (unknown entity, duplicate names, ...) are checked in `validate.ts`, which runs even when the shape is
+ * partly wrong so a user sees every problem at once.
+ */
+import { z } from 'zod';
+import { DTYPES, type Dtype } from './dtypes.js';
+import { durationProblem, tryParseDuration } from './duration.js';
+
+const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const Name = z
+  .string()
+  .regex(NAME_RE, 'must start with a letter or underscore and hold only letters, digits and underscores');
+
+export const Duration = z.union([z.string(), z.number()]).superRefine((value, ctx) => {
+  if (tryParseDuration(value) === undefined) ctx.addIssue({ code: 'custom', message: durationProblem(value) });
+});
+
+export const DtypeSchema = z.enum(DTYPES as unknown as [Dtype, ...Dtype[]], {
+  error: (issue) => `${JSON.stringify(issue.input)} is not a dtype: use one of ${DTYPES.join(', ')}`,
+});
+
+const Tags = z.record(z.string(), z.string());
+
+export const EntitySchema = z.strictObject({
+  name: Name,
+  joinKeys: z.array(Name).min(1, 'an entity needs at least one join key'),
+  valueType: DtypeSchema.optional(),
+  description: z.string().optional(),
+  tags: Tags.optional(),
+});
+
+const sourceCommon = {
+  name: Name,
+  timestampField: z.string().min(1).default('event_timestamp'),
+  createdTimestampField: z.string().min(1).optional(),
+  description: z.string().optional(),
+  tags: Tags.optional(),
+};
+
+export const FileSourceSchema = z.strictObject({
+  ...sourceCommon,
+  type: z.literal('file'),
+  /** Parquet or CSV file or glob, relative to the repo's folder, or an `s3://` URL. */
+  path: z.string().min(1),
+  format: z.enum(['parquet', 'csv']).optional(),
+});
+
+export const TableSourceSchema = z.strictObject({
+  ...sourceCommon,
+  type: z.literal('table'),
+  /** A table in the offline DuckDB database (`schema.table` allowed). */
+  table: z.string().min(1),
+});
+
+export const SqlSourceSchema = z.strictObject({
+  ...sourceCommon,
+  type: z.literal('sql'),
+  /** A DuckDB query; `{other_source}` stands for another source of the repo. */
+  query: z.string().min(1),
+});
+
+export const SourceSchema = z.discriminatedUnion('type', [FileSourceSchema, TableSourceSchema, SqlSourceSchema]);
+
+export const FieldSchema = z.strictObject({
+  name: Name,
+  dtype: DtypeSchema,
+  description: z.string().optional(),
+  tags: Tags.optional(),
+});
+
+export const AGGREGATION_FUNCTIONS = ['count', 'sum', 'avg', 'min', 'max', 'stddev', 'count_distinct', 'last'] as const;
+
+export const AggregationFeatureSchema = z.strictObject({
+  name: Name,
+  function: z.enum(AGGREGATION_FUNCTIONS),
+  /** Column (or DuckDB expression) aggregated; `count` without one counts events. */
+  column: z.string().min(1).optional(),
+  /** DuckDB boolean expression; only events that satisfy it count, e.g. `event_type = 'PURCHASE'`. */
+  filter: z.string().min(1).optional(),
+});
+
+export const AggregationSchema = z.strictObject({
+  cadence: Duration,
+  windows: z.array(Duration).min(1, 'an aggregation needs at least one window'),
+  features: z.array(AggregationFeatureSchema).min(1, 'an aggregation needs at least one feature'),
+});
+
+export const TransformSchema = z.strictObject({
+  /** A DuckDB query; `{source}` stands for the view's source. */
+  sql: z.string().min(1),
+});
+
+export const FeatureViewSchema = z.strictObject({
+  name: Name,
+  entities: z.array(Name).min(1, 'a feature view needs at least one entity'),
+  source: Name,
+  /** Values older than this (from the entity row's time) are not joined; 0 or absent means no limit. */
+  ttl: Duration.optional(),
+  /** Required unless the view declares an aggregation (whose columns are derived). */
+  schema: z.array(FieldSchema).optional(),
+  online: z.boolean().default(true),
+  owner: z.string().optional(),
+  description: z.string().optional(),
+  tags: Tags.optional(),
+  freshness: z.strictObject({ maxStaleness: Duration }).optional(),
+  schedule: z.strictObject({ cron: z.string().min(1) }).optional(),
+  transform: TransformSchema.optional(),
+  aggregation: AggregationSchema.optional(),
+});
+
+export const FeatureServiceSchema = z.strictObject({
+  name: Name,
+  /** view name -> features of that view the service serves. */
+  features: z.record(Name, z.array(Name).min(1, 'list at least one feature')),
+  owner: z.string().optional(),
+  description: z.string().optional(),
+  tags: Tags.optional(),
+});
+
+export const RepoSchema = z.strictObject({
+  project: Name,
+  description: z.string().optional(),
+  offlineStore: z
+    .strictObject({
+      /** Folder for computed views and the stored registry, relative to the repo's folder. */
+      path: z.string().min(1).default('.featureflow/offline'),
+      /** Optional DuckDB database file holding `table` sources. */
+      database: z.string().min(1).optional(),
+    })
+    .default({ path: '.featureflow/offline' }),
+  onlineStore: z
+    .strictObject({
+      url: z.string().min(1).default('redis://127.0.0.1:6379/0'),
+      keyPrefix: z.string().min(1).default('ff'),
+    })
+    .default({ url: 'redis://127.0.0.1:6379/0', keyPrefix: 'ff' }),
+  entities: z.array(EntitySchema).default([]),
+  sources: z.array(SourceSchema).default([]),
+  featureViews: z.array(FeatureViewSchema).default([]),
+  featureServices: z.array(FeatureServiceSchema).default([]),
+});
+
+export type RepoInput = z.input<typeof RepoSchema>;
+export type Repo = z.output<typeof RepoSchema>;
+export type Entity = z.output<typeof EntitySchema>;
+export type Source = z.output<typeof SourceSchema>;
+export type FileSource = z.output<typeof FileSourceSchema>;
+export type TableSource = z.output<typeof TableSourceSchema>;
+export type SqlSource = z.output<typeof SqlSourceSchema>;
+export type FeatureView = z.output<typeof FeatureViewSchema>;
+export type Field = z.output<typeof FieldSchema>;
+export type Aggregation = z.output<typeof AggregationSchema>;
+export type AggregationFeature = z.output<typeof AggregationFeatureSchema>;
+export type FeatureService = z.output<typeof FeatureServiceSchema>;
