@@ -29,6 +29,8 @@ function inferColumn(rows: ReadonlyArray<Record<string, unknown>>, column: strin
     if (k === 'NULL') return;
     if (kind === undefined || kind === k) kind = k;
     else if ((kind === 'BIGINT' && k === 'DOUBLE') || (kind === 'DOUBLE' && k === 'BIGINT')) kind = 'DOUBLE';
+    // Dates mixed with ISO strings: keep text (Dates as ISO) and let DuckDB parse both the same way.
+    else if ((kind === 'VARCHAR' && k === 'TIMESTAMPTZ') || (kind === 'TIMESTAMPTZ' && k === 'VARCHAR')) kind = 'VARCHAR';
     else {
       throw new InvalidRequestError(
         `entities[${index}].${column}: ${k} value where earlier rows hold ${kind}; a column needs one type`,
@@ -46,7 +48,7 @@ function append(appender: DuckDBAppender, kind: ColumnKind, value: unknown): voi
     case 'DOUBLE':
       return appender.appendDouble(Number(value));
     case 'VARCHAR':
-      return appender.appendVarchar(value as string);
+      return appender.appendVarchar(value instanceof Date ? value.toISOString() : (value as string));
     case 'BOOLEAN':
       return appender.appendBoolean(value as boolean);
     case 'TIMESTAMPTZ':

@@ -63,12 +63,14 @@ export function pitJoinFilteredSql(
 ): string {
   const keyMatch = rows.joinKeys.map((k) => `e.${ident(k)} = v.${ident(k)}`).join(' AND ');
   const created = `coalesce(v.${CREATED}, v.${TS})`;
+  // Same order as the ASOF path: a missing created time loses a tie on event time.
+  const order = `struct_pack(t := v.${TS}, c := coalesce(v.${CREATED}, '-infinity'::TIMESTAMPTZ))`;
   const ttl = ttlCondition(rows, `v.${TS}`);
   const packed = features.map((f) => `${ident(f.output)} := v.${ident(f.feature)}`).join(', ');
   const unpack = features.map((f) => `struct_extract(c.best, ${literal(f.output)}) AS ${ident(f.output)}`).join(', ');
   return `CREATE OR REPLACE TEMP TABLE ${ident(target)} AS
     WITH candidates AS (
-      SELECT e.${ROW}, arg_max(struct_pack(${packed}), struct_pack(t := v.${TS}, c := ${created})) AS best
+      SELECT e.${ROW}, arg_max(struct_pack(${packed}), ${order}) AS best
       FROM ${entitySide(rows, timestampColumn)} e
       JOIN ${rows.relation} v
         ON ${keyMatch} AND v.${TS} <= e.${ENTITY_TS} AND ${created} <= e.${ENTITY_TS} AND ${ttl}
