@@ -1,0 +1,50 @@
+/**
+ * Synthetic data for the demo repo, written by DuckDB: two weeks of card transactions, daily merchant statistics
+ * and labelled transactions to build a training set for. Deterministic (hash-based), so every run prints the same.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Database } from '../engine/database.js';
+import { literal } from '../engine/sql.js';
+
+export interface DemoFiles {
+  transactions: string;
+  merchantDaily: string;
+  labels: string;
+}
+
+export async function writeDemoData(dataDir: string): Promise<DemoFiles> {
+  const files: DemoFiles = {
+    transactions: path.join(dataDir, 'transactions.parquet'),
+    merchantDaily: path.join(dataDir, 'merchant_daily.csv'),
+    labels: path.join(dataDir, 'labels.csv'),
+  };
+  if (Object.values(files).every((f) => existsSync(f))) return files;
+  mkdirSync(dataDir, { recursive: true });
+  const db = await Database.open({ threads: 2 });
+  try {
+    await db.withConnection(async (conn) => {
+      const start = `TIMESTAMPTZ '2024-05-01 00:00:00+00'`;
+      await conn.run(`COPY (
+          SELECT (hash(i) % 200)::BIGINT AS user_id,
+                 (hash(i * 7) % 40)::BIGINT AS merchant_id,
+                 round(5 + (hash(i * 13) % 20000) / 100.0, 2) AS amount,
+                 CASE WHEN hash(i * 3) % 10 < 7 THEN 'PURCHASE' ELSE 'REFUND' END AS event_type,
+                 ${start} + to_seconds((hash(i * 31) % (14 * 86400))::BIGINT) AS event_timestamp,
+                 ${start} + to_seconds((hash(i * 31) % (14 * 86400))::BIGINT + 30) AS created_timestamp
+          FROM range(20000) t(i)) TO ${literal(files.transactions)} (FORMAT parquet)`);
+      await conn.run(`COPY (
+          SELECT m AS merchant_id, ${start} + to_days(d::INTEGER + 1) AS event_timestamp,
+                 round((hash(m * 100 + d) % 500) / 10000.0, 4) AS fraud_rate,
+                 (50 + hash(m + d) % 100)::BIGINT AS txn_count_1d
+          FROM range(40) a(m), range(14) b(d)) TO ${literal(files.merchantDaily)} (FORMAT csv, HEADER true)`);
+      await conn.run(`COPY (
+          SELECT user_id, merchant_id, event_timestamp, amount, hash(user_id * 17 + merchant_id) % 50 = 0 AS is_fraud
+          FROM read_parquet(${literal(files.transactions)}) USING SAMPLE reservoir(1000 ROWS) REPEATABLE (7)
+          ORDER BY event_timestamp) TO ${literal(files.labels)} (FORMAT csv, HEADER true)`);
+    });
+  } finally {
+    db.close();
+  }
+  return files;
+}
