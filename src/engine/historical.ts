@@ -84,6 +84,9 @@ async function build(
   const progress = request.onProgress;
   const entities = await loadEntities(ctx, conn, request.entities, timestampColumn);
   const views = planViewRequests(resolved, request.fullFeatureNames ?? false, new Set(entities.columns.keys()));
+  // Rows carry their input position (__ff_row) and the final query sorts by it, so the joins need not keep
+  // order; letting DuckDB reorder makes them parallel.
+  await conn.run('SET preserve_insertion_order = false');
   const steps = views.length;
   const joins: Array<{ table: string; outputs: string[] }> = [];
   for (const [index, req] of views.entries()) {

@@ -3,10 +3,13 @@
  * one bad field never hides another problem: the user fixes everything in one round.
  */
 import type { z } from 'zod';
-import { tryParseDuration } from './duration.js';
 import { formatPath, ValidationError, type ValidationIssue } from './errors.js';
-import { aggregationColumnName, viewFeatures } from './features.js';
-import { AGGREGATION_FUNCTIONS, FeatureViewSchema, RepoSchema, type Repo, type Source } from './schema.js';
+import { get } from './raw.js';
+import { checkReferences } from './references.js';
+import { RepoSchema, type Repo, type Source } from './schema.js';
+import { checkSourceColumns } from './source-columns.js';
+
+export { checkReferences };
 
 /**
  * Column names of a source as the offline engine sees them (the engine supplies one backed by DuckDB). `repo` is
@@ -22,14 +25,6 @@ export interface ValidateOptions {
   file?: string;
 }
 
-type Add = (path: string, message: string) => void;
-type Raw = Record<string, unknown>;
-
-const isRecord = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const get = (v: unknown, key: string): unknown => (isRecord(v) ? v[key] : undefined);
-const nameOf = (v: unknown): string | undefined => (typeof get(v, 'name') === 'string' ? (get(v, 'name') as string) : undefined);
-const known = (names: Iterable<string>): string => [...names].join(', ') || '(none)';
 
 export async function validateRepo(input: unknown, options: ValidateOptions = {}): Promise<Repo> {
   const shape = checkRepoShape(input);
@@ -82,257 +77,6 @@ function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   return value;
 }
 
-interface RefContext {
-  entities: unknown[];
-  sources: unknown[];
-  entityIndex: Map<string, number>;
-  sourceIndex: Map<string, number>;
-  viewIndex: Map<string, number>;
-}
-
-/** Checks the references between objects on raw input, skipping whatever has the wrong shape. */
-export function checkReferences(input: unknown): ValidationIssue[] {
-  const issues: ValidationIssue[] = [];
-  const add: Add = (path, message) => issues.push({ path, message });
-  const entities = list(get(input, 'entities'));
-  const sources = list(get(input, 'sources'));
-  const views = list(get(input, 'featureViews'));
-  const services = list(get(input, 'featureServices'));
-  const ctx: RefContext = {
-    entities,
-    sources,
-    entityIndex: indexByName(entities, 'entities', 'entity', add),
-    sourceIndex: indexByName(sources, 'sources', 'source', add),
-    viewIndex: indexByName(views, 'featureViews', 'feature view', add),
-  };
-  const serviceIndex = indexByName(services, 'featureServices', 'feature service', add);
-  for (const [name, i] of serviceIndex) {
-    const v = ctx.viewIndex.get(name);
-    if (v !== undefined) {
-      add(`featureServices[${i}].name`, `"${name}" is also the name of a feature view (featureViews[${v}]); give the service another name`);
-    }
-  }
-  // Computed views keep their rows in <offlineStore.path>/<view>/, and the stored registry is <offlineStore.path>/registry/.
-  const clash = ctx.viewIndex.get('registry');
-  if (clash !== undefined) add(`featureViews[${clash}].name`, '"registry" is reserved: the stored registry lives in <offlineStore.path>/registry');
-  entities.forEach((e, i) => firstIndex(get(e, 'joinKeys'), `entities[${i}].joinKeys`, 'join key', add));
-  checkSqlSources(ctx, add);
-  const offered = views.map((v, i) => (isRecord(v) ? checkView(v, `featureViews[${i}]`, ctx, add) : []));
-  services.forEach((s, i) => checkService(s, i, ctx, offered, add));
-  return issues;
-}
-
-/**
- * Index of each string's first occurrence in `items`; later occurrences are reported as duplicates. `suffix`
- * points into each item, e.g. `.name` when objects are compared by name.
- */
-function firstIndex(items: unknown, path: string, what: string, add: Add, suffix = ''): Map<string, number> {
-  const seen = new Map<string, number>();
-  list(items).forEach((item, i) => {
-    if (typeof item !== 'string') return;
-    const first = seen.get(item);
-    if (first === undefined) seen.set(item, i);
-    else add(`${path}[${i}]${suffix}`, `duplicate ${what} "${item}" (also at ${path}[${first}]${suffix})`);
-  });
-  return seen;
-}
-
-const indexByName = (items: unknown[], path: string, kind: string, add: Add): Map<string, number> =>
-  firstIndex(items.map(nameOf), path, `${kind} name`, add, '.name');
-
-const PLACEHOLDER_RE = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
-
-/** `{name}` placeholders must name sources, and sql sources may not (indirectly) read themselves. */
-function checkSqlSources(ctx: RefContext, add: Add): void {
-  const deps = new Map<string, string[]>();
-  ctx.sources.forEach((source, i) => {
-    const query = get(source, 'query');
-    if (get(source, 'type') !== 'sql' || typeof query !== 'string') return;
-    const refs = [...new Set([...query.matchAll(PLACEHOLDER_RE)].map((m) => m[1] as string))];
-    for (const ref of refs.filter((r) => !ctx.sourceIndex.has(r))) {
-      add(`sources[${i}].query`, `{${ref}} names no source; known sources: ${known(ctx.sourceIndex.keys())}`);
-    }
-    const name = nameOf(source);
-    if (name !== undefined && ctx.sourceIndex.get(name) === i) deps.set(name, refs.filter((r) => ctx.sourceIndex.has(r)));
-  });
-  const state = new Map<string, 'visiting' | 'done'>();
-  const stack: string[] = [];
-  const visit = (name: string): void => {
-    state.set(name, 'visiting');
-    stack.push(name);
-    for (const dep of deps.get(name) ?? []) {
-      if (state.get(dep) === 'visiting') {
-        const cycle = [...stack.slice(stack.indexOf(dep)), dep];
-        add(`sources[${ctx.sourceIndex.get(dep)}].query`, `sql sources form a cycle: ${cycle.join(' -> ')}`);
-      } else if (!state.has(dep)) visit(dep);
-    }
-    stack.pop();
-    state.set(name, 'done');
-  };
-  for (const name of deps.keys()) if (!state.has(name)) visit(name);
-}
-
-interface NamedFeature {
-  name: string;
-  path: string;
-}
-
-/** Checks one view and returns the feature names it offers (for the service checks). */
-function checkView(view: unknown, base: string, ctx: RefContext, add: Add): string[] {
-  firstIndex(get(view, 'entities'), `${base}.entities`, 'entity', add);
-  const keyOwner = new Map<string, string>();
-  const seenEntities = new Set<string>();
-  list(get(view, 'entities')).forEach((entity, j) => {
-    if (typeof entity !== 'string' || seenEntities.has(entity)) return;
-    seenEntities.add(entity);
-    const index = ctx.entityIndex.get(entity);
-    if (index === undefined) {
-      add(`${base}.entities[${j}]`, `unknown entity "${entity}"; known entities: ${known(ctx.entityIndex.keys())}`);
-      return;
-    }
-    for (const key of list(get(ctx.entities[index], 'joinKeys'))) {
-      if (typeof key !== 'string') continue;
-      const owner = keyOwner.get(key);
-      if (owner === undefined) keyOwner.set(key, entity);
-      else if (owner !== entity) {
-        add(`${base}.entities[${j}]`, `entities "${owner}" and "${entity}" share the join key "${key}", so a row could not tell them apart`);
-      }
-    }
-  });
-
-  const sourceName = get(view, 'source');
-  let source: unknown;
-  if (typeof sourceName === 'string') {
-    const index = ctx.sourceIndex.get(sourceName);
-    if (index === undefined) add(`${base}.source`, `unknown source "${sourceName}"; known sources: ${known(ctx.sourceIndex.keys())}`);
-    else source = ctx.sources[index];
-  }
-
-  const schema = get(view, 'schema');
-  const aggregation = get(view, 'aggregation');
-  if (schema === undefined && aggregation === undefined) {
-    add(`${base}.schema`, 'is required (the features the view offers) unless the view declares an aggregation');
-  }
-  if (get(view, 'transform') !== undefined && aggregation !== undefined) {
-    add(`${base}.aggregation`, 'a view takes either a transform or an aggregation, not both');
-  }
-  const features: NamedFeature[] = isRecord(aggregation)
-    ? checkAggregation(aggregation, `${base}.aggregation`, add)
-    : list(schema).flatMap((f, j) => (nameOf(f) === undefined ? [] : [{ name: nameOf(f) as string, path: `${base}.schema[${j}].name` }]));
-  if (!isRecord(aggregation)) firstIndex(list(schema).map(nameOf), `${base}.schema`, 'feature', add, '.name');
-
-  const timestampFields = source === undefined ? [] : [get(source, 'timestampField') ?? 'event_timestamp', get(source, 'createdTimestampField')];
-  for (const feature of features) {
-    const owner = keyOwner.get(feature.name);
-    if (owner !== undefined) add(feature.path, `feature "${feature.name}" has the name of a join key of entity "${owner}"`);
-    if (timestampFields.includes(feature.name)) {
-      add(feature.path, `feature "${feature.name}" has the name of a timestamp field of source "${String(sourceName)}"`);
-    }
-  }
-  // Prefer the shared derivation so services resolve exactly as the engine will; fall back to the lenient list
-  // when the view is malformed (its own problems are reported above).
-  const parsed = FeatureViewSchema.safeParse(view);
-  return [...new Set(parsed.success ? viewFeatures(parsed.data).map((f) => f.name) : features.map((f) => f.name))];
-}
-
-/** Checks an aggregation and returns the columns it yields, `<feature>_<window>`. */
-function checkAggregation(aggregation: Raw, base: string, add: Add): NamedFeature[] {
-  if (tryParseDuration(aggregation.cadence) === 0) add(`${base}.cadence`, 'must be longer than 0');
-  const windows: Array<string | number> = [];
-  const seenWindows = new Map<number, number>();
-  list(aggregation.windows).forEach((window, j) => {
-    const seconds = tryParseDuration(window);
-    if (seconds === undefined) return;
-    const first = seenWindows.get(seconds);
-    if (seconds === 0) add(`${base}.windows[${j}]`, 'a window must be longer than 0');
-    else if (first !== undefined) add(`${base}.windows[${j}]`, `window ${JSON.stringify(window)} repeats windows[${first}]`);
-    else {
-      seenWindows.set(seconds, j);
-      windows.push(window as string | number);
-    }
-  });
-  const features = list(aggregation.features);
-  firstIndex(features.map(nameOf), `${base}.features`, 'aggregation feature', add, '.name');
-  features.forEach((feature, j) => {
-    const fn = get(feature, 'function');
-    const knownFunction = (AGGREGATION_FUNCTIONS as readonly unknown[]).includes(fn);
-    if (knownFunction && fn !== 'count' && get(feature, 'column') === undefined) {
-      add(`${base}.features[${j}].column`, `function "${String(fn)}" needs a column to aggregate (only count may omit it)`);
-    }
-  });
-  // A repeated feature is reported above; deriving its columns again would only repeat that problem.
-  const emitted = new Set<string>();
-  return features.flatMap((feature, j) => {
-    const name = nameOf(feature);
-    if (name === undefined || emitted.has(name)) return [];
-    emitted.add(name);
-    return windows.map((w) => ({ name: aggregationColumnName(name, w), path: `${base}.features[${j}].name` }));
-  });
-}
-
-function checkService(service: unknown, i: number, ctx: RefContext, offered: string[][], add: Add): void {
-  const features = get(service, 'features');
-  if (!isRecord(features)) return;
-  for (const [viewName, names] of Object.entries(features)) {
-    const path = formatPath(['featureServices', i, 'features', viewName]);
-    const index = ctx.viewIndex.get(viewName);
-    if (index === undefined) {
-      add(path, `unknown feature view "${viewName}"; known views: ${known(ctx.viewIndex.keys())}`);
-      continue;
-    }
-    const has = offered[index] ?? [];
-    firstIndex(names, path, 'feature', add);
-    list(names).forEach((name, j) => {
-      if (typeof name === 'string' && !has.includes(name)) {
-        add(`${path}[${j}]`, `feature view "${viewName}" has no feature "${name}"; it has: ${known(has)}`);
-      }
-    });
-  }
-}
-
-/**
- * Plain views read their columns straight from the source, so the schema, timestamp fields and join keys must
- * exist there. Transform and aggregation views produce their own columns and are checked when they run.
- */
-async function checkSourceColumns(repo: Repo, describe: DescribeSource, repoDir: string): Promise<ValidationIssue[]> {
-  const issues: ValidationIssue[] = [];
-  const columnsByIndex = new Map<number, string[] | undefined>();
-  const columnsOf = async (index: number): Promise<string[] | undefined> => {
-    if (!columnsByIndex.has(index)) {
-      const source = repo.sources[index] as Source;
-      try {
-        columnsByIndex.set(index, await describe(source, repoDir, repo));
-      } catch (err) {
-        columnsByIndex.set(index, undefined);
-        issues.push({ path: `sources[${index}]`, message: `cannot read source "${source.name}": ${(err as Error).message ?? String(err)}` });
-      }
-    }
-    return columnsByIndex.get(index);
-  };
-  for (const [i, view] of repo.featureViews.entries()) {
-    if (view.transform || view.aggregation) continue;
-    const index = repo.sources.findIndex((s) => s.name === view.source);
-    const source = repo.sources[index];
-    const columns = source && (await columnsOf(index));
-    if (!source || !columns) continue;
-    const missing = (path: string, column: string, what = `column "${column}"`): void => {
-      if (!columns.includes(column)) {
-        issues.push({ path, message: `${what} is not in source "${source.name}" (columns: ${known(columns)})` });
-      }
-    };
-    view.schema?.forEach((field, j) => missing(`featureViews[${i}].schema[${j}].name`, field.name));
-    missing(`sources[${index}].timestampField`, source.timestampField, `timestamp field "${source.timestampField}"`);
-    const created = source.createdTimestampField;
-    if (created) missing(`sources[${index}].createdTimestampField`, created, `created timestamp field "${created}"`);
-    view.entities.forEach((name, j) => {
-      const entity = repo.entities.find((e) => e.name === name);
-      for (const key of entity?.joinKeys ?? []) {
-        missing(`featureViews[${i}].entities[${j}]`, key, `join key "${key}" of entity "${name}"`);
-      }
-    });
-  }
-  return issues;
-}
 
 function dedupe(issues: ValidationIssue[]): ValidationIssue[] {
   const seen = new Set<string>();
@@ -360,3 +104,4 @@ function describeInput(input: unknown, file: string | undefined): string {
   const name = typeof project === 'string' ? `repo "${project}"` : 'repo';
   return file ? `${name} (${file})` : name;
 }
+

@@ -4,11 +4,10 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sourceDescriber } from '../../engine/describe.js';
-import { Database } from '../../engine/database.js';
 import { closeEngine, openEngine } from '../../engine/context.js';
 import { getHistoricalFeatures } from '../../engine/historical.js';
-import { loadValidatedRepo, resolveRepoPath } from '../../registry/load.js';
+import { resolveRepoPath } from '../../registry/load.js';
+import { loadCheckedRepo } from '../load-checked.js';
 import { formatPlan } from '../../registry/plan.js';
 import { applyRepo } from '../../registry/store.js';
 import { parseCommandArgs } from '../args.js';
@@ -33,13 +32,7 @@ export async function run(args: string[]): Promise<number> {
   console.log(`transactions: ${files.transactions}\nlabels:       ${files.labels}`);
 
   step(2, 'Loading the repo and checking it against the data');
-  const probe = await Database.open({ threads: 1 });
-  let loaded;
-  try {
-    loaded = await loadValidatedRepo(path.join(dir, 'featureflow.config.ts'), { describeSource: sourceDescriber(probe) });
-  } finally {
-    probe.close();
-  }
+  const loaded = await loadCheckedRepo(path.join(dir, 'featureflow.config.ts'));
   const { repo, repoDir } = loaded;
   console.log(
     `project ${repo.project}: ${repo.entities.length} entities, ${repo.sources.length} sources, ` +

@@ -1,10 +1,8 @@
 /** `featureflow historical`: a point-in-time correct training set from an entity file, written to CSV or Parquet. */
-import { sourceDescriber } from '../../engine/describe.js';
-import { Database } from '../../engine/database.js';
 import { closeEngine, openEngine } from '../../engine/context.js';
 import { getHistoricalFeatures } from '../../engine/historical.js';
 import { outputFormatOf } from '../../engine/training-set.js';
-import { loadValidatedRepo } from '../../registry/load.js';
+import { loadCheckedRepo } from '../load-checked.js';
 import { CONFIG_OPTION, parseCommandArgs, UsageError } from '../args.js';
 import { progressPrinter } from '../progress-line.js';
 
@@ -47,13 +45,7 @@ export async function run(args: string[]): Promise<number> {
   const features = (values.features as string).split(',').map((f) => f.trim()).filter(Boolean);
 
   const started = performance.now();
-  const probe = await Database.open({ threads: 1 });
-  let loaded;
-  try {
-    loaded = await loadValidatedRepo(values.config, { describeSource: sourceDescriber(probe) });
-  } finally {
-    probe.close();
-  }
+  const loaded = await loadCheckedRepo(values.config);
   const ctx = await openEngine(loaded.repo, loaded.repoDir, {
     ...(threads ? { threads } : {}),
     ...(values['memory-limit'] ? { memoryLimit: values['memory-limit'] } : {}),

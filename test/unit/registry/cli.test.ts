@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../src/cli/main.js';
-import { FRAUD_JSON } from '../../fixtures/repos/helpers.js';
+import { FRAUD_JSON, writeFraudData } from '../../fixtures/repos/helpers.js';
 
 let dir: string;
 let config: string;
@@ -14,6 +14,7 @@ beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'featureflow-cli-'));
   config = path.join(dir, 'featureflow.json');
   await copyFile(FRAUD_JSON, config);
+  await writeFraudData(dir);
   out = [];
   err = [];
   vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void out.push(args.join(' ')));
@@ -150,5 +151,14 @@ describe('featureflow registry', () => {
     expect(await cli('registry', 'drop', '--config', config)).toBe(2);
     expect(await cli('registry', 'show', '--config', config)).toBe(2);
     expect(err.join('\n')).toContain('registry show takes one NAME');
+  });
+});
+
+describe('checking the repo against its data', () => {
+  it('plan names a source it cannot read, and --skip-data-check plans without reading', async () => {
+    await rm(path.join(dir, 'data'), { recursive: true, force: true });
+    expect(await cli('plan', '--config', config)).toBe(1);
+    expect(err.join('\n')).toMatch(/sources\[0\]: cannot read source "transactions"/);
+    expect(await cli('plan', '--config', config, '--skip-data-check')).toBe(0);
   });
 });

@@ -1,0 +1,16 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+const d = '/work/main/bench/pit/data/1000000-10000000';
+const inst = await DuckDBInstance.create(':memory:', { threads: '2', memory_limit: '4GB', temp_directory: '/tmp/duck_tmp' });
+const c = await inst.connect();
+await c.run(`SET TimeZone='UTC'`);
+let total = 0;
+const time = async (label: string, sql: string) => { const t = performance.now(); await c.run(sql); const ms = performance.now() - t; total += ms; console.log(label.padEnd(30), Math.round(ms), 'ms'); };
+await time('entities', `CREATE TEMP TABLE ent AS SELECT row_number() OVER () AS r, * REPLACE (CAST(event_timestamp AS TIMESTAMPTZ) AS event_timestamp) FROM read_parquet('${d}/entities.parquet')`);
+if (process.argv[2] !== 'preserve') await c.run('SET preserve_insertion_order=false');
+const struct = process.argv[3] === 'struct';
+const userIneq = struct ? `struct_pack(t := e.event_timestamp, c := 'infinity'::TIMESTAMPTZ) >= struct_pack(t := v.ts, c := coalesce(v.cr, '-infinity'::TIMESTAMPTZ))` : 'e.event_timestamp >= v.ts';
+await time('user', `CREATE TEMP TABLE t1 AS SELECT e.*, CASE WHEN v.ts >= e.event_timestamp - to_days(30) THEN v.clicks END clicks, CASE WHEN v.ts >= e.event_timestamp - to_days(30) THEN v.avg_amount END avg_amount FROM ent e ASOF LEFT JOIN (SELECT user_id, CAST(event_timestamp AS TIMESTAMPTZ) ts, created_timestamp cr, CAST(clicks AS BIGINT) clicks, avg_amount FROM read_parquet('${d}/user_stats.parquet')) v ON e.user_id = v.user_id AND ${userIneq}`);
+await time('merchant', `CREATE TEMP TABLE t2 AS SELECT e.*, v.fraud_rate FROM t1 e ASOF LEFT JOIN (SELECT merchant_id, CAST(event_timestamp AS TIMESTAMPTZ) ts, fraud_rate FROM read_parquet('${d}/merchant_stats.parquet')) v ON e.merchant_id = v.merchant_id AND e.event_timestamp >= v.ts`);
+await time('pair', `CREATE TEMP TABLE t3 AS SELECT e.*, v.txn_count FROM t2 e ASOF LEFT JOIN (SELECT user_id, merchant_id, CAST(event_timestamp AS TIMESTAMPTZ) ts, txn_count FROM read_parquet('${d}/pair_stats.parquet')) v ON e.user_id = v.user_id AND e.merchant_id = v.merchant_id AND e.event_timestamp >= v.ts`);
+await time('copy ordered', `COPY (SELECT * EXCLUDE (r) FROM t3 ORDER BY r) TO '/tmp/mine.parquet' (FORMAT parquet)`);
+console.log('total', Math.round(total));

@@ -1,0 +1,78 @@
+/**
+ * The demo repo: card transactions, hourly user statistics computed by a SQL source, and daily merchant
+ * statistics from a CSV file. In your own repo import from 'featureflow' instead of the relative path.
+ */
+import {
+  defineEntity,
+  defineFeatureService,
+  defineFeatureView,
+  defineProject,
+  defineSource,
+} from '../../src/registry/index.js';
+
+const user = defineEntity({ name: 'user', joinKeys: ['user_id'], valueType: 'int64', description: 'A card holder' });
+const merchant = defineEntity({ name: 'merchant', joinKeys: ['merchant_id'], valueType: 'int64' });
+
+const transactions = defineSource({
+  name: 'transactions',
+  type: 'file',
+  path: 'data/transactions.parquet',
+  timestampField: 'event_timestamp',
+  createdTimestampField: 'created_timestamp',
+});
+
+// Statistics of each user's last hour, stamped at the end of the hour they cover (so they are never used early).
+const userHourly = defineSource({
+  name: 'user_hourly',
+  type: 'sql',
+  query: `SELECT user_id,
+                 time_bucket(INTERVAL 1 HOUR, event_timestamp) + INTERVAL 1 HOUR AS event_timestamp,
+                 count(*) AS txn_count_1h,
+                 avg(amount) AS avg_amount_1h,
+                 max(created_timestamp) AS created_timestamp
+          FROM {transactions} GROUP BY ALL`,
+  createdTimestampField: 'created_timestamp',
+});
+
+const merchantDaily = defineSource({ name: 'merchant_daily', type: 'file', path: 'data/merchant_daily.csv' });
+
+const userStats = defineFeatureView({
+  name: 'user_stats',
+  entities: [user],
+  source: userHourly,
+  ttl: '2d',
+  schema: [
+    { name: 'txn_count_1h', dtype: 'int64' },
+    { name: 'avg_amount_1h', dtype: 'float64' },
+  ],
+  owner: 'risk@acme',
+  tags: { team: 'risk' },
+  freshness: { maxStaleness: '2h' },
+  schedule: { cron: '0 * * * *' },
+});
+
+const merchantStats = defineFeatureView({
+  name: 'merchant_stats',
+  entities: [merchant],
+  source: merchantDaily,
+  ttl: '7d',
+  schema: [
+    { name: 'fraud_rate', dtype: 'float64' },
+    { name: 'txn_count_1d', dtype: 'int64' },
+  ],
+});
+
+export default defineProject({
+  project: 'fraud',
+  offlineStore: { path: '.featureflow/offline' },
+  onlineStore: { url: 'redis://127.0.0.1:6379/0', keyPrefix: 'ff' },
+  entities: [user, merchant],
+  sources: [transactions, userHourly, merchantDaily],
+  featureViews: [userStats, merchantStats],
+  featureServices: [
+    defineFeatureService({
+      name: 'fraud_v1',
+      features: { user_stats: ['txn_count_1h', 'avg_amount_1h'], merchant_stats: ['fraud_rate'] },
+    }),
+  ],
+});
