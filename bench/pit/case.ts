@@ -40,10 +40,9 @@ const repo = RepoSchema.parse({
 async function runEngine(): Promise<number> {
   const ctx = await openEngine(repo, data.dir, { threads, memoryLimit: memoryLimit ?? '4GB', tempDirectory });
   try {
-    const set = await getHistoricalFeatures(ctx, {
-      entities: { path: data.entities },
-      features: ['user_stats:clicks', 'user_stats:avg_amount', 'merchant_stats:fraud_rate', 'pair_stats:txn_count'],
-    });
+    const set = await getHistoricalFeatures(ctx, { path: data.entities }, [
+      'user_stats:clicks', 'user_stats:avg_amount', 'merchant_stats:fraud_rate', 'pair_stats:txn_count',
+    ]);
     try {
       await set.toParquet(out);
       return set.rowCount;

@@ -5,6 +5,7 @@
  *
  *   npm run bench:pit                     # 1M x 10M, 2 threads, 5 runs each
  *   RUNS=3 ENTITY_ROWS=100000 VIEW_ROWS=1000000 npm run bench:pit
+ *   MEMORY_LIMIT=512MB npm run bench:pit   # DuckDB must spill to disk instead of failing
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -16,6 +17,7 @@ const entityRows = Number(process.env['ENTITY_ROWS'] ?? 1_000_000);
 const viewRows = Number(process.env['VIEW_ROWS'] ?? 10_000_000);
 const runs = Number(process.env['RUNS'] ?? 5);
 const threads = Number(process.env['THREADS'] ?? 2);
+const memoryLimit = process.env['MEMORY_LIMIT'] ?? '4GB';
 
 interface Result { mode: string; ms: number; maxRssMB: number; rows: number }
 
@@ -30,7 +32,7 @@ const data = await generatePitData(path.join(here, 'data', `${entityRows}-${view
 const results: Record<string, Result[]> = { engine: [], hand: [] };
 for (let i = 0; i < runs; i++) {
   for (const mode of i % 2 === 0 ? ['engine', 'hand'] : ['hand', 'engine']) {
-    const line = execFileSync(process.execPath, ['--import', 'tsx', path.join(here, 'case.ts'), mode, JSON.stringify(data), String(threads)], {
+    const line = execFileSync(process.execPath, ['--import', 'tsx', path.join(here, 'case.ts'), mode, JSON.stringify(data), String(threads), memoryLimit], {
       encoding: 'utf8',
     });
     const result = JSON.parse(line.trim().split('\n').pop() as string) as Result;
@@ -42,7 +44,7 @@ const engine = results['engine'] as Result[];
 const hand = results['hand'] as Result[];
 const engineMs = median(engine.map((r) => r.ms));
 const handMs = median(hand.map((r) => r.ms));
-console.log(`\nmedian of ${runs} runs, ${threads} threads, ${entityRows.toLocaleString()} x ${viewRows.toLocaleString()}:`);
+console.log(`\nmedian of ${runs} runs, ${threads} threads, memory_limit ${memoryLimit}, ${entityRows.toLocaleString()} x ${viewRows.toLocaleString()}:`);
 console.log(`  getHistoricalFeatures  ${engineMs} ms  peak RSS ${median(engine.map((r) => r.maxRssMB))} MB`);
 console.log(`  hand-written ASOF      ${handMs} ms  peak RSS ${median(hand.map((r) => r.maxRssMB))} MB`);
 console.log(`  ratio engine / hand    ${(engineMs / handMs).toFixed(2)}x (target <= 1.5x)`);

@@ -1,6 +1,6 @@
 /**
  * The demo repo: card transactions, hourly user statistics computed by a SQL source, and daily merchant
- * statistics from a CSV file. In your own repo import from 'featureflow' instead of the relative path.
+ * statistics from a CSV file.
  */
 import {
   defineEntity,
@@ -8,7 +8,7 @@ import {
   defineFeatureView,
   defineProject,
   defineSource,
-} from '../../src/registry/index.js';
+} from 'featureflow';
 
 const user = defineEntity({ name: 'user', joinKeys: ['user_id'], valueType: 'int64', description: 'A card holder' });
 const merchant = defineEntity({ name: 'merchant', joinKeys: ['merchant_id'], valueType: 'int64' });

@@ -14,10 +14,7 @@ import { runWithProgress, type ProgressListener } from './progress.js';
 import { TrainingSet } from './training-set.js';
 import { viewRows } from './view-rows.js';
 
-export interface HistoricalRequest {
-  entities: EntityInput;
-  /** `view:feature`, `view:*` or `service:NAME` references. */
-  features: readonly string[];
+export interface HistoricalOptions {
   /** Name outputs `view__feature` instead of `feature`. */
   fullFeatureNames?: boolean;
   /** Also require created time <= the entity row's time, so later backfills never leak into training rows. */
@@ -62,9 +59,19 @@ export function planViewRequests(
   return [...byView].map(([view, features]) => ({ view, features }));
 }
 
-export async function getHistoricalFeatures(ctx: EngineContext, request: HistoricalRequest): Promise<TrainingSet> {
-  const timestampColumn = request.timestampColumn ?? 'event_timestamp';
-  const resolved = resolveFeatureRefs(ctx.repo, request.features);
+/**
+ * Builds a training set: `entities` (file, DuckDB table or rows) joined point-in-time with the features named by
+ * `refs` (`view:feature`, `view:*`, `service:NAME`). Close the returned set when done with it.
+ */
+export async function getHistoricalFeatures(
+  ctx: EngineContext,
+  entities: EntityInput,
+  refs: readonly string[],
+  options: HistoricalOptions = {},
+): Promise<TrainingSet> {
+  const request = { ...options, entities };
+  const timestampColumn = options.timestampColumn ?? 'event_timestamp';
+  const resolved = resolveFeatureRefs(ctx.repo, refs);
   const conn = await ctx.db.connect();
   try {
     return await build(ctx, conn, request, resolved, timestampColumn);
@@ -77,7 +84,7 @@ export async function getHistoricalFeatures(ctx: EngineContext, request: Histori
 async function build(
   ctx: EngineContext,
   conn: DuckDBConnection,
-  request: HistoricalRequest,
+  request: HistoricalOptions & { entities: EntityInput },
   resolved: readonly ResolvedFeature[],
   timestampColumn: string,
 ): Promise<TrainingSet> {

@@ -48,9 +48,7 @@ export async function run(args: string[]): Promise<number> {
   const out = path.join(resolveRepoPath(repoDir, repo.offlineStore.path), 'training_fraud_v1.parquet');
   const ctx = await openEngine(repo, repoDir, { threads: 2 });
   try {
-    const set = await getHistoricalFeatures(ctx, {
-      entities: { path: files.labels },
-      features: ['service:fraud_v1'],
+    const set = await getHistoricalFeatures(ctx, { path: files.labels }, ['service:fraud_v1'], {
       onProgress: progressPrinter(),
     });
     try {

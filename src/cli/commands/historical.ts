@@ -51,9 +51,7 @@ export async function run(args: string[]): Promise<number> {
     ...(values['memory-limit'] ? { memoryLimit: values['memory-limit'] } : {}),
   });
   try {
-    const set = await getHistoricalFeatures(ctx, {
-      entities: { path: values.entities as string },
-      features,
+    const set = await getHistoricalFeatures(ctx, { path: values.entities as string }, features, {
       fullFeatureNames: values['full-feature-names'] ?? false,
       filterByCreatedTimestamp: values['filter-created'] ?? false,
       onProgress: progressPrinter(),

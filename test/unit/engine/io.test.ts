@@ -39,7 +39,7 @@ beforeAll(async () => {
 afterAll(() => engine.close());
 
 async function training(entities: EntityInput) {
-  return getHistoricalFeatures(engine.ctx, { entities, features: ['stats:clicks', 'stats:vec', 'stats:tag'] });
+  return getHistoricalFeatures(engine.ctx, entities, ['stats:clicks', 'stats:vec', 'stats:tag']);
 }
 
 describe('training set inputs and outputs', () => {

@@ -56,7 +56,7 @@ async function rows(
   features: string[],
   options: { fullFeatureNames?: boolean; filterByCreatedTimestamp?: boolean } = {},
 ) {
-  const set = await getHistoricalFeatures(engine.ctx, { entities: { rows: entityRows }, features, ...options });
+  const set = await getHistoricalFeatures(engine.ctx, { rows: entityRows }, features, options);
   try {
     return await set.toRows();
   } finally {

@@ -86,7 +86,7 @@ describe('engine against a brute-force reference', () => {
       };
       const input = entities.map((r) => ({ k1: r.k1, k2: r.k2, event_timestamp: new Date(r.t * 1000) }));
       for (const filterByCreatedTimestamp of [false, true]) {
-        const set = await getHistoricalFeatures(engine.ctx, { entities: { rows: input }, features: ['fv:v'], filterByCreatedTimestamp });
+        const set = await getHistoricalFeatures(engine.ctx, { rows: input }, ['fv:v'], { filterByCreatedTimestamp });
         const got = (await set.toRows()).map((r) => (r['v'] === null ? null : Number(r['v'])));
         set.close();
         expect(got, `seed ${seed} filterCreated=${filterByCreatedTimestamp}`).toEqual(reference(view, entities, ttl, filterByCreatedTimestamp));
