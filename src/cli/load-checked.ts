@@ -5,6 +5,7 @@
 import { sourceDescriber } from '../engine/describe.js';
 import { Database } from '../engine/database.js';
 import { loadValidatedRepo, type LoadedRepo, type LoadOptions } from '../registry/load.js';
+import { CONFIG_OPTION, parseCommandArgs, UsageError } from './args.js';
 
 export const SKIP_DATA_CHECK_OPTION = { 'skip-data-check': { type: 'boolean' } } as const;
 
@@ -20,4 +21,30 @@ export async function loadCheckedRepo(
   } finally {
     probe.close();
   }
+}
+
+/** Options and help shared by the commands that read a repo: --config and --skip-data-check. */
+export const REPO_OPTIONS_HELP = `options:
+  -c, --config FILE      the repo config (.ts, .mts, .js, .mjs or .json, or a folder holding one);
+                         default: featureflow.config.ts, then featureflow.json, in the current folder
+      --skip-data-check  do not read the sources to check view columns (for data this machine cannot reach)
+  -h, --help             show this help`;
+
+/** Parses a command that takes only the repo options; undefined means help was printed. */
+export async function loadRepoForCommand(
+  args: string[],
+  usage: string,
+  options: LoadOptions,
+): Promise<LoadedRepo | undefined> {
+  const { values, positionals } = parseCommandArgs(
+    args,
+    { ...CONFIG_OPTION, ...SKIP_DATA_CHECK_OPTION, help: { type: 'boolean', short: 'h' } },
+    usage,
+  );
+  if (values.help) {
+    console.log(usage);
+    return undefined;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"\n\n${usage}`);
+  return loadCheckedRepo(values.config, options, !values['skip-data-check']);
 }

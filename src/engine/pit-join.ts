@@ -30,6 +30,10 @@ function entitySide(rows: ViewRows, timestampColumn: string): string {
   return `(SELECT ${ROW}, ${keys}, ${ident(timestampColumn)} AS ${ENTITY_TS} FROM ${ENTITIES})`;
 }
 
+function keyMatch(rows: ViewRows): string {
+  return rows.joinKeys.map((k) => `e.${ident(k)} = v.${ident(k)}`).join(' AND ');
+}
+
 /** Statement creating temp table `target` with one row per entity row: __ff_row and the view's features. */
 export function pitJoinSql(
   target: string,
@@ -37,7 +41,6 @@ export function pitJoinSql(
   features: readonly JoinedFeature[],
   timestampColumn: string,
 ): string {
-  const keyMatch = rows.joinKeys.map((k) => `e.${ident(k)} = v.${ident(k)}`).join(' AND ');
   const inequality = rows.hasCreated
     ? `struct_pack(t := e.${ENTITY_TS}, c := 'infinity'::TIMESTAMPTZ) >= ` +
       `struct_pack(t := v.${TS}, c := coalesce(v.${CREATED}, '-infinity'::TIMESTAMPTZ))`
@@ -47,7 +50,7 @@ export function pitJoinSql(
   return `CREATE OR REPLACE TEMP TABLE ${ident(target)} AS
     SELECT e.${ROW}, ${select.join(', ')}
     FROM ${entitySide(rows, timestampColumn)} e
-    ASOF LEFT JOIN ${rows.relation} v ON ${keyMatch} AND ${inequality}`;
+    ASOF LEFT JOIN ${rows.relation} v ON ${keyMatch(rows)} AND ${inequality}`;
 }
 
 /**
@@ -61,7 +64,6 @@ export function pitJoinFilteredSql(
   features: readonly JoinedFeature[],
   timestampColumn: string,
 ): string {
-  const keyMatch = rows.joinKeys.map((k) => `e.${ident(k)} = v.${ident(k)}`).join(' AND ');
   const created = `coalesce(v.${CREATED}, v.${TS})`;
   // Same order as the ASOF path: a missing created time loses a tie on event time.
   const order = `struct_pack(t := v.${TS}, c := coalesce(v.${CREATED}, '-infinity'::TIMESTAMPTZ))`;
@@ -73,7 +75,7 @@ export function pitJoinFilteredSql(
       SELECT e.${ROW}, arg_max(struct_pack(${packed}), ${order}) AS best
       FROM ${entitySide(rows, timestampColumn)} e
       JOIN ${rows.relation} v
-        ON ${keyMatch} AND v.${TS} <= e.${ENTITY_TS} AND ${created} <= e.${ENTITY_TS} AND ${ttl}
+        ON ${keyMatch(rows)} AND v.${TS} <= e.${ENTITY_TS} AND ${created} <= e.${ENTITY_TS} AND ${ttl}
       GROUP BY e.${ROW}
     )
     SELECT e.${ROW}, ${unpack}

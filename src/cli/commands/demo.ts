@@ -54,7 +54,8 @@ export async function run(args: string[]): Promise<number> {
     try {
       await set.toParquet(out);
       const rows = await set.toRows();
-      console.log(formatTable(rows.slice(0, 8), set.columns));
+      // Rows from the middle: the first hours have no history yet, so their features are mostly null.
+      console.log(formatTable(rows.slice(500, 508), set.columns));
       const filled = rows.filter((r) => r['txn_count_1h'] !== null).length;
       console.log(`... ${rows.length} rows; ${filled} have user_stats within the 2d ttl. Written to ${out}`);
     } finally {
