@@ -1,8 +1,9 @@
 /**
- * Synthetic data for the demo repo, written by DuckDB: two weeks of card transactions, daily merchant statistics
- * and labelled transactions to build a training set for. Deterministic (hash-based), so every run prints the same.
+ * Synthetic data for the demo repo, written by DuckDB: the last two weeks of card transactions (up to the start of
+ * the current hour, so the online store has fresh values to serve), daily merchant statistics and labelled
+ * transactions to build a training set for. Values are hash-based, so only the dates move between runs.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Database } from '../engine/database.js';
 import { literal } from '../engine/sql.js';
@@ -19,12 +20,14 @@ export async function writeDemoData(dataDir: string): Promise<DemoFiles> {
     merchantDaily: path.join(dataDir, 'merchant_daily.csv'),
     labels: path.join(dataDir, 'labels.csv'),
   };
-  if (Object.values(files).every((f) => existsSync(f))) return files;
   mkdirSync(dataDir, { recursive: true });
+  const now = new Date();
+  now.setUTCMinutes(0, 0, 0);
+  const startMs = now.getTime() - 14 * 86_400_000;
   const db = await Database.open({ threads: 2 });
   try {
     await db.withConnection(async (conn) => {
-      const start = `TIMESTAMPTZ '2024-05-01 00:00:00+00'`;
+      const start = `CAST(${literal(new Date(startMs).toISOString())} AS TIMESTAMPTZ)`;
       await conn.run(`COPY (
           SELECT (hash(i) % 200)::BIGINT AS user_id,
                  (hash(i * 7) % 40)::BIGINT AS merchant_id,

@@ -1,0 +1,51 @@
+/** Shared by `materialize` and `materialize-incremental`: open engine and online store, show progress, print counts. */
+import { closeEngine, openEngine } from '../engine/context.js';
+import type { LoadedRepo } from '../registry/load.js';
+import { connectOnlineStore } from '../online/redis-store.js';
+import type { MaterializeDeps, MaterializeProgress, ViewMaterialization } from '../materialize/materialize.js';
+
+export async function withMaterializeDeps<T>(loaded: LoadedRepo, fn: (deps: MaterializeDeps) => Promise<T>): Promise<T> {
+  const ctx = await openEngine(loaded.repo, loaded.repoDir);
+  try {
+    const store = await connectOnlineStore({ url: loaded.repo.onlineStore.url, keyPrefix: loaded.repo.onlineStore.keyPrefix });
+    try {
+      return await fn({ ctx, store });
+    } finally {
+      await store.close();
+    }
+  } finally {
+    closeEngine(ctx);
+  }
+}
+
+/** A progress bar per view on a terminal; a line per finished view otherwise. */
+export function materializeProgress(stream: NodeJS.WriteStream = process.stderr): (p: MaterializeProgress) => void {
+  const started = new Map<string, number>();
+  return (p) => {
+    const t0 = started.get(p.view) ?? performance.now();
+    started.set(p.view, t0);
+    if (!stream.isTTY) return;
+    const fraction = p.rowsTotal > 0 ? p.rowsDone / p.rowsTotal : 1;
+    const width = 30;
+    const bar = '#'.repeat(Math.round(fraction * width)).padEnd(width, '.');
+    const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+    stream.write(`\r\x1b[2K${p.view} [${bar}] ${(fraction * 100).toFixed(0)}% ${p.rowsDone.toLocaleString('en-US')}/${p.rowsTotal.toLocaleString('en-US')} rows ${seconds}s`);
+    if (p.rowsDone >= p.rowsTotal) stream.write('\n');
+  };
+}
+
+export function printResults(results: readonly ViewMaterialization[], seconds: number): void {
+  if (results.length === 0) {
+    console.log('Nothing to materialize: every view is up to date.');
+    return;
+  }
+  for (const r of results) {
+    console.log(
+      `${r.view}: [${r.start ?? 'beginning'}, ${r.end}) read ${r.rowsRead}, wrote ${r.keysWritten}, ` +
+        `skipped ${r.keysSkippedOlder} older and ${r.keysSkippedExpired} expired` +
+        (r.newestEvent ? `; newest event ${r.newestEvent}` : ''),
+    );
+  }
+  const rows = results.reduce((n, r) => n + r.rowsRead, 0);
+  console.log(`Materialized ${rows.toLocaleString('en-US')} rows in ${seconds.toFixed(1)}s`);
+}

@@ -1,0 +1,18 @@
+/** The online store's public pieces: the contract, the Redis implementation, codecs and errors. */
+export type * from './types.js';
+export { connectOnlineStore, RedisOnlineStore } from './redis-store.js';
+export type { OnlineStoreOptions } from './connection.js';
+export { viewLayout } from './layout.js';
+export { encodeEntityKey, keySlot, rowKey, schemaKey, watermarksKey } from './keys.js';
+export { decodeValue, encodeValue, type DecodedValue } from './value-codec.js';
+export { encodeRow, formatStoredValue, parseStoredValue, schemaIdOf, type StoredValue } from './stored-value.js';
+export { formatMicros, parseIsoMicros, type TimestampMicros } from './timestamp.js';
+export {
+  CorruptOnlineValueError,
+  InvalidEntityKeyError,
+  InvalidFeatureValueError,
+  InvalidOnlineStoreConfigError,
+  InvalidWatermarkError,
+  OnlineStoreError,
+  OnlineStoreUnavailableError,
+} from './errors.js';

@@ -1,0 +1,205 @@
+/**
+ * The Redis online store (layout in types.ts). Writes go through one Lua script, newer-wins and atomic per key,
+ * batched and with a bounded number of calls in flight; reads fetch every (entity, view) key in one round trip and
+ * hand payload elements out without decoding them.
+ */
+import { checkEntityKeys, checkKeyPrefix, schemaKey, watermarksKey } from './keys.js';
+import { createClient, type OnlineStoreOptions, type RedisClient } from './connection.js';
+import { CorruptOnlineValueError, OnlineStoreUnavailableError, toOnlineStoreError } from './errors.js';
+import { assembleColumns, parseFetched, planRead, schemaKeysOf, type FetchedRow } from './read-plan.js';
+import { defineScripts } from './scripts.js';
+import { mgetAll } from './slot-groups.js';
+import { schemaIdOf } from './stored-value.js';
+import type { EncodedRow, FeatureColumn, OnlineReadRequest, OnlineStore, ViewLayout, Watermark, WriteResult } from './types.js';
+import { formatWatermark, parseWatermark } from './watermark.js';
+import { planWrites } from './write-plan.js';
+import { runWriteBatches } from './write-runner.js';
+
+// Standalone writes are planned in slices so the ARGV copies stay small whatever chunk the caller passes. In a
+// cluster the whole chunk is grouped by slot at once: slicing would leave one or two keys per script call.
+const STANDALONE_SLICE_ROWS = 20_000;
+
+export class RedisOnlineStore implements OnlineStore {
+  private readonly cluster: boolean;
+  private readonly batchSize: number;
+  private readonly concurrency: number;
+  private readonly pingTimeoutMs: number;
+  /** Schema key -> feature names. Schema keys never change once written (the id is a hash of the names). */
+  private readonly schemas = new Map<string, readonly string[]>();
+  private lastConnectionError: string | undefined;
+
+  constructor(
+    private readonly client: RedisClient,
+    readonly keyPrefix: string,
+    options: Omit<OnlineStoreOptions, 'keyPrefix' | 'url'> = {},
+  ) {
+    checkKeyPrefix(keyPrefix);
+    this.cluster = options.cluster !== undefined;
+    this.batchSize = options.batchSize ?? 200;
+    this.concurrency = options.concurrency ?? 8;
+    this.pingTimeoutMs = options.pingTimeoutMs ?? 1000;
+    defineScripts(client);
+    // Without a listener ioredis prints every failed reconnect; keep the last one for our error messages instead.
+    client.on('error', (err: Error) => (this.lastConnectionError = err.message));
+    client.on('ready', () => (this.lastConnectionError = undefined));
+  }
+
+  private fail(err: unknown, doing: string): Error {
+    const mapped = toOnlineStoreError(err, doing);
+    if (mapped instanceof OnlineStoreUnavailableError && this.lastConnectionError) {
+      return new OnlineStoreUnavailableError(`${mapped.message} (last connection error: ${this.lastConnectionError})`, { cause: err });
+    }
+    return mapped;
+  }
+
+  async registerLayout(layout: ViewLayout): Promise<string> {
+    const schemaId = schemaIdOf(layout.features);
+    const key = schemaKey(this.keyPrefix, layout.project, layout.view, schemaId);
+    try {
+      await this.client.set(key, JSON.stringify(layout.features));
+    } catch (err) {
+      throw this.fail(err, `registering the layout of "${layout.view}"`);
+    }
+    this.schemas.set(key, [...layout.features]);
+    return schemaId;
+  }
+
+  async writeRows(layout: ViewLayout, schemaId: string, rows: readonly EncodedRow[]): Promise<WriteResult> {
+    checkEntityKeys(rows);
+    const result: WriteResult = { written: 0, skippedOlder: 0, skippedExpired: 0 };
+    const slice = this.cluster ? Math.max(rows.length, 1) : STANDALONE_SLICE_ROWS;
+    for (let start = 0; start < rows.length; start += slice) {
+      const plan = planWrites(rows.slice(start, start + slice), {
+        prefix: this.keyPrefix,
+        layout,
+        schemaId,
+        nowMs: Date.now(),
+        batchSize: this.batchSize,
+        bySlot: this.cluster,
+      });
+      result.skippedExpired += plan.skippedExpired;
+      const tally = (written: number, skipped: number): void => {
+        result.written += written;
+        result.skippedOlder += skipped;
+      };
+      await runWriteBatches(this.client, plan.batches, { cluster: this.cluster, concurrency: this.concurrency }, tally, (err, keys) =>
+        this.fail(err, `writing ${keys} rows of "${layout.view}"`),
+      );
+    }
+    return result;
+  }
+
+  async read(request: OnlineReadRequest): Promise<FeatureColumn[]> {
+    const plan = planRead(request, this.keyPrefix);
+    let texts: (string | null)[];
+    try {
+      texts = await mgetAll(this.client, plan.keys, this.cluster);
+    } catch (err) {
+      throw this.fail(err, `reading ${plan.keys.length} keys`);
+    }
+    const fetched: (FetchedRow | null)[] = texts.map((text, i) => (text === null ? null : parseFetched(plan.keys[i] as string, text)));
+    await this.loadSchemas(schemaKeysOf(plan, fetched, this.keyPrefix));
+    return assembleColumns(plan, request, fetched, this.schemas, this.keyPrefix, request.nowMs ?? Date.now());
+  }
+
+  /** Fetches schema keys not cached yet: at most one extra round trip, and none once the process is warm. */
+  private async loadSchemas(keys: readonly string[]): Promise<void> {
+    const missing = keys.filter((k) => !this.schemas.has(k));
+    if (missing.length === 0) return;
+    let texts: (string | null)[];
+    try {
+      texts = await mgetAll(this.client, missing, this.cluster);
+    } catch (err) {
+      throw this.fail(err, 'reading feature schemas');
+    }
+    texts.forEach((text, i) => {
+      if (text === null) return; // assembleColumns names the missing key if a row needs it
+      const key = missing[i] as string;
+      let names: unknown;
+      try {
+        names = JSON.parse(text);
+      } catch {
+        names = undefined;
+      }
+      if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) {
+        throw new CorruptOnlineValueError(`schema key ${key} does not hold a JSON array of feature names`);
+      }
+      this.schemas.set(key, names);
+    });
+  }
+
+  async getWatermark(project: string, view: string): Promise<Watermark | undefined> {
+    let text: string | null;
+    try {
+      text = await this.client.hget(watermarksKey(this.keyPrefix, project), view);
+    } catch (err) {
+      throw this.fail(err, `reading the watermark of "${view}"`);
+    }
+    return text === null ? undefined : parseWatermark(view, text);
+  }
+
+  async setWatermark(project: string, view: string, watermark: Watermark): Promise<void> {
+    const text = formatWatermark(view, watermark);
+    try {
+      await this.client.hset(watermarksKey(this.keyPrefix, project), view, text);
+    } catch (err) {
+      throw this.fail(err, `recording the watermark of "${view}"`);
+    }
+  }
+
+  async ping(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new OnlineStoreUnavailableError(`online store unavailable: PING got no answer within ${this.pingTimeoutMs} ms`)), this.pingTimeoutMs);
+    });
+    const ping = this.client.ping();
+    ping.catch(() => undefined); // after a timeout nobody awaits it any more
+    try {
+      await Promise.race([ping, timeout]);
+    } catch (err) {
+      throw this.fail(err, 'PING');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    // QUIT lets in-flight replies arrive; while Redis is down there is nothing to wait for.
+    if (this.client.status === 'ready') {
+      try {
+        await this.client.quit();
+        return;
+      } catch {
+        // fall through: drop the connection
+      }
+    }
+    this.client.disconnect();
+  }
+}
+
+/**
+ * Creates the client and the store. Unless `lazy`, waits for the first connection and rejects with
+ * OnlineStoreUnavailableError when Redis does not answer (the client is then closed).
+ */
+export async function connectOnlineStore(options: OnlineStoreOptions): Promise<RedisOnlineStore> {
+  checkKeyPrefix(options.keyPrefix);
+  const client = createClient(options);
+  const store = new RedisOnlineStore(client, options.keyPrefix, options);
+  const connecting = client.connect();
+  if (options.lazy) {
+    connecting.catch(() => undefined); // the client keeps retrying; commands fail fast until it is back
+    return store;
+  }
+  try {
+    await connecting;
+  } catch (err) {
+    client.disconnect();
+    // The URL may hold a password: name only host and port.
+    throw toOnlineStoreError(err, `connecting to ${options.cluster ? 'the cluster' : redactUrl(options.url ?? '')}`);
+  }
+  return store;
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}

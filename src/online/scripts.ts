@@ -1,0 +1,19 @@
+/**
+ * Loads the Lua scripts once per process and registers them on a client with defineCommand, which sends EVALSHA
+ * and falls back to EVAL (loading the script) when the server does not know it yet, e.g. after a restart.
+ */
+import { readFileSync } from 'node:fs';
+import type { Cluster, Redis, Result } from 'ioredis';
+
+const WRITE_NEWER_LUA = readFileSync(new URL('./lua/write-newer.lua', import.meta.url), 'utf8');
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    /** lua/write-newer.lua: numKeys, then the row keys, then 4 ARGV per key; resolves to [written, skipped]. */
+    ffWriteNewer(numKeys: number, ...keysAndArgs: string[]): Result<[number, number], Context>;
+  }
+}
+
+export function defineScripts(client: Redis | Cluster): void {
+  client.defineCommand('ffWriteNewer', { lua: WRITE_NEWER_LUA });
+}

@@ -1,0 +1,108 @@
+/**
+ * The online store's contract: what materialization writes and what the API reads. Kept narrow on purpose (Feast's
+ * online-store interface, not its provider layer): write encoded rows newer-wins, read many entities x many views.
+ *
+ * Redis layout (documented for other tools in the README):
+ *   row key     <keyPrefix>:<project>:{<entityKey>}:<view>      one string per (view, entity); the hash tag puts
+ *                                                               every view of one entity key in one cluster slot
+ *   row value   <eventMicros>,<createdMicros>,<schemaId>;<payload>
+ *               eventMicros/createdMicros: epoch microseconds (createdMicros empty when the source has none);
+ *               schemaId: id of the feature list the payload follows (see schema key); payload: a JSON array, one
+ *               element per feature in that list, in the JSON form the HTTP API returns (see value-codec.ts)
+ *   schema key  <keyPrefix>:<project>:__schema:<view>:<schemaId>  JSON array of the feature names, no expiry
+ *   watermarks  <keyPrefix>:<project>:__materialized (hash)       field <view> -> JSON Watermark
+ * Expiry: PXAT eventMicros/1000 + ttl*1000 when the view has a TTL; none otherwise.
+ *
+ * entityKey: the values of the view's join keys, in the view's join-key order, joined by ",", each encoded as
+ *   i<decimal>      integers (int32/int64)
+ *   s<text>         strings made only of [A-Za-z0-9_.-]
+ *   h<hex>          any other string: lowercase hex of its UTF-8 bytes
+ *   b0 | b1         booleans
+ *   t<micros>       timestamps (epoch microseconds)
+ *   x<hex>          bytes, lowercase hex
+ *   f<decimal>      floats (shortest round-trip decimal)
+ * so 1 and "1" differ (i1, s1) and no two composite keys collide (values never contain "," or "}").
+ */
+import type { Dtype } from '../registry/dtypes.js';
+
+/** What the online store needs to know about a view to write and read it. */
+export interface ViewLayout {
+  project: string;
+  view: string;
+  /** The view's features in registry order: the order of the payload array. */
+  features: readonly string[];
+  dtypes: readonly (Dtype | undefined)[];
+  joinKeys: readonly string[];
+  /** Declared key types (from the entities' valueType), undefined where the entity declares none. */
+  keyTypes: readonly (Dtype | undefined)[];
+  /** 0 means no TTL (no expiry, never OUTSIDE_MAX_AGE). */
+  ttlSeconds: number;
+}
+
+/** One row ready to write; produced by DuckDB during materialization or by encodeRow() in JS. */
+export interface EncodedRow {
+  /**
+   * The encoded entity key (`i42`, `i42,sabc`: the entityKey format above), NOT the Redis key: the store adds
+   * `<keyPrefix>:<project>:{...}:<view>` itself (keys.ts), so writers need not know the prefix. writeRows rejects a
+   * key holding braces (a full Redis key passed by mistake).
+   */
+  key: string;
+  eventMicros: number;
+  /** null when the source has no created timestamp. */
+  createdMicros: number | null;
+  /** JSON array text of the feature values, in ViewLayout.features order. */
+  payload: string;
+}
+
+export interface WriteResult {
+  /** Keys written (new, or newer than what was stored). */
+  written: number;
+  /** Keys left alone because the stored (event, created) time was the same or newer. */
+  skippedOlder: number;
+  /** Rows not written because their TTL had already run out (they would expire at once). */
+  skippedExpired: number;
+}
+
+export type FeatureStatus = 'PRESENT' | 'NOT_FOUND' | 'NULL_VALUE' | 'OUTSIDE_MAX_AGE';
+
+/** A value as the HTTP API returns it: int64 beyond 2^53 and special floats as strings, bytes base64. */
+export type JsonValue = null | boolean | number | string | JsonValue[];
+
+export interface OnlineReadRequest {
+  /** Columnar entity values as the API receives them: join key -> one value per entity row. */
+  entities: Readonly<Record<string, readonly unknown[]>>;
+  /** Requested features in output order. */
+  features: ReadonlyArray<{ layout: ViewLayout; feature: string }>;
+  /** "Now" for OUTSIDE_MAX_AGE, in epoch ms; defaults to Date.now(). */
+  nowMs?: number;
+}
+
+export interface FeatureColumn {
+  values: JsonValue[];
+  statuses: FeatureStatus[];
+  /** Epoch microseconds of each value's event time; 0 when NOT_FOUND. */
+  eventMicros: number[];
+}
+
+export interface Watermark {
+  /** End (exclusive) of the last successful materialization, ISO-8601 UTC. */
+  end: string;
+  /** When it finished, ISO-8601 UTC. */
+  at: string;
+  /** Newest event time written so far, ISO-8601 UTC (for freshness), if any row was written. */
+  newestEvent?: string;
+}
+
+export interface OnlineStore {
+  /** Records the feature list a payload follows; call once per view before writing its rows. */
+  registerLayout(layout: ViewLayout): Promise<string>;
+  /** Writes rows of one view, newer-wins and atomic per key; safe to retry and to run out of order. */
+  writeRows(layout: ViewLayout, schemaId: string, rows: readonly EncodedRow[]): Promise<WriteResult>;
+  /** One round trip for many entities x many views; one column per requested feature. */
+  read(request: OnlineReadRequest): Promise<FeatureColumn[]>;
+  getWatermark(project: string, view: string): Promise<Watermark | undefined>;
+  setWatermark(project: string, view: string, watermark: Watermark): Promise<void>;
+  /** Resolves when Redis answers; rejects (OnlineStoreUnavailableError) when it does not. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
