@@ -11,6 +11,15 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   apply: { summary: 'store the repo in the registry (versioned, with history)', load: () => import('./commands/apply.js') },
   registry: { summary: 'registry list | show NAME | history', load: () => import('./commands/registry.js') },
   historical: { summary: 'build a point-in-time correct training set', load: () => import('./commands/historical.js') },
+  materialize: {
+    summary: 'write the latest values of a time range to the online store',
+    load: () => import('./commands/materialize.js'),
+  },
+  'materialize-incremental': {
+    summary: 'materialize each view from where it last stopped',
+    load: () => import('./commands/materialize-incremental.js'),
+  },
+  serve: { summary: 'serve online features over HTTP (POST /get-online-features)', load: () => import('./commands/serve.js') },
   demo: { summary: 'run the end-to-end demo on generated data', load: () => import('./commands/demo.js') },
 };
 

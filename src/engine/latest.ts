@@ -100,10 +100,10 @@ export async function exportLatestRows(
           createdMicros: (created?.[i] as number | null) ?? null,
           payload: payloads?.[i] as string,
         });
-      }
-      if (batch.length >= batchRows) {
-        await consume(batch);
-        batch = [];
+        if (batch.length >= batchRows) {
+          await consume(batch);
+          batch = [];
+        }
       }
     }
     if (batch.length > 0) await consume(batch);

@@ -1,0 +1,186 @@
+/**
+ * Online serving benchmark: writes N entities x 10 features to Redis under a fresh key prefix, starts
+ * `featureflow serve` as a child process (the load generator must not share the server's core), and drives it with
+ * autocannon at full speed (closed loop, 32 connections) for 1 entity x 10 features and 100 entities x 10 features,
+ * then an open-loop run at a fixed 2k req/s (fixed-rate.ts) whose p99 is the latency a client sees under a steady
+ * load. autocannon reports latency in whole milliseconds; the fixed-rate run to the microsecond.
+ *
+ *   npm run bench:serve -- [--workers 2] [--duration 10] [--connections 32] [--entities 10000] [--rate 2000]
+ *
+ * REDIS_URL picks the Redis (default redis://127.0.0.1:6379). Figures depend on the machine: with 2 cores the load
+ * generator and the server compete, so compare runs on the same machine only.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+import { redisUrl } from '../../src/devtools/redis-url.js';
+import { viewLayout } from '../../src/online/layout.js';
+import { connectOnlineStore } from '../../src/online/redis-store.js';
+import { encodeRow } from '../../src/online/stored-value.js';
+import { RepoSchema, type RepoInput } from '../../src/registry/schema.js';
+import { cleanupPrefix } from '../../test/helpers/redis.js';
+import { fixedRate } from './fixed-rate.js';
+
+const { values: args } = parseArgs({
+  options: {
+    workers: { type: 'string', default: '2' },
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '32' },
+    entities: { type: 'string', default: '10000' },
+    rate: { type: 'string', default: '2000' },
+    port: { type: 'string', default: '6599' },
+  },
+});
+const WORKERS = Number(args.workers);
+const DURATION = Number(args.duration);
+const CONNECTIONS = Number(args.connections);
+const ENTITIES = Number(args.entities);
+const RATE = Number(args.rate);
+const PORT = Number(args.port);
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+const FEATURES = [
+  ['clicks_1d', 'int64'], ['clicks_7d', 'int64'], ['orders_1d', 'int64'], ['orders_7d', 'int64'],
+  ['amount_avg_1d', 'float64'], ['amount_avg_7d', 'float64'], ['amount_max_7d', 'float64'], ['score', 'float32'],
+  ['country', 'string'], ['segments', 'string[]'],
+] as const;
+
+function repoInput(keyPrefix: string): RepoInput {
+  return {
+    project: 'bench',
+    onlineStore: { url: redisUrl(), keyPrefix },
+    entities: [{ name: 'user', joinKeys: ['user_id'], valueType: 'int64' }],
+    sources: [{ name: 'events', type: 'file', path: 'data/events.parquet' }],
+    featureViews: [
+      { name: 'user_stats', entities: ['user'], source: 'events', schema: FEATURES.map(([name, dtype]) => ({ name, dtype })) },
+    ],
+  };
+}
+
+async function writeData(input: RepoInput): Promise<void> {
+  const repo = RepoSchema.parse(input);
+  const layout = viewLayout(repo, repo.featureViews[0]!);
+  const store = await connectOnlineStore({ url: redisUrl(), keyPrefix: repo.onlineStore.keyPrefix });
+  try {
+    const schemaId = await store.registerLayout(layout);
+    const now = Date.now();
+    const rows = Array.from({ length: ENTITIES }, (_, i) =>
+      encodeRow(layout, [i], new Date(now - (i % 3600) * 1000), null, [
+        i % 100, i % 700, i % 10, i % 70, 10.5 + (i % 13), 11.25 + (i % 17), 99.99, 0.5, 'DE', ['a', 'b'],
+      ]),
+    );
+    await store.writeRows(layout, schemaId, rows);
+  } finally {
+    await store.close();
+  }
+}
+
+async function waitReady(url: string, server: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`server exited with code ${server.exitCode}`);
+    try {
+      if ((await fetch(`${url}/ready`)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error('server did not become ready within 30 s');
+}
+
+/** Request bodies cycled through, so requests hit different keys without building JSON in the load generator. */
+function bodies(entitiesPerRequest: number, count = 256): string[] {
+  return Array.from({ length: count }, (_, n) =>
+    JSON.stringify({
+      features: FEATURES.map(([name]) => `user_stats:${name}`),
+      entities: { user_id: Array.from({ length: entitiesPerRequest }, (_, i) => (n * 7919 + i * 104_729) % ENTITIES) },
+    }),
+  );
+}
+
+interface Row {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function load(url: string, name: string, entitiesPerRequest: number): Promise<Row> {
+  const pool = bodies(entitiesPerRequest);
+  let next = 0;
+  const result = await autocannon({
+    url: `${url}/get-online-features`,
+    connections: CONNECTIONS,
+    duration: DURATION,
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req) => ({ ...req, body: pool[next++ % pool.length] }),
+      },
+    ],
+  });
+  const errors = result.errors + result.timeouts + result.non2xx;
+  return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors };
+}
+
+async function steady(url: string, name: string, entitiesPerRequest: number): Promise<Row> {
+  const run = (durationSeconds: number) =>
+    fixedRate({ url: `${url}/get-online-features`, rate: RATE, durationSeconds, bodies: bodies(entitiesPerRequest) });
+  await run(2); // the generator's own sockets and JIT, and the server's heap after the 100-entity run; not reported
+  const result = await run(DURATION);
+  return { name, rps: result.achievedRate, p50: result.p50, p99: result.p99, errors: result.errors };
+}
+
+async function main(): Promise<void> {
+  const keyPrefix = `ffbench:${randomBytes(6).toString('hex')}`;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ff-bench-serve-'));
+  const config = path.join(dir, 'featureflow.json');
+  const input = repoInput(keyPrefix);
+  writeFileSync(config, JSON.stringify(input, null, 2));
+  const redis = new Redis(redisUrl());
+  let server: ChildProcess | undefined;
+  try {
+    console.log(`writing ${ENTITIES} entities x ${FEATURES.length} features under ${keyPrefix} ...`);
+    await writeData(input);
+    server = spawn(process.execPath, ['bin/featureflow.js', 'serve', '--config', config, '--port', String(PORT), '--workers', String(WORKERS)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const url = `http://127.0.0.1:${PORT}`;
+    await waitReady(url, server);
+    console.log(`server: ${WORKERS} worker(s); load: ${CONNECTIONS} connections, ${DURATION} s per run, ${os.cpus().length} cores\n`);
+    await load(url, 'warm-up', 1); // JIT, plan cache and connections; not reported
+    const rows = [
+      await load(url, '1 entity x 10 features', 1),
+      await load(url, '100 entities x 10 features', 100),
+      await steady(url, `1 entity x 10 features @ ${RATE} req/s`, 1),
+    ];
+    console.log('run                                    req/s    p50 ms    p99 ms   errors');
+    for (const r of rows) {
+      console.log(
+        `${r.name.padEnd(36)} ${r.rps.toFixed(0).padStart(7)}  ${r.p50.toFixed(2).padStart(8)}  ${r.p99.toFixed(2).padStart(8)}  ${String(r.errors).padStart(7)}`,
+      );
+    }
+    console.log('\n(full-speed runs: autocannon, closed loop, whole-ms latencies; fixed-rate run: open loop, latency from each request\'s due time)');
+  } finally {
+    if (server && server.exitCode === null) {
+      const exited = new Promise((resolve) => server?.once('exit', resolve));
+      server.kill('SIGTERM');
+      await exited;
+    }
+    await cleanupPrefix(redis, `${keyPrefix}:`);
+    redis.disconnect();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

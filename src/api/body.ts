@@ -1,0 +1,128 @@
+/**
+ * Reading a request body under a size limit, parsing it as JSON, and answering an oversized body with 413 in a way
+ * the client actually sees: a client still uploading only reads our answer if the socket stays open until it
+ * stops sending, because closing a socket with unread data makes the kernel send RST, which discards our 413 on
+ * the client's side before its HTTP parser gets to it.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BadRequestError, errorBody, PayloadTooLargeError } from './errors.js';
+
+export interface DrainLimits {
+  /** Bytes of an oversized body read and thrown away after the 413 before the socket is closed anyway. */
+  drainMaxBytes: number;
+  /** How long an oversized upload may keep going after the 413 before the socket is closed anyway. */
+  drainTimeoutMs: number;
+}
+
+/** The client went away before sending its whole body: nobody is left to answer. */
+export class ClientGoneError extends Error {
+  constructor() {
+    super('client closed the connection before the request body was complete');
+  }
+}
+
+/**
+ * The raw body, or a PayloadTooLargeError as soon as it is known to exceed `limit` (from Content-Length before a
+ * byte is read, otherwise when the running total passes it). On that error the request is left flowing for
+ * answerTooLarge to drain.
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) return Promise.reject(new PayloadTooLargeError(limit));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onGone);
+      req.off('aborted', onGone);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        chunks.length = 0;
+        reject(new PayloadTooLargeError(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    };
+    const onGone = (): void => {
+      cleanup();
+      reject(new ClientGoneError());
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onGone);
+    req.on('aborted', onGone);
+  });
+}
+
+/** Parses a body as JSON; an empty or malformed body is a 400 with code INVALID_JSON. */
+export function parseJson(body: Buffer): unknown {
+  if (body.length === 0) throw new BadRequestError('request body is empty: send a JSON object', 'INVALID_JSON');
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new BadRequestError(`request body is not valid JSON: ${(err as Error).message}`, 'INVALID_JSON');
+  }
+}
+
+/**
+ * Sends the 413 at once (Content-Length set, so the client has all of it without waiting for the end of the
+ * stream), keeps reading and discarding the upload, and only ends the response, which closes the socket, when the
+ * upload is over, or when it passed `drainMaxBytes` or `drainTimeoutMs`, so an endless upload cannot hold the
+ * socket. Resolves when the response is finished or the socket is gone.
+ */
+export function answerTooLarge(
+  req: IncomingMessage,
+  res: ServerResponse,
+  err: PayloadTooLargeError,
+  limits: DrainLimits,
+): Promise<void> {
+  const body = errorBody(err.code, err.message);
+  res.writeHead(413, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(body),
+    Connection: 'close',
+  });
+  res.write(body);
+  return new Promise((resolve) => {
+    let drained = 0;
+    let done = false;
+    const finish = (force: boolean): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onEnd);
+      req.off('error', onEnd);
+      res.end(() => resolve());
+      // The client had the whole answer long ago; an upload still going after the cap is cut off.
+      if (force) res.socket?.destroySoon();
+      res.once('close', () => resolve());
+    };
+    const onData = (chunk: Buffer): void => {
+      drained += chunk.length;
+      if (drained > limits.drainMaxBytes) finish(true);
+    };
+    const onEnd = (): void => finish(false);
+    const timer = setTimeout(() => finish(true), limits.drainTimeoutMs);
+    timer.unref();
+    if (req.complete || req.destroyed) {
+      finish(false);
+      return;
+    }
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('close', onEnd);
+    req.on('error', onEnd);
+    req.resume();
+  });
+}

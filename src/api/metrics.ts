@@ -1,0 +1,100 @@
+/**
+ * Prometheus metrics, written by hand (text format 0.0.4): a client library would be a dependency for four metric
+ * families. Each process keeps its own numbers; with `serve --workers N` a scrape reaches one worker, so scrape
+ * each worker or sum per instance in queries.
+ */
+import type { FeatureStatus } from '../online/types.js';
+
+/** Seconds. Sub-millisecond buckets because a cached single-entity read takes well under 1 ms. */
+export const LATENCY_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+] as const;
+
+const STATUSES: readonly FeatureStatus[] = ['PRESENT', 'NOT_FOUND', 'NULL_VALUE', 'OUTSIDE_MAX_AGE'];
+
+interface Histogram {
+  /** counts[i] = observations <= LATENCY_BUCKETS[i] (not cumulative yet; summed when rendering). */
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+export class Metrics {
+  private readonly requests = new Map<string, number>();
+  private readonly latency = new Map<string, Histogram>();
+  private readonly values = new Map<FeatureStatus, number>(STATUSES.map((s) => [s, 0]));
+  private storeErrors = 0;
+  private inFlight = 0;
+
+  requestStarted(): void {
+    this.inFlight++;
+  }
+
+  /** One finished request; `route` is a route's path or a fixed label, never the raw URL (bounded cardinality). */
+  requestFinished(route: string, method: string, status: number, seconds: number): void {
+    this.inFlight--;
+    const key = `route="${escapeLabel(route)}",method="${escapeLabel(method)}",status="${status}"`;
+    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+    let histogram = this.latency.get(route);
+    if (!histogram) {
+      histogram = { counts: LATENCY_BUCKETS.map(() => 0), sum: 0, count: 0 };
+      this.latency.set(route, histogram);
+    }
+    const bucket = LATENCY_BUCKETS.findIndex((upper) => seconds <= upper);
+    if (bucket >= 0) histogram.counts[bucket]!++;
+    histogram.sum += seconds;
+    histogram.count++;
+  }
+
+  /** A read or ping that failed because of the online store (unreachable, timed out, unexpected reply). */
+  storeError(): void {
+    this.storeErrors++;
+  }
+
+  /** Values served in one response, counted by status. */
+  valuesServed(counts: Readonly<Record<FeatureStatus, number>>): void {
+    for (const status of STATUSES) {
+      const n = counts[status];
+      if (n > 0) this.values.set(status, (this.values.get(status) ?? 0) + n);
+    }
+  }
+
+  render(): string {
+    const out: string[] = [];
+    out.push('# HELP featureflow_http_requests_total HTTP requests answered, by route, method and status.');
+    out.push('# TYPE featureflow_http_requests_total counter');
+    for (const [labels, n] of this.requests) out.push(`featureflow_http_requests_total{${labels}} ${n}`);
+
+    out.push('# HELP featureflow_http_request_duration_seconds Time from request start to response end.');
+    out.push('# TYPE featureflow_http_request_duration_seconds histogram');
+    for (const [route, h] of this.latency) {
+      const label = `route="${escapeLabel(route)}"`;
+      let cumulative = 0;
+      LATENCY_BUCKETS.forEach((upper, i) => {
+        cumulative += h.counts[i] ?? 0;
+        out.push(`featureflow_http_request_duration_seconds_bucket{${label},le="${upper}"} ${cumulative}`);
+      });
+      out.push(`featureflow_http_request_duration_seconds_bucket{${label},le="+Inf"} ${h.count}`);
+      out.push(`featureflow_http_request_duration_seconds_sum{${label}} ${h.sum}`);
+      out.push(`featureflow_http_request_duration_seconds_count{${label}} ${h.count}`);
+    }
+
+    out.push('# HELP featureflow_http_requests_in_flight Requests being handled now.');
+    out.push('# TYPE featureflow_http_requests_in_flight gauge');
+    out.push(`featureflow_http_requests_in_flight ${this.inFlight}`);
+
+    out.push('# HELP featureflow_online_store_errors_total Online store (Redis) operations that failed.');
+    out.push('# TYPE featureflow_online_store_errors_total counter');
+    out.push(`featureflow_online_store_errors_total ${this.storeErrors}`);
+
+    out.push('# HELP featureflow_feature_values_total Feature values served, by status.');
+    out.push('# TYPE featureflow_feature_values_total counter');
+    for (const [status, n] of this.values) out.push(`featureflow_feature_values_total{status="${status}"} ${n}`);
+    return `${out.join('\n')}\n`;
+  }
+}
+
+/** Label values escape backslash, double quote and newline (the text format's only escapes). */
+export function escapeLabel(value: string): string {
+  return value.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+}

@@ -1,0 +1,19 @@
+/** POST /get-online-features (SPEC section 4): body -> validated request -> cached plan -> one store read. */
+import { parseJson, readBody } from '../body.js';
+import { jsonReply, type Handler } from '../context.js';
+import { parseOnlineFeaturesRequest } from '../online-request.js';
+import { buildOnlineResponse, emptyCounts } from '../online-response.js';
+import { callStore } from '../store-call.js';
+
+export const getOnlineFeatures: Handler = async (req, ctx) => {
+  const body = await readBody(req, ctx.limits.maxBodyBytes);
+  const request = parseOnlineFeaturesRequest(parseJson(body));
+  const plan = ctx.planner.plan(request);
+  const columns = await callStore(ctx, 'read', () =>
+    ctx.store.read({ entities: request.entities, features: plan.features }),
+  );
+  const counts = emptyCounts();
+  const json = buildOnlineResponse(plan, request.entities, columns, counts);
+  ctx.metrics.valuesServed(counts);
+  return jsonReply(200, json);
+};

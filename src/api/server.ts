@@ -1,0 +1,200 @@
+/**
+ * The HTTP server on plain `node:http`: routing, the error -> response mapping, metrics, timeouts and graceful
+ * close. A framework would add per-request overhead to a hot path that is otherwise one Redis round trip.
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { viewLayout } from '../online/layout.js';
+import type { OnlineStore } from '../online/types.js';
+import type { Repo } from '../registry/schema.js';
+import { answerTooLarge, ClientGoneError } from './body.js';
+import { DEFAULT_LIMITS, type ApiContext, type Reply, type ServerLimits } from './context.js';
+import { errorBody, errorReply, MethodNotAllowedError, PayloadTooLargeError, RouteNotFoundError } from './errors.js';
+import { errorFields, stderrLogger, type Logger } from './logger.js';
+import { Metrics } from './metrics.js';
+import { OnlinePlanner } from './online-plan.js';
+import { pathOf, ROUTES } from './routes/index.js';
+
+export interface ServerDeps {
+  repo: Repo;
+  store: OnlineStore;
+  logger?: Logger;
+  limits?: Partial<ServerLimits>;
+}
+
+export interface ServerAddress {
+  host: string;
+  port: number;
+  url: string;
+}
+
+export interface ApiServer {
+  listen(port?: number, host?: string): Promise<ServerAddress>;
+  /** Stops accepting, lets in-flight requests finish (up to limits.shutdownTimeoutMs), closes every socket. */
+  close(): Promise<void>;
+  address(): ServerAddress;
+  /** The underlying node:http server (tests poke at sockets). */
+  readonly http: http.Server;
+  readonly metrics: Metrics;
+}
+
+/** Label for requests matching no route, so random URLs cannot blow up the metrics' cardinality. */
+const UNMATCHED = 'unmatched';
+const KNOWN_PATHS = [...ROUTES.keys()];
+
+export function createServer(deps: ServerDeps): ApiServer {
+  const limits: ServerLimits = { ...DEFAULT_LIMITS, ...deps.limits };
+  const logger = deps.logger ?? stderrLogger;
+  const metrics = new Metrics();
+  let closing = false;
+  const ctx: ApiContext = {
+    repo: deps.repo,
+    store: deps.store,
+    planner: new OnlinePlanner(deps.repo, viewLayout),
+    metrics,
+    limits,
+    logger,
+    isClosing: () => closing,
+  };
+
+  const server = http.createServer(
+    {
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // How often Node checks headersTimeout/requestTimeout; its 30 s default would let a stalled upload overrun
+      // a short requestTimeout by up to that much.
+      connectionsCheckingInterval: Math.min(1000, limits.requestTimeoutMs, limits.headersTimeoutMs),
+    },
+    (req, res) => {
+      // Nothing thrown or rejected in a request may reach the process: handle() catches everything it can, and
+      // this catches a failure to even write the error response.
+      handle(req, res).catch((err: unknown) => {
+        logger.error('request failed while answering', errorFields(err));
+        res.destroy();
+      });
+    },
+  );
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.on('clientError', onClientError);
+  // `Expect: 100-continue` (curl sends it for bodies over 1 KiB): only invite the body when it may be accepted, so
+  // an oversized upload is refused before it is sent at all.
+  server.on('checkContinue', (req, res) => {
+    const declared = Number(req.headers['content-length']);
+    if (!(declared > limits.maxBodyBytes)) res.writeContinue();
+    server.emit('request', req, res);
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    metrics.requestStarted();
+    const path = pathOf(req.url);
+    const route = ROUTES.get(path);
+    let status = 500;
+    try {
+      if (!route) throw new RouteNotFoundError(path, KNOWN_PATHS);
+      const handler = route.methods[req.method ?? ''];
+      if (!handler) throw new MethodNotAllowedError(req.method ?? '', path, route.allow);
+      status = send(res, await handler(req, ctx));
+    } catch (err) {
+      status = await sendError(req, res, err, route?.path ?? UNMATCHED);
+    } finally {
+      metrics.requestFinished(route?.path ?? UNMATCHED, req.method ?? '', status, (performance.now() - started) / 1000);
+    }
+  }
+
+  function send(res: ServerResponse, reply: Reply): number {
+    if (res.destroyed) return 499;
+    const headers: Record<string, string | number> = {
+      'Content-Type': reply.contentType,
+      'Content-Length': Buffer.byteLength(reply.body),
+      ...reply.headers,
+    };
+    // While closing, every answer ends its connection, so keep-alive clients move to another server.
+    if (closing) headers.Connection = 'close';
+    res.writeHead(reply.status, headers);
+    res.end(reply.body);
+    return reply.status;
+  }
+
+  async function sendError(req: IncomingMessage, res: ServerResponse, err: unknown, route: string): Promise<number> {
+    // 499: nginx's "client closed request"; only ever a metrics label, nobody receives it.
+    if (err instanceof ClientGoneError || res.destroyed) return 499;
+    if (err instanceof PayloadTooLargeError) {
+      await answerTooLarge(req, res, err, limits);
+      return 413;
+    }
+    const reply = errorReply(err);
+    if (reply.isBug) logger.error('request failed', { route, method: req.method, ...errorFields(err) });
+    if (res.headersSent) {
+      res.destroy();
+      return reply.status;
+    }
+    return send(res, { status: reply.status, body: errorBody(reply.code, reply.message), contentType: 'application/json', headers: reply.headers });
+  }
+
+  // Errors before a request exists (malformed request line or headers, header/request timeouts, resets). Node's
+  // default answers plain text; we answer the same JSON as everywhere else, or just close when it is too late.
+  function onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const inProgress = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+    if (err.code === 'ECONNRESET' || !socket.writable || inProgress?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    metrics.requestStarted();
+    metrics.requestFinished(UNMATCHED, '', status, 0);
+    const code = status === 408 ? 'REQUEST_TIMEOUT' : status === 431 ? 'HEADERS_TOO_LARGE' : 'BAD_HTTP_REQUEST';
+    const body = errorBody(code, `malformed or incomplete HTTP request (${err.code ?? err.message})`);
+    socket.end(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+
+  let bound: ServerAddress | undefined;
+  let closingDone: Promise<void> | undefined;
+
+  async function closeGracefully(): Promise<void> {
+    closing = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Idle keep-alive sockets would otherwise hold close() until their keepAliveTimeout.
+    server.closeIdleConnections();
+    const deadline = setTimeout(() => {
+      logger.error('shutdown deadline passed: closing connections with requests still in flight');
+      server.closeAllConnections();
+    }, limits.shutdownTimeoutMs);
+    deadline.unref();
+    try {
+      await closed;
+    } finally {
+      clearTimeout(deadline);
+    }
+  }
+
+  return {
+    http: server,
+    metrics,
+    listen(port = 6566, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        const onError = (err: Error): void => reject(err);
+        server.once('error', onError);
+        server.listen(port, host, () => {
+          server.off('error', onError);
+          const info = server.address() as AddressInfo;
+          const shownHost = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+          bound = { host: info.address, port: info.port, url: `http://${shownHost}:${info.port}` };
+          resolve(bound);
+        });
+      });
+    },
+    address() {
+      if (!bound) throw new Error('the server is not listening yet');
+      return bound;
+    },
+    close() {
+      closingDone ??= closeGracefully();
+      return closingDone;
+    },
+  };
+}

@@ -1,0 +1,222 @@
+/**
+ * `featureflow serve`: the online feature server. With `--workers N` a node:cluster primary forks N server
+ * processes sharing the port (one Node process uses one core), forwards SIGTERM/SIGINT to them and exits when they
+ * have finished their in-flight requests.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import os from 'node:os';
+import { createServer } from '../../api/server.js';
+import { connectOnlineStore } from '../../online/redis-store.js';
+import type { OnlineStore } from '../../online/types.js';
+import { loadValidatedRepo } from '../../registry/load.js';
+import type { Repo } from '../../registry/schema.js';
+import { viewFeatures } from '../../registry/features.js';
+import { CONFIG_OPTION, parseCommandArgs, UsageError } from '../args.js';
+
+/** In-flight requests get this long after SIGTERM; the process exits (code 1) when it passes anyway. */
+const SHUTDOWN_MS = 10_000;
+const HARD_EXIT_MS = SHUTDOWN_MS + 5_000;
+
+const USAGE = `usage: featureflow serve [--config FILE] [--port 6566] [--host 127.0.0.1] [--workers N]
+                       [--max-body-bytes 1048576]
+
+  -c, --config FILE      the repo config (default: featureflow.config.ts, then featureflow.json, here)
+  -p, --port PORT        port to listen on (default 6566; 0 picks a free one)
+      --host HOST        address to bind (default 127.0.0.1; 0.0.0.0 for every interface)
+  -w, --workers N        server processes sharing the port (default 1; "auto" = one per core)
+      --max-body-bytes N largest request body accepted (default 1 MiB)
+
+Routes: POST /get-online-features, GET /health, /ready, /registry, /metrics.
+SIGTERM or SIGINT: stop accepting, finish in-flight requests, exit 0 (forced after ${HARD_EXIT_MS / 1000} s).`;
+
+const OPTIONS = {
+  ...CONFIG_OPTION,
+  port: { type: 'string', short: 'p' },
+  host: { type: 'string' },
+  workers: { type: 'string', short: 'w' },
+  'max-body-bytes': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+interface ServeOptions {
+  config: string | undefined;
+  port: number;
+  host: string;
+  workers: number;
+  maxBodyBytes: number | undefined;
+}
+
+export async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, OPTIONS, USAGE);
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"\n\n${USAGE}`);
+  const options: ServeOptions = {
+    config: values.config,
+    port: wholeNumber('--port', values.port ?? '6566', 0, 65_535),
+    host: values.host ?? '127.0.0.1',
+    workers: values.workers === 'auto' ? os.availableParallelism() : wholeNumber('--workers', values.workers ?? '1', 1, 256),
+    maxBodyBytes: values['max-body-bytes'] === undefined ? undefined : wholeNumber('--max-body-bytes', values['max-body-bytes'], 1, 2 ** 31),
+  };
+  // A worker is forked with the same argv, so it lands here too and serves.
+  if (options.workers > 1 && cluster.isPrimary) return runPrimary(options);
+  return runServer(options);
+}
+
+function wholeNumber(flag: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max) {
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`);
+  }
+  return n;
+}
+
+async function runServer(options: ServeOptions): Promise<number> {
+  const { repo } = await loadValidatedRepo(options.config);
+  // Lazy: the server starts (answering 503, /ready failing) while Redis is down, and recovers when it returns.
+  const store = await connectOnlineStore({ url: repo.onlineStore.url, keyPrefix: repo.onlineStore.keyPrefix, lazy: true });
+  const api = createServer({
+    repo,
+    store,
+    limits: { shutdownTimeoutMs: SHUTDOWN_MS, ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}) },
+  });
+  let address;
+  try {
+    address = await api.listen(options.port, options.host);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  if (cluster.isPrimary) printBanner(repo, address.url, 1);
+  void warnIfUnreachable(store);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      if (cluster.isPrimary) console.log(`featureflow serve: ${signal}: finishing in-flight requests`);
+      const forced = setTimeout(() => {
+        console.error('featureflow serve: shutdown took too long, exiting anyway');
+        process.exit(1);
+      }, HARD_EXIT_MS);
+      void (async () => {
+        let code = 0;
+        try {
+          await api.close();
+        } catch (err) {
+          console.error('featureflow serve: closing the server failed:', err);
+          code = 1;
+        }
+        try {
+          await store.close();
+        } catch (err) {
+          console.error('featureflow serve: closing the online store failed:', err);
+        }
+        clearTimeout(forced);
+        // A worker's IPC channel to the primary would keep it alive after everything else closed.
+        if (cluster.isWorker) process.disconnect();
+        resolve(code);
+      })();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+/** The first connection is still being made right after start, so one failed ping proves nothing: try for ~3 s. */
+async function warnIfUnreachable(store: OnlineStore): Promise<void> {
+  let last: unknown;
+  for (let attempt = 0; attempt < 15; attempt++) {
+    try {
+      await store.ping();
+      return;
+    } catch (err) {
+      last = err;
+      await new Promise((resolve) => setTimeout(resolve, 200).unref());
+    }
+  }
+  console.error(`featureflow serve: ${(last as Error).message}; /ready answers 503 until Redis is reachable`);
+}
+
+async function runPrimary(options: ServeOptions): Promise<number> {
+  // Load once here so a bad repo fails with one message instead of N crashing workers.
+  const { repo } = await loadValidatedRepo(options.config);
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    let exitCode = 0;
+    let listening = 0;
+    const everListened = new WeakSet<Worker>();
+    const fork = (): void => void cluster.fork();
+
+    let bannerShown = false;
+    cluster.on('listening', (worker, address) => {
+      everListened.add(worker);
+      listening++;
+      if (listening === options.workers && !bannerShown) {
+        bannerShown = true;
+        printBanner(repo, `http://${host}:${address.port}`, options.workers);
+      }
+    });
+    cluster.on('exit', (worker, code, signal) => {
+      if (stopping) {
+        if (code !== 0) exitCode = 1;
+        if (Object.keys(cluster.workers ?? {}).length === 0) resolve(exitCode);
+        return;
+      }
+      // A worker that never listened hit a start-up error (port taken, Redis URL invalid): respawning would loop.
+      if (!everListened.has(worker)) {
+        console.error(`featureflow serve: a worker failed to start (exit ${code ?? signal}); stopping`);
+        exitCode = 1;
+        stopAll('worker start failure');
+        return;
+      }
+      console.error(`featureflow serve: worker ${worker.process.pid} died (${signal ?? `exit ${code}`}); starting another`);
+      listening--;
+      fork();
+    });
+
+    const stopAll = (why: string): void => {
+      if (stopping) return;
+      stopping = true;
+      console.log(`featureflow serve: ${why}: finishing in-flight requests`);
+      const workers = Object.values(cluster.workers ?? {});
+      if (workers.length === 0) resolve(exitCode);
+      for (const worker of workers) worker?.process.kill('SIGTERM');
+      const forced = setTimeout(() => {
+        console.error('featureflow serve: workers took too long to stop, exiting anyway');
+        for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
+        process.exit(1);
+      }, HARD_EXIT_MS);
+      forced.unref();
+    };
+    process.once('SIGTERM', () => stopAll('SIGTERM'));
+    process.once('SIGINT', () => stopAll('SIGINT'));
+    for (let i = 0; i < options.workers; i++) fork();
+  });
+}
+
+function printBanner(repo: Repo, url: string, workers: number): void {
+  console.log(`featureflow serve: project "${repo.project}" on ${url} (${workers} process${workers === 1 ? '' : 'es'})`);
+  const example = exampleRequest(repo);
+  if (example) {
+    console.log(`try: curl -s -X POST ${url}/get-online-features -H 'Content-Type: application/json' \\\n       -d '${example}'`);
+  }
+}
+
+/** A request for the first online view's first feature, with a placeholder key value of the key's type. */
+function exampleRequest(repo: Repo): string | undefined {
+  const view = repo.featureViews.find((v) => v.online && viewFeatures(v).length > 0);
+  if (!view) return undefined;
+  const feature = viewFeatures(view)[0]?.name;
+  const entities: Record<string, unknown[]> = {};
+  for (const name of view.entities) {
+    const entity = repo.entities.find((e) => e.name === name);
+    const sample = entity?.valueType === 'string' ? 'a' : 1;
+    for (const key of entity?.joinKeys ?? []) entities[key] = [sample];
+  }
+  return JSON.stringify({ features: [`${view.name}:${feature}`], entities });
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { escapeLabel, LATENCY_BUCKETS, Metrics } from '../../../src/api/metrics.js';
+
+// One sample line: name{labels} value. The text format allows nothing else outside # comments.
+const SAMPLE = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\[\\"n])*",?)*\})? -?[0-9.e+-]+$/;
+
+describe('metrics', () => {
+  it('renders valid Prometheus text: HELP and TYPE per family, then samples', () => {
+    const m = new Metrics();
+    m.requestStarted();
+    m.requestFinished('/get-online-features', 'POST', 200, 0.0004);
+    m.storeError();
+    m.valuesServed({ PRESENT: 3, NOT_FOUND: 1, NULL_VALUE: 0, OUTSIDE_MAX_AGE: 2 });
+    const text = m.render();
+    expect(text.endsWith('\n')).toBe(true);
+    for (const line of text.trimEnd().split('\n')) {
+      if (line.startsWith('#')) expect(line).toMatch(/^# (HELP|TYPE) featureflow_[a-z_]+ .+$/);
+      else expect(line).toMatch(SAMPLE);
+    }
+    expect(text).toContain('featureflow_http_requests_total{route="/get-online-features",method="POST",status="200"} 1');
+    expect(text).toContain('featureflow_online_store_errors_total 1');
+    expect(text).toContain('featureflow_feature_values_total{status="PRESENT"} 3');
+    expect(text).toContain('featureflow_feature_values_total{status="OUTSIDE_MAX_AGE"} 2');
+    expect(text).toContain('featureflow_http_requests_in_flight 0');
+  });
+
+  it('keeps latency buckets cumulative with +Inf equal to the count', () => {
+    const m = new Metrics();
+    for (const seconds of [0.00005, 0.0003, 0.002, 30]) {
+      m.requestStarted();
+      m.requestFinished('/ready', 'GET', 200, seconds);
+    }
+    const text = m.render();
+    const bucket = (le: string): number =>
+      Number(new RegExp(`duration_seconds_bucket\\{route="/ready",le="${le.replace('+', '\\+')}"\\} (\\d+)`).exec(text)?.[1]);
+    expect(bucket('0.0001')).toBe(1);
+    expect(bucket('0.0005')).toBe(2);
+    expect(bucket('0.0025')).toBe(3);
+    expect(bucket(String(LATENCY_BUCKETS.at(-1)))).toBe(3);
+    expect(bucket('+Inf')).toBe(4);
+    expect(text).toContain('featureflow_http_request_duration_seconds_count{route="/ready"} 4');
+  });
+
+  it('escapes label values', () => {
+    expect(escapeLabel('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd');
+  });
+});
