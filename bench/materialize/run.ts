@@ -84,8 +84,7 @@ for (let run = 1; run <= runs; run++) {
   await deletePrefix(redis, prefix);
   const hset = ceiling();
   ceilings.push(hset);
-  await deletePrefix(redis, '__rand_int__').catch(() => undefined);
-  await redis.del('key:__rand_int__', 'myhash');
+  await redis.del('myhash');
   console.log(`run ${run}: ${result?.keysWritten} keys in ${seconds.toFixed(2)} s = ${Math.round(rate).toLocaleString('en-US')} entities/s (db size ${dbsize}); redis-benchmark -P 16 HSET ${Math.round(hset).toLocaleString('en-US')} ops/s`);
 }
 redis.disconnect();

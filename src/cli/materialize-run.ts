@@ -25,12 +25,12 @@ export function materializeProgress(stream: NodeJS.WriteStream = process.stderr)
     const t0 = started.get(p.view) ?? performance.now();
     started.set(p.view, t0);
     if (!stream.isTTY) return;
-    const fraction = p.rowsTotal > 0 ? p.rowsDone / p.rowsTotal : 1;
+    const fraction = p.done || p.rowsTotal <= 0 ? 1 : Math.min(p.rowsDone / p.rowsTotal, 0.99);
     const width = 30;
     const bar = '#'.repeat(Math.round(fraction * width)).padEnd(width, '.');
     const seconds = ((performance.now() - t0) / 1000).toFixed(1);
     stream.write(`\r\x1b[2K${p.view} [${bar}] ${(fraction * 100).toFixed(0)}% ${p.rowsDone.toLocaleString('en-US')}/${p.rowsTotal.toLocaleString('en-US')} rows ${seconds}s`);
-    if (p.rowsDone >= p.rowsTotal) stream.write('\n');
+    if (p.done) stream.write('\n');
   };
 }
 

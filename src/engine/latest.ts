@@ -1,7 +1,10 @@
 /**
  * Latest row per entity of a view within [start, end) (SPEC section 3: greatest event time, then greatest created
- * time), encoded for the online store by DuckDB and handed to the caller in batches. The rows are staged in a
- * temp table first so the caller knows the total for progress; DuckDB spills it when memory is short.
+ * time), encoded for the online store by DuckDB and handed to the caller in bounded batches.
+ *
+ * The entities are split into partitions by key hash. While the caller writes one partition, DuckDB aggregates
+ * the next on a second connection, and the JSON encoding of the current one is streamed (DuckDB encodes chunk by
+ * chunk as they are fetched): a materialization is bound by Redis, so the aggregation should hide behind it.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { viewFeatures } from '../registry/features.js';
@@ -11,12 +14,12 @@ import type { EngineContext } from './context.js';
 import { InvalidRequestError } from './errors.js';
 import { entityKeyPart, payloadExpr } from './json-encoding.js';
 import { describeRelation } from './sources.js';
-import { ident, literal } from './sql.js';
+import { ident, integer, literal } from './sql.js';
 import { CREATED, TS, viewRows } from './view-rows.js';
 
 export interface LatestRow {
   /** Encoded entity key (online store layout), e.g. `i42` or `i42,sabc`. */
-  entityKey: string;
+  key: string;
   eventMicros: number;
   createdMicros: number | null;
   /** JSON array text of the view's features in registry order. */
@@ -28,17 +31,27 @@ export interface LatestRowsOptions {
   end: Date;
   /** Rows per batch handed to `consume`; bounded so memory stays flat whatever the view's size. */
   batchRows?: number;
-  /** Called once the rows are staged, with their count, before the first batch. */
+  /** Key-hash partitions aggregated one after another (default 4). */
+  partitions?: number;
+  /**
+   * Called with the number of rows (entities) expected: an estimate from the partitions staged so far (their
+   * sizes are even, being hash buckets), exact once the last is staged. Counting first would cost a pass.
+   */
   onTotal?: (rows: number) => void;
 }
 
-const STAGE = '__ff_latest';
+interface LatestSql {
+  /** Aggregates partition `p` of `parts` into temp table `table`. */
+  stage(table: string, p: number, parts: number): string;
+  /** Encodes a staged partition: columns k, t, c, p. */
+  encode(table: string): string;
+}
 
 function isoLiteral(date: Date): string {
   return `CAST(${literal(date.toISOString())} AS TIMESTAMPTZ)`;
 }
 
-async function stageSql(ctx: EngineContext, conn: DuckDBConnection, view: FeatureView, options: LatestRowsOptions): Promise<string> {
+async function latestSql(ctx: EngineContext, conn: DuckDBConnection, view: FeatureView, options: LatestRowsOptions): Promise<LatestSql> {
   const features = viewFeatures(view);
   const untyped = features.filter((f) => f.dtype === undefined).map((f) => f.name);
   if (untyped.length > 0) {
@@ -46,36 +59,65 @@ async function stageSql(ctx: EngineContext, conn: DuckDBConnection, view: Featur
   }
   const rows = viewRows(ctx, view, features.map((f) => f.name));
   const types = await describeRelation(conn, rows.relation);
-  const entityByKey = new Map(
+  const declared = new Map(
     view.entities.flatMap((name) => {
       const entity = ctx.repo.entities.find((e) => e.name === name);
       return (entity?.joinKeys ?? []).map((k) => [k, entity?.valueType as Dtype | undefined] as const);
     }),
   );
-  const keyParts = rows.joinKeys.map((k) => entityKeyPart(`b.${ident(k)}`, types.get(k) ?? '', entityByKey.get(k), k));
+  const keys = rows.joinKeys.map((k) => `b.${ident(k)}`);
+  const keyExpr = rows.joinKeys
+    .map((k, i) => entityKeyPart(keys[i] as string, types.get(k) ?? '', declared.get(k), k))
+    .join(` || ',' || `);
   const fields = features.map((f, i) => `${ident(`f${i}`)} := b.${ident(f.name)}`);
-  const payload = payloadExpr(features.map((f, i) => ({ expr: `struct_extract(s.best, ${literal(`f${i}`)})`, dtype: f.dtype as Dtype })));
   const where = [
     `b.${TS} < ${isoLiteral(options.end)}`,
     ...(options.start ? [`b.${TS} >= ${isoLiteral(options.start)}`] : []),
-    ...rows.joinKeys.map((k) => `b.${ident(k)} IS NOT NULL`),
-  ];
+    ...keys.map((k) => `${k} IS NOT NULL`),
+  ].join(' AND ');
   const order = `struct_pack(t := b.${TS}, c := coalesce(b.${CREATED}, '-infinity'::TIMESTAMPTZ))`;
-  return `CREATE OR REPLACE TEMP TABLE ${STAGE} AS
-    SELECT s.k AS k, epoch_us(struct_extract(s.best, '__t'))::DOUBLE AS t,
-           epoch_us(struct_extract(s.best, '__c'))::DOUBLE AS c, ${payload} AS p
-    FROM (
-      SELECT ${keyParts.join(` || ',' || `)} AS k,
-             arg_max(struct_pack(__t := b.${TS}, __c := b.${CREATED}${fields.length ? ', ' : ''}${fields.join(', ')}), ${order}) AS best
+  const best = `arg_max(struct_pack(__t := b.${TS}, __c := b.${CREATED}${fields.length ? ', ' : ''}${fields.join(', ')}), ${order})`;
+  const payload = payloadExpr(
+    features.map((f, i) => ({ expr: `struct_extract(s.best, ${literal(`f${i}`)})`, dtype: f.dtype as Dtype })),
+  );
+  return {
+    stage: (table, p, parts) => `CREATE OR REPLACE TEMP TABLE ${ident(table)} AS
+      SELECT ${keyExpr} AS k, ${best} AS best
       FROM ${rows.relation} b
-      WHERE ${where.join(' AND ')}
-      GROUP BY ALL
-    ) s`;
+      WHERE ${where} AND hash(${keys.join(', ')}) % ${integer(parts)} = ${integer(p)}
+      GROUP BY ALL`,
+    encode: (table) => `SELECT s.k, epoch_us(struct_extract(s.best, '__t'))::DOUBLE AS t,
+      epoch_us(struct_extract(s.best, '__c'))::DOUBLE AS c, ${payload} AS p FROM ${ident(table)} s`,
+  };
+}
+
+async function streamEncoded(
+  conn: DuckDBConnection,
+  sql: string,
+  batchRows: number,
+  consume: (batch: LatestRow[]) => Promise<void>,
+): Promise<void> {
+  const result = await conn.stream(sql);
+  let batch: LatestRow[] = [];
+  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    const keys = chunk.getColumnValues(0) as string[];
+    const events = chunk.getColumnValues(1) as number[];
+    const created = chunk.getColumnValues(2) as Array<number | null>;
+    const payloads = chunk.getColumnValues(3) as string[];
+    for (let i = 0; i < chunk.rowCount; i++) {
+      batch.push({ key: keys[i] as string, eventMicros: events[i] as number, createdMicros: created[i] ?? null, payload: payloads[i] as string });
+      if (batch.length >= batchRows) {
+        await consume(batch);
+        batch = [];
+      }
+    }
+  }
+  if (batch.length > 0) await consume(batch);
 }
 
 /**
  * Streams the latest row per entity of `view` in [start, end) to `consume`, one bounded batch at a time; resolves
- * with the number of rows once every batch was consumed (so a failure in `consume` stops the export).
+ * with the number of rows once every batch was consumed (a failure in `consume` stops the export).
  */
 export async function exportLatestRows(
   ctx: EngineContext,
@@ -84,32 +126,34 @@ export async function exportLatestRows(
   consume: (batch: LatestRow[]) => Promise<void>,
 ): Promise<number> {
   const batchRows = options.batchRows ?? 10_000;
-  return ctx.db.withConnection(async (conn) => {
-    await conn.run('SET preserve_insertion_order = false');
-    await conn.run(await stageSql(ctx, conn, view, options));
-    const total = Number((await conn.runAndReadAll(`SELECT count(*)::DOUBLE FROM ${STAGE}`)).getRowsJS()[0]?.[0] ?? 0);
-    options.onTotal?.(total);
-    const result = await conn.stream(`SELECT k, t, c, p FROM ${STAGE}`);
-    let batch: LatestRow[] = [];
-    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-      const [keys, events, created, payloads] = [0, 1, 2, 3].map((i) => chunk.getColumnValues(i));
-      for (let i = 0; i < chunk.rowCount; i++) {
-        batch.push({
-          entityKey: keys?.[i] as string,
-          eventMicros: events?.[i] as number,
-          createdMicros: (created?.[i] as number | null) ?? null,
-          payload: payloads?.[i] as string,
-        });
-        if (batch.length >= batchRows) {
-          await consume(batch);
-          batch = [];
-        }
-      }
+  const parts = options.partitions ?? 4;
+  const conns = [await ctx.db.connect(), await ctx.db.connect()] as const;
+  let staging: Promise<unknown> = Promise.resolve();
+  try {
+    for (const conn of conns) await conn.run('SET preserve_insertion_order = false');
+    const sql = await latestSql(ctx, conns[0], view, options);
+    const table = (p: number) => `__ff_latest_${p}`;
+    const stage = (p: number) => conns[p % 2]!.run(sql.stage(table(p), p, parts));
+    let total = 0;
+    staging = stage(0);
+    for (let p = 0; p < parts; p++) {
+      await staging;
+      const staged = await conns[p % 2]!.runAndReadAll(`SELECT count(*)::DOUBLE FROM ${ident(table(p))}`);
+      total += Number(staged.getRowsJS()[0]?.[0] ?? 0);
+      options.onTotal?.(Math.round((total / (p + 1)) * parts));
+      // Aggregate the next partition on the other connection while this one is encoded and written.
+      staging = p + 1 < parts ? stage(p + 1) : Promise.resolve();
+      staging.catch(() => undefined);
+      const conn = conns[p % 2]!;
+      await streamEncoded(conn, sql.encode(table(p)), batchRows, consume);
+      await conn.run(`DROP TABLE ${ident(table(p))}`);
     }
-    if (batch.length > 0) await consume(batch);
-    await conn.run(`DROP TABLE IF EXISTS ${STAGE}`);
     return total;
-  });
+  } finally {
+    // Never close a connection under a running statement.
+    await staging.catch(() => undefined);
+    for (const conn of conns) conn.closeSync();
+  }
 }
 
 /** Earliest event time of a view (first incremental run of a view without TTL), or undefined when it is empty. */

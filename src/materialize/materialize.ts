@@ -19,7 +19,9 @@ export interface MaterializeDeps {
 export interface MaterializeProgress {
   view: string;
   rowsDone: number;
+  /** An estimate until the export knows every partition's size. */
   rowsTotal: number;
+  done: boolean;
 }
 
 export interface MaterializeOptions {
@@ -84,19 +86,16 @@ export async function materializeView(
     result.keysWritten += written.written;
     result.keysSkippedOlder += written.skippedOlder;
     result.keysSkippedExpired += written.skippedExpired;
-    options.onProgress?.({ view: view.name, rowsDone: result.rowsRead, rowsTotal: total });
+    options.onProgress?.({ view: view.name, rowsDone: result.rowsRead, rowsTotal: total, done: false });
   };
   await exportLatestRows(
     deps.ctx,
     view,
     { start, end, ...(options.batchRows ? { batchRows: options.batchRows } : {}), onTotal: (n) => (total = n) },
     async (batch) => {
-      const rows: EncodedRow[] = new Array(batch.length);
-      for (let i = 0; i < batch.length; i++) {
-        const row = batch[i]!;
-        if (row.eventMicros > newest) newest = row.eventMicros;
-        rows[i] = { key: row.entityKey, eventMicros: row.eventMicros, createdMicros: row.createdMicros, payload: row.payload };
-      }
+      // LatestRow has EncodedRow's shape: the batch goes to the store as it is.
+      const rows: EncodedRow[] = batch;
+      for (const row of rows) if (row.eventMicros > newest) newest = row.eventMicros;
       result.rowsRead += rows.length;
       const pending = write(rows);
       // Observed now so a failure while the next batch is read is not an unhandled rejection; awaited below.
@@ -108,6 +107,6 @@ export async function materializeView(
   );
   await Promise.all(inFlight);
   if (newest > -Infinity) result.newestEvent = new Date(newest / 1000).toISOString();
-  options.onProgress?.({ view: view.name, rowsDone: result.rowsRead, rowsTotal: total });
+  options.onProgress?.({ view: view.name, rowsDone: result.rowsRead, rowsTotal: result.rowsRead, done: true });
   return result;
 }

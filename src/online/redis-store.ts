@@ -14,6 +14,9 @@ import type { EncodedRow, FeatureColumn, OnlineReadRequest, OnlineStore, ViewLay
 import { formatWatermark, parseWatermark } from './watermark.js';
 import { planWrites } from './write-plan.js';
 import { runWriteBatches } from './write-runner.js';
+import { BulkSocket } from './bulk-socket.js';
+import { fastWrite } from './fast-write.js';
+import type { Redis } from 'ioredis';
 
 // Standalone writes are planned in slices so the ARGV copies stay small whatever chunk the caller passes. In a
 // cluster the whole chunk is grouped by slot at once: slicing would leave one or two keys per script call.
@@ -27,6 +30,9 @@ export class RedisOnlineStore implements OnlineStore {
   /** Schema key -> feature names. Schema keys never change once written (the id is a hash of the names). */
   private readonly schemas = new Map<string, readonly string[]>();
   private lastConnectionError: string | undefined;
+  /** Standalone only: the bare connection for first-attempt writes (see fast-write.ts), opened on first use. */
+  private bulk: Promise<BulkSocket> | undefined;
+  private readonly connectTimeoutMs: number;
 
   constructor(
     private readonly client: RedisClient,
@@ -38,6 +44,7 @@ export class RedisOnlineStore implements OnlineStore {
     this.batchSize = options.batchSize ?? 200;
     this.concurrency = options.concurrency ?? 8;
     this.pingTimeoutMs = options.pingTimeoutMs ?? 1000;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 2000;
     defineScripts(client);
     // Without a listener ioredis prints every failed reconnect; keep the last one for our error messages instead.
     client.on('error', (err: Error) => (this.lastConnectionError = err.message));
@@ -82,11 +89,36 @@ export class RedisOnlineStore implements OnlineStore {
         result.written += written;
         result.skippedOlder += skipped;
       };
-      await runWriteBatches(this.client, plan.batches, { cluster: this.cluster, concurrency: this.concurrency }, tally, (err, keys) =>
+      let scripted = plan.batches;
+      if (!this.cluster && plan.batches.length > 0) {
+        const fast = await this.fastWrite(plan.batches, layout.view);
+        tally(fast.written, fast.skipped);
+        scripted = fast.newer.keys.length > 0 ? splitBatch(fast.newer, this.batchSize) : [];
+      }
+      await runWriteBatches(this.client, scripted, { cluster: this.cluster, concurrency: this.concurrency }, tally, (err, keys) =>
         this.fail(err, `writing ${keys} rows of "${layout.view}"`),
       );
     }
     return result;
+  }
+
+  private async fastWrite(batches: Parameters<typeof fastWrite>[1], view: string): ReturnType<typeof fastWrite> {
+    try {
+      return await fastWrite(await this.bulkSocket(), batches);
+    } catch (err) {
+      throw this.fail(err, `writing rows of "${view}"`);
+    }
+  }
+
+  private async bulkSocket(): Promise<BulkSocket> {
+    const current = this.bulk ? await this.bulk.catch(() => undefined) : undefined;
+    if (current?.usable) return current;
+    const { host, port, db, username, password, tls } = (this.client as Redis).options;
+    this.bulk = BulkSocket.open(
+      { host: host ?? '127.0.0.1', port: port ?? 6379, db: db ?? 0, tls: tls !== undefined, ...(username ? { username } : {}), ...(password ? { password } : {}) },
+      this.connectTimeoutMs,
+    );
+    return this.bulk;
   }
 
   async read(request: OnlineReadRequest): Promise<FeatureColumn[]> {
@@ -164,6 +196,9 @@ export class RedisOnlineStore implements OnlineStore {
   }
 
   async close(): Promise<void> {
+    const bulk = this.bulk;
+    this.bulk = undefined;
+    (await bulk?.catch(() => undefined))?.close();
     // QUIT lets in-flight replies arrive; while Redis is down there is nothing to wait for.
     if (this.client.status === 'ready') {
       try {
@@ -202,4 +237,12 @@ export async function connectOnlineStore(options: OnlineStoreOptions): Promise<R
 
 function redactUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+function splitBatch(batch: { keys: string[]; argv: string[] }, size: number): Array<{ keys: string[]; argv: string[] }> {
+  const out: Array<{ keys: string[]; argv: string[] }> = [];
+  for (let i = 0; i < batch.keys.length; i += size) {
+    out.push({ keys: batch.keys.slice(i, i + size), argv: batch.argv.slice(2 * i, 2 * (i + size)) });
+  }
+  return out;
 }

@@ -9,7 +9,7 @@ const WRITE_NEWER_LUA = readFileSync(new URL('./lua/write-newer.lua', import.met
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    /** lua/write-newer.lua: numKeys, then the row keys, then 4 ARGV per key; resolves to [written, skipped]. */
+    /** lua/write-newer.lua: numKeys, then the row keys, then 2 ARGV per key (stored value, pxat); resolves to [written, skipped]. */
     ffWriteNewer(numKeys: number, ...keysAndArgs: string[]): Result<[number, number], Context>;
   }
 }

@@ -9,7 +9,7 @@ import { groupBySlot } from './slot-groups.js';
 import { formatStoredValue } from './stored-value.js';
 import type { EncodedRow, ViewLayout } from './types.js';
 
-/** One write-script call: its KEYS and its ARGV (4 per key, see lua/write-newer.lua). */
+/** One write-script call: its KEYS and its ARGV (2 per key, see lua/write-newer.lua). */
 export interface WriteBatch {
   keys: string[];
   argv: string[];
@@ -56,12 +56,7 @@ export function planWrites(rows: readonly EncodedRow[], options: WritePlanOption
       const batch: WriteBatch = slot === undefined ? { keys: [], argv: [] } : { keys: [], argv: [], slot };
       for (const w of group.slice(i, i + batchSize)) {
         batch.keys.push(w.key);
-        batch.argv.push(
-          String(w.row.eventMicros),
-          w.row.createdMicros === null ? '' : String(w.row.createdMicros),
-          formatStoredValue(w.row, schemaId),
-          String(w.pxat),
-        );
+        batch.argv.push(formatStoredValue(w.row, schemaId), String(w.pxat));
       }
       batches.push(batch);
     }

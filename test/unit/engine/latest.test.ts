@@ -52,26 +52,26 @@ async function latest(view: string, start: Date | undefined, end: Date): Promise
   await exportLatestRows(engine.ctx, findView(engine.ctx.repo, view), { start, end, batchRows: 1 }, async (batch) => {
     rows.push(...batch);
   });
-  return rows.sort((a, b) => a.entityKey.localeCompare(b.entityKey));
+  return rows.sort((a, b) => a.key.localeCompare(b.key));
 }
 
 describe('latest row per entity', () => {
   it('takes the greatest event time, then the greatest created time, within [start, end)', async () => {
     const rows = await latest('stats', at('2024-01-01 09:00'), at('2024-01-01 12:00'));
     expect(rows).toEqual([
-      { entityKey: 'i1,sa', eventMicros: at('2024-01-01 11:00').getTime() * 1000, createdMicros: at('2024-01-01 11:05').getTime() * 1000, payload: '[3]' },
-      { entityKey: 'i2,h622063', eventMicros: at('2024-01-01 09:00').getTime() * 1000, createdMicros: null, payload: '[5]' },
+      { key: 'i1,sa', eventMicros: at('2024-01-01 11:00').getTime() * 1000, createdMicros: at('2024-01-01 11:05').getTime() * 1000, payload: '[3]' },
+      { key: 'i2,h622063', eventMicros: at('2024-01-01 09:00').getTime() * 1000, createdMicros: null, payload: '[5]' },
     ]);
   });
 
   it('excludes rows before start and leaves out rows without a key', async () => {
     const rows = await latest('stats', at('2024-01-01 10:30'), at('2024-01-02 00:00'));
-    expect(rows.map((r) => [r.entityKey, r.payload])).toEqual([['i1,sa', '[4]']]);
+    expect(rows.map((r) => [r.key, r.payload])).toEqual([['i1,sa', '[4]']]);
   });
 
   it('encodes every dtype as the JSON the API serves', async () => {
     const [row] = await latest('typed', undefined, at('2024-01-02 00:00'));
-    expect(row?.entityKey).toBe('sx');
+    expect(row?.key).toBe('sx');
     expect(JSON.parse(row?.payload ?? '')).toEqual([
       '9007199254740993', -7, 0.1, 'NaN', 'say "hi"\n', true, '2024-05-01T10:00:00.123456Z', 'AP8=', [1.5, null], null,
     ]);
