@@ -17,6 +17,9 @@ export interface FixedRateResult {
   p99: number;
   p999: number;
   max: number;
+  /** p50/p99 counted from when the request was actually written, leaving out the generator's own timer lateness. */
+  sentP50: number;
+  sentP99: number;
 }
 
 export async function fixedRate(options: {
@@ -29,6 +32,7 @@ export async function fixedRate(options: {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64 });
   const total = Math.round(options.rate * options.durationSeconds);
   const latencies = new Float64Array(total);
+  const fromSend = new Float64Array(total);
   const target = new URL(options.url);
   let sent = 0;
   let ok = 0;
@@ -37,6 +41,7 @@ export async function fixedRate(options: {
   const start = performance.now();
 
   const fire = (i: number, due: number): void => {
+    const sentAt = performance.now();
     const body = options.bodies[i % options.bodies.length] as string;
     const req = http.request(
       { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
@@ -44,6 +49,7 @@ export async function fixedRate(options: {
         res.resume();
         res.on('end', () => {
           latencies[i] = performance.now() - due;
+          fromSend[i] = performance.now() - sentAt;
           if (res.statusCode === 200) ok++;
           else errors++;
           done++;
@@ -77,5 +83,10 @@ export async function fixedRate(options: {
 
   const sorted = latencies.slice(0, sent).sort();
   const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-  return { sent, ok, errors, achievedRate: ok / elapsed, p50: at(0.5), p99: at(0.99), p999: at(0.999), max: sorted.at(-1) ?? 0 };
+  const sortedSend = fromSend.slice(0, sent).sort();
+  const atSend = (q: number): number => sortedSend[Math.min(sortedSend.length - 1, Math.floor(q * sortedSend.length))] ?? 0;
+  return {
+    sent, ok, errors, achievedRate: ok / elapsed, p50: at(0.5), p99: at(0.99), p999: at(0.999), max: sorted.at(-1) ?? 0,
+    sentP50: atSend(0.5), sentP99: atSend(0.99),
+  };
 }
