@@ -14,18 +14,32 @@ import { parseCommandArgs } from '../args.js';
 import { writeDemoData } from '../demo-data.js';
 import { progressPrinter } from '../progress-line.js';
 import { formatTable } from '../table.js';
+import { createServer } from '../../api/server.js';
+import { materializeIncremental } from '../../materialize/incremental.js';
+import { connectOnlineStore } from '../../online/redis-store.js';
+import type { OnlineStore } from '../../online/types.js';
+import type { Repo } from '../../registry/schema.js';
+import { printResults } from '../materialize-run.js';
 
-const USAGE = 'usage: featureflow demo [--dir examples/fraud]';
+const USAGE = `usage: featureflow demo [--dir examples/fraud] [--keep-serving] [--port 6566]
+
+Runs the example end to end: generates data, checks and applies the repo, builds a training set, materializes the
+latest values into Redis (REDIS_URL, else the repo's onlineStore.url) and serves them over HTTP. With
+--keep-serving the server stays up until Ctrl-C.`;
 const DEFAULT_DIR = fileURLToPath(new URL('../../../examples/fraud', import.meta.url));
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseCommandArgs(args, { dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, USAGE);
+  const { values } = parseCommandArgs(
+    args,
+    { dir: { type: 'string' }, 'keep-serving': { type: 'boolean' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    USAGE,
+  );
   if (values.help) {
     console.log(USAGE);
     return 0;
   }
   const dir = path.resolve(values.dir ?? DEFAULT_DIR);
-  const step = (n: number, text: string) => console.log(`\n== ${n}/4 ${text}`);
+  const step = (n: number, text: string) => console.log(`\n== ${n}/6 ${text}`);
 
   step(1, `Generating demo data in ${path.relative(process.cwd(), path.join(dir, 'data')) || '.'}`);
   const files = await writeDemoData(path.join(dir, 'data'));
@@ -33,7 +47,10 @@ export async function run(args: string[]): Promise<number> {
 
   step(2, 'Loading the repo and checking it against the data');
   const loaded = await loadCheckedRepo(path.join(dir, 'featureflow.config.ts'));
-  const { repo, repoDir } = loaded;
+  const { repoDir } = loaded;
+  const repo = process.env['REDIS_URL']
+    ? { ...loaded.repo, onlineStore: { ...loaded.repo.onlineStore, url: process.env['REDIS_URL'] } }
+    : loaded.repo;
   console.log(
     `project ${repo.project}: ${repo.entities.length} entities, ${repo.sources.length} sources, ` +
       `${repo.featureViews.length} feature views, ${repo.featureServices.length} feature services`,
@@ -65,10 +82,58 @@ export async function run(args: string[]): Promise<number> {
     closeEngine(ctx);
   }
   const config = path.relative(process.cwd(), path.join(dir, 'featureflow.config.ts'));
+  step(5, `Materializing the latest values into Redis (${repo.onlineStore.url}, prefix ${repo.onlineStore.keyPrefix})`);
+  const now = new Date();
+  const engine = await openEngine(repo, repoDir, { threads: 2 });
+  const store = await connectOnlineStore({ url: repo.onlineStore.url, keyPrefix: repo.onlineStore.keyPrefix });
+  try {
+    const t0 = performance.now();
+    const results = await materializeIncremental({ ctx: engine, store }, undefined, now);
+    printResults(results, (performance.now() - t0) / 1000);
+    step(6, 'Serving online features over HTTP');
+    await serveAndAsk(repo, store, values.port === undefined ? 0 : Number(values.port), values['keep-serving'] ?? false, config);
+  } finally {
+    await store.close();
+    closeEngine(engine);
+  }
   console.log(`\nTry it yourself:
   npx featureflow plan --config ${config}
-  npx featureflow registry list --config ${config}
   npx featureflow historical --config ${config} --entities ${path.relative(process.cwd(), files.labels)} \\
-      --features user_stats:txn_count_1h,merchant_stats:fraud_rate --out /tmp/training.csv`);
+      --features user_stats:txn_count_1h,merchant_stats:fraud_rate --out /tmp/training.csv
+  npx featureflow materialize-incremental --config ${config} now
+  npx featureflow serve --config ${config} --port 6566`);
   return 0;
+}
+
+const SAMPLE_REQUEST = {
+  feature_service: 'fraud_v1',
+  entities: { user_id: [1, 2, 99999], merchant_id: [3, 4, 5] },
+};
+
+async function serveAndAsk(repo: Repo, store: OnlineStore, port: number, keepServing: boolean, config: string): Promise<void> {
+  const api = createServer({ repo, store });
+  const address = await api.listen(port, '127.0.0.1');
+  try {
+    const body = JSON.stringify(SAMPLE_REQUEST);
+    const response = await fetch(`${address.url}/get-online-features`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    const answer = (await response.json()) as { metadata: { feature_names: string[] }; results: Array<{ values: unknown[]; statuses: string[] }> };
+    console.log(`POST ${address.url}/get-online-features ${body}\n-> HTTP ${response.status}`);
+    const rows = SAMPLE_REQUEST.entities.user_id.map((_, i) =>
+      Object.fromEntries(answer.metadata.feature_names.map((name, c) => [name, `${JSON.stringify(answer.results[c]?.values[i])} ${answer.results[c]?.statuses[i] === 'PRESENT' ? '' : answer.results[c]?.statuses[i]}`.trim()])),
+    );
+    console.log(formatTable(rows, answer.metadata.feature_names));
+    const curl = `curl -s -X POST ${keepServing ? address.url : 'http://127.0.0.1:6566'}/get-online-features -H 'content-type: application/json' -d '${body}'`;
+    if (keepServing) {
+      console.log(`\nServing at ${address.url} until Ctrl-C. Try:\n  ${curl}`);
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    } else {
+      console.log(`\nStart a server with "npx featureflow serve --config ${config}" (or run the demo with --keep-serving), then:\n  ${curl}`);
+    }
+  } finally {
+    await api.close();
+  }
 }
