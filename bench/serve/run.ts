@@ -10,7 +10,7 @@
  * REDIS_URL picks the Redis (default redis://127.0.0.1:6379). Figures depend on the machine: with 2 cores the load
  * generator and the server compete, so compare runs on the same machine only.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -132,6 +132,39 @@ async function load(url: string, name: string, entitiesPerRequest: number): Prom
   return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors };
 }
 
+/**
+ * Full-speed run with wrk when it is installed (Debian: apt-get install wrk): a C load generator leaves the server
+ * the CPU that autocannon, a Node process, takes on a 2-core machine; otherwise autocannon.
+ */
+function hasWrk(): boolean {
+  return spawnSync('wrk', ['--version']).error === undefined;
+}
+
+function wrkLoad(url: string, name: string, entitiesPerRequest: number): Row {
+  const pool = bodies(entitiesPerRequest, 64);
+  const script = path.join(os.tmpdir(), `ff-wrk-${process.pid}.lua`);
+  writeFileSync(
+    script,
+    `local bodies = { ${pool.map((b) => `[==[${b}]==]`).join(', ')} }
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("POST", nil, { ["Content-Type"] = "application/json" }, bodies[(n % #bodies) + 1])
+end
+done = function(summary, latency, requests)
+  io.write(string.format("FF %d %f %f %f %d\\n", summary.requests, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status + summary.errors.timeout))
+end
+`,
+  );
+  const out = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${DURATION}s`, '-s', script, `${url}/get-online-features`], { encoding: 'utf8' });
+  rmSync(script, { force: true });
+  const match = /^FF (\d+) ([\d.]+) ([\d.]+) ([\d.]+) (\d+)$/m.exec(out.stdout ?? '');
+  if (!match) throw new Error(`wrk failed: ${out.stderr || out.stdout}`);
+  return { name: `${name} (wrk)`, rps: Number(match[2]), p50: Number(match[3]), p99: Number(match[4]), errors: Number(match[5]) };
+}
+
 async function steady(url: string, name: string, entitiesPerRequest: number): Promise<Row> {
   const run = (durationSeconds: number) =>
     fixedRate({ url: `${url}/get-online-features`, rate: RATE, durationSeconds, bodies: bodies(entitiesPerRequest) });
@@ -155,14 +188,16 @@ async function main(): Promise<void> {
     server = spawn(process.execPath, ['bin/featureflow.js', 'serve', '--config', config, '--port', String(PORT), '--workers', String(WORKERS)], {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} ${process.env['SERVER_NODE_OPTIONS'] ?? ''}`.trim() },
     });
     const url = `http://127.0.0.1:${PORT}`;
     await waitReady(url, server);
     console.log(`server: ${WORKERS} worker(s); load: ${CONNECTIONS} connections, ${DURATION} s per run, ${os.cpus().length} cores\n`);
     await load(url, 'warm-up', 1); // JIT, plan cache and connections; not reported
+    const full = hasWrk() ? async (n: string, e: number) => wrkLoad(url, n, e) : (n: string, e: number) => load(url, n, e);
     const rows = [
-      await load(url, '1 entity x 10 features', 1),
-      await load(url, '100 entities x 10 features', 100),
+      await full('1 entity x 10 features', 1),
+      await full('100 entities x 10 features', 100),
       await steady(url, `1 entity x 10 features @ ${RATE} req/s`, 1),
     ];
     console.log('run                                    req/s    p50 ms    p99 ms   errors');
@@ -171,7 +206,7 @@ async function main(): Promise<void> {
         `${r.name.padEnd(36)} ${r.rps.toFixed(0).padStart(7)}  ${r.p50.toFixed(2).padStart(8)}  ${r.p99.toFixed(2).padStart(8)}  ${String(r.errors).padStart(7)}`,
       );
     }
-    console.log('\n(full-speed runs: autocannon, closed loop, whole-ms latencies; fixed-rate run: open loop, latency from each request\'s due time)');
+    console.log('\n(full-speed runs: closed loop, wrk if installed else autocannon (whole-ms latencies); fixed-rate run: open loop, latency from each request\'s due time)');
   } finally {
     if (server && server.exitCode === null) {
       const exited = new Promise((resolve) => server?.once('exit', resolve));
