@@ -3,6 +3,39 @@ import { closeEngine, openEngine } from '../engine/context.js';
 import type { LoadedRepo } from '../registry/load.js';
 import { connectOnlineStore } from '../online/redis-store.js';
 import type { MaterializeDeps, MaterializeProgress, ViewMaterialization } from '../materialize/materialize.js';
+import { CONFIG_OPTION, parseCommandArgs, UsageError } from './args.js';
+import { parseInstant } from './instant.js';
+import { loadCheckedRepo } from './load-checked.js';
+
+export interface MaterializeCommand {
+  loaded: LoadedRepo;
+  /** The instants named on the command line, in order (START END, or END). */
+  instants: Date[];
+  views: string[] | undefined;
+}
+
+/** Parses `--config`, `--views` and the given positional instants; undefined means help was printed. */
+export async function parseMaterializeCommand(
+  args: string[],
+  usage: string,
+  names: readonly string[],
+): Promise<MaterializeCommand | undefined> {
+  const { values, positionals } = parseCommandArgs(
+    args,
+    { ...CONFIG_OPTION, views: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    usage,
+  );
+  if (values.help) {
+    console.log(usage);
+    return undefined;
+  }
+  if (positionals.length !== names.length) {
+    throw new UsageError(`expected ${names.join(' and ')}, got ${positionals.length} arguments\n\n${usage}`);
+  }
+  const instants = positionals.map((text, i) => parseInstant(text, names[i] as string));
+  const views = values.views?.split(',').map((v) => v.trim()).filter(Boolean);
+  return { loaded: await loadCheckedRepo(values.config), instants, views };
+}
 
 export async function withMaterializeDeps<T>(loaded: LoadedRepo, fn: (deps: MaterializeDeps) => Promise<T>): Promise<T> {
   const ctx = await openEngine(loaded.repo, loaded.repoDir);
