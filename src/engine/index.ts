@@ -7,3 +7,4 @@ export type { ProgressEvent, ProgressListener } from './progress.js';
 export { describeSource, sourceRelation } from './sources.js';
 export { InvalidRequestError, SourceError } from './errors.js';
 export { ident, literal, qualifiedIdent } from './sql.js';
+export { computeFeatures, type ComputeOptions, type ComputeResult } from './compute/index.js';

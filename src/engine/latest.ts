@@ -11,7 +11,7 @@ import { viewFeatures } from '../registry/features.js';
 import type { Dtype } from '../registry/dtypes.js';
 import type { FeatureView } from '../registry/schema.js';
 import type { EngineContext } from './context.js';
-import { InvalidRequestError } from './errors.js';
+import { withInferredDtypes } from './compute/dtypes.js';
 import { entityKeyPart, payloadExpr } from './json-encoding.js';
 import { describeRelation } from './sources.js';
 import { ident, integer, literal } from './sql.js';
@@ -52,13 +52,10 @@ function isoLiteral(date: Date): string {
 }
 
 async function latestSql(ctx: EngineContext, conn: DuckDBConnection, view: FeatureView, options: LatestRowsOptions): Promise<LatestSql> {
-  const features = viewFeatures(view);
-  const untyped = features.filter((f) => f.dtype === undefined).map((f) => f.name);
-  if (untyped.length > 0) {
-    throw new InvalidRequestError(`view "${view.name}": features ${untyped.join(', ')} have no dtype to encode them with`);
-  }
-  const rows = viewRows(ctx, view, features.map((f) => f.name));
+  const rows = viewRows(ctx, view, viewFeatures(view).map((f) => f.name));
   const types = await describeRelation(conn, rows.relation);
+  // Aggregation columns the registry leaves untyped (min, max, last, ...) take the type they were computed with.
+  const features = withInferredDtypes(view.name, viewFeatures(view), types);
   const declared = new Map(
     view.entities.flatMap((name) => {
       const entity = ctx.repo.entities.find((e) => e.name === name);
@@ -78,7 +75,7 @@ async function latestSql(ctx: EngineContext, conn: DuckDBConnection, view: Featu
   const order = `struct_pack(t := b.${TS}, c := coalesce(b.${CREATED}, '-infinity'::TIMESTAMPTZ))`;
   const best = `arg_max(struct_pack(__t := b.${TS}, __c := b.${CREATED}${fields.length ? ', ' : ''}${fields.join(', ')}), ${order})`;
   const payload = payloadExpr(
-    features.map((f, i) => ({ expr: `struct_extract(s.best, ${literal(`f${i}`)})`, dtype: f.dtype as Dtype })),
+    features.map((f, i) => ({ expr: `struct_extract(s.best, ${literal(`f${i}`)})`, dtype: f.dtype })),
   );
   return {
     stage: (table, p, parts) => `CREATE OR REPLACE TEMP TABLE ${ident(table)} AS

@@ -28,3 +28,12 @@ export function integer(value: number): string {
   if (!Number.isSafeInteger(value)) throw new TypeError(`expected a safe integer, got ${value}`);
   return String(value);
 }
+
+/**
+ * A DuckDB expression written by a repo's author (an aggregation's column or filter), parenthesised so it binds as
+ * one operand wherever it is spliced. Such expressions are code, like a transform's SQL: the repo is trusted, and
+ * DuckDB's binder reports what is wrong with them.
+ */
+export function expression(text: string): string {
+  return `(${text})`;
+}

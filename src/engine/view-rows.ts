@@ -3,13 +3,12 @@
  * time or NULL) and the requested features cast to their declared dtypes, so joins never depend on how a source
  * happens to type its columns.
  */
-import path from 'node:path';
-import { resolveRepoPath } from '../registry/load.js';
 import { parseDuration } from '../registry/duration.js';
 import { viewFeatures } from '../registry/features.js';
 import type { FeatureView, Repo } from '../registry/schema.js';
 import type { EngineContext } from './context.js';
 import { InvalidRequestError } from './errors.js';
+import { computedViewDir, computedViewGlob, hasRowFiles } from './compute/layout.js';
 import { findSource, sourceRelation } from './sources.js';
 import { ident, literal } from './sql.js';
 import { duckdbType } from './types.js';
@@ -36,9 +35,20 @@ export function isComputedView(view: FeatureView): boolean {
   return view.aggregation !== undefined || view.transform !== undefined;
 }
 
-/** Folder of a computed view's offline rows (Parquet partitioned by date). */
-export function computedViewDir(ctx: EngineContext, view: FeatureView): string {
-  return path.join(resolveRepoPath(ctx.repoDir, ctx.repo.offlineStore.path), view.name);
+/**
+ * The rows computeFeatures wrote for a view. Their date folders are not read as a column (hive_partitioning off),
+ * and files written by an older definition of the view are matched by column name: a feature they lack reads as
+ * NULL instead of failing the read.
+ */
+function computedRowsRelation(ctx: EngineContext, view: FeatureView): string {
+  const dir = computedViewDir(ctx, view.name);
+  if (!hasRowFiles(dir)) {
+    throw new InvalidRequestError(
+      `feature view "${view.name}" is computed and has no offline rows yet (nothing under ${dir}): ` +
+        'compute or backfill it first (computeFeatures or the backfill workflow)',
+    );
+  }
+  return `read_parquet(${literal(computedViewGlob(dir))}, hive_partitioning = false, union_by_name = true)`;
 }
 
 export function viewRows(ctx: EngineContext, view: FeatureView, features: readonly string[]): ViewRows {
@@ -54,7 +64,7 @@ export function viewRows(ctx: EngineContext, view: FeatureView, features: readon
   if (isComputedView(view)) {
     // Computed views are read from what computeFeatures wrote, never recomputed on the fly, so training data
     // matches what was materialized.
-    base = `read_parquet(${literal(path.join(computedViewDir(ctx, view), '**', '*.parquet'))}, hive_partitioning = false)`;
+    base = computedRowsRelation(ctx, view);
     tsField = 'event_timestamp';
     createdField = undefined;
   } else {

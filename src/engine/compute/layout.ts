@@ -1,0 +1,68 @@
+/**
+ * Where a computed view's rows live: `<offline>/<view>/date=YYYY-MM-DD/<startMicros>_<endMicros>.parquet`. A file's
+ * name is the range of event times whose rows it holds, so a recompute finds exactly the files it replaces, and
+ * the ranges of the files in a folder never overlap. Files are written under a hidden temp name that does not end
+ * in `.parquet` (readers glob `*.parquet`) and renamed into place, so no reader sees a half-written file.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { resolveRepoPath } from '../../registry/load.js';
+import type { EngineContext } from '../context.js';
+import type { MicrosRange } from './range.js';
+
+const RANGE_FILE_RE = /^(-?\d+)_(-?\d+)\.parquet$/;
+const DATE_DIR_PREFIX = 'date=';
+
+export interface RangeFile extends MicrosRange {
+  path: string;
+}
+
+export function computedViewDir(ctx: EngineContext, viewName: string): string {
+  return path.join(resolveRepoPath(ctx.repoDir, ctx.repo.offlineStore.path), viewName);
+}
+
+/** Glob of every row file of a view (the date folders are not read as a column: hive_partitioning stays off). */
+export function computedViewGlob(viewDir: string): string {
+  return path.join(viewDir, `${DATE_DIR_PREFIX}*`, '*.parquet');
+}
+
+export function dateDir(viewDir: string, date: string): string {
+  return path.join(viewDir, `${DATE_DIR_PREFIX}${date}`);
+}
+
+export function rangeFilePath(dir: string, range: MicrosRange): string {
+  return path.join(dir, `${range.start}_${range.end}.parquet`);
+}
+
+/** A unique sibling of `finalPath` that readers never pick up; the pid and random part keep writers apart. */
+export function tempPathFor(finalPath: string): string {
+  const name = `.${path.basename(finalPath)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  return path.join(path.dirname(finalPath), name);
+}
+
+/** Row files of one date folder with their ranges; other files (temp files, foreign files) are left alone. */
+export async function listRangeFiles(dir: string): Promise<RangeFile[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return names.flatMap((name) => {
+    const match = RANGE_FILE_RE.exec(name);
+    return match ? [{ path: path.join(dir, name), start: Number(match[1]), end: Number(match[2]) }] : [];
+  });
+}
+
+/** Whether a view has any row file yet; read synchronously because building a view's relation is synchronous. */
+export function hasRowFiles(viewDir: string): boolean {
+  if (!existsSync(viewDir)) return false;
+  for (const entry of readdirSync(viewDir, { withFileTypes: true })) {
+    if (!entry.isDirectory() || !entry.name.startsWith(DATE_DIR_PREFIX)) continue;
+    if (readdirSync(path.join(viewDir, entry.name)).some((name) => name.endsWith('.parquet'))) return true;
+  }
+  return false;
+}
