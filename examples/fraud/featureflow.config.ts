@@ -1,6 +1,6 @@
 /**
- * The demo repo: card transactions, hourly user statistics computed by a SQL source, and daily merchant
- * statistics from a CSV file.
+ * The demo repo: card transactions, hourly user statistics computed by a SQL source, daily merchant statistics
+ * from a CSV file, and daily windowed aggregations of each user's transactions.
  */
 import {
   defineEntity,
@@ -62,13 +62,31 @@ const merchantStats = defineFeatureView({
   ],
 });
 
+// Windowed aggregations computed from the raw transactions by DuckDB, one row per user per day (at midnight UTC,
+// covering the window up to it); the demo computes them as a Temporal backfill workflow.
+const userTxn = defineFeatureView({
+  name: 'user_txn',
+  entities: [user],
+  source: transactions,
+  ttl: '2d',
+  aggregation: {
+    cadence: '1d',
+    windows: ['1d', '7d'],
+    features: [
+      { name: 'txn_count', function: 'count' },
+      { name: 'amount_sum', function: 'sum', column: 'amount' },
+      { name: 'purchases', function: 'count', filter: "event_type = 'PURCHASE'" },
+    ],
+  },
+});
+
 export default defineProject({
   project: 'fraud',
   offlineStore: { path: '.featureflow/offline' },
   onlineStore: { url: 'redis://127.0.0.1:6379/0', keyPrefix: 'ff' },
   entities: [user, merchant],
   sources: [transactions, userHourly, merchantDaily],
-  featureViews: [userStats, merchantStats],
+  featureViews: [userStats, merchantStats, userTxn],
   featureServices: [
     defineFeatureService({
       name: 'fraud_v1',

@@ -19,6 +19,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'materialize each view from where it last stopped',
     load: () => import('./commands/materialize-incremental.js'),
   },
+  worker: { summary: 'run a Temporal worker for the backfill and computeFeatures workflows', load: () => import('./commands/worker.js') },
+  backfill: {
+    summary: 'start a chunked, resumable backfill workflow (--wait follows its progress)',
+    load: () => import('./commands/backfill.js'),
+  },
   serve: { summary: 'serve online features over HTTP (POST /get-online-features)', load: () => import('./commands/serve.js') },
   demo: { summary: 'run the end-to-end demo on generated data', load: () => import('./commands/demo.js') },
 };

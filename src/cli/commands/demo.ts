@@ -20,6 +20,7 @@ import { connectOnlineStore } from '../../online/redis-store.js';
 import type { OnlineStore } from '../../online/types.js';
 import type { Repo } from '../../registry/schema.js';
 import { printResults } from '../materialize-run.js';
+import { runDemoBackfill } from '../demo-backfill.js';
 
 const USAGE = `usage: featureflow demo [--dir examples/fraud] [--keep-serving] [--port 6566]
 
@@ -39,7 +40,7 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   const dir = path.resolve(values.dir ?? DEFAULT_DIR);
-  const step = (n: number, text: string) => console.log(`\n== ${n}/6 ${text}`);
+  const step = (n: number, text: string) => console.log(`\n== ${n}/7 ${text}`);
 
   step(1, `Generating demo data in ${path.relative(process.cwd(), path.join(dir, 'data')) || '.'}`);
   const files = await writeDemoData(path.join(dir, 'data'));
@@ -61,11 +62,16 @@ export async function run(args: string[]): Promise<number> {
   console.log(formatPlan(applied.changes));
   console.log(`registry version ${applied.version}`);
 
-  step(4, 'Building a training set: labels.csv joined point-in-time with service:fraud_v1');
+  step(4, 'Computing user_txn (windowed aggregations) as a backfill workflow on Temporal');
+  const dayMs = 86_400_000;
+  const today = Math.floor(Date.now() / dayMs) * dayMs;
+  const backfill = await runDemoBackfill(loaded.configPath, 'user_txn', new Date(today - 15 * dayMs), new Date(today + dayMs));
+
+  step(5, 'Building a training set: labels.csv joined point-in-time with service:fraud_v1 and user_txn');
   const out = path.join(resolveRepoPath(repoDir, repo.offlineStore.path), 'training_fraud_v1.parquet');
   const ctx = await openEngine(repo, repoDir, { threads: 2 });
   try {
-    const set = await getHistoricalFeatures(ctx, { path: files.labels }, ['service:fraud_v1'], {
+    const set = await getHistoricalFeatures(ctx, { path: files.labels }, ['service:fraud_v1', 'user_txn:txn_count_7d', 'user_txn:purchases_7d'], {
       onProgress: progressPrinter(),
     });
     try {
@@ -82,7 +88,7 @@ export async function run(args: string[]): Promise<number> {
     closeEngine(ctx);
   }
   const config = path.relative(process.cwd(), path.join(dir, 'featureflow.config.ts'));
-  step(5, `Materializing the latest values into Redis (${repo.onlineStore.url}, prefix ${repo.onlineStore.keyPrefix})`);
+  step(6, `Materializing the latest values into Redis (${repo.onlineStore.url}, prefix ${repo.onlineStore.keyPrefix})`);
   const now = new Date();
   const engine = await openEngine(repo, repoDir, { threads: 2 });
   const store = await connectOnlineStore({ url: repo.onlineStore.url, keyPrefix: repo.onlineStore.keyPrefix });
@@ -90,12 +96,15 @@ export async function run(args: string[]): Promise<number> {
     const t0 = performance.now();
     const results = await materializeIncremental({ ctx: engine, store }, undefined, now);
     printResults(results, (performance.now() - t0) / 1000);
-    step(6, 'Serving online features over HTTP');
+    step(7, 'Serving online features over HTTP');
     await serveAndAsk(repo, store, values.port === undefined ? 0 : Number(values.port), values['keep-serving'] ?? false, config);
   } finally {
     await store.close();
     closeEngine(engine);
+    await backfill.dev.stop();
   }
+  console.log(`\nThe backfill workflow: ${backfill.uiLink}` +
+    (backfill.dev.started ? '\n(the demo stopped the dev server it started; run with --keep-serving to browse it, or start your own with `.tools/venv/bin/temporal server start-dev`)' : ''));
   console.log(`\nTry it yourself:
   npx featureflow plan --config ${config}
   npx featureflow historical --config ${config} --entities ${path.relative(process.cwd(), files.labels)} \\

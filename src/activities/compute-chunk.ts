@@ -1,0 +1,116 @@
+/**
+ * `computeChunk`: one chunk of a backfill (or a whole computeFeatures run). Computes a computed view's offline rows
+ * for [start, end) and, when asked, materializes the range to the online store. Idempotent by construction, so a
+ * retry or a chunk re-run after a worker crash is harmless: computeFeatures replaces exactly its range (atomic
+ * renames, never a half-written chunk) and materialization is newer-wins.
+ */
+import { z } from 'zod';
+import type { EngineContext } from '../engine/context.js';
+import { InvalidRequestError } from '../engine/errors.js';
+import type { ProgressListener } from '../engine/progress.js';
+import { isComputedView } from '../engine/view-rows.js';
+import { materialize as materializeRange } from '../materialize/incremental.js';
+import type { MaterializeDeps, MaterializeOptions, ViewMaterialization } from '../materialize/materialize.js';
+import { FeatureflowError, formatPath } from '../registry/errors.js';
+import { findView } from '../registry/features.js';
+import { parseInstantMs } from '../workflows/input.js';
+import type { ComputeChunkInput, ComputeChunkResult } from '../workflows/shared.js';
+import { withHeartbeats } from './heartbeat.js';
+import type { ActivityResources } from './resources.js';
+
+/** The engine's `computeFeatures` (src/engine/compute): writes a computed view's offline rows for [start, end). */
+export type ComputeFeaturesFn = (
+  ctx: EngineContext,
+  view: string,
+  start: Date,
+  end: Date,
+  options?: { onProgress?: ProgressListener },
+) => Promise<{ rowsWritten: number; files: string[] }>;
+
+export type MaterializeFn = (
+  deps: MaterializeDeps,
+  views: readonly string[],
+  start: Date,
+  end: Date,
+  options?: MaterializeOptions,
+) => Promise<ViewMaterialization[]>;
+
+export interface ActivityDeps {
+  resources: ActivityResources;
+  computeFeatures: ComputeFeaturesFn;
+  /** Defaults to the range materialization of src/materialize (which also records the view's watermark). */
+  materialize?: MaterializeFn;
+  /** Defaults to a quarter of the activity's heartbeat timeout, at most 5 s. */
+  heartbeatIntervalMs?: number;
+}
+
+const Instant = z.string().refine((s) => parseInstantMs(s) !== undefined, 'must be an ISO-8601 instant');
+const ChunkInputSchema = z.strictObject({ view: z.string().min(1), start: Instant, end: Instant, materialize: z.boolean() });
+
+function parseChunkInput(input: unknown): { view: string; start: Date; end: Date; materialize: boolean } {
+  const parsed = ChunkInputSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${formatPath(i.path) || '(input)'}: ${i.message}`);
+    throw new InvalidRequestError(`computeChunk input is invalid: ${problems.join('; ')}`);
+  }
+  const { view, materialize } = parsed.data;
+  const start = new Date(parseInstantMs(parsed.data.start) as number);
+  const end = new Date(parseInstantMs(parsed.data.end) as number);
+  if (!(start < end)) throw new InvalidRequestError(`computeChunk: start ${start.toISOString()} must be before end ${end.toISOString()}`);
+  return { view, start, end, materialize };
+}
+
+export async function computeChunk(deps: ActivityDeps, input: ComputeChunkInput): Promise<ComputeChunkResult> {
+  const t0 = performance.now();
+  const req = parseChunkInput(input);
+  const where = { view: req.view, start: req.start.toISOString(), end: req.end.toISOString() };
+  return withHeartbeats({ phase: 'starting', ...where }, deps.heartbeatIntervalMs, async (beats) => {
+    beats.throwIfCancelled('computing');
+    const ctx = await deps.resources.engine();
+    const computed = isComputedView(findView(ctx.repo, req.view));
+    if (!computed && !req.materialize) {
+      throw new FeatureflowError(
+        'NOTHING_TO_COMPUTE',
+        `feature view "${req.view}" is not computed (it has no transform or aggregation), so there is nothing to ` +
+          'compute; materialize it instead (backfill with materialize: true)',
+      );
+    }
+    const result: ComputeChunkResult = {
+      ...where,
+      computed,
+      rowsWritten: 0,
+      files: 0,
+      materialized: req.materialize,
+      rowsRead: 0,
+      keysWritten: 0,
+      keysSkippedOlder: 0,
+      keysSkippedExpired: 0,
+      seconds: 0,
+    };
+    if (computed) {
+      beats.report({ phase: 'compute', ...where });
+      const written = await deps.computeFeatures(ctx, req.view, req.start, req.end, {
+        onProgress: (e) => beats.report({ phase: 'compute', ...where, step: `${e.step}/${e.steps} ${e.label}`, percent: e.percent }),
+      });
+      result.rowsWritten = written.rowsWritten;
+      result.files = written.files.length;
+    }
+    if (req.materialize) {
+      // The computed rows are complete on disk; stopping here leaves nothing half-done.
+      beats.throwIfCancelled('materializing');
+      beats.report({ phase: 'materialize', ...where, rowsDone: 0 });
+      const store = await deps.resources.store();
+      const [m] = await (deps.materialize ?? materializeRange)({ ctx, store }, [req.view], req.start, req.end, {
+        onProgress: (p) => beats.report({ phase: 'materialize', ...where, rowsDone: p.rowsDone, rowsTotal: p.rowsTotal }),
+      });
+      if (m) {
+        result.rowsRead = m.rowsRead;
+        result.keysWritten = m.keysWritten;
+        result.keysSkippedOlder = m.keysSkippedOlder;
+        result.keysSkippedExpired = m.keysSkippedExpired;
+      }
+    }
+    result.seconds = Math.round(performance.now() - t0) / 1000;
+    return result;
+  });
+}

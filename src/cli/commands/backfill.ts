@@ -1,0 +1,154 @@
+/**
+ * `featureflow backfill VIEW START END`: starts the backfill workflow, prints its id and Temporal UI link, and with
+ * --wait follows it through the `progress` query until it ends. The repo is read first so a typo in the view name
+ * or a plain view without --materialize fails here, not in the first chunk.
+ */
+import type { Client } from '@temporalio/client';
+import { isComputedView } from '../../engine/view-rows.js';
+import { FeatureflowError } from '../../registry/errors.js';
+import { findView } from '../../registry/features.js';
+import { loadValidatedRepo } from '../../registry/load.js';
+import { progressQuery, type BackfillInput, type BackfillProgress, type BackfillResult } from '../../workflows/shared.js';
+import { CONFIG_OPTION, parseCommandArgs, UsageError } from '../args.js';
+import { parseInstant } from '../instant.js';
+
+const USAGE = `usage: featureflow backfill VIEW START END [--chunk 1d] [--parallelism 4] [--materialize] [--wait]
+                          [--config FILE] [--task-queue Q] [--address HOST:PORT] [--namespace NS]
+
+Computes a computed view's offline rows for [START, END) in chunks, as a Temporal workflow that survives worker
+crashes, can be paused, resumed and cancelled, and shows its progress in the Temporal UI. With --materialize each
+chunk is also written to the online store (for a plain view, that is all it does). A worker must be running
+(featureflow worker). The same VIEW, START and END cannot run twice at once.
+
+  -c, --config FILE     the repo config, checked for VIEW before starting (default: FEATUREFLOW_CONFIG,
+                        else featureflow.config.ts, then featureflow.json, here)
+      --chunk D         chunk length: 15m, 1h, 1d, 1w, ... (default 1d); boundaries are multiples of it (UTC)
+      --parallelism N   chunks in flight at once (default 4)
+      --materialize     also write each chunk's latest values to the online store
+      --wait            follow the progress until the backfill ends (exit 1 if it fails or is cancelled)
+      --task-queue Q    default FEATUREFLOW_TASK_QUEUE, else featureflow
+      --address A       Temporal frontend (default TEMPORAL_ADDRESS, else 127.0.0.1:7233)
+      --namespace NS    default TEMPORAL_NAMESPACE, else default
+START and END are ISO-8601 (UTC unless they carry a zone). UI links use TEMPORAL_UI_URL (default http://localhost:8233).`;
+
+const OPTIONS = {
+  ...CONFIG_OPTION,
+  chunk: { type: 'string' },
+  parallelism: { type: 'string' },
+  materialize: { type: 'boolean' },
+  wait: { type: 'boolean' },
+  'task-queue': { type: 'string' },
+  address: { type: 'string' },
+  namespace: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, OPTIONS, USAGE);
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 3) throw new UsageError(`expected VIEW, START and END, got ${positionals.length} arguments\n\n${USAGE}`);
+  const [view, startText, endText] = positionals as [string, string, string];
+  const parallelism = values.parallelism === undefined ? undefined : Number(values.parallelism);
+  if (parallelism !== undefined && !/^\d+$/.test(values.parallelism ?? '')) {
+    throw new UsageError(`--parallelism: expected a whole number, got "${values.parallelism}"`);
+  }
+  const input: BackfillInput = {
+    view,
+    start: parseInstant(startText, 'START').toISOString(),
+    end: parseInstant(endText, 'END').toISOString(),
+    ...(values.chunk ? { chunk: values.chunk } : {}),
+    ...(parallelism !== undefined ? { parallelism } : {}),
+    ...(values.materialize ? { materialize: true } : {}),
+  };
+  await checkView(values.config, view, input.materialize === true);
+
+  const { connectClient, startBackfill, workflowUiUrl } = await import('../../client.js');
+  const target = { ...(values.address ? { address: values.address } : {}), ...(values.namespace ? { namespace: values.namespace } : {}) };
+  const client = await connectClient(target);
+  try {
+    const handle = await startBackfill(client, input, values['task-queue'] ? { taskQueue: values['task-queue'] } : {});
+    console.log(`Started backfill ${handle.workflowId}`);
+    console.log(`Temporal UI: ${workflowUiUrl(handle.workflowId, client.options.namespace)}`);
+    if (!values.wait) return 0;
+    console.error('Ctrl-C stops watching; the backfill keeps running.');
+    return await follow(client, handle.workflowId);
+  } finally {
+    await client.connection.close();
+  }
+}
+
+async function checkView(configPath: string | undefined, name: string, materialize: boolean): Promise<void> {
+  // The same default as the worker's, so both read the same repo.
+  const { repo } = await loadValidatedRepo(configPath ?? (process.env.FEATUREFLOW_CONFIG || undefined));
+  const view = findView(repo, name);
+  if (!isComputedView(view) && !materialize) {
+    throw new FeatureflowError(
+      'NOTHING_TO_COMPUTE',
+      `feature view "${name}" is not computed (no transform or aggregation): there is nothing to compute; add --materialize to materialize it`,
+    );
+  }
+  if (materialize && !view.online) {
+    throw new FeatureflowError('VIEW_NOT_ONLINE', `feature view "${name}" has online: false; it cannot be materialized`);
+  }
+}
+
+/** Polls `progress` until the workflow ends: a redrawn bar on a terminal, a line every 5 s otherwise. */
+async function follow(client: Client, workflowId: string, stream: NodeJS.WriteStream = process.stderr): Promise<number> {
+  const handle = client.workflow.getHandle(workflowId);
+  let ended = false;
+  const outcome = handle.result().then(
+    (result: BackfillResult) => ({ ok: true as const, result }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+  void outcome.then(() => (ended = true));
+  const tty = stream.isTTY === true;
+  const every = tty ? 1000 : 5000;
+  const t0 = performance.now();
+  while (!ended) {
+    try {
+      const p = await handle.query(progressQuery);
+      const line = progressLine(p, (performance.now() - t0) / 1000);
+      stream.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
+    } catch {
+      // No worker answering yet, or the run is between continue-as-new runs: try again at the next tick.
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([outcome, new Promise((resolve) => (timer = setTimeout(resolve, every)))]);
+    clearTimeout(timer); // a pending tick would keep the process alive after the end
+  }
+  if (tty) stream.write('\n');
+  const end = await outcome;
+  if (end.ok) {
+    const r = end.result;
+    const seconds = ((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1);
+    console.log(
+      `Backfill of ${r.view} done: ${r.chunksDone}/${r.chunksTotal} chunks, ${r.rowsWritten.toLocaleString('en-US')} rows, ` +
+        `${r.keysWritten.toLocaleString('en-US')} keys in ${seconds}s (${r.runs} run${r.runs === 1 ? '' : 's'})`,
+    );
+    return 0;
+  }
+  console.error(`featureflow: backfill ${workflowId} did not complete: ${failureText(end.error)}`);
+  return 1;
+}
+
+function progressLine(p: BackfillProgress, elapsedSeconds: number): string {
+  const fraction = p.chunksTotal === 0 ? 1 : p.chunksDone / p.chunksTotal;
+  const width = 30;
+  const bar = '#'.repeat(Math.floor(fraction * width)).padEnd(width, '.');
+  const eta = p.etaSeconds === null ? '' : ` ETA ${p.etaSeconds}s`;
+  const state = p.state === 'running' ? '' : ` [${p.state}]`;
+  return (
+    `${p.view} [${bar}] ${(fraction * 100).toFixed(1)}% ${p.chunksDone}/${p.chunksTotal} chunks, ` +
+    `${p.rowsWritten.toLocaleString('en-US')} rows, ${p.running.length} running${eta}${state} ${elapsedSeconds.toFixed(0)}s`
+  );
+}
+
+/** The workflow's own failure message (it names the chunk and the cause), not the client's generic wrapper. */
+function failureText(error: unknown): string {
+  const cause = error instanceof Error ? (error as Error & { cause?: unknown }).cause : undefined;
+  if (cause instanceof Error) return cause.message || cause.name;
+  return error instanceof Error ? error.message : String(error);
+}

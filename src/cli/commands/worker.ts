@@ -1,0 +1,68 @@
+/** `featureflow worker`: a Temporal worker running Featureflow's workflows and activities until SIGTERM/SIGINT. */
+import { CONFIG_OPTION, parseCommandArgs, UsageError } from '../args.js';
+
+const USAGE = `usage: featureflow worker [--config FILE] [--task-queue Q] [--address HOST:PORT] [--namespace NS]
+                        [--max-activities N] [--threads N] [--memory-limit 4GB]
+
+Runs the backfill and computeFeatures workflows and their chunk activities.
+
+  -c, --config FILE       the repo config (default: FEATUREFLOW_CONFIG, else featureflow.config.ts, then
+                          featureflow.json, here)
+      --task-queue Q      default FEATUREFLOW_TASK_QUEUE, else featureflow
+      --address A         Temporal frontend (default TEMPORAL_ADDRESS, else 127.0.0.1:7233)
+      --namespace NS      default TEMPORAL_NAMESPACE, else default
+      --max-activities N  chunks run at once by this worker, across workflows (default 8)
+      --threads N         DuckDB threads (default: every core)
+      --memory-limit M    DuckDB memory limit (default 60% of RAM)
+
+SIGTERM or SIGINT: stop polling, let running chunks finish (up to 30 s, then they are cancelled and retried
+elsewhere), close Redis and DuckDB, exit 0.`;
+
+const OPTIONS = {
+  ...CONFIG_OPTION,
+  'task-queue': { type: 'string' },
+  address: { type: 'string' },
+  namespace: { type: 'string' },
+  'max-activities': { type: 'string' },
+  threads: { type: 'string' },
+  'memory-limit': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function positive(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${name}: expected a whole number >= 1, got "${text}"`);
+  return Number(text);
+}
+
+export async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, OPTIONS, USAGE);
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"\n\n${USAGE}`);
+  const threads = positive('--threads', values.threads);
+  // Loaded here, not at the top: `featureflow worker --help` should not pay for the Temporal worker and DuckDB.
+  const { runWorker } = await import('../../worker.js');
+  await runWorker(
+    {
+      ...(values.config ? { configPath: values.config } : {}),
+      ...(values['task-queue'] ? { taskQueue: values['task-queue'] } : {}),
+      ...(values.address ? { address: values.address } : {}),
+      ...(values.namespace ? { namespace: values.namespace } : {}),
+      ...(values['max-activities'] ? { maxConcurrentActivities: positive('--max-activities', values['max-activities']) } : {}),
+      engine: {
+        ...(threads ? { threads } : {}),
+        ...(values['memory-limit'] ? { memoryLimit: values['memory-limit'] } : {}),
+      },
+    },
+    (w) =>
+      console.error(
+        `featureflow worker: polling task queue "${w.taskQueue}" on ${w.address} (namespace ${w.namespace}); ` +
+          'Ctrl-C or SIGTERM stops it',
+      ),
+  );
+  console.error('featureflow worker: stopped');
+  return 0;
+}

@@ -1,0 +1,107 @@
+/**
+ * The Featureflow Temporal worker: the only place real activity dependencies are built (the repo from its config,
+ * one DuckDB engine, one online-store connection, the engine's computeFeatures). Workflows are bundled from
+ * WORKFLOWS_PATH at start-up. SIGTERM/SIGINT stop polling, let running activities finish (up to the grace time),
+ * then close the store and the engine.
+ */
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities, WorkerResources, type ResourceFactories } from './activities/index.js';
+import { temporalAddress, temporalNamespace, type TemporalTarget } from './client.js';
+import { computeFeatures } from './engine/compute/index.js';
+import { closeEngine, openEngine, type DatabaseOptions } from './engine/index.js';
+import { connectOnlineStore } from './online/redis-store.js';
+import { loadValidatedRepo } from './registry/load.js';
+import { TASK_QUEUE } from './workflows/shared.js';
+
+/** Entry of the workflow bundle; the replay tests bundle the same file. */
+export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+
+export interface FeatureflowWorkerOptions extends TemporalTarget {
+  /** Repo config; default FEATUREFLOW_CONFIG, else featureflow.config.ts / featureflow.json in the current folder. */
+  configPath?: string;
+  taskQueue?: string;
+  engine?: DatabaseOptions;
+  /** Activities (chunks) this worker runs at once, across all workflows; default 8. */
+  maxConcurrentActivities?: number;
+  /** How long running chunks may take to finish after a shutdown signal before they are cancelled; default 30 s. */
+  shutdownGraceTime?: string | number;
+}
+
+/** The real dependencies: repo from its config, DuckDB with the given options, Redis from the repo's onlineStore. */
+export function realResourceFactories(configPath: string | undefined, engine: DatabaseOptions = {}): ResourceFactories {
+  return {
+    loadRepo: () => loadValidatedRepo(configPath ?? (process.env.FEATUREFLOW_CONFIG || undefined)),
+    openEngine: (repo, repoDir) => openEngine(repo, repoDir, engine),
+    closeEngine,
+    openStore: (repo) => connectOnlineStore({ url: repo.onlineStore.url, keyPrefix: repo.onlineStore.keyPrefix }),
+  };
+}
+
+export interface FeatureflowWorker {
+  worker: Worker;
+  taskQueue: string;
+  address: string;
+  namespace: string;
+  /** Polls until shutdown() (or a signal), then closes connection, store and engine. */
+  run(): Promise<void>;
+}
+
+export async function createFeatureflowWorker(options: FeatureflowWorkerOptions = {}): Promise<FeatureflowWorker> {
+  const resources = new WorkerResources(realResourceFactories(options.configPath, options.engine));
+  const address = temporalAddress(options);
+  const namespace = temporalNamespace(options);
+  const taskQueue = options.taskQueue ?? TASK_QUEUE;
+  let connection: NativeConnection | undefined;
+  try {
+    // Load the repo and open DuckDB now: a broken config should stop the worker at start, not fail every chunk.
+    await resources.engine();
+    connection = await NativeConnection.connect({ address });
+    const worker = await Worker.create({
+      connection,
+      namespace,
+      taskQueue,
+      workflowsPath: WORKFLOWS_PATH,
+      activities: createActivities({ resources, computeFeatures }),
+      maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 8,
+      shutdownGraceTime: options.shutdownGraceTime ?? '30s',
+    });
+    const open = connection;
+    return {
+      worker,
+      taskQueue,
+      address,
+      namespace,
+      async run() {
+        try {
+          await worker.run();
+        } finally {
+          await open.close().catch(() => undefined);
+          await resources.close();
+        }
+      },
+    };
+  } catch (err) {
+    await connection?.close().catch(() => undefined);
+    await resources.close();
+    throw err;
+  }
+}
+
+/** Runs until SIGTERM or SIGINT: stop polling, finish or cancel running chunks, close everything. */
+export async function runWorker(options: FeatureflowWorkerOptions = {}, onReady?: (w: FeatureflowWorker) => void): Promise<void> {
+  const ff = await createFeatureflowWorker(options);
+  // The SDK's runtime also shuts workers down on these signals; whichever handler runs second finds it stopping.
+  const stop = (): void => {
+    if (ff.worker.getState() === 'RUNNING') ff.worker.shutdown();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  try {
+    onReady?.(ff);
+    await ff.run();
+  } finally {
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+  }
+}

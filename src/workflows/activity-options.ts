@@ -1,0 +1,16 @@
+/** How workflows call the chunk activity: one place, so backfill and computeFeatures retry and time out alike. */
+import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
+
+export function chunkActivityOptions(heartbeatTimeoutMs: number): ActivityOptions {
+  return {
+    // A big chunk may compute for a long time; the heartbeat timeout, not this, is what notices a dead worker.
+    startToCloseTimeout: '4 hours',
+    heartbeatTimeout: heartbeatTimeoutMs,
+    // Cancellation waits for the activity to stop, so a cancelled workflow has no chunk still writing behind it.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    // Retryable failures are Redis or I/O trouble: back off to a minute, then give up after ~6 minutes in all so a
+    // long outage fails the workflow visibly (re-running it redoes nothing finished: chunks are idempotent).
+    // Non-retryable ones (bad definitions, unknown views) fail at once: the activity marks them.
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+  };
+}

@@ -1,0 +1,3 @@
+/** Every workflow the worker registers (its `workflowsPath` bundle starts here). */
+export { backfill } from './backfill.js';
+export { computeFeatures } from './compute-features.js';
