@@ -22,3 +22,13 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
 
 /** The `--config` option every command takes; defaults to the repo in the current folder. */
 export const CONFIG_OPTION = { config: { type: 'string', short: 'c' } } as const;
+
+/** For commands without positional arguments: prints the usage for --help (true: stop there), refuses extras. */
+export function helpOrNoArguments(help: boolean | undefined, positionals: readonly string[], usage: string): boolean {
+  if (help) {
+    console.log(usage);
+    return true;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"\n\n${usage}`);
+  return false;
+}

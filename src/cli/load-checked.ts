@@ -5,7 +5,7 @@
 import { sourceDescriber } from '../engine/describe.js';
 import { Database } from '../engine/database.js';
 import { loadValidatedRepo, type LoadedRepo, type LoadOptions } from '../registry/load.js';
-import { CONFIG_OPTION, parseCommandArgs, UsageError } from './args.js';
+import { CONFIG_OPTION, helpOrNoArguments, parseCommandArgs } from './args.js';
 
 export const SKIP_DATA_CHECK_OPTION = { 'skip-data-check': { type: 'boolean' } } as const;
 
@@ -41,10 +41,6 @@ export async function loadRepoForCommand(
     { ...CONFIG_OPTION, ...SKIP_DATA_CHECK_OPTION, help: { type: 'boolean', short: 'h' } },
     usage,
   );
-  if (values.help) {
-    console.log(usage);
-    return undefined;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"\n\n${usage}`);
+  if (helpOrNoArguments(values.help, positionals, usage)) return undefined;
   return loadCheckedRepo(values.config, options, !values['skip-data-check']);
 }

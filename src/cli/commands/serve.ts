@@ -11,7 +11,7 @@ import type { OnlineStore } from '../../online/types.js';
 import { loadValidatedRepo } from '../../registry/load.js';
 import type { Repo } from '../../registry/schema.js';
 import { viewFeatures } from '../../registry/features.js';
-import { CONFIG_OPTION, parseCommandArgs, UsageError } from '../args.js';
+import { CONFIG_OPTION, helpOrNoArguments, parseCommandArgs, UsageError } from '../args.js';
 
 /** In-flight requests get this long after SIGTERM; the process exits (code 1) when it passes anyway. */
 const SHUTDOWN_MS = 10_000;
@@ -48,11 +48,7 @@ interface ServeOptions {
 
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, OPTIONS, USAGE);
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"\n\n${USAGE}`);
+  if (helpOrNoArguments(values.help, positionals, USAGE)) return 0;
   const options: ServeOptions = {
     config: values.config,
     port: wholeNumber('--port', values.port ?? '6566', 0, 65_535),

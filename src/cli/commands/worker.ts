@@ -1,5 +1,5 @@
 /** `featureflow worker`: a Temporal worker running Featureflow's workflows and activities until SIGTERM/SIGINT. */
-import { CONFIG_OPTION, parseCommandArgs, UsageError } from '../args.js';
+import { CONFIG_OPTION, helpOrNoArguments, parseCommandArgs, UsageError } from '../args.js';
 
 const USAGE = `usage: featureflow worker [--config FILE] [--task-queue Q] [--address HOST:PORT] [--namespace NS]
                         [--max-activities N] [--threads N] [--memory-limit 4GB]
@@ -37,11 +37,7 @@ function positive(name: string, text: string | undefined): number | undefined {
 
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, OPTIONS, USAGE);
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"\n\n${USAGE}`);
+  if (helpOrNoArguments(values.help, positionals, USAGE)) return 0;
   const threads = positive('--threads', values.threads);
   // Loaded here, not at the top: `featureflow worker --help` should not pay for the Temporal worker and DuckDB.
   const { runWorker } = await import('../../worker.js');

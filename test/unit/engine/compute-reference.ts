@@ -2,6 +2,7 @@
  * A brute-force reference for windowed aggregations, written straight from SPEC section 1: for every tick, every
  * entity and every window it scans all events. Slow and obviously right, for comparing against computeFeatures.
  */
+export { rng } from '../../helpers/prng.js';
 
 export interface RefEvent {
   key: number;
@@ -98,18 +99,6 @@ export function referenceRows(events: readonly RefEvent[], spec: RefSpec): RefRo
     }
   }
   return rows;
-}
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failing seed can be replayed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** SQL creating the events table (microsecond timestamps made exactly with make_timestamp). */

@@ -5,18 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getHistoricalFeatures } from '../../../src/engine/historical.js';
 import { testEngine, type TestEngine } from '../../helpers/engine.js';
-
-/** Small deterministic PRNG (mulberry32) so a failure can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng as prng } from '../../helpers/prng.js';
 
 interface ViewRow { k1: number; k2: number; e: number; c: number | null; v: number | null }
 interface EntityRow { k1: number; k2: number; t: number }
