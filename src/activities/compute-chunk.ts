@@ -38,7 +38,7 @@ export type MaterializeFn = (
 export interface ActivityDeps {
   resources: ActivityResources;
   computeFeatures: ComputeFeaturesFn;
-  /** Defaults to the range materialization of src/materialize (which also records the view's watermark). */
+  /** Defaults to the range materialization of src/materialize (which moves, never starts, the view's watermark). */
   materialize?: MaterializeFn;
   /** Defaults to a quarter of the activity's heartbeat timeout, at most 5 s. */
   heartbeatIntervalMs?: number;
@@ -101,6 +101,7 @@ export async function computeChunk(deps: ActivityDeps, input: ComputeChunkInput)
       beats.report({ phase: 'materialize', ...where, rowsDone: 0 });
       const store = await deps.resources.store();
       const [m] = await (deps.materialize ?? materializeRange)({ ctx, store }, [req.view], req.start, req.end, {
+        onlyAdvanceWatermark: true,
         onProgress: (p) => beats.report({ phase: 'materialize', ...where, rowsDone: p.rowsDone, rowsTotal: p.rowsTotal }),
       });
       if (m) {

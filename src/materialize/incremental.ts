@@ -27,8 +27,10 @@ async function recordWatermark(
   previous: Watermark | undefined,
   result: ViewMaterialization,
   start: Date | undefined,
+  onlyAdvance = false,
 ): Promise<void> {
   const project = deps.ctx.repo.project;
+  if (!previous && onlyAdvance) return;
   // Like Feast, a range run also counts as the last materialization, but only when it joins up with what was
   // already done: a far-off range must not make incremental runs skip the gap before it.
   const contiguous = !previous || (start !== undefined && Date.parse(previous.end) >= start.getTime());
@@ -54,7 +56,7 @@ export async function materialize(
   for (const view of selectOnlineViews(deps, views)) {
     const previous = await deps.store.getWatermark(deps.ctx.repo.project, view.name);
     const result = await materializeView(deps, view, start, end, options);
-    await recordWatermark(deps, view, previous, result, start);
+    await recordWatermark(deps, view, previous, result, start, options.onlyAdvanceWatermark);
     results.push(result);
   }
   return results;

@@ -27,6 +27,11 @@ export interface MaterializeProgress {
 export interface MaterializeOptions {
   batchRows?: number;
   onProgress?: (progress: MaterializeProgress) => void;
+  /**
+   * Only move an existing watermark, never record a first one. Backfill chunks finish out of order: a later chunk
+   * recording the first watermark would make incremental runs skip the earlier chunks still to come.
+   */
+  onlyAdvanceWatermark?: boolean;
 }
 
 export interface ViewMaterialization {

@@ -130,3 +130,17 @@ describe('materializeIncremental', () => {
     expect(retry?.start).toBe(t(2).toISOString());
   });
 });
+
+describe('watermarks of backfill chunks', () => {
+  it('never records a first watermark, and only moves one that the chunk joins up with', async () => {
+    const key = `${keyPrefix}:mat:__materialized`;
+    await raw.hdel(key, 'stats');
+    await materialize(deps, ['stats'], t(3), t(4), { onlyAdvanceWatermark: true });
+    expect(await store.getWatermark('mat', 'stats')).toBeUndefined();
+    await materialize(deps, ['stats'], t(0), t(2));
+    await materialize(deps, ['stats'], t(3), t(4), { onlyAdvanceWatermark: true });
+    expect((await store.getWatermark('mat', 'stats'))?.end).toBe(t(2).toISOString());
+    await materialize(deps, ['stats'], t(2), t(3), { onlyAdvanceWatermark: true });
+    expect((await store.getWatermark('mat', 'stats'))?.end).toBe(t(3).toISOString());
+  });
+});
