@@ -1,5 +1,5 @@
-import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
+import { failureOf } from '../../helpers/failure.js';
 import { chunkAt, planChunks, type ChunkPlan } from '../../../src/workflows/chunks.js';
 
 const ms = (text: string): number => Date.parse(text);
@@ -8,16 +8,6 @@ const DAY = 86_400;
 
 function all(plan: ChunkPlan): Array<[string, string]> {
   return Array.from({ length: plan.count }, (_, i) => chunkAt(plan, i)).map((c) => [iso(c.startMs), iso(c.endMs)]);
-}
-
-function failureOf(fn: () => unknown): ApplicationFailure {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ApplicationFailure) return err;
-    throw err;
-  }
-  throw new Error('expected an ApplicationFailure');
 }
 
 describe('planChunks', () => {

@@ -1,17 +1,7 @@
-import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
+import { failureOf } from '../../helpers/failure.js';
 import { canonicalInstant, parseInstantMs, resolveBackfillInput, resolveComputeInput } from '../../../src/workflows/input.js';
 import { backfillWorkflowId, computeWorkflowId } from '../../../src/workflows/shared.js';
-
-function failureOf(fn: () => unknown): ApplicationFailure {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ApplicationFailure) return err;
-    throw err;
-  }
-  throw new Error('expected an ApplicationFailure');
-}
 
 describe('backfill input', () => {
   it('applies the defaults to the minimal UI input', () => {
