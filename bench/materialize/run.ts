@@ -14,7 +14,7 @@ import { Redis } from 'ioredis';
 import { closeEngine, openEngine } from '../../src/engine/context.js';
 import { Database } from '../../src/engine/database.js';
 import { literal } from '../../src/engine/sql.js';
-import { materialize } from '../../src/materialize/incremental.js';
+import { materialize } from '../../src/materialize/index.js';
 import { connectOnlineStore } from '../../src/online/redis-store.js';
 import { RepoSchema } from '../../src/registry/schema.js';
 

@@ -2,7 +2,7 @@
 import { closeEngine, openEngine } from '../engine/context.js';
 import type { LoadedRepo } from '../registry/load.js';
 import { connectOnlineStore } from '../online/redis-store.js';
-import type { MaterializeDeps, MaterializeProgress, ViewMaterialization } from '../materialize/materialize.js';
+import type { MaterializeDeps, MaterializeProgress, ViewMaterialization } from '../materialize/materialize-view.js';
 import { CONFIG_OPTION, parseCommandArgs, UsageError } from './args.js';
 import { parseInstant } from './instant.js';
 import { loadCheckedRepo } from './load-checked.js';

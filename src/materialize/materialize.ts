@@ -1,117 +1,28 @@
-/**
- * Materialization (SPEC section 3): the latest row per entity of each view, from DuckDB to the online store.
- * DuckDB encodes (see engine/json-encoding.ts); here rows only change shape and go out in bounded batches,
- * with one batch written while the next is read, so neither side waits long for the other.
- */
-import type { EngineContext } from '../engine/context.js';
-import { exportLatestRows } from '../engine/latest.js';
-import { FeatureflowError } from '../registry/errors.js';
-import { findView } from '../registry/features.js';
-import type { FeatureView } from '../registry/schema.js';
-import { viewLayout } from '../online/layout.js';
-import type { EncodedRow, OnlineStore } from '../online/types.js';
+/** `materialize(views, start, end)`: a time range of each view to the online store (SPEC section 3). */
+import {
+  materializeView,
+  selectOnlineViews,
+  type MaterializeDeps,
+  type MaterializeOptions,
+  type ViewMaterialization,
+} from './materialize-view.js';
+import { recordWatermark } from './record-watermark.js';
 
-export interface MaterializeDeps {
-  ctx: EngineContext;
-  store: OnlineStore;
-}
-
-export interface MaterializeProgress {
-  view: string;
-  rowsDone: number;
-  /** An estimate until the export knows every partition's size. */
-  rowsTotal: number;
-  done: boolean;
-}
-
-export interface MaterializeOptions {
-  batchRows?: number;
-  onProgress?: (progress: MaterializeProgress) => void;
-  /**
-   * Only move an existing watermark, never record a first one. Backfill chunks finish out of order: a later chunk
-   * recording the first watermark would make incremental runs skip the earlier chunks still to come.
-   */
-  onlyAdvanceWatermark?: boolean;
-}
-
-export interface ViewMaterialization {
-  view: string;
-  start: string | undefined;
-  end: string;
-  /** Latest rows read from the offline data (one per entity). */
-  rowsRead: number;
-  keysWritten: number;
-  /** Keys whose stored value was as new or newer: left alone. */
-  keysSkippedOlder: number;
-  /** Rows whose TTL had run out already: not written. */
-  keysSkippedExpired: number;
-  /** Newest event time written, ISO-8601, if any. */
-  newestEvent: string | undefined;
-}
-
-const MAX_IN_FLIGHT = 2;
-
-/** The online views to materialize: the ones named (each must exist and be online), or all online views. */
-export function selectOnlineViews(deps: MaterializeDeps, names: readonly string[] | undefined): FeatureView[] {
-  if (!names || names.length === 0) return deps.ctx.repo.featureViews.filter((v) => v.online);
-  return names.map((name) => {
-    const view = findView(deps.ctx.repo, name);
-    if (!view.online) {
-      throw new FeatureflowError('VIEW_NOT_ONLINE', `feature view "${name}" has online: false; it is not materialized`);
-    }
-    return view;
-  });
-}
-
-export async function materializeView(
+/** Rows with start <= event < end, for the named (or all online) views. */
+export async function materialize(
   deps: MaterializeDeps,
-  view: FeatureView,
-  start: Date | undefined,
+  views: readonly string[] | undefined,
+  start: Date,
   end: Date,
   options: MaterializeOptions = {},
-): Promise<ViewMaterialization> {
-  const { repo } = deps.ctx;
-  const layout = viewLayout(repo, view.name);
-  const schemaId = await deps.store.registerLayout(layout);
-  const result: ViewMaterialization = {
-    view: view.name,
-    start: start?.toISOString(),
-    end: end.toISOString(),
-    rowsRead: 0,
-    keysWritten: 0,
-    keysSkippedOlder: 0,
-    keysSkippedExpired: 0,
-    newestEvent: undefined,
-  };
-  let newest = -Infinity;
-  let total = 0;
-  const inFlight: Array<Promise<void>> = [];
-  const write = async (rows: EncodedRow[]): Promise<void> => {
-    const written = await deps.store.writeRows(layout, schemaId, rows);
-    result.keysWritten += written.written;
-    result.keysSkippedOlder += written.skippedOlder;
-    result.keysSkippedExpired += written.skippedExpired;
-    options.onProgress?.({ view: view.name, rowsDone: result.rowsRead, rowsTotal: total, done: false });
-  };
-  await exportLatestRows(
-    deps.ctx,
-    view,
-    { start, end, ...(options.batchRows ? { batchRows: options.batchRows } : {}), onTotal: (n) => (total = n) },
-    async (batch) => {
-      // LatestRow has EncodedRow's shape: the batch goes to the store as it is.
-      const rows: EncodedRow[] = batch;
-      for (const row of rows) if (row.eventMicros > newest) newest = row.eventMicros;
-      result.rowsRead += rows.length;
-      const pending = write(rows);
-      // Observed now so a failure while the next batch is read is not an unhandled rejection; awaited below.
-      pending.catch(() => undefined);
-      inFlight.push(pending);
-      // Wait for the oldest write once MAX_IN_FLIGHT are pending: bounded memory, and a failed write stops the export.
-      if (inFlight.length >= MAX_IN_FLIGHT) await inFlight.shift();
-    },
-  );
-  await Promise.all(inFlight);
-  if (newest > -Infinity) result.newestEvent = new Date(newest / 1000).toISOString();
-  options.onProgress?.({ view: view.name, rowsDone: result.rowsRead, rowsTotal: result.rowsRead, done: true });
-  return result;
+): Promise<ViewMaterialization[]> {
+  if (!(start < end)) throw new RangeError(`start ${start.toISOString()} must be before end ${end.toISOString()}`);
+  const results: ViewMaterialization[] = [];
+  for (const view of selectOnlineViews(deps, views)) {
+    const previous = await deps.store.getWatermark(deps.ctx.repo.project, view.name);
+    const result = await materializeView(deps, view, start, end, options);
+    await recordWatermark(deps, view, previous, result, start, options.onlyAdvanceWatermark);
+    results.push(result);
+  }
+  return results;
 }

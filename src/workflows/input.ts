@@ -6,8 +6,9 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { tryParseDuration } from '../registry/duration.js';
+import { parseInstantMs } from '../registry/instant.js';
 import { chunkProblem, INVALID_BACKFILL_INPUT, rangeProblem } from './chunks.js';
-import type { BackfillCarried, BackfillInput } from './shared.js';
+import type { BackfillCarried, BackfillInput } from './contracts/backfill.js';
 
 export const DEFAULTS = {
   chunk: '1d',
@@ -20,20 +21,6 @@ export const DEFAULTS = {
 // Temporal allows at most 2,000 pending activities per workflow and fails a history at 51,200 events.
 const MAX_PARALLELISM = 1000;
 const HISTORY_EVENTS_RANGE = [20, 40_000] as const;
-
-const ISO_RE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
-
-/**
- * Epoch milliseconds of an ISO-8601 date or date-time, or undefined. Without a zone it is UTC, as everywhere in
- * Featureflow: `Date.parse` would read a zone-less date-time in the worker's local zone.
- */
-export function parseInstantMs(text: unknown): number | undefined {
-  if (typeof text !== 'string' || !ISO_RE.test(text.trim())) return undefined;
-  const t = text.trim().replace(' ', 'T');
-  const hasZone = t.length > 10 && /(Z|[+-]\d{2}:?\d{2})$/.test(t);
-  const ms = Date.parse(hasZone ? t : t.length === 10 ? `${t}T00:00:00Z` : `${t}Z`);
-  return Number.isNaN(ms) ? undefined : ms;
-}
 
 /** `Date.toISOString()` of an instant, so equal instants give equal workflow ids. */
 export function canonicalInstant(text: string): string {

@@ -1,12 +1,12 @@
 /**
- * The one module the worker, the client, the CLI and the workflows share (Temporal samples' `shared.ts`): task
- * queue, workflow and activity input/output types, signal and query definitions, workflow ids. It lives among the
- * workflows so the workflow lint rules (no Node built-ins, no I/O packages) guard it too: it is bundled into the
- * workflow sandbox. Every input is plain JSON (ISO-8601 strings for instants, durations like `1d`), because the
- * Temporal UI's "Start Workflow" form sends exactly one JSON payload.
+ * The one module the worker, the client, the CLI and the workflows share (Temporal samples' `shared.ts`): the task
+ * queue and, re-exported from one module per workflow under `contracts/`, every workflow's input and result types,
+ * signals, queries and ids. It lives among the workflows so the workflow lint rules (no Node built-ins, no I/O
+ * packages) guard it too: it is bundled into the workflow sandbox. Every input is plain JSON (ISO-8601 strings for
+ * instants, durations like `1d`), because the Temporal UI's "Start Workflow" form sends exactly one JSON payload.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import { canonicalInstant } from './input.js';
+export * from './contracts/backfill.js';
+export * from './contracts/compute-features.js';
 
 export const DEFAULT_TASK_QUEUE = 'featureflow';
 
@@ -16,147 +16,3 @@ export const DEFAULT_TASK_QUEUE = 'featureflow';
  */
 export const TASK_QUEUE: string =
   (typeof process !== 'undefined' && process.env?.FEATUREFLOW_TASK_QUEUE) || DEFAULT_TASK_QUEUE;
-
-// ---- computeFeatures -----------------------------------------------------------------------------------------
-
-export interface ComputeFeaturesInput {
-  view: string;
-  /** Inclusive start, ISO-8601 (no zone means UTC), e.g. `2024-01-01T00:00:00Z`. */
-  start: string;
-  /** Exclusive end, ISO-8601. */
-  end: string;
-}
-
-// ---- the one activity ------------------------------------------------------------------------------------------
-
-export interface ComputeChunkInput {
-  view: string;
-  /** Canonical ISO-8601 instants (`Date.toISOString()`): [start, end). */
-  start: string;
-  end: string;
-  /** Also write the range's latest values to the online store (newer-wins). */
-  materialize: boolean;
-}
-
-/** Counts only, never rows or file lists: a result must stay far below Temporal's payload limits. */
-export interface ComputeChunkResult {
-  view: string;
-  start: string;
-  end: string;
-  /** False for a plain (non-computed) view, which is only materialized. */
-  computed: boolean;
-  /** Offline rows written by computeFeatures (0 when not computed). */
-  rowsWritten: number;
-  /** Offline files written by computeFeatures. */
-  files: number;
-  materialized: boolean;
-  /** Latest rows read for materialization (one per entity), and what became of them. */
-  rowsRead: number;
-  keysWritten: number;
-  keysSkippedOlder: number;
-  keysSkippedExpired: number;
-  seconds: number;
-}
-
-export type ComputeFeaturesResult = ComputeChunkResult;
-
-// ---- backfill --------------------------------------------------------------------------------------------------
-
-export interface BackfillInput {
-  view: string;
-  /** Inclusive start, ISO-8601 (no zone means UTC). */
-  start: string;
-  /** Exclusive end, ISO-8601. */
-  end: string;
-  /** Chunk length, `90s`/`15m`/`1h`/`1d`/`1w` or seconds; boundaries fall on multiples of it since the epoch (UTC). Default `1d`. */
-  chunk?: string | number;
-  /** Chunks in flight at once. Default 4. */
-  parallelism?: number;
-  /** Also materialize each chunk to the online store. Default false. */
-  materialize?: boolean;
-  /** Continue as new once the history passes this many events (or the server suggests it). Default 2000. */
-  maxHistoryEvents?: number;
-  /** Update the memo (one history event) after this many finished chunks. Default 20. */
-  memoEveryChunks?: number;
-  /** How long a chunk may go without a heartbeat before the server retries it elsewhere. Default `30s`. */
-  heartbeatTimeout?: string | number;
-  /** Set by the workflow itself when it continues as new; leave it out when starting a backfill. */
-  carried?: BackfillCarried;
-}
-
-/** What a backfill hands to its next run: every chunk before `nextChunk` has finished (in-flight ones are drained first). */
-export interface BackfillCarried {
-  nextChunk: number;
-  chunksDone: number;
-  rowsWritten: number;
-  keysWritten: number;
-  /** When the first run started (workflow time), ISO-8601. */
-  startedAt: string;
-  /** Time spent paused so far, excluded from the ETA. */
-  pausedMs: number;
-  /** Set while paused: when the pause began, ISO-8601. */
-  pausedSince?: string;
-  /** Runs before this one (continue-as-new count). */
-  runs: number;
-}
-
-export interface ChunkRange {
-  start: string;
-  end: string;
-}
-
-export type BackfillState = 'running' | 'paused' | 'draining' | 'completed' | 'cancelling' | 'failing';
-
-export interface BackfillProgress {
-  view: string;
-  chunksDone: number;
-  chunksTotal: number;
-  rowsWritten: number;
-  keysWritten: number;
-  running: ChunkRange[];
-  paused: boolean;
-  state: BackfillState;
-  startedAt: string;
-  /** Seconds left at the rate so far (paused time excluded); null until a chunk has finished. */
-  etaSeconds: number | null;
-  /** Runs before this one (continue-as-new count). */
-  runs: number;
-}
-
-export interface BackfillResult {
-  view: string;
-  start: string;
-  end: string;
-  chunksTotal: number;
-  chunksDone: number;
-  rowsWritten: number;
-  keysWritten: number;
-  /** Workflow runs used (1 + continue-as-new count). */
-  runs: number;
-  startedAt: string;
-  finishedAt: string;
-}
-
-/** The figures a backfill keeps in its memo (visible in the UI's workflow list and `describe()`). */
-export interface BackfillMemo {
-  progress: Pick<BackfillProgress, 'chunksDone' | 'chunksTotal' | 'rowsWritten' | 'keysWritten' | 'paused' | 'runs'>;
-}
-
-export const progressQuery = defineQuery<BackfillProgress>('progress');
-/** Start no new chunks; chunks in flight finish. */
-export const pauseSignal = defineSignal('pause');
-export const resumeSignal = defineSignal('resume');
-
-// ---- workflow ids ------------------------------------------------------------------------------------------------
-
-/**
- * `backfill:<view>:<start>:<end>` with canonical instants: the same backfill always gets the same id, so starting
- * it while it runs fails (id conflict policy FAIL) instead of computing everything twice.
- */
-export function backfillWorkflowId(input: { view: string; start: string; end: string }): string {
-  return `backfill:${input.view}:${canonicalInstant(input.start)}:${canonicalInstant(input.end)}`;
-}
-
-export function computeWorkflowId(input: { view: string; start: string; end: string }): string {
-  return `compute:${input.view}:${canonicalInstant(input.start)}:${canonicalInstant(input.end)}`;
-}

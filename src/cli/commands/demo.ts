@@ -15,7 +15,7 @@ import { writeDemoData } from '../demo-data.js';
 import { progressPrinter } from '../progress-line.js';
 import { formatTable } from '../table.js';
 import { createServer } from '../../api/server.js';
-import { materializeIncremental } from '../../materialize/incremental.js';
+import { materializeIncremental } from '../../materialize/index.js';
 import { connectOnlineStore } from '../../online/redis-store.js';
 import type { OnlineStore } from '../../online/types.js';
 import type { Repo } from '../../registry/schema.js';

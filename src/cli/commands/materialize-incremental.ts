@@ -1,5 +1,5 @@
 /** `featureflow materialize-incremental END [--views a,b]`: each view from where it last stopped up to END. */
-import { materializeIncremental } from '../../materialize/incremental.js';
+import { materializeIncremental } from '../../materialize/index.js';
 import { materializeProgress, parseMaterializeCommand, printResults, withMaterializeDeps } from '../materialize-run.js';
 
 const USAGE = `usage: featureflow materialize-incremental --config F END [--views a,b]

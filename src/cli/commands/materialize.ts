@@ -1,5 +1,5 @@
 /** `featureflow materialize START END [--views a,b]`: latest values of [START, END) into the online store. */
-import { materialize } from '../../materialize/incremental.js';
+import { materialize } from '../../materialize/index.js';
 import { UsageError } from '../args.js';
 import { materializeProgress, parseMaterializeCommand, printResults, withMaterializeDeps } from '../materialize-run.js';
 

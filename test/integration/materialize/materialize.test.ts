@@ -5,8 +5,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisUrl } from '../../../src/devtools/redis-url.js';
-import { materialize, materializeIncremental } from '../../../src/materialize/incremental.js';
-import type { MaterializeDeps } from '../../../src/materialize/materialize.js';
+import { materialize, materializeIncremental } from '../../../src/materialize/index.js';
+import type { MaterializeDeps } from '../../../src/materialize/materialize-view.js';
 import { viewLayout } from '../../../src/online/layout.js';
 import { connectOnlineStore, type RedisOnlineStore } from '../../../src/online/redis-store.js';
 import type { OnlineStore } from '../../../src/online/types.js';

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBackfill, startComputeFeatures, getBackfillProgress, WorkflowAlreadyRunningError } from '../../../src/client.js';
 import type { ComputeFeaturesFn } from '../../../src/activities/index.js';
 import { computeFeatures } from '../../../src/engine/compute/index.js';
-import { materialize } from '../../../src/materialize/incremental.js';
+import { materialize } from '../../../src/materialize/index.js';
 import { viewLayout } from '../../../src/online/layout.js';
 import { connectOnlineStore } from '../../../src/online/redis-store.js';
 import { viewFeatures } from '../../../src/registry/features.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { failureOf } from '../../helpers/failure.js';
-import { canonicalInstant, parseInstantMs, resolveBackfillInput, resolveComputeInput } from '../../../src/workflows/input.js';
+import { parseInstantMs } from '../../../src/registry/instant.js';
+import { canonicalInstant, resolveBackfillInput, resolveComputeInput } from '../../../src/workflows/input.js';
 import { backfillWorkflowId, computeWorkflowId } from '../../../src/workflows/shared.js';
 
 describe('backfill input', () => {
