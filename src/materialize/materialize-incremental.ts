@@ -30,7 +30,7 @@ export async function materializeIncremental(
         : await earliestEventTime(deps.ctx, view);
     if (start && start >= end) continue;
     const result = await materializeView(deps, view, start, end, options);
-    await recordWatermark(deps, view, previous, result, start);
+    await recordWatermark(deps, view, result, start);
     results.push(result);
   }
   return results;

@@ -19,9 +19,8 @@ export async function materialize(
   if (!(start < end)) throw new RangeError(`start ${start.toISOString()} must be before end ${end.toISOString()}`);
   const results: ViewMaterialization[] = [];
   for (const view of selectOnlineViews(deps, views)) {
-    const previous = await deps.store.getWatermark(deps.ctx.repo.project, view.name);
     const result = await materializeView(deps, view, start, end, options);
-    await recordWatermark(deps, view, previous, result, start, options.onlyAdvanceWatermark);
+    await recordWatermark(deps, view, result, start, options.onlyAdvanceWatermark);
     results.push(result);
   }
   return results;

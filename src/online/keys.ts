@@ -20,6 +20,14 @@ export function watermarksKey(prefix: string, project: string): string {
   return `${prefix}:${project}:__materialized`;
 }
 
+export function freshnessKey(prefix: string, project: string): string {
+  return `${prefix}:${project}:__freshness`;
+}
+
+export function alertsKey(prefix: string, project: string): string {
+  return `${prefix}:${project}:__alerts`;
+}
+
 /**
  * A prefix with a brace would move the hash tag off the entity key (Redis hashes the first `{...}`), and a comma
  * or brace in it would make keys ambiguous for tools that parse them, so refuse it up front.

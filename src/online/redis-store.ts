@@ -3,15 +3,34 @@
  * batched and with a bounded number of calls in flight; reads fetch every (entity, view) key in one round trip and
  * hand payload elements out without decoding them.
  */
-import { checkEntityKeys, checkKeyPrefix, schemaKey, watermarksKey } from './keys.js';
+import { alertsKey, checkEntityKeys, checkKeyPrefix, freshnessKey, schemaKey, watermarksKey } from './keys.js';
 import { createClient, type OnlineStoreOptions, type RedisClient } from './connection.js';
 import { CorruptOnlineValueError, OnlineStoreUnavailableError, toOnlineStoreError } from './errors.js';
 import { assembleColumns, parseFetched, planRead, schemaKeysOf, type FetchedRow } from './read-plan.js';
 import { defineScripts } from './scripts.js';
 import { mgetAll } from './slot-groups.js';
 import { schemaIdOf } from './stored-value.js';
-import type { EncodedRow, FeatureColumn, OnlineReadRequest, OnlineStore, ViewLayout, Watermark, WriteResult } from './types.js';
-import { formatWatermark, parseWatermark } from './watermark.js';
+import type {
+  AlertState,
+  EncodedRow,
+  FeatureColumn,
+  FreshnessCheck,
+  OnlineReadRequest,
+  OnlineStore,
+  ViewLayout,
+  Watermark,
+  WatermarkAdvance,
+  WriteResult,
+} from './types.js';
+import {
+  advanceWatermarkArgs,
+  formatAlertState,
+  formatFreshnessCheck,
+  formatWatermark,
+  parseAlertState,
+  parseFreshnessCheck,
+  parseWatermark,
+} from './watermark.js';
 import { planWrites } from './write-plan.js';
 import { runWriteBatches } from './write-runner.js';
 import { BulkSocket } from './bulk-socket.js';
@@ -176,6 +195,63 @@ export class RedisOnlineStore implements OnlineStore {
       await this.client.hset(watermarksKey(this.keyPrefix, project), view, text);
     } catch (err) {
       throw this.fail(err, `recording the watermark of "${view}"`);
+    }
+  }
+
+  async getWatermarks(project: string): Promise<Map<string, Watermark>> {
+    const all = await this.hgetall(watermarksKey(this.keyPrefix, project), 'reading the watermarks');
+    return new Map(Object.entries(all).map(([view, text]) => [view, parseWatermark(view, text)]));
+  }
+
+  async advanceWatermark(project: string, view: string, advance: WatermarkAdvance): Promise<Watermark | undefined> {
+    const args = advanceWatermarkArgs(view, advance);
+    let stored: string | null;
+    try {
+      stored = await this.client.ffAdvanceWatermark(watermarksKey(this.keyPrefix, project), view, ...args);
+    } catch (err) {
+      if (err instanceof Error && err.message.startsWith('CORRUPT_WATERMARK ')) {
+        throw new CorruptOnlineValueError(err.message.slice('CORRUPT_WATERMARK '.length));
+      }
+      throw this.fail(err, `recording the watermark of "${view}"`);
+    }
+    return stored === null ? undefined : parseWatermark(view, stored);
+  }
+
+  async getFreshnessRecords(project: string): Promise<{ checks: Map<string, FreshnessCheck>; alerts: Map<string, AlertState> }> {
+    const [checks, alerts] = await Promise.all([
+      this.hgetall(freshnessKey(this.keyPrefix, project), 'reading freshness checks'),
+      this.hgetall(alertsKey(this.keyPrefix, project), 'reading alert states'),
+    ]);
+    return {
+      checks: new Map(Object.entries(checks).map(([view, text]) => [view, parseFreshnessCheck(view, text)])),
+      alerts: new Map(Object.entries(alerts).map(([view, text]) => [view, parseAlertState(view, text)])),
+    };
+  }
+
+  async recordFreshnessChecks(project: string, checks: ReadonlyMap<string, FreshnessCheck>): Promise<void> {
+    if (checks.size === 0) return;
+    const fields = [...checks].flatMap(([view, check]) => [view, formatFreshnessCheck(view, check)]);
+    try {
+      await this.client.hset(freshnessKey(this.keyPrefix, project), ...fields);
+    } catch (err) {
+      throw this.fail(err, 'recording freshness checks');
+    }
+  }
+
+  async recordAlert(project: string, view: string, alert: AlertState): Promise<void> {
+    const text = formatAlertState(view, alert);
+    try {
+      await this.client.hset(alertsKey(this.keyPrefix, project), view, text);
+    } catch (err) {
+      throw this.fail(err, `recording the alert state of "${view}"`);
+    }
+  }
+
+  private async hgetall(key: string, doing: string): Promise<Record<string, string>> {
+    try {
+      return await this.client.hgetall(key);
+    } catch (err) {
+      throw this.fail(err, doing);
     }
   }
 

@@ -11,6 +11,8 @@
  *               element per feature in that list, in the JSON form the HTTP API returns (see value-codec.ts)
  *   schema key  <keyPrefix>:<project>:__schema:<view>:<schemaId>  JSON array of the feature names, no expiry
  *   watermarks  <keyPrefix>:<project>:__materialized (hash)       field <view> -> JSON Watermark
+ *   freshness   <keyPrefix>:<project>:__freshness (hash)          field <view> -> JSON FreshnessCheck (last check)
+ *   alerts      <keyPrefix>:<project>:__alerts (hash)             field <view> -> JSON AlertState (last alert sent)
  * Expiry: PXAT eventMicros/1000 + ttl*1000 when the view has a TTL; none otherwise.
  *
  * entityKey: the values of the view's join keys, in the view's join-key order, joined by ",", each encoded as
@@ -93,6 +95,35 @@ export interface Watermark {
   newestEvent?: string;
 }
 
+/** How a finished materialization run moves its view's watermark (see lua/advance-watermark.lua). */
+export interface WatermarkAdvance {
+  /** `record` for a materialization run; `advance` for a backfill chunk, which never records a first watermark. */
+  mode: 'record' | 'advance';
+  /** Start of the run's range, ISO-8601; absent when it had none (an incremental run over a view with no rows). */
+  start?: string | undefined;
+  /** End (exclusive) of the run's range, ISO-8601. */
+  end: string;
+  /** Newest event time written, ISO-8601, if any. */
+  newestEvent?: string | undefined;
+  /** When the run finished, ISO-8601. */
+  at: string;
+}
+
+export type FreshnessStatus = 'fresh' | 'stale' | 'unknown';
+
+/** The last freshness check of a view, as the checkFreshness workflow recorded it. */
+export interface FreshnessCheck {
+  status: FreshnessStatus;
+  stalenessSeconds: number | null;
+  checkedAt: string;
+}
+
+/** The last alert sent for a view: `stale` for a breach, `fresh` for a recovery. */
+export interface AlertState {
+  status: 'stale' | 'fresh';
+  at: string;
+}
+
 export interface OnlineStore {
   /** Records the feature list a payload follows; call once per view before writing its rows. */
   registerLayout(layout: ViewLayout): Promise<string>;
@@ -101,7 +132,19 @@ export interface OnlineStore {
   /** One round trip for many entities x many views; one column per requested feature. */
   read(request: OnlineReadRequest): Promise<FeatureColumn[]>;
   getWatermark(project: string, view: string): Promise<Watermark | undefined>;
+  /** Every view's watermark of a project, in one round trip. */
+  getWatermarks(project: string): Promise<Map<string, Watermark>>;
+  /** Overwrites a watermark (tools and tests); materialization uses advanceWatermark. */
   setWatermark(project: string, view: string, watermark: Watermark): Promise<void>;
+  /**
+   * Moves a watermark forward only, atomically against concurrent runs; returns the stored watermark afterwards
+   * (undefined when mode `advance` found none to move).
+   */
+  advanceWatermark(project: string, view: string, advance: WatermarkAdvance): Promise<Watermark | undefined>;
+  /** The last freshness check and the last alert of every view of a project. */
+  getFreshnessRecords(project: string): Promise<{ checks: Map<string, FreshnessCheck>; alerts: Map<string, AlertState> }>;
+  recordFreshnessChecks(project: string, checks: ReadonlyMap<string, FreshnessCheck>): Promise<void>;
+  recordAlert(project: string, view: string, alert: AlertState): Promise<void>;
   /** Resolves when Redis answers; rejects (OnlineStoreUnavailableError) when it does not. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -134,6 +134,15 @@ function checkView(view: unknown, base: string, ctx: RefContext, add: Add): stri
     else source = ctx.sources[index];
   }
 
+  // `online` defaults to true; only an explicit false makes schedules and SLAs meaningless.
+  if (get(view, 'online') === false) {
+    for (const field of ['schedule', 'freshness'] as const) {
+      if (get(view, field) === undefined) continue;
+      const what = field === 'schedule' ? 'a materialization schedule' : 'a freshness SLA';
+      add(`${base}.${field}`, `the view has online: false, so it is never materialized and ${what} has nothing to act on`);
+    }
+  }
+
   const schema = get(view, 'schema');
   const aggregation = get(view, 'aggregation');
   if (schema === undefined && aggregation === undefined) {

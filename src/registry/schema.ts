@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DTYPES, type Dtype } from './dtypes.js';
+import { cronProblem } from './cron.js';
 import { durationProblem, tryParseDuration } from './duration.js';
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -91,6 +92,37 @@ export const TransformSchema = z.strictObject({
   sql: z.string().min(1),
 });
 
+/** Temporal's overlap policies, spelt as Temporal (and its UI) spells them. */
+export const OVERLAP_POLICIES = ['SKIP', 'BUFFER_ONE', 'BUFFER_ALL', 'CANCEL_OTHER', 'TERMINATE_OTHER', 'ALLOW_ALL'] as const;
+export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
+
+export const Cron = z.string().superRefine((value, ctx) => {
+  const problem = cronProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** When and how a view's incremental materialization runs as a Temporal Schedule (`featureflow schedules apply`). */
+export const ScheduleSchema = z.strictObject({
+  /** Cron in `timezone` (default UTC), e.g. `0 * * * *`; each run materializes up to its own scheduled time. */
+  cron: Cron,
+  /** IANA zone the cron is read in; default UTC. */
+  timezone: z.string().min(1).optional(),
+  /** What a run due while the previous one still runs does; default SKIP (the next run catches up anyway). */
+  overlap: z.enum(OVERLAP_POLICIES).optional(),
+  /** Runs missed while Temporal was down are still started if this late at most; default 1d. */
+  catchupWindow: Duration.optional(),
+  /** Pause the Schedule when a run fails (after its retries), so a broken view stops instead of failing hourly. */
+  pauseOnFailure: z.boolean().optional(),
+});
+
+/** A view's freshness SLA, checked by the `checkFreshness` workflow on its own Schedule. */
+export const FreshnessSchema = z.strictObject({
+  /** Newest materialized event older than this (at check time) makes the view stale and raises an alert. */
+  maxStaleness: Duration,
+  /** How often the freshness Schedule checks the view; default 5m. */
+  checkEvery: Duration.optional(),
+});
+
 export const FeatureViewSchema = z.strictObject({
   name: Name,
   entities: z.array(Name).min(1, 'a feature view needs at least one entity'),
@@ -103,8 +135,8 @@ export const FeatureViewSchema = z.strictObject({
   owner: z.string().optional(),
   description: z.string().optional(),
   tags: Tags.optional(),
-  freshness: z.strictObject({ maxStaleness: Duration }).optional(),
-  schedule: z.strictObject({ cron: z.string().min(1) }).optional(),
+  freshness: FreshnessSchema.optional(),
+  schedule: ScheduleSchema.optional(),
   transform: TransformSchema.optional(),
   aggregation: AggregationSchema.optional(),
 });
@@ -135,6 +167,13 @@ export const RepoSchema = z.strictObject({
       keyPrefix: z.string().min(1).default('ff'),
     })
     .default({ url: 'redis://127.0.0.1:6379/0', keyPrefix: 'ff' }),
+  /** Where freshness alerts go besides the worker's log. */
+  alerts: z
+    .strictObject({
+      /** http(s) URL that receives a JSON POST on every breach and recovery (retried by Temporal). */
+      webhook: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+    })
+    .optional(),
   entities: z.array(EntitySchema).default([]),
   sources: z.array(SourceSchema).default([]),
   featureViews: z.array(FeatureViewSchema).default([]),
@@ -153,3 +192,5 @@ export type Field = z.output<typeof FieldSchema>;
 export type Aggregation = z.output<typeof AggregationSchema>;
 export type AggregationFeature = z.output<typeof AggregationFeatureSchema>;
 export type FeatureService = z.output<typeof FeatureServiceSchema>;
+export type Schedule = z.output<typeof ScheduleSchema>;
+export type Freshness = z.output<typeof FreshnessSchema>;

@@ -2,12 +2,15 @@
 // OUTSIDE_MAX_AGE), plus switches to make it fail or stall like an unreachable Redis.
 import { OnlineStoreUnavailableError } from '../../src/online/errors.js';
 import type {
+  AlertState,
   FeatureColumn,
+  FreshnessCheck,
   JsonValue,
   OnlineReadRequest,
   OnlineStore,
   ViewLayout,
   Watermark,
+  WatermarkAdvance,
   WriteResult,
 } from '../../src/online/types.js';
 
@@ -18,6 +21,10 @@ interface StoredRow {
 
 export class FakeOnlineStore implements OnlineStore {
   private readonly rows = new Map<string, StoredRow>();
+  /** `<project>|<view>` -> watermark, last check, last alert; set them directly to stage a scenario. */
+  readonly watermarks = new Map<string, Watermark>();
+  readonly checks = new Map<string, FreshnessCheck>();
+  readonly alerts = new Map<string, AlertState>();
   /** When set, every call rejects with it (an unreachable Redis: OnlineStoreUnavailableError). */
   failure: Error | undefined;
   /** When set, read() waits this long first (in-flight requests during shutdown, store timeouts). */
@@ -69,13 +76,57 @@ export class FakeOnlineStore implements OnlineStore {
     });
   }
 
-  async getWatermark(): Promise<Watermark | undefined> {
+  async getWatermark(project: string, view: string): Promise<Watermark | undefined> {
     this.check();
-    return undefined;
+    return this.watermarks.get(`${project}|${view}`);
   }
 
-  async setWatermark(): Promise<void> {
+  async getWatermarks(project: string): Promise<Map<string, Watermark>> {
     this.check();
+    return ofProject(this.watermarks, project);
+  }
+
+  async setWatermark(project: string, view: string, watermark: Watermark): Promise<void> {
+    this.check();
+    this.watermarks.set(`${project}|${view}`, watermark);
+  }
+
+  /** The Lua script's rules, without its atomicity (one process, no concurrency). */
+  async advanceWatermark(project: string, view: string, advance: WatermarkAdvance): Promise<Watermark | undefined> {
+    this.check();
+    const id = `${project}|${view}`;
+    const current = this.watermarks.get(id);
+    const later = (a: string | undefined, b: string | undefined) => (a === undefined ? b : b === undefined ? a : Date.parse(a) >= Date.parse(b) ? a : b);
+    let next: Watermark;
+    if (!current) {
+      if (advance.mode === 'advance') return undefined;
+      next = { end: advance.end, at: advance.at, ...(advance.newestEvent ? { newestEvent: advance.newestEvent } : {}) };
+    } else {
+      const joins = advance.start !== undefined && Date.parse(advance.start) <= Date.parse(current.end);
+      const newestEvent = later(current.newestEvent, advance.newestEvent);
+      next = {
+        end: joins ? (later(current.end, advance.end) as string) : current.end,
+        at: later(current.at, advance.at) as string,
+        ...(newestEvent ? { newestEvent } : {}),
+      };
+    }
+    this.watermarks.set(id, next);
+    return next;
+  }
+
+  async getFreshnessRecords(project: string): Promise<{ checks: Map<string, FreshnessCheck>; alerts: Map<string, AlertState> }> {
+    this.check();
+    return { checks: ofProject(this.checks, project), alerts: ofProject(this.alerts, project) };
+  }
+
+  async recordFreshnessChecks(project: string, checks: ReadonlyMap<string, FreshnessCheck>): Promise<void> {
+    this.check();
+    for (const [view, check] of checks) this.checks.set(`${project}|${view}`, check);
+  }
+
+  async recordAlert(project: string, view: string, alert: AlertState): Promise<void> {
+    this.check();
+    this.alerts.set(`${project}|${view}`, alert);
   }
 
   async ping(): Promise<void> {
@@ -89,6 +140,12 @@ export class FakeOnlineStore implements OnlineStore {
   private check(): void {
     if (this.failure) throw this.failure;
   }
+}
+
+function ofProject<T>(map: ReadonlyMap<string, T>, project: string): Map<string, T> {
+  const out = new Map<string, T>();
+  for (const [id, value] of map) if (id.startsWith(`${project}|`)) out.set(id.slice(project.length + 1), value);
+  return out;
 }
 
 function rowId(view: string, keyValues: readonly unknown[]): string {
