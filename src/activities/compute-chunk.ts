@@ -5,44 +5,15 @@
  * renames, never a half-written chunk) and materialization is newer-wins.
  */
 import { z } from 'zod';
-import type { EngineContext } from '../engine/context.js';
 import { InvalidRequestError } from '../engine/errors.js';
-import type { ProgressListener } from '../engine/progress.js';
 import { isComputedView } from '../engine/view-rows.js';
 import { materialize as materializeRange } from '../materialize/materialize.js';
-import type { MaterializeDeps, MaterializeOptions, ViewMaterialization } from '../materialize/materialize-view.js';
 import { FeatureflowError, formatPath } from '../registry/errors.js';
 import { findView } from '../registry/features.js';
 import { parseInstantMs } from '../registry/instant.js';
 import type { ComputeChunkInput, ComputeChunkResult } from '../workflows/shared.js';
+import type { ActivityDeps } from './deps.js';
 import { withHeartbeats } from './heartbeat.js';
-import type { ActivityResources } from './resources.js';
-
-/** The engine's `computeFeatures` (src/engine/compute): writes a computed view's offline rows for [start, end). */
-export type ComputeFeaturesFn = (
-  ctx: EngineContext,
-  view: string,
-  start: Date,
-  end: Date,
-  options?: { onProgress?: ProgressListener },
-) => Promise<{ rowsWritten: number; files: string[] }>;
-
-export type MaterializeFn = (
-  deps: MaterializeDeps,
-  views: readonly string[],
-  start: Date,
-  end: Date,
-  options?: MaterializeOptions,
-) => Promise<ViewMaterialization[]>;
-
-export interface ActivityDeps {
-  resources: ActivityResources;
-  computeFeatures: ComputeFeaturesFn;
-  /** Defaults to the range materialization of src/materialize (which moves, never starts, the view's watermark). */
-  materialize?: MaterializeFn;
-  /** Defaults to a quarter of the activity's heartbeat timeout, at most 5 s. */
-  heartbeatIntervalMs?: number;
-}
 
 const Instant = z.string().refine((s) => parseInstantMs(s) !== undefined, 'must be an ISO-8601 instant');
 const ChunkInputSchema = z.strictObject({ view: z.string().min(1), start: Instant, end: Instant, materialize: z.boolean() });

@@ -7,7 +7,7 @@ import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 
 export interface HeartbeatDetails {
-  phase: 'starting' | 'compute' | 'materialize';
+  phase: 'starting' | 'compute' | 'materialize' | 'train' | 'check' | 'alert';
   view: string;
   start: string;
   end: string;

@@ -1,22 +1,46 @@
 /**
  * The activities, built from injected dependencies (Temporal samples' factory pattern). Workflows import this
- * module as a type only; only worker.ts (and tests) call createActivities with real or fake dependencies.
+ * module as a type only; only worker.ts (and tests) call createActivities with real or fake dependencies. Every
+ * activity goes through `toActivityFailure`, so our errors reach Temporal with their stable code as the failure type
+ * and non-retryable when retrying cannot help.
  */
-import type { ComputeChunkInput, ComputeChunkResult } from '../workflows/shared.js';
-import { computeChunk, type ActivityDeps } from './compute-chunk.js';
+import type { ComputeChunkInput, ComputeChunkResult } from '../workflows/contracts/compute-features.js';
+import type {
+  FreshnessAlertInput,
+  FreshnessCheckInput,
+  FreshnessCheckResult,
+  RecordAlertInput,
+} from '../workflows/contracts/check-freshness.js';
+import type { MaterializeRangeInput, MaterializeRangeResult } from '../workflows/contracts/materialize-incremental.js';
+import type { TrainingSetInput, TrainingSetResult } from '../workflows/contracts/training-set.js';
+import { computeChunk } from './compute-chunk.js';
+import type { ActivityDeps } from './deps.js';
 import { toActivityFailure } from './failures.js';
+import { checkFreshness, recordFreshnessAlert, sendFreshnessAlert } from './freshness.js';
+import { materializeRange } from './materialize-range.js';
+import { buildTrainingSet } from './training-set.js';
 
-export type { ActivityDeps, ComputeFeaturesFn, MaterializeFn } from './compute-chunk.js';
+export type { ActivityDeps, ComputeFeaturesFn, MaterializeFn } from './deps.js';
 export { WorkerResources, type ActivityResources, type ResourceFactories } from './resources.js';
+
+/** Our errors as Temporal failures (see failures.ts), whatever the activity. */
+function mapped<I, O>(run: (deps: ActivityDeps, input: I) => Promise<O>, deps: ActivityDeps): (input: I) => Promise<O> {
+  return async (input) => {
+    try {
+      return await run(deps, input);
+    } catch (err) {
+      throw toActivityFailure(err);
+    }
+  };
+}
 
 export function createActivities(deps: ActivityDeps) {
   return {
-    async computeChunk(input: ComputeChunkInput): Promise<ComputeChunkResult> {
-      try {
-        return await computeChunk(deps, input);
-      } catch (err) {
-        throw toActivityFailure(err);
-      }
-    },
+    computeChunk: mapped<ComputeChunkInput, ComputeChunkResult>(computeChunk, deps),
+    materializeRange: mapped<MaterializeRangeInput, MaterializeRangeResult>(materializeRange, deps),
+    checkFreshness: mapped<FreshnessCheckInput, FreshnessCheckResult>(checkFreshness, deps),
+    sendFreshnessAlert: mapped<FreshnessAlertInput, void>(sendFreshnessAlert, deps),
+    recordFreshnessAlert: mapped<RecordAlertInput, void>(recordFreshnessAlert, deps),
+    buildTrainingSet: mapped<TrainingSetInput, TrainingSetResult>(buildTrainingSet, deps),
   };
 }

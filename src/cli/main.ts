@@ -19,10 +19,19 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'materialize each view from where it last stopped',
     load: () => import('./commands/materialize-incremental.js'),
   },
-  worker: { summary: 'run a Temporal worker for the backfill and computeFeatures workflows', load: () => import('./commands/worker.js') },
+  worker: { summary: "run a Temporal worker for all of Featureflow's workflows", load: () => import('./commands/worker.js') },
   backfill: {
     summary: 'start a chunked, resumable backfill workflow (--wait follows its progress)',
     load: () => import('./commands/backfill.js'),
+  },
+  schedules: {
+    summary: 'apply | list | trigger | pause | unpause | backfill the Temporal Schedules of the repo',
+    load: () => import('./commands/schedules.js'),
+  },
+  freshness: { summary: 'how fresh each online view is, against its freshness SLA', load: () => import('./commands/freshness.js') },
+  replay: {
+    summary: 'replay workflow histories against the current code (the check before deploying a change)',
+    load: () => import('./commands/replay.js'),
   },
   serve: { summary: 'serve online features over HTTP (POST /get-online-features)', load: () => import('./commands/serve.js') },
   demo: { summary: 'run the end-to-end demo on generated data', load: () => import('./commands/demo.js') },

@@ -1,5 +1,5 @@
 /**
- * Checking a backfill's input, which may come from the Temporal UI's form as any JSON at all. Hand-written rather
+ * Checking workflow inputs, which may come from the Temporal UI's form as any JSON at all. Hand-written rather
  * than zod because this runs inside the workflow sandbox, where a small dependency-free check keeps the bundle lean
  * and deterministic; like our zod errors, every problem is reported at once with the field it concerns. The client
  * runs the same check before starting, so the CLI fails fast with the same words.
@@ -98,13 +98,23 @@ export function resolveBackfillInput(input: unknown): ResolvedBackfill {
   };
 }
 
-function objectInput(input: unknown, workflow: string): Record<string, unknown> {
+export function objectInput(
+  input: unknown,
+  workflow: string,
+  example = '{"view":"user_txn","start":"2024-01-01","end":"2024-02-01"}',
+  type: string = INVALID_BACKFILL_INPUT,
+): Record<string, unknown> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw invalid(workflow, [
-      'the input must be one JSON object like {"view":"user_txn","start":"2024-01-01","end":"2024-02-01"}',
-    ]);
+    throw invalid(workflow, [`the input must be one JSON object like ${example}`], type);
   }
   return input as Record<string, unknown>;
+}
+
+/** Fields the input may not have: a misspelt optional field would otherwise be ignored without a word. */
+export function unknownFields(raw: Record<string, unknown>, known: readonly string[], problems: string[]): void {
+  for (const key of Object.keys(raw)) {
+    if (!known.includes(key)) problems.push(`${key}: unknown field; the input takes ${known.join(', ')}`);
+  }
 }
 
 function checkRange(raw: Record<string, unknown>, problems: string[]): Partial<ResolvedRange> {
@@ -133,7 +143,7 @@ function isCarried(value: unknown): value is BackfillCarried {
   );
 }
 
-function duration(value: unknown, field: string, problems: string[]): number | undefined {
+export function duration(value: unknown, field: string, problems: string[]): number | undefined {
   const seconds = tryParseDuration(value);
   if (seconds === undefined) {
     problems.push(`${field}: ${JSON.stringify(value)} is not a duration: use a whole number of seconds or a number with a unit, like 90s, 15m, 2h, 1d, 1w`);
@@ -141,7 +151,7 @@ function duration(value: unknown, field: string, problems: string[]): number | u
   return seconds;
 }
 
-function wholeNumber(value: unknown, field: string, [min, max]: readonly [number, number], problems: string[]): number | undefined {
+export function wholeNumber(value: unknown, field: string, [min, max]: readonly [number, number], problems: string[]): number | undefined {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     problems.push(`${field}: must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
     return undefined;
@@ -149,10 +159,29 @@ function wholeNumber(value: unknown, field: string, [min, max]: readonly [number
   return value;
 }
 
-function invalid(workflow: string, problems: string[]): ApplicationFailure {
+/** Every problem of a workflow's input as one non-retryable failure (a workflow task error would retry forever). */
+export function invalid(workflow: string, problems: string[], type: string = INVALID_BACKFILL_INPUT): ApplicationFailure {
   const s = problems.length === 1 ? '' : 's';
-  return ApplicationFailure.nonRetryable(
-    `${workflow} input is invalid (${problems.length} problem${s}):\n  ${problems.join('\n  ')}`,
-    INVALID_BACKFILL_INPUT,
-  );
+  return ApplicationFailure.nonRetryable(`${workflow} input is invalid (${problems.length} problem${s}):\n  ${problems.join('\n  ')}`, type);
+}
+
+/** The failure type of the workflows added after backfill (which keeps INVALID_BACKFILL_INPUT for compatibility). */
+export const INVALID_WORKFLOW_INPUT = 'INVALID_WORKFLOW_INPUT';
+
+/** An optional list of view names: absent, or an array of non-empty strings. */
+export function viewList(value: unknown, field: string, problems: string[]): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v.trim() !== '')) {
+    problems.push(`${field}: must be a list of feature view names like ["user_stats"], got ${JSON.stringify(value)}`);
+    return undefined;
+  }
+  return value.length === 0 ? undefined : (value as string[]);
+}
+
+/** An optional instant: absent, or ISO-8601. */
+export function optionalInstant(value: unknown, field: string, problems: string[]): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const ms = parseInstantMs(value);
+  if (ms === undefined) problems.push(`${field}: ${JSON.stringify(value)} is not an ISO-8601 date or date-time`);
+  return ms;
 }

@@ -6,7 +6,11 @@
  * instants, durations like `1d`), because the Temporal UI's "Start Workflow" form sends exactly one JSON payload.
  */
 export * from './contracts/backfill.js';
+export * from './contracts/check-freshness.js';
 export * from './contracts/compute-features.js';
+export * from './contracts/materialize-incremental.js';
+export * from './contracts/search-attributes.js';
+export * from './contracts/training-set.js';
 
 export const DEFAULT_TASK_QUEUE = 'featureflow';
 

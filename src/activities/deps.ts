@@ -1,0 +1,35 @@
+/**
+ * What the activities are built from (Temporal samples' factory pattern): only worker.ts passes the real
+ * dependencies; tests pass fakes or gates. Everything but `resources` and `computeFeatures` has a default.
+ */
+import type { EngineContext } from '../engine/context.js';
+import type { ProgressListener } from '../engine/progress.js';
+import type { MaterializeDeps, MaterializeOptions, ViewMaterialization } from '../materialize/materialize-view.js';
+import type { ActivityResources } from './resources.js';
+
+/** The engine's `computeFeatures` (src/engine/compute): writes a computed view's offline rows for [start, end). */
+export type ComputeFeaturesFn = (
+  ctx: EngineContext,
+  view: string,
+  start: Date,
+  end: Date,
+  options?: { onProgress?: ProgressListener },
+) => Promise<{ rowsWritten: number; files: string[] }>;
+
+export type MaterializeFn = (
+  deps: MaterializeDeps,
+  views: readonly string[],
+  start: Date,
+  end: Date,
+  options?: MaterializeOptions,
+) => Promise<ViewMaterialization[]>;
+
+export interface ActivityDeps {
+  resources: ActivityResources;
+  computeFeatures: ComputeFeaturesFn;
+  /** Defaults to the range materialization of src/materialize (which moves, never starts, the view's watermark). */
+  materialize?: MaterializeFn;
+  /** Defaults to a quarter of the activity's heartbeat timeout, at most 5 s. */
+  heartbeatIntervalMs?: number;
+}
+

@@ -1,0 +1,88 @@
+/**
+ * Reaching Temporal from code and the CLI: the frontend address and namespace (from options or the environment),
+ * the UI link of a workflow, and starting a workflow at most once per id. Ids are deterministic (see
+ * workflows/contracts) and a start fails when a workflow with the same id is running (conflict policy FAIL), so the
+ * same job never runs twice at once; once it has finished, the same id may run again.
+ */
+import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { FeatureflowError } from '../registry/errors.js';
+
+export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
+export const DEFAULT_NAMESPACE = 'default';
+export const DEFAULT_UI_URL = 'http://localhost:8233';
+
+export interface TemporalTarget {
+  /** host:port of the Temporal frontend; default TEMPORAL_ADDRESS, else 127.0.0.1:7233. */
+  address?: string;
+  /** Default TEMPORAL_NAMESPACE, else `default`. */
+  namespace?: string;
+}
+
+export function temporalAddress(target: TemporalTarget = {}): string {
+  return target.address || process.env.TEMPORAL_ADDRESS || DEFAULT_TEMPORAL_ADDRESS;
+}
+
+export function temporalNamespace(target: TemporalTarget = {}): string {
+  return target.namespace || process.env.TEMPORAL_NAMESPACE || DEFAULT_NAMESPACE;
+}
+
+/** The workflow's page in the Temporal UI (TEMPORAL_UI_URL, else the dev server's http://localhost:8233). */
+export function workflowUiUrl(workflowId: string, namespace = temporalNamespace(), uiUrl = process.env.TEMPORAL_UI_URL || DEFAULT_UI_URL): string {
+  return `${uiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+export async function connectClient(target: TemporalTarget = {}): Promise<Client> {
+  const address = temporalAddress(target);
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address });
+  } catch (err) {
+    throw new FeatureflowError(
+      'TEMPORAL_UNAVAILABLE',
+      `cannot reach the Temporal server at ${address} (set TEMPORAL_ADDRESS, or start one: temporal server start-dev): ${(err as Error).message}`,
+      { retryable: true, cause: err },
+    );
+  }
+  return new Client({ connection, namespace: temporalNamespace(target) });
+}
+
+/** Another run of this workflow id is in progress; `workflowId` names it. */
+export class WorkflowAlreadyRunningError extends FeatureflowError {
+  constructor(
+    readonly workflowId: string,
+    what: string,
+    namespace: string,
+  ) {
+    super(
+      'ALREADY_RUNNING',
+      `${what} is already running as workflow ${workflowId}; wait for it, or cancel it first ` +
+        `(temporal workflow cancel --workflow-id '${workflowId}'); see ${workflowUiUrl(workflowId, namespace)}`,
+    );
+  }
+}
+
+export interface StartOptions {
+  taskQueue?: string;
+}
+
+export async function startOnce<T>(client: Client, workflowId: string, what: string, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new WorkflowAlreadyRunningError(workflowId, what, client.options.namespace);
+    }
+    throw err;
+  }
+}
+
+/** The workflow's own input check, run here first so a bad input fails before anything starts. */
+export function checked(check: () => unknown): void {
+  try {
+    check();
+  } catch (err) {
+    if (err instanceof ApplicationFailure) throw new FeatureflowError(err.type ?? 'INVALID_INPUT', err.message);
+    throw err;
+  }
+}
