@@ -4,3 +4,5 @@
  */
 export * from './client/connection.js';
 export * from './client/backfill.js';
+export * from './client/schedules.js';
+export * from './client/schedule-plan.js';

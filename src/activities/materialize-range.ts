@@ -10,7 +10,7 @@ import { InvalidRequestError } from '../engine/errors.js';
 import { materialize } from '../materialize/materialize.js';
 import { materializeIncremental } from '../materialize/materialize-incremental.js';
 import { selectOnlineViews, type MaterializeDeps, type ViewMaterialization } from '../materialize/materialize-view.js';
-import { formatPath } from '../registry/errors.js';
+import { FeatureflowError, formatPath } from '../registry/errors.js';
 import { parseInstantMs } from '../registry/instant.js';
 import type {
   MaterializeRangeInput,
@@ -56,14 +56,20 @@ export async function materializeRange(deps: ActivityDeps, input: MaterializeRan
         beats.report({ phase: 'materialize', ...where, view: p.view, rowsDone: p.rowsDone, rowsTotal: p.rowsTotal }),
     };
     const done: ViewMaterialization[] = [];
-    // One view at a time, with a cancellation point between views: a view is either done (watermark recorded) or
-    // not started when the workflow is cancelled.
+    const failed: Array<{ view: string; error: unknown }> = [];
+    // One view at a time, each on its own: a view is either done (watermark recorded) or not touched, and one broken
+    // view (say, a computed view never computed) does not keep the others stale.
     for (const view of views) {
       beats.throwIfCancelled(`materializing "${view}"`);
-      done.push(
-        ...(req.start ? await materialize(mdeps, [view], req.start, req.end, options) : await materializeIncremental(mdeps, [view], req.end, options)),
-      );
+      try {
+        done.push(
+          ...(req.start ? await materialize(mdeps, [view], req.start, req.end, options) : await materializeIncremental(mdeps, [view], req.end, options)),
+        );
+      } catch (error) {
+        failed.push({ view, error });
+      }
     }
+    if (failed.length > 0) throw viewFailures(failed, views.length);
     const watermarks = await store.getWatermarks(ctx.repo.project);
     const summaries = views.map((view): ViewMaterializationSummary => {
       const m = done.find((r) => r.view === view);
@@ -82,4 +88,19 @@ export async function materializeRange(deps: ActivityDeps, input: MaterializeRan
     });
     return { views: summaries, seconds: Math.round(performance.now() - t0) / 1000 };
   });
+}
+
+/**
+ * The error for views that failed (the others were materialized and recorded). Retryable when any failure is (an
+ * outage): the retry redoes only those, the rest are up to date by then. Otherwise the first failure's code, so the
+ * workflow and the UI show why, with every failed view named.
+ */
+function viewFailures(failed: ReadonlyArray<{ view: string; error: unknown }>, total: number): unknown {
+  const first = failed[0] as { view: string; error: unknown };
+  if (failed.length === 1 && total === 1) return first.error;
+  const retryable = failed.find((f) => !(f.error instanceof FeatureflowError) || f.error.retryable);
+  const lines = failed.map((f) => `${f.view}: ${f.error instanceof Error ? f.error.message : String(f.error)}`);
+  const message = `${failed.length} of ${total} views failed to materialize (the others were):\n  ${lines.join('\n  ')}`;
+  const code = (retryable ?? first).error instanceof FeatureflowError ? ((retryable ?? first).error as FeatureflowError).code : 'MATERIALIZE_FAILED';
+  return new FeatureflowError(code, message, { retryable: retryable !== undefined, cause: (retryable ?? first).error });
 }

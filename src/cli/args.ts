@@ -32,3 +32,19 @@ export function helpOrNoArguments(help: boolean | undefined, positionals: readon
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"\n\n${usage}`);
   return false;
 }
+
+/** The options of every command that talks to Temporal, and their help lines. */
+export const TEMPORAL_OPTIONS = {
+  'task-queue': { type: 'string' },
+  address: { type: 'string' },
+  namespace: { type: 'string' },
+} as const;
+
+export const TEMPORAL_OPTIONS_HELP = `      --task-queue Q    default FEATUREFLOW_TASK_QUEUE, else featureflow
+      --address A       Temporal frontend (default TEMPORAL_ADDRESS, else 127.0.0.1:7233)
+      --namespace NS    default TEMPORAL_NAMESPACE, else default`;
+
+/** `--address`/`--namespace` as a TemporalTarget (unset ones fall back to the environment, then the defaults). */
+export function temporalTarget(values: { address?: string | undefined; namespace?: string | undefined }): { address?: string; namespace?: string } {
+  return { ...(values.address ? { address: values.address } : {}), ...(values.namespace ? { namespace: values.namespace } : {}) };
+}
