@@ -80,6 +80,7 @@ export async function computeChunk(deps: ActivityDeps, input: ComputeChunkInput)
         result.keysWritten = m.keysWritten;
         result.keysSkippedOlder = m.keysSkippedOlder;
         result.keysSkippedExpired = m.keysSkippedExpired;
+        result.newestEvent = m.newestEvent ?? null;
       }
     }
     result.seconds = Math.round(performance.now() - t0) / 1000;

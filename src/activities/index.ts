@@ -4,6 +4,8 @@
  * activity goes through `toActivityFailure`, so our errors reach Temporal with their stable code as the failure type
  * and non-retryable when retrying cannot help.
  */
+import type { Watermark } from '../online/types.js';
+import type { RecordBackfillWatermarkInput } from '../workflows/contracts/backfill.js';
 import type { ComputeChunkInput, ComputeChunkResult } from '../workflows/contracts/compute-features.js';
 import type {
   FreshnessAlertInput,
@@ -18,6 +20,7 @@ import type { ActivityDeps } from './deps.js';
 import { toActivityFailure } from './failures.js';
 import { checkFreshness, recordFreshnessAlert, sendFreshnessAlert } from './freshness.js';
 import { materializeRange } from './materialize-range.js';
+import { recordBackfillWatermark } from './record-backfill-watermark.js';
 import { buildTrainingSet } from './training-set.js';
 
 export type { ActivityDeps, ComputeFeaturesFn, MaterializeFn } from './deps.js';
@@ -37,6 +40,7 @@ function mapped<I, O>(run: (deps: ActivityDeps, input: I) => Promise<O>, deps: A
 export function createActivities(deps: ActivityDeps) {
   return {
     computeChunk: mapped<ComputeChunkInput, ComputeChunkResult>(computeChunk, deps),
+    recordBackfillWatermark: mapped<RecordBackfillWatermarkInput, Watermark | null>(recordBackfillWatermark, deps),
     materializeRange: mapped<MaterializeRangeInput, MaterializeRangeResult>(materializeRange, deps),
     checkFreshness: mapped<FreshnessCheckInput, FreshnessCheckResult>(checkFreshness, deps),
     sendFreshnessAlert: mapped<FreshnessAlertInput, void>(sendFreshnessAlert, deps),

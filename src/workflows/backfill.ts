@@ -13,6 +13,7 @@ import {
   condition,
   isCancellation,
   makeContinueAsNewFunc,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -39,10 +40,17 @@ import {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/**
+ * Since this patch, a completed backfill with `materialize: true` records [start, end) as materialized (one more
+ * activity at the end). Runs that started before the change replay without it: `patched()` is false for them.
+ * Once no such run is open anywhere, replace this with `deprecatePatch(RECORDS_WATERMARK)`, and later drop both.
+ */
+export const RECORDS_WATERMARK = 'backfill-records-watermark';
+
 export async function backfill(input: BackfillInput): Promise<BackfillResult> {
   const opts = resolveBackfillInput(input);
   const plan = planChunks(opts.startMs, opts.endMs, opts.chunkSeconds);
-  const { computeChunk } = proxyActivities<ReturnType<typeof createActivities>>(
+  const { computeChunk, recordBackfillWatermark } = proxyActivities<ReturnType<typeof createActivities>>(
     chunkActivityOptions(opts.heartbeatTimeoutMs),
   );
   const carried = opts.carried;
@@ -56,6 +64,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
     pausedMs: carried?.pausedMs ?? 0,
     pausedSinceMs: carried?.pausedSince === undefined ? undefined : Date.parse(carried.pausedSince),
     runs: carried?.runs ?? 0,
+    newestEvent: carried?.newestEvent,
   };
   const running = new Map<number, ChunkBounds>();
   let phase: Exclude<BackfillState, 'paused'> = 'running';
@@ -129,6 +138,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
         s.chunksDone++;
         s.rowsWritten += result.rowsWritten;
         s.keysWritten += result.keysWritten;
+        if (result.newestEvent && (!s.newestEvent || result.newestEvent > s.newestEvent)) s.newestEvent = result.newestEvent;
         if (s.chunksDone - memoAtChunks >= opts.memoEveryChunks) {
           memoAtChunks = s.chunksDone;
           upsertMemo({ ...memo() });
@@ -186,11 +196,15 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
       pausedMs: s.pausedMs,
       ...(s.pausedSinceMs === undefined ? {} : { pausedSince: iso(s.pausedSinceMs) }),
       runs: s.runs + 1,
+      ...(s.newestEvent ? { newestEvent: s.newestEvent } : {}),
     };
     const continueAsNew = makeContinueAsNewFunc<typeof backfill>({ memo: { ...memo() } });
     return continueAsNew({ ...input, carried: next });
   }
 
+  if (opts.materialize && patched(RECORDS_WATERMARK)) {
+    await recordBackfillWatermark({ view: opts.view, start: range.start, end: range.end, ...(s.newestEvent ? { newestEvent: s.newestEvent } : {}) });
+  }
   phase = 'completed';
   publish();
   upsertMemo({ ...memo() });

@@ -139,7 +139,8 @@ function isCarried(value: unknown): value is BackfillCarried {
   return (
     counts.every((k) => typeof c[k] === 'number' && Number.isInteger(c[k]) && (c[k] as number) >= 0) &&
     parseInstantMs(c.startedAt) !== undefined &&
-    (c.pausedSince === undefined || parseInstantMs(c.pausedSince) !== undefined)
+    (c.pausedSince === undefined || parseInstantMs(c.pausedSince) !== undefined) &&
+    (c.newestEvent === undefined || parseInstantMs(c.newestEvent) !== undefined)
   );
 }
 

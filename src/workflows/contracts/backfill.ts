@@ -38,6 +38,8 @@ export interface BackfillCarried {
   pausedSince?: string;
   /** Runs before this one (continue-as-new count). */
   runs: number;
+  /** Newest event materialized so far (materialize: true), ISO-8601. */
+  newestEvent?: string;
 }
 
 export interface ChunkRange {
@@ -80,6 +82,14 @@ export interface BackfillResult {
 /** The figures a backfill keeps in its memo (visible in the UI's workflow list and `describe()`). */
 export interface BackfillMemo {
   progress: Pick<BackfillProgress, 'chunksDone' | 'chunksTotal' | 'rowsWritten' | 'keysWritten' | 'paused' | 'runs'>;
+}
+
+/** `recordBackfillWatermark`: once every chunk of a materializing backfill is done, [start, end) counts as materialized. */
+export interface RecordBackfillWatermarkInput {
+  view: string;
+  start: string;
+  end: string;
+  newestEvent?: string;
 }
 
 export const progressQuery = defineQuery<BackfillProgress>('progress');

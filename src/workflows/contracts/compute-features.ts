@@ -37,6 +37,8 @@ export interface ComputeChunkResult {
   keysWritten: number;
   keysSkippedOlder: number;
   keysSkippedExpired: number;
+  /** Newest event time materialized by the chunk, ISO-8601 (absent in results recorded before it existed). */
+  newestEvent?: string | null;
   seconds: number;
 }
 

@@ -74,6 +74,16 @@ async function onlineValues(r: TestRepo, config: string, view: string) {
   }
 }
 
+async function watermarkOf(r: TestRepo, view: string) {
+  const ctx = await r.engine('mat');
+  const store = await connectOnlineStore({ url: ctx.repo.onlineStore.url, keyPrefix: ctx.repo.onlineStore.keyPrefix });
+  try {
+    return await store.getWatermark(ctx.repo.project, view);
+  } finally {
+    await store.close();
+  }
+}
+
 const progressOf = (workflowId: string): Promise<BackfillProgress> => getBackfillProgress(env.client, workflowId);
 
 describe('backfill', () => {
@@ -120,10 +130,10 @@ describe('backfill', () => {
   it('with materialize, writes each chunk to the online store exactly as one materialization of the range', async () => {
     const taskQueue = await workerFor('mat');
     const range = { view: 'user_txn', start: '2024-01-01T00:00:00Z', end: '2024-01-04T00:00:00Z' };
-    const result = await (
-      await startBackfill(env.client, { ...range, chunk: '1d', parallelism: 3, materialize: true }, { taskQueue })
-    ).result();
+    const handle = await startBackfill(env.client, { ...range, chunk: '1d', parallelism: 3, materialize: true }, { taskQueue });
+    const result = await handle.result();
     expect(result.keysWritten).toBeGreaterThan(0);
+    await recordHistory(env.client, 'backfill-materialize-records-watermark', handle.workflowId);
 
     const ref = await otherRepo.engine('mat');
     await computeFeatures(ref, 'user_txn', new Date(range.start), new Date(range.end));
@@ -136,6 +146,10 @@ describe('backfill', () => {
     const [ours, theirs] = await Promise.all([onlineValues(repo, 'mat', 'user_txn'), onlineValues(otherRepo, 'mat', 'user_txn')]);
     expect(ours.flatMap((c) => c.statuses).every((s) => s === 'PRESENT')).toBe(true);
     expect(ours).toEqual(theirs);
+    // Once every chunk is done the whole range counts as materialized, like the one range run: same watermark.
+    const [mine, reference] = await Promise.all([watermarkOf(repo, 'user_txn'), watermarkOf(otherRepo, 'user_txn')]);
+    expect(mine).toMatchObject({ end: '2024-01-04T00:00:00.000Z', newestEvent: reference?.newestEvent });
+    expect(reference?.end).toBe('2024-01-04T00:00:00.000Z');
   });
 
   it('answers the progress query with counts, running chunks and an ETA, and keeps the memo and UI details', async () => {
