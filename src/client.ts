@@ -4,3 +4,4 @@
  */
 export * from './client/connection.js';
 export * from './client/backfill.js';
+export * from './client/training-set.js';
