@@ -17,7 +17,7 @@ import { resolveFeatureRefs } from '../registry/features.js';
 import { resolveRepoPath } from '../registry/load.js';
 import type { TrainingSetInput, TrainingSetResult } from '../workflows/contracts/training-set.js';
 import type { ActivityDeps } from './deps.js';
-import { withHeartbeats, type Heartbeats } from './heartbeat.js';
+import { withHeartbeats, type HeartbeatDetails, type Heartbeats } from './heartbeat.js';
 
 const URL_RE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 
@@ -66,29 +66,35 @@ function repoPath(repoDir: string, p: string): string {
 export async function buildTrainingSet(deps: ActivityDeps, input: TrainingSetInput): Promise<TrainingSetResult> {
   const t0 = performance.now();
   const req = parseTrainingSetInput(input);
-  const what = req.refs.join(',');
-  const where = { view: what, start: '', end: '' };
-  return withHeartbeats({ phase: 'starting', ...where }, deps.heartbeatIntervalMs, async (beats) => {
+  // The worker opened its engine at start-up, so this is immediate; it comes before the first heartbeat so that
+  // one already says which step of how many (the SDK sends the next one only 0.8 x the heartbeat timeout later).
+  const ctx = await deps.resources.engine();
+  const out = repoPath(ctx.repoDir, req.out);
+  const format = outputFormatOf(out);
+  const entities: EntityInput = typeof req.entities === 'string' ? { path: repoPath(ctx.repoDir, req.entities) } : req.entities;
+  // Unknown views, features or services fail here, before any data is read (non-retryable).
+  const resolved = resolveFeatureRefs(ctx.repo, req.refs);
+  // One join per view (getHistoricalFeatures' steps), then the write.
+  const steps = new Set(resolved.map((f) => f.view)).size + 1;
+  const where = { view: req.refs.join(','), start: '', end: '' };
+  const details = (stepNumber: number, label: string, percent: number | undefined): HeartbeatDetails => ({
+    phase: 'train',
+    ...where,
+    step: `${stepNumber}/${steps} ${label}`,
+    stepNumber,
+    steps,
+    percent,
+  });
+  return withHeartbeats(details(0, 'loading the entity rows', undefined), deps.heartbeatIntervalMs, async (beats) => {
     beats.throwIfCancelled('loading the entity rows');
-    const ctx = await deps.resources.engine();
-    const out = repoPath(ctx.repoDir, req.out);
-    const format = outputFormatOf(out);
-    const entities: EntityInput = typeof req.entities === 'string' ? { path: repoPath(ctx.repoDir, req.entities) } : req.entities;
-    // Unknown views, features or services fail here, before any data is read (non-retryable).
-    const resolved = resolveFeatureRefs(ctx.repo, req.refs);
-    // One join per view (getHistoricalFeatures' steps), then the write.
-    const steps = new Set(resolved.map((f) => f.view)).size + 1;
-    const report = (stepNumber: number, label: string, percent: number | undefined): void =>
-      beats.report({ phase: 'train', ...where, step: `${stepNumber}/${steps} ${label}`, stepNumber, steps, percent });
-    report(0, 'loading the entity rows', undefined);
     const set = await getHistoricalFeatures(ctx, entities, req.refs, {
       fullFeatureNames: req.fullFeatureNames ?? false,
       filterByCreatedTimestamp: req.filterCreated ?? false,
-      onProgress: (e) => report(e.step, e.label, e.percent),
+      onProgress: (e) => beats.report(details(e.step, e.label, e.percent)),
     });
     try {
       beats.throwIfCancelled(`writing ${out}`);
-      report(steps, `writing ${path.basename(out)}`, undefined);
+      beats.report(details(steps, `writing ${path.basename(out)}`, undefined));
       await writeAtomically(set, out, format, beats);
     } finally {
       set.close();

@@ -59,7 +59,7 @@ async function follow(client: Client, workflowId: string, taskQueue: string, str
   if (end.ok) {
     const r = end.result;
     console.log(
-      `Wrote ${r.rows.toLocaleString('en-US')} rows x ${r.columns} columns (${r.features} features) to ${r.out} in ${r.seconds.toFixed(1)}s`,
+      `Wrote ${r.rows.toLocaleString('en-US')} rows x ${r.columns} columns (${r.features} feature${r.features === 1 ? '' : 's'}) to ${r.out} in ${r.seconds.toFixed(1)}s`,
     );
     return 0;
   }

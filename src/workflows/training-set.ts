@@ -24,7 +24,7 @@ export async function trainingSet(input: TrainingSetInput): Promise<TrainingSetR
   const result = await buildTrainingSet(request);
   setCurrentDetails(
     `**Wrote training set** \`${result.out}\`\n\n${thousands(result.rows)} rows x ${result.columns} columns ` +
-      `(${result.features} features) in ${result.seconds}s`,
+      `(${result.features} feature${result.features === 1 ? '' : 's'}) in ${result.seconds}s`,
   );
   return result;
 }
