@@ -6,3 +6,4 @@ export * from './client/connection.js';
 export * from './client/backfill.js';
 export * from './client/schedules.js';
 export * from './client/schedule-plan.js';
+export * from './client/training-set.js';

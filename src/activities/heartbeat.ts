@@ -14,6 +14,9 @@ export interface HeartbeatDetails {
   /** Compute step, e.g. `2/3 user_txn: windowing`, and DuckDB's estimate of it. */
   step?: string;
   percent?: number | undefined;
+  /** Which step of how many (training sets: one join per view, then writing), for an overall progress bar. */
+  stepNumber?: number;
+  steps?: number;
   rowsDone?: number;
   rowsTotal?: number;
 }
@@ -48,7 +51,9 @@ export async function withHeartbeats<T>(
       },
       throwIfCancelled(before) {
         if (ctx.cancellationSignal.aborted) {
-          throw new CancelledFailure(`cancelled before ${before} [${details.start}, ${details.end}) of "${details.view}"`);
+          // Training sets have no time range: leave the empty one out of the message.
+          const range = details.start || details.end ? ` [${details.start}, ${details.end})` : '';
+          throw new CancelledFailure(`cancelled before ${before}${range} of "${details.view}"`);
         }
       },
     });

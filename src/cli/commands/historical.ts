@@ -1,49 +1,98 @@
-/** `featureflow historical`: a point-in-time correct training set from an entity file, written to CSV or Parquet. */
+/**
+ * `featureflow historical`: a point-in-time correct training set from an entity file, written to CSV or Parquet;
+ * here, or with --workflow as the trainingSet workflow on a Temporal worker.
+ */
+import path from 'node:path';
 import { closeEngine, openEngine } from '../../engine/context.js';
 import { getHistoricalFeatures } from '../../engine/historical.js';
 import { outputFormatOf } from '../../engine/training-set.js';
+import { resolveFeatureRefs } from '../../registry/features.js';
+import { loadValidatedRepo, resolveRepoPath } from '../../registry/load.js';
+import type { TrainingSetInput } from '../../workflows/contracts/training-set.js';
 import { loadCheckedRepo } from '../load-checked.js';
 import { CONFIG_OPTION, parseCommandArgs, UsageError } from '../args.js';
 import { progressPrinter } from '../progress-line.js';
 
 const USAGE = `usage: featureflow historical --config F --entities IN.(csv|parquet) --features REFS --out OUT.(csv|parquet)
                               [--full-feature-names] [--filter-created] [--threads N] [--memory-limit 4GB]
+                              [--workflow [--task-queue Q] [--address HOST:PORT] [--namespace NS]]
 
   --entities        entity rows: join keys, event_timestamp and any other columns (kept as they are)
   --features        comma-separated references: view:feature, view:*, service:NAME
   --full-feature-names   name columns view__feature
-  --filter-created  also require created time <= the row's time (no later backfills leak into training rows)`;
+  --filter-created  also require created time <= the row's time (no later backfills leak into training rows)
+  --threads, --memory-limit   DuckDB settings of a local run
+
+  --workflow        build it as the trainingSet workflow on a Temporal worker (featureflow worker) and follow it
+                    with a progress bar. --entities and --out are made absolute from the current folder, but the
+                    worker reads and writes them on its own machine, with its own repo and DuckDB settings: give
+                    paths the worker can reach. The same --out cannot be written by two workflows at once.
+  --task-queue Q    default FEATUREFLOW_TASK_QUEUE, else featureflow
+  --address A       Temporal frontend (default TEMPORAL_ADDRESS, else 127.0.0.1:7233)
+  --namespace NS    default TEMPORAL_NAMESPACE, else default
+UI links use TEMPORAL_UI_URL (default http://localhost:8233).`;
+
+const OPTIONS = {
+  ...CONFIG_OPTION,
+  entities: { type: 'string' },
+  features: { type: 'string' },
+  out: { type: 'string', short: 'o' },
+  'full-feature-names': { type: 'boolean' },
+  'filter-created': { type: 'boolean' },
+  threads: { type: 'string' },
+  'memory-limit': { type: 'string' },
+  workflow: { type: 'boolean' },
+  'task-queue': { type: 'string' },
+  address: { type: 'string' },
+  namespace: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const WORKFLOW_ONLY = ['task-queue', 'address', 'namespace'] as const;
+const LOCAL_ONLY = ['threads', 'memory-limit'] as const;
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseCommandArgs(
-    args,
-    {
-      ...CONFIG_OPTION,
-      entities: { type: 'string' },
-      features: { type: 'string' },
-      out: { type: 'string', short: 'o' },
-      'full-feature-names': { type: 'boolean' },
-      'filter-created': { type: 'boolean' },
-      threads: { type: 'string' },
-      'memory-limit': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    USAGE,
-  );
+  const { values } = parseCommandArgs(args, OPTIONS, USAGE);
   if (values.help) {
     console.log(USAGE);
     return 0;
   }
   const missing = (['entities', 'features', 'out'] as const).filter((k) => !values[k]);
   if (missing.length > 0) throw new UsageError(`missing ${missing.map((m) => `--${m}`).join(', ')}\n\n${USAGE}`);
+  const misplaced = (values.workflow ? LOCAL_ONLY : WORKFLOW_ONLY).filter((k) => values[k] !== undefined);
+  if (misplaced.length > 0) {
+    throw new UsageError(`--${misplaced[0]} ${values.workflow ? 'applies to local runs only (the worker has its own settings)' : 'needs --workflow'}`);
+  }
   const out = values.out as string;
   outputFormatOf(out);
+  const features = (values.features as string).split(',').map((f) => f.trim()).filter(Boolean);
+  if (!values.workflow) return runLocally(values, features, out);
+
+  // Cheap checks here, so a typo fails before anything starts; the data itself is the worker's to read.
+  const { repo } = await loadValidatedRepo(values.config ?? (process.env.FEATUREFLOW_CONFIG || undefined));
+  resolveFeatureRefs(repo, features);
+  const input: TrainingSetInput = {
+    entities: path.resolve(resolveRepoPath(process.cwd(), values.entities as string)),
+    features,
+    out: path.resolve(out),
+    ...(values['full-feature-names'] ? { fullFeatureNames: true } : {}),
+    ...(values['filter-created'] ? { filterCreated: true } : {}),
+  };
+  const { runTrainingSetWorkflow } = await import('../training-set-follow.js');
+  return runTrainingSetWorkflow(input, {
+    ...(values.address ? { address: values.address } : {}),
+    ...(values.namespace ? { namespace: values.namespace } : {}),
+    ...(values['task-queue'] ? { taskQueue: values['task-queue'] } : {}),
+  });
+}
+
+type Values = ReturnType<typeof parseCommandArgs<typeof OPTIONS>>['values'];
+
+async function runLocally(values: Values, features: string[], out: string): Promise<number> {
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) {
     throw new UsageError(`--threads must be a positive whole number, got ${JSON.stringify(values.threads)}`);
   }
-  const features = (values.features as string).split(',').map((f) => f.trim()).filter(Boolean);
-
   const started = performance.now();
   const loaded = await loadCheckedRepo(values.config);
   const ctx = await openEngine(loaded.repo, loaded.repoDir, {

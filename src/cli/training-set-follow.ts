@@ -1,0 +1,91 @@
+/**
+ * `featureflow historical --workflow`: starts the trainingSet workflow and follows it to the end, with a progress
+ * bar from the activity's last heartbeat (redrawn on a terminal, a line every 5 s otherwise). The counts go to
+ * stdout, progress and failures to stderr, as in the local run. Loaded only for --workflow, so local runs never
+ * pay for the Temporal client.
+ */
+import type { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { connectClient, getTrainingSetProgress, startTrainingSet, workflowUiUrl, type TrainingSetProgress } from '../client.js';
+import { TASK_QUEUE, type TrainingSetInput, type TrainingSetResult } from '../workflows/shared.js';
+
+export interface WorkflowTarget {
+  address?: string;
+  namespace?: string;
+  taskQueue?: string;
+}
+
+export async function runTrainingSetWorkflow(input: TrainingSetInput, target: WorkflowTarget): Promise<number> {
+  const client = await connectClient({
+    ...(target.address ? { address: target.address } : {}),
+    ...(target.namespace ? { namespace: target.namespace } : {}),
+  });
+  try {
+    const taskQueue = target.taskQueue ?? TASK_QUEUE;
+    const handle = await startTrainingSet(client, input, { taskQueue });
+    console.log(`Started training set ${handle.workflowId}`);
+    console.log(`Temporal UI: ${workflowUiUrl(handle.workflowId, client.options.namespace)}`);
+    console.error('Ctrl-C stops watching; the workflow keeps running.');
+    return await follow(client, handle.workflowId, taskQueue);
+  } finally {
+    await client.connection.close();
+  }
+}
+
+async function follow(client: Client, workflowId: string, taskQueue: string, stream: NodeJS.WriteStream = process.stderr): Promise<number> {
+  const handle = client.workflow.getHandle(workflowId);
+  let ended = false;
+  const outcome = handle.result().then(
+    (result: TrainingSetResult) => ({ ok: true as const, result }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+  void outcome.then(() => (ended = true));
+  const tty = stream.isTTY === true;
+  const every = tty ? 1000 : 5000;
+  const t0 = performance.now();
+  while (!ended) {
+    try {
+      const line = progressLine(await getTrainingSetProgress(client, workflowId), taskQueue, (performance.now() - t0) / 1000);
+      if (!ended) stream.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
+    } catch {
+      // The server did not answer this time: try again at the next tick.
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([outcome, new Promise((resolve) => (timer = setTimeout(resolve, every)))]);
+    clearTimeout(timer); // a pending tick would keep the process alive after the end
+  }
+  if (tty) stream.write('\r\x1b[2K');
+  const end = await outcome;
+  if (end.ok) {
+    const r = end.result;
+    console.log(
+      `Wrote ${r.rows.toLocaleString('en-US')} rows x ${r.columns} columns (${r.features} feature${r.features === 1 ? '' : 's'}) to ${r.out} in ${r.seconds.toFixed(1)}s`,
+    );
+    return 0;
+  }
+  console.error(`featureflow: training set ${workflowId} failed: ${failureText(end.error)}`);
+  return 1;
+}
+
+export function progressLine(p: TrainingSetProgress, taskQueue: string, elapsedSeconds: number): string {
+  const elapsed = `${elapsedSeconds.toFixed(0)}s`;
+  if (p.activity === 'none' || (p.activity === 'waiting' && p.attempt <= 1)) {
+    return `training set: waiting for a worker on task queue ${taskQueue} ${elapsed}`;
+  }
+  const width = 30;
+  const fraction = p.fraction ?? 0;
+  const bar = '#'.repeat(Math.floor(fraction * width)).padEnd(width, '.');
+  const step = p.step ? ` ${p.step}${p.percent === undefined ? '' : ` ${p.percent.toFixed(0)}%`}` : '';
+  const retry = p.attempt > 1 ? ` [attempt ${p.attempt}${p.lastFailure ? `, last: ${p.lastFailure}` : ''}]` : '';
+  const state = p.activity === 'running' ? '' : ` [${p.activity}]`;
+  return `training set [${bar}] ${(fraction * 100).toFixed(0)}%${step}${retry}${state} ${elapsed}`;
+}
+
+/** The innermost cause (the activity's own error, with its code), not the client's "workflow execution failed". */
+export function failureText(error: unknown): string {
+  let inner = error;
+  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
+  if (!(inner instanceof Error)) return String(inner);
+  const code = inner instanceof ApplicationFailure && inner.type ? ` [${inner.type}]` : '';
+  return `${inner.message || inner.name}${code}`;
+}
