@@ -84,8 +84,8 @@ export async function recordFreshnessAlert(deps: ActivityDeps, input: RecordAler
   await store.recordAlert(repo.project, view, { status, at: new Date(parseInstantMs(at) as number).toISOString() });
 }
 
-/** JSON lines on stderr, like the API's logger: what log collectors parse without configuration. */
-function stderrAlertLog(line: FreshnessAlertLog): void {
+/** The default sink: JSON lines on stderr, like the API's logger, which log collectors parse without configuration. */
+export function stderrAlertLog(line: FreshnessAlertLog): void {
   const { level, message, ...fields } = line;
   process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
 }
