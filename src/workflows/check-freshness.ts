@@ -7,7 +7,14 @@
  * different views are independent; if any failed for good the others are still recorded and the run fails naming
  * the views, so the Schedule's history shows it.
  */
-import { ActivityFailure, ApplicationFailure, proxyActivities, setCurrentDetails, type ActivityOptions } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  isCancellation,
+  proxyActivities,
+  setCurrentDetails,
+  type ActivityOptions,
+} from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import { freshnessDetails, type AlertOutcome } from '../freshness/details.js';
 import { alertedStatus, alertsDue, type DueAlert } from '../freshness/transition.js';
@@ -81,12 +88,15 @@ async function deliver(project: string, { kind, entry }: DueAlert): Promise<Aler
   try {
     await sendFreshnessAlert({ project, kind, entry });
   } catch (err) {
+    // A cancelled run is cancelled, not a failed alert (and records nothing: the next check decides again).
+    if (isCancellation(err)) throw err;
     return { view, kind, delivered: false, recordedAt: null, error: rootMessage(err) };
   }
   const at = new Date().toISOString();
   try {
     await storeActivities.recordFreshnessAlert({ view, status: alertedStatus(kind), at });
   } catch (err) {
+    if (isCancellation(err)) throw err;
     return { view, kind, delivered: true, recordedAt: null, error: `delivered but not recorded (the next check sends it again): ${rootMessage(err)}` };
   }
   return { view, kind, delivered: true, recordedAt: at, error: null };
