@@ -3,6 +3,7 @@
  * dependencies; tests pass fakes or gates. Everything but `resources` and `computeFeatures` has a default.
  */
 import type { EngineContext } from '../engine/context.js';
+import type { FreshnessAlertLog } from '../freshness/alert.js';
 import type { ProgressListener } from '../engine/progress.js';
 import type { MaterializeDeps, MaterializeOptions, ViewMaterialization } from '../materialize/materialize-view.js';
 import type { ActivityResources } from './resources.js';
@@ -31,5 +32,7 @@ export interface ActivityDeps {
   materialize?: MaterializeFn;
   /** Defaults to a quarter of the activity's heartbeat timeout, at most 5 s. */
   heartbeatIntervalMs?: number;
+  /** Where freshness alerts are logged (one structured record each); defaults to a JSON line on stderr. */
+  alertLog?: (line: FreshnessAlertLog) => void;
 }
 

@@ -1,9 +1,10 @@
 /**
- * Prometheus metrics, written by hand (text format 0.0.4): a client library would be a dependency for four metric
- * families. Each process keeps its own numbers; with `serve --workers N` a scrape reaches one worker, so scrape
+ * Prometheus metrics, written by hand (text format 0.0.4): a client library would be a dependency for a handful of
+ * metric families. Each process keeps its own numbers; with `serve --workers N` a scrape reaches one worker, so scrape
  * each worker or sum per instance in queries.
  */
 import type { FeatureStatus } from '../online/types.js';
+import type { FreshnessEntry } from '../workflows/contracts/check-freshness.js';
 
 /** Seconds. Sub-millisecond buckets because a cached single-entity read takes well under 1 ms. */
 export const LATENCY_BUCKETS = [
@@ -97,4 +98,38 @@ export class Metrics {
 /** Label values escape backslash, double quote and newline (the text format's only escapes). */
 export function escapeLabel(value: string): string {
   return value.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+}
+
+/**
+ * The freshness gauges, computed at scrape time (not kept in Metrics: they are Redis's state, not this process's).
+ * A view gets a staleness sample once it has a newest event and a last-success sample once it was materialized;
+ * Prometheus reads a missing sample as "no data", which is what an unmaterialized view has. `undefined` (Redis did
+ * not answer) renders the families without samples, so the rest of the scrape still works.
+ */
+export function renderFreshnessGauges(entries: readonly FreshnessEntry[] | undefined): string {
+  const out: string[] = [];
+  const gauge = (name: string, help: string, sample: (e: FreshnessEntry) => number | null): void => {
+    out.push(`# HELP ${name} ${help}`);
+    out.push(`# TYPE ${name} gauge`);
+    for (const e of entries ?? []) {
+      const value = sample(e);
+      if (value !== null) out.push(`${name}{view="${escapeLabel(e.view)}"} ${value}`);
+    }
+  };
+  gauge(
+    'featureflow_feature_view_staleness_seconds',
+    'Seconds from the newest materialized event of the view to the scrape.',
+    (e) => e.stalenessSeconds,
+  );
+  gauge(
+    'featureflow_feature_view_last_materialized_timestamp_seconds',
+    'When the last successful materialization of the view finished, in Unix seconds.',
+    (e) => (e.lastMaterializedAt === null ? null : Date.parse(e.lastMaterializedAt) / 1000),
+  );
+  gauge(
+    'featureflow_feature_view_max_staleness_seconds',
+    "The view's freshness.maxStaleness (only views that declare one): alert on staleness above it.",
+    (e) => e.maxStalenessSeconds,
+  );
+  return `${out.join('\n')}\n`;
 }

@@ -1,5 +1,6 @@
 /** The route table: path -> handler per method. Paths are matched exactly (the query string is ignored). */
 import type { Handler } from '../context.js';
+import { freshness } from './freshness.js';
 import { health } from './health.js';
 import { metrics } from './metrics.js';
 import { getOnlineFeatures } from './online-features.js';
@@ -25,6 +26,7 @@ export const ROUTES: ReadonlyMap<string, Route> = new Map(
     route('/health', { GET: health }),
     route('/ready', { GET: ready }),
     route('/registry', { GET: registry }),
+    route('/freshness', { GET: freshness }),
     route('/metrics', { GET: metrics }),
   ].map((r) => [r.path, r]),
 );

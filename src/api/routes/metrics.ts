@@ -1,8 +1,31 @@
-/** GET /metrics: Prometheus text exposition format. */
-import type { Handler } from '../context.js';
+/**
+ * GET /metrics: Prometheus text exposition format. The freshness gauges are computed at scrape time by the same
+ * code as GET /freshness (one Redis round trip: watermarks only); while Redis is down they have no samples, the
+ * rest still renders, and the store error counter (rendered after the attempt) shows the failure.
+ */
+import { computeFreshness } from '../../freshness/compute.js';
+import type { FreshnessEntry } from '../../workflows/contracts/check-freshness.js';
+import type { ApiContext, Handler } from '../context.js';
+import { errorReply } from '../errors.js';
+import { errorFields } from '../logger.js';
+import { renderFreshnessGauges } from '../metrics.js';
+import { callStore } from '../store-call.js';
 
-export const metrics: Handler = (_req, ctx) => ({
-  status: 200,
-  body: ctx.metrics.render(),
-  contentType: 'text/plain; version=0.0.4; charset=utf-8',
-});
+export const metrics: Handler = async (_req, ctx) => {
+  const freshness = await freshnessOrNothing(ctx);
+  return {
+    status: 200,
+    body: ctx.metrics.render() + renderFreshnessGauges(freshness),
+    contentType: 'text/plain; version=0.0.4; charset=utf-8',
+  };
+};
+
+async function freshnessOrNothing(ctx: ApiContext): Promise<FreshnessEntry[] | undefined> {
+  try {
+    return await callStore(ctx, 'reading watermarks', () => computeFreshness(ctx.repo, ctx.store, undefined, new Date(), { withAlerts: false }));
+  } catch (err) {
+    // Counted by callStore; a scrape must not fail because one of its sources did. Only a bug is worth a log line.
+    if (errorReply(err).isBug) ctx.logger.error('freshness gauges failed', errorFields(err));
+    return undefined;
+  }
+}
