@@ -28,7 +28,7 @@ describe('recorded histories replay against the current workflow code', () => {
         return history.events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
       }),
     );
-    expect([...types].sort()).toEqual(['backfill', 'computeFeatures', 'materializeIncremental']);
+    expect([...types].sort()).toEqual(['backfill', 'checkFreshness', 'computeFeatures', 'materializeIncremental', 'trainingSet']);
   });
 
   it('replays each without nondeterminism', async () => {
