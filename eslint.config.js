@@ -37,7 +37,13 @@ export default defineConfig(
     },
   },
   {
-    files: ['src/workflows/**/*.ts', 'test/**/fixtures/*workflows*.ts'],
+    // Workflow code and the pure modules it imports from elsewhere (they are bundled into the sandbox too).
+    files: [
+      'src/workflows/**/*.ts',
+      'src/freshness/{details,transition,duration-text}.ts',
+      'src/registry/{duration,instant,dtypes}.ts',
+      'test/**/fixtures/*workflows*.ts',
+    ],
     rules: {
       // The TS variant so `import type` stays allowed: types are erased and never reach the sandbox, which is how
       // workflows see activity signatures.

@@ -4,6 +4,7 @@
  * `featureflow schedules` command and the Temporal UI's buttons do.
  */
 import { ScheduleNotFoundError, type Client, type ScheduleHandle, type ScheduleOverlapPolicy } from '@temporalio/client';
+import { msNumberToTs, tsToDate } from '@temporalio/common';
 import { FeatureflowError, NotFoundError } from '../registry/errors.js';
 import type { Repo } from '../registry/schema.js';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../workflows/contracts/search-attributes.js';
@@ -217,16 +218,59 @@ export async function triggerSchedule(handle: ScheduleHandle, overlap?: Schedule
 }
 
 /**
- * Runs every window of [start, end] the Schedule's cron would have run, each with its own nominal time. BUFFER_ALL
- * by default: the runs queue and go one after another in time order; with SKIP (the Schedule's normal policy) all
- * but the first overlapping window would be dropped.
+ * Runs every window of [start, end] (both included) the Schedule's cron would have run, each with its own nominal
+ * time, and returns those times. BUFFER_ALL by default: the runs queue and go one after another in time order; with
+ * SKIP (the Schedule's normal policy) all but the first overlapping window would be dropped.
  */
 export async function backfillSchedule(
   handle: ScheduleHandle,
   start: Date,
   end: Date,
   overlap: ScheduleOverlapPolicy = 'BUFFER_ALL',
-): Promise<void> {
+): Promise<Date[]> {
   if (!(start < end)) throw new FeatureflowError('USAGE', `START ${start.toISOString()} must be before END ${end.toISOString()}`);
+  const windows = await matchingTimes(handle, start, end);
   await handle.backfill([{ start, end, overlap }]);
+  return windows;
+}
+
+/** The Schedule's action times in [start, end]; the server's own list (it starts after `start`, backfill at it). */
+async function matchingTimes(handle: ScheduleHandle, start: Date, end: Date): Promise<Date[]> {
+  const response = await handle.client.connection.workflowService.listScheduleMatchingTimes({
+    namespace: handle.client.options.namespace,
+    scheduleId: handle.scheduleId,
+    startTime: msNumberToTs(start.getTime() - 1),
+    endTime: msNumberToTs(end.getTime()),
+  });
+  return (response.startTime ?? []).map((t) => tsToDate(t)).filter((t) => t >= start && t <= end);
+}
+
+export interface ScheduleProgress {
+  /** Runs started since the wait began (backfilled windows, triggers and due runs alike). */
+  started: number;
+  running: number;
+  buffered: number;
+}
+
+/**
+ * Waits until `expected` more runs have started than `actionsBefore` and none is running or buffered: a backfill
+ * (or trigger) has then been worked off. Reports progress on every poll.
+ */
+export async function waitForScheduleRuns(
+  handle: ScheduleHandle,
+  actionsBefore: number,
+  expected: number,
+  options: { pollMs?: number; onProgress?: (p: ScheduleProgress) => void } = {},
+): Promise<ScheduleProgress> {
+  for (;;) {
+    const d = await handle.describe();
+    const progress = {
+      started: d.info.numActionsTaken - actionsBefore,
+      running: d.info.runningActions.length,
+      buffered: Number(d.raw.info?.bufferSize ?? 0),
+    };
+    options.onProgress?.(progress);
+    if (progress.started >= expected && progress.running === 0 && progress.buffered === 0) return progress;
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
+  }
 }

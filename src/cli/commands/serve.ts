@@ -26,7 +26,7 @@ const USAGE = `usage: featureflow serve [--config FILE] [--port 6566] [--host 12
   -w, --workers N        server processes sharing the port (default 1; "auto" = one per core)
       --max-body-bytes N largest request body accepted (default 1 MiB)
 
-Routes: POST /get-online-features, GET /health, /ready, /registry, /metrics.
+Routes: POST /get-online-features, GET /health, /ready, /registry, /freshness, /metrics.
 SIGTERM or SIGINT: stop accepting, finish in-flight requests, exit 0 (forced after ${HARD_EXIT_MS / 1000} s).`;
 
 const OPTIONS = {

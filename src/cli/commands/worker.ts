@@ -4,7 +4,8 @@ import { CONFIG_OPTION, helpOrNoArguments, parseCommandArgs, UsageError } from '
 const USAGE = `usage: featureflow worker [--config FILE] [--task-queue Q] [--address HOST:PORT] [--namespace NS]
                         [--max-activities N] [--threads N] [--memory-limit 4GB]
 
-Runs the backfill and computeFeatures workflows and their chunk activities.
+Runs every Featureflow workflow (backfill, computeFeatures, materializeIncremental, checkFreshness, trainingSet)
+and their activities; Schedules (featureflow schedules apply) start their runs on this task queue.
 
   -c, --config FILE       the repo config (default: FEATUREFLOW_CONFIG, else featureflow.config.ts, then
                           featureflow.json, here)
