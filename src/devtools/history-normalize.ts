@@ -55,9 +55,10 @@ export function normalizeHistoryJson(
   const fixed = walker.message({ events: events as Json[] }, historyType, []) as { events: Json[] };
   if (issues.length > 0) return { issues };
   const ordered = oldestFirst(fixed.events);
-  const first = ordered[0] as { eventType?: Json } | undefined;
-  if (first?.eventType !== STARTED) {
-    return { issues: [{ path: 'events[0].eventType', message: `a history starts with ${STARTED}, not ${JSON.stringify(first?.eventType ?? null)}` }] };
+  const first = ordered[0];
+  if (!isObject(first) || !isObject(first.workflowExecutionStartedEventAttributes)) {
+    const found = isObject(first) ? JSON.stringify(first.eventType ?? null) : 'no event';
+    return { issues: [{ path: 'events[0]', message: `a history starts with the workflow's start (${STARTED}), not ${found}` }] };
   }
   return { history: { events: ordered } };
 }

@@ -10,7 +10,7 @@ import type { HistoryToReplay, ReplayOutcome } from '../../devtools/replay.js';
 import { FeatureflowError } from '../../registry/errors.js';
 import { parseCommandArgs, UsageError } from '../args.js';
 
-export const USAGE = `usage: featureflow replay --workflow-id ID [--run-id R] [--address HOST:PORT] [--namespace NS]
+const USAGE = `usage: featureflow replay --workflow-id ID [--run-id R] [--address HOST:PORT] [--namespace NS]
        featureflow replay --file F [F ...]
        featureflow replay --dir D
        (sources combine; any of them can take --workflows PATH)
@@ -123,7 +123,7 @@ export async function run(args: string[]): Promise<number> {
   return 1;
 }
 
-export function outcomeLine(o: ReplayOutcome): string {
+function outcomeLine(o: ReplayOutcome): string {
   const what = `${o.name} (${o.workflowType}, ${o.events} events)`;
   if (!o.failure) return `ok    ${what}`;
   return `FAIL  ${what}: ${o.failure.nondeterministic ? 'nondeterministic' : 'failed'}: ${o.failure.message}`;

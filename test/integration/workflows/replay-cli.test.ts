@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import { startBackfill, startComputeFeatures } from '../../../src/client.js';
 import { devServerExecutable } from '../../../src/devtools/temporal-binaries.js';
@@ -33,10 +33,6 @@ afterAll(async () => {
   await Promise.all(workers.map((w) => w.stop()));
   await env?.teardown();
   await repo?.cleanup();
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
 });
 
 async function workerFor(name: string, gate?: ChunkGate): Promise<string> {

@@ -83,7 +83,7 @@ describe('reading workflow history JSON', () => {
     expect(problems({ events: [] })).toEqual(['events: a history needs at least its first event']);
     expect(problems('events')).toHaveLength(1);
     expect(problems({ events: recorded().events.slice(1) })).toEqual([
-      'events[0].eventType: a history starts with EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, not "EVENT_TYPE_WORKFLOW_TASK_SCHEDULED"',
+      'events[0]: a history starts with the workflow\'s start (EVENT_TYPE_WORKFLOW_EXECUTION_STARTED), not "EVENT_TYPE_WORKFLOW_TASK_SCHEDULED"',
     ]);
   });
 });
