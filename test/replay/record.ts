@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
-import { historyToJson } from './history-json.js';
+import { historyToJson } from '../../src/devtools/history-json.js';
 
 export const HISTORIES_DIR = fileURLToPath(new URL('./histories/', import.meta.url));
 

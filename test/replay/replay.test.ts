@@ -1,48 +1,33 @@
 /**
  * Replays every recorded workflow history against the current workflow code, bundled from the same entry the
- * worker uses, with the same (default) data converter and no interceptors, as the worker. A change that would
- * make a running workflow nondeterministic (TMPRL1100: it then looks stuck) fails here instead of in production.
- * Re-record after an intended, versioned change: see test/replay/record.ts.
+ * worker uses, with the same (default) data converter and no interceptors, as the worker, through the machinery of
+ * `featureflow replay`. A change that would make a running workflow nondeterministic (TMPRL1100: it then looks
+ * stuck) fails here instead of in production. Re-record after an intended, versioned change: see record.ts.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { WORKFLOWS_PATH } from '../../src/worker.js';
-import { historyFromJson } from './history-json.js';
+import { describe, expect, it } from 'vitest';
+import { historyFilesIn, readHistoryFile } from '../../src/devtools/history-files.js';
+import { describeHistory, replayHistories, type ReplayOutcome } from '../../src/devtools/replay.js';
+import * as workflows from '../../src/workflows/index.js';
 import { HISTORIES_DIR } from './record.js';
 
-const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
-
-beforeAll(() => {
-  if (!Runtime._instance) Runtime.install({ logger: new DefaultLogger('WARN') });
-});
+const histories = historyFilesIn(HISTORIES_DIR).map((file) => ({ ...readHistoryFile(file), name: path.basename(file) }));
 
 describe('recorded histories replay against the current workflow code', () => {
-  it('has histories of every workflow type to replay', () => {
-    const types = new Set(
-      files.map((f) => {
-        const history = JSON.parse(readFileSync(path.join(HISTORIES_DIR, f), 'utf8')) as {
-          events: Array<{ workflowExecutionStartedEventAttributes?: { workflowType?: { name?: string } } }>;
-        };
-        return history.events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
-      }),
-    );
-    expect([...types].sort()).toEqual(['backfill', 'checkFreshness', 'computeFeatures', 'materializeIncremental', 'trainingSet']);
+  it('has at least one recorded history of every registered workflow type', () => {
+    const recorded = new Set(histories.map((h) => describeHistory(h.history).workflowType));
+    const registered = Object.entries(workflows)
+      .filter(([, value]) => typeof value === 'function')
+      .map(([name]) => name)
+      .sort();
+    const missing = registered.filter((type) => !recorded.has(type));
+    expect(missing, `workflow types without a recorded history in ${HISTORIES_DIR}: ${missing.join(', ')}`).toEqual([]);
   });
 
   it('replays each without nondeterminism', async () => {
-    const histories = files.map((f) => ({
-      workflowId: path.basename(f, '.json'),
-      history: historyFromJson(JSON.parse(readFileSync(path.join(HISTORIES_DIR, f), 'utf8'))),
-    }));
-    const failures: string[] = [];
-    let replayed = 0;
-    for await (const result of Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH, replayName: 'featureflow-replay' }, histories)) {
-      replayed++;
-      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
-    }
-    expect(failures).toEqual([]);
-    expect(replayed).toBe(files.length);
+    const outcomes: ReplayOutcome[] = [];
+    for await (const outcome of replayHistories(histories)) outcomes.push(outcome);
+    expect(outcomes.filter((o) => o.failure).map((o) => `${o.name}: ${o.failure?.message}`)).toEqual([]);
+    expect(outcomes.map((o) => o.name)).toEqual(histories.map((h) => h.name));
   });
 });

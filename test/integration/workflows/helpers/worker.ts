@@ -25,6 +25,19 @@ const quietLogger = {
   error: (message: string) => console.error(message),
 };
 
+/**
+ * Workflows the worker keeps in memory between workflow tasks. 0 (the default here) makes every workflow task
+ * replay the run's whole history first, so nondeterminism shows up in these tests as it happens, not only in the
+ * recorded histories. FEATUREFLOW_TEST_MAX_CACHED_WORKFLOWS=N sets another size (e.g. the SDK's default when
+ * chasing a cache-only bug).
+ */
+export function maxCachedWorkflows(): number {
+  const text = process.env.FEATUREFLOW_TEST_MAX_CACHED_WORKFLOWS;
+  if (text === undefined || text === '') return 0;
+  if (!/^\d+$/.test(text)) throw new Error(`FEATUREFLOW_TEST_MAX_CACHED_WORKFLOWS: expected a whole number >= 0, got "${text}"`);
+  return Number(text);
+}
+
 export interface TestWorker {
   worker: Worker;
   resources: WorkerResources;
@@ -41,6 +54,7 @@ export async function startTestWorker(
     connection: env.nativeConnection,
     taskQueue: options.taskQueue,
     workflowBundle: await workflowBundle(),
+    maxCachedWorkflows: maxCachedWorkflows(),
     activities: createActivities({
       resources,
       computeFeatures: options.compute ?? computeFeatures,
