@@ -7,3 +7,4 @@ export * from './client/backfill.js';
 export * from './client/schedules.js';
 export * from './client/schedule-plan.js';
 export * from './client/training-set.js';
+export * from './client/schedule-apply.js';

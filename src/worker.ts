@@ -31,7 +31,7 @@ export interface FeatureflowWorkerOptions extends TemporalTarget {
 /** The real dependencies: repo from its config, DuckDB with the given options, Redis from the repo's onlineStore. */
 export function realResourceFactories(configPath: string | undefined, engine: DatabaseOptions = {}): ResourceFactories {
   return {
-    loadRepo: () => loadValidatedRepo(configPath ?? (process.env.FEATUREFLOW_CONFIG || undefined)),
+    loadRepo: () => loadValidatedRepo(configPath),
     openEngine: (repo, repoDir) => openEngine(repo, repoDir, engine),
     closeEngine,
     openStore: (repo) => connectOnlineStore({ url: repo.onlineStore.url, keyPrefix: repo.onlineStore.keyPrefix }),

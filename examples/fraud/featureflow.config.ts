@@ -60,6 +60,9 @@ const merchantStats = defineFeatureView({
     { name: 'fraud_rate', dtype: 'float64' },
     { name: 'txn_count_1d', dtype: 'int64' },
   ],
+  // Daily rows: materialized once a day, stale when a day's row is more than two days old.
+  freshness: { maxStaleness: '2d', checkEvery: '1h' },
+  schedule: { cron: '15 0 * * *' },
 });
 
 // Windowed aggregations computed from the raw transactions by DuckDB, one row per user per day (at midnight UTC,
@@ -78,12 +81,15 @@ const userTxn = defineFeatureView({
       { name: 'purchases', function: 'count', filter: "event_type = 'PURCHASE'" },
     ],
   },
+  // Materializes the rows computed so far every hour (computing new days is a backfill or computeFeatures run).
+  schedule: { cron: '30 * * * *' },
 });
 
 export default defineProject({
   project: 'fraud',
   offlineStore: { path: '.featureflow/offline' },
-  onlineStore: { url: 'redis://127.0.0.1:6379/0', keyPrefix: 'ff' },
+  // A TypeScript repo may read its environment: one setting for the CLI, the worker and the API alike.
+  onlineStore: { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0', keyPrefix: 'ff' },
   entities: [user, merchant],
   sources: [transactions, userHourly, merchantDaily],
   featureViews: [userStats, merchantStats, userTxn],

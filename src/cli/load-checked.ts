@@ -26,7 +26,7 @@ export async function loadCheckedRepo(
 /** Options and help shared by the commands that read a repo: --config and --skip-data-check. */
 export const REPO_OPTIONS_HELP = `options:
   -c, --config FILE      the repo config (.ts, .mts, .js, .mjs or .json, or a folder holding one);
-                         default: featureflow.config.ts, then featureflow.json, in the current folder
+                         default: FEATUREFLOW_CONFIG, else featureflow.config.ts, then featureflow.json, here
       --skip-data-check  do not read the sources to check view columns (for data this machine cannot reach)
   -h, --help             show this help`;
 

@@ -31,7 +31,8 @@ export interface LoadedRepo {
 /** Reads and validates a repo; every problem is reported at once in a ValidationError. */
 export async function loadRepo(configPath?: string, options: LoadOptions = {}): Promise<LoadedRepo> {
   const cwd = options.cwd ?? process.cwd();
-  const file = await findConfig(configPath, cwd);
+  // One place for the default, so every command, the worker and the API read the same repo in a deployment.
+  const file = await findConfig(configPath ?? (process.env.FEATUREFLOW_CONFIG || undefined), cwd);
   const repoDir = path.dirname(file);
   const input = await readRepoInput(file);
   const repo = await validateRepo(input, {

@@ -82,7 +82,7 @@ export async function run(args: string[]): Promise<number> {
 
 async function checkView(configPath: string | undefined, name: string, materialize: boolean): Promise<void> {
   // The same default as the worker's, so both read the same repo.
-  const { repo } = await loadValidatedRepo(configPath ?? (process.env.FEATUREFLOW_CONFIG || undefined));
+  const { repo } = await loadValidatedRepo(configPath);
   const view = findView(repo, name);
   if (!isComputedView(view) && !materialize) {
     throw new FeatureflowError(

@@ -1,38 +1,41 @@
 /**
- * `featureflow demo`: the main job end to end on generated data. Defines the example repo, checks it against the
- * data, stores it in the registry, builds a point-in-time correct training set and prints it.
+ * `featureflow demo`: the main job end to end on generated data, run the way a deployment runs it: the registry is
+ * checked and stored; computation, training sets and materialization are Temporal workflows on a worker; the online
+ * store is kept fresh by Temporal Schedules (backfilled over the last hours, as the UI's Backfill button does);
+ * freshness is checked against each view's SLA; features are served over HTTP.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { closeEngine, openEngine } from '../../engine/context.js';
-import { getHistoricalFeatures } from '../../engine/historical.js';
-import { resolveRepoPath } from '../../registry/load.js';
-import { loadCheckedRepo } from '../load-checked.js';
+import { computeFreshness } from '../../freshness/compute.js';
 import { formatPlan } from '../../registry/plan.js';
+import { resolveRepoPath } from '../../registry/load.js';
 import { applyRepo } from '../../registry/store.js';
-import { parseCommandArgs } from '../args.js';
-import { writeDemoData } from '../demo-data.js';
-import { progressPrinter } from '../progress-line.js';
-import { formatTable } from '../table.js';
-import { createServer } from '../../api/server.js';
-import { materializeIncremental } from '../../materialize/index.js';
 import { connectOnlineStore } from '../../online/redis-store.js';
-import type { OnlineStore } from '../../online/types.js';
-import type { Repo } from '../../registry/schema.js';
-import { printResults } from '../materialize-run.js';
+import { parseCommandArgs, UsageError } from '../args.js';
 import { runDemoBackfill } from '../demo-backfill.js';
+import { writeDemoData } from '../demo-data.js';
+import { runDemoSchedules } from '../demo-schedules.js';
+import { serveAndAsk } from '../demo-serve.js';
+import { startDemoTemporal } from '../demo-temporal.js';
+import { runDemoTrainingSet } from '../demo-training.js';
+import { loadCheckedRepo } from '../load-checked.js';
+import { freshnessReport } from './freshness.js';
 
-const USAGE = `usage: featureflow demo [--dir examples/fraud] [--keep-serving] [--port 6566]
+const USAGE = `usage: featureflow demo [--dir examples/fraud] [--keep-serving] [--port 6566] [--hours 24]
 
-Runs the example end to end: generates data, checks and applies the repo, builds a training set, materializes the
-latest values into Redis (REDIS_URL, else the repo's onlineStore.url) and serves them over HTTP. With
---keep-serving the server stays up until Ctrl-C.`;
+Runs the example end to end: generates data, checks and applies the repo, computes the windowed aggregations as a
+backfill workflow, builds a training set as a trainingSet workflow, applies the repo's Temporal Schedules and
+backfills them over the last --hours (each window materialized into Redis as of its own time), checks freshness,
+and serves the features over HTTP. Temporal: a dev server on 127.0.0.1:7233 if one runs, else the project's own
+(UI on :8233); Redis: the repo's onlineStore.url (REDIS_URL in the example). With --keep-serving the dev server,
+the worker and the API stay up until Ctrl-C, so the Schedules can be explored (and backfilled) in the Temporal UI.`;
 const DEFAULT_DIR = fileURLToPath(new URL('../../../examples/fraud', import.meta.url));
+const STEPS = 8;
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(
     args,
-    { dir: { type: 'string' }, 'keep-serving': { type: 'boolean' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    { dir: { type: 'string' }, 'keep-serving': { type: 'boolean' }, port: { type: 'string' }, hours: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     USAGE,
   );
   if (values.help) {
@@ -40,7 +43,9 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   const dir = path.resolve(values.dir ?? DEFAULT_DIR);
-  const step = (n: number, text: string) => console.log(`\n== ${n}/7 ${text}`);
+  const hours = values.hours === undefined ? 24 : Number(values.hours);
+  if (!Number.isInteger(hours) || hours < 1 || hours > 24 * 14) throw new UsageError(`--hours: expected a whole number of hours from 1 to 336, got "${values.hours}"`);
+  const step = (n: number, text: string) => console.log(`\n== ${n}/${STEPS} ${text}`);
 
   step(1, `Generating demo data in ${path.relative(process.cwd(), path.join(dir, 'data')) || '.'}`);
   const files = await writeDemoData(path.join(dir, 'data'));
@@ -48,10 +53,7 @@ export async function run(args: string[]): Promise<number> {
 
   step(2, 'Loading the repo and checking it against the data');
   const loaded = await loadCheckedRepo(path.join(dir, 'featureflow.config.ts'));
-  const { repoDir } = loaded;
-  const repo = process.env['REDIS_URL']
-    ? { ...loaded.repo, onlineStore: { ...loaded.repo.onlineStore, url: process.env['REDIS_URL'] } }
-    : loaded.repo;
+  const { repo, repoDir } = loaded;
   console.log(
     `project ${repo.project}: ${repo.entities.length} entities, ${repo.sources.length} sources, ` +
       `${repo.featureViews.length} feature views, ${repo.featureServices.length} feature services`,
@@ -63,86 +65,53 @@ export async function run(args: string[]): Promise<number> {
   console.log(`registry version ${applied.version}`);
 
   step(4, 'Computing user_txn (windowed aggregations) as a backfill workflow on Temporal');
-  const dayMs = 86_400_000;
-  const today = Math.floor(Date.now() / dayMs) * dayMs;
-  const backfill = await runDemoBackfill(loaded.configPath, 'user_txn', new Date(today - 15 * dayMs), new Date(today + dayMs));
-
-  step(5, 'Building a training set: labels.csv joined point-in-time with service:fraud_v1 and user_txn');
-  const out = path.join(resolveRepoPath(repoDir, repo.offlineStore.path), 'training_fraud_v1.parquet');
-  const ctx = await openEngine(repo, repoDir, { threads: 2 });
+  const temporal = await startDemoTemporal(loaded.configPath);
+  const interrupted = values['keep-serving'] ? new Promise<void>((resolve) => process.once('SIGINT', () => resolve())) : undefined;
   try {
-    const set = await getHistoricalFeatures(ctx, { path: files.labels }, ['service:fraud_v1', 'user_txn:txn_count_7d', 'user_txn:purchases_7d'], {
-      onProgress: progressPrinter(),
-    });
+    const dayMs = 86_400_000;
+    const today = Math.floor(Date.now() / dayMs) * dayMs;
+    await runDemoBackfill(temporal, 'user_txn', new Date(today - 15 * dayMs), new Date(today + dayMs));
+
+    step(5, 'Building a training set as a trainingSet workflow: labels.csv joined point-in-time with fraud_v1 and user_txn');
+    const out = path.join(resolveRepoPath(repoDir, repo.offlineStore.path), 'training_fraud_v1.parquet');
+    await runDemoTrainingSet(temporal, files.labels, ['service:fraud_v1', 'user_txn:txn_count_7d', 'user_txn:purchases_7d'], out);
+
+    step(6, `Applying the Temporal Schedules and backfilling them over the last ${hours} hours into Redis (${repo.onlineStore.url}, prefix ${repo.onlineStore.keyPrefix})`);
+    await runDemoSchedules(temporal, repo, hours);
+
+    const store = await connectOnlineStore({ url: repo.onlineStore.url, keyPrefix: repo.onlineStore.keyPrefix });
     try {
-      await set.toParquet(out);
-      const rows = await set.toRows();
-      // Rows from the middle: the first hours have no history yet, so their features are mostly null.
-      console.log(formatTable(rows.slice(500, 508), set.columns));
-      const filled = rows.filter((r) => r['txn_count_1h'] !== null).length;
-      console.log(`... ${rows.length} rows; ${filled} have user_stats within the 2d ttl. Written to ${out}`);
+      step(7, 'Checking freshness against each view\'s SLA (what GET /freshness and the checkFreshness Schedules report)');
+      const now = new Date();
+      console.log(freshnessReport(repo.project, now.toISOString(), await computeFreshness(repo, store, undefined, now)));
+
+      step(8, 'Serving online features over HTTP');
+      const config = path.relative(process.cwd(), path.join(dir, 'featureflow.config.ts'));
+      if (interrupted) console.log(`Temporal UI: ${temporal.dev.uiUrl}/namespaces/${temporal.worker.namespace}/schedules (worker running)`);
+      await serveAndAsk(repo, store, values.port === undefined ? 0 : Number(values.port), interrupted, config);
+      printNext(config, path.relative(process.cwd(), files.labels), temporal.dev.started);
     } finally {
-      set.close();
+      await store.close();
     }
   } finally {
-    closeEngine(ctx);
+    await temporal.stop();
   }
-  const config = path.relative(process.cwd(), path.join(dir, 'featureflow.config.ts'));
-  step(6, `Materializing the latest values into Redis (${repo.onlineStore.url}, prefix ${repo.onlineStore.keyPrefix})`);
-  const now = new Date();
-  const engine = await openEngine(repo, repoDir, { threads: 2 });
-  const store = await connectOnlineStore({ url: repo.onlineStore.url, keyPrefix: repo.onlineStore.keyPrefix });
-  try {
-    const t0 = performance.now();
-    const results = await materializeIncremental({ ctx: engine, store }, undefined, now);
-    printResults(results, (performance.now() - t0) / 1000);
-    step(7, 'Serving online features over HTTP');
-    await serveAndAsk(repo, store, values.port === undefined ? 0 : Number(values.port), values['keep-serving'] ?? false, config);
-  } finally {
-    await store.close();
-    closeEngine(engine);
-    await backfill.dev.stop();
-  }
-  console.log(`\nThe backfill workflow: ${backfill.uiLink}` +
-    (backfill.dev.started ? '\n(the demo stopped the dev server it started; run with --keep-serving to browse it, or start your own with `.tools/venv/bin/temporal server start-dev`)' : ''));
-  console.log(`\nTry it yourself:
-  npx featureflow plan --config ${config}
-  npx featureflow historical --config ${config} --entities ${path.relative(process.cwd(), files.labels)} \\
-      --features user_stats:txn_count_1h,merchant_stats:fraud_rate --out /tmp/training.csv
-  npx featureflow materialize-incremental --config ${config} now
-  npx featureflow serve --config ${config} --port 6566`);
   return 0;
 }
 
-const SAMPLE_REQUEST = {
-  feature_service: 'fraud_v1',
-  entities: { user_id: [1, 2, 99999], merchant_id: [3, 4, 5] },
-};
-
-async function serveAndAsk(repo: Repo, store: OnlineStore, port: number, keepServing: boolean, config: string): Promise<void> {
-  const api = createServer({ repo, store });
-  const address = await api.listen(port, '127.0.0.1');
-  try {
-    const body = JSON.stringify(SAMPLE_REQUEST);
-    const response = await fetch(`${address.url}/get-online-features`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
-    });
-    const answer = (await response.json()) as { metadata: { feature_names: string[] }; results: Array<{ values: unknown[]; statuses: string[] }> };
-    console.log(`POST ${address.url}/get-online-features ${body}\n-> HTTP ${response.status}`);
-    const rows = SAMPLE_REQUEST.entities.user_id.map((_, i) =>
-      Object.fromEntries(answer.metadata.feature_names.map((name, c) => [name, `${JSON.stringify(answer.results[c]?.values[i])} ${answer.results[c]?.statuses[i] === 'PRESENT' ? '' : answer.results[c]?.statuses[i]}`.trim()])),
+function printNext(config: string, labels: string, startedDevServer: boolean): void {
+  if (startedDevServer) {
+    console.log(
+      '\n(The demo stopped the Temporal dev server it started: run it with --keep-serving to browse the workflows and ' +
+        'Schedules in the UI, or start your own with `.tools/venv/bin/temporal server start-dev` and run the demo again.)',
     );
-    console.log(formatTable(rows, answer.metadata.feature_names));
-    const curl = `curl -s -X POST ${keepServing ? address.url : 'http://127.0.0.1:6566'}/get-online-features -H 'content-type: application/json' -d '${body}'`;
-    if (keepServing) {
-      console.log(`\nServing at ${address.url} until Ctrl-C. Try:\n  ${curl}`);
-      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
-    } else {
-      console.log(`\nStart a server with "npx featureflow serve --config ${config}" (or run the demo with --keep-serving), then:\n  ${curl}`);
-    }
-  } finally {
-    await api.close();
   }
+  console.log(`\nTry it yourself (with \`npx featureflow worker --config ${config}\` running for the workflow commands):
+  npx featureflow plan --config ${config}
+  npx featureflow schedules apply --config ${config}      # then: schedules list | trigger user_stats | backfill ...
+  npx featureflow historical --config ${config} --entities ${labels} \\
+      --features user_stats:txn_count_1h,merchant_stats:fraud_rate --out /tmp/training.csv [--workflow]
+  npx featureflow freshness --config ${config}
+  npx featureflow serve --config ${config} --port 6566
+  npx featureflow replay --dir test/replay/histories   # the check before deploying a workflow change`);
 }

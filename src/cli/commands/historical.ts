@@ -69,7 +69,7 @@ export async function run(args: string[]): Promise<number> {
   if (!values.workflow) return runLocally(values, features, out);
 
   // Cheap checks here, so a typo fails before anything starts; the data itself is the worker's to read.
-  const { repo } = await loadValidatedRepo(values.config ?? (process.env.FEATUREFLOW_CONFIG || undefined));
+  const { repo } = await loadValidatedRepo(values.config);
   resolveFeatureRefs(repo, features);
   const input: TrainingSetInput = {
     entities: path.resolve(resolveRepoPath(process.cwd(), values.entities as string)),

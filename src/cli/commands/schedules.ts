@@ -14,7 +14,7 @@ const USAGE = `usage: featureflow schedules apply     [--config F] [temporal opt
        featureflow schedules trigger   VIEW [--freshness] [--overlap P] [--config F] [temporal options]
        featureflow schedules pause     VIEW [--freshness] [--note TEXT] [--config F] [temporal options]
        featureflow schedules unpause   VIEW [--freshness] [--note TEXT] [--config F] [temporal options]
-       featureflow schedules backfill  VIEW START END [--overlap BUFFER_ALL] [--config F] [temporal options]
+       featureflow schedules backfill  VIEW START END [--overlap BUFFER_ALL] [--wait] [--config F] [temporal options]
 
 Temporal Schedules keep the online store fresh by themselves: every online view with \`schedule.cron\` gets a
 Schedule that starts \`materializeIncremental\` at each cron time, materializing up to that run's scheduled time; every
@@ -29,7 +29,7 @@ A worker must be running (featureflow worker) for the runs to do anything.
   pause      stop starting runs (--note says why; shown in the Temporal UI); unpause starts them again
   backfill   run every window of [START, END] the cron would have run, each as of its own scheduled time, one after
              another (--overlap BUFFER_ALL, the default here: with SKIP most windows would be dropped). The Temporal
-             UI's Backfill button does the same: pick "Buffer All" in its dialog.
+             UI's Backfill button does the same: pick "Buffer All" in its dialog. --wait follows the runs to the end.
 
   -c, --config FILE     the repo config (default FEATUREFLOW_CONFIG, else featureflow.config.ts / featureflow.json here)
       --freshness       act on the view's freshness Schedule instead of its materialization Schedule
@@ -46,6 +46,7 @@ const OPTIONS = {
   freshness: { type: 'boolean' },
   note: { type: 'string' },
   overlap: { type: 'string' },
+  wait: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -67,7 +68,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const overlap = values.overlap === undefined ? undefined : parseOverlap(values.overlap);
   const window = sub === 'backfill' ? { start: parseInstant(rest[1] as string, 'START'), end: parseInstant(rest[2] as string, 'END') } : undefined;
-  const { repo } = await loadValidatedRepo(values.config ?? (process.env.FEATUREFLOW_CONFIG || undefined));
+  const { repo } = await loadValidatedRepo(values.config);
 
   const { connectClient } = await import('../../client/connection.js');
   const client = await connectClient(temporalTarget(values));
@@ -79,7 +80,7 @@ export async function run(args: string[]): Promise<number> {
       case 'list':
         return await list(client, repo, values.json === true);
       case 'backfill':
-        return await backfill(client, repo, rest[0] as string, kind, window as { start: Date; end: Date }, overlap ?? 'BUFFER_ALL');
+        return await backfill(client, repo, rest[0] as string, kind, window as { start: Date; end: Date }, overlap ?? 'BUFFER_ALL', values.wait === true);
       default:
         return await single(client, repo, sub as 'trigger' | 'pause' | 'unpause', rest[0] as string, kind, values.note, overlap);
     }
@@ -102,7 +103,7 @@ function schedulesUiUrl(namespace: string, id?: string): string {
 }
 
 async function apply(client: Client, repo: Repo, taskQueue: string | undefined): Promise<number> {
-  const { applySchedules } = await import('../../client/schedules.js');
+  const { applySchedules } = await import('../../client/schedule-apply.js');
   const changes = await applySchedules(client, repo, {
     ...(taskQueue ? { taskQueue } : {}),
     onChange: (c) => console.log(`${c.action.padEnd(9)}  ${c.id}${c.when ? `  (${c.when})` : ''}`),
@@ -171,15 +172,38 @@ async function backfill(
   kind: 'materialize' | 'freshness',
   window: { start: Date; end: Date },
   overlap: ScheduleOverlapPolicy,
+  wait: boolean,
 ): Promise<number> {
-  const { backfillSchedule, viewSchedule } = await import('../../client/schedules.js');
+  const { backfillSchedule, failedWindowRuns, viewSchedule, waitForScheduleRuns } = await import('../../client/schedules.js');
   const handle = await viewSchedule(client, repo.project, view, kind);
-  await backfillSchedule(handle, window.start, window.end, overlap);
+  const before = (await handle.describe()).info.numActionsTaken;
+  const windows = await backfillSchedule(handle, window.start, window.end, overlap);
+  const span = windows.length === 0 ? '' : ` from ${windows[0]?.toISOString()} to ${windows.at(-1)?.toISOString()}`;
   console.log(
-    `Backfilling ${handle.scheduleId} over [${window.start.toISOString()}, ${window.end.toISOString()}] with overlap ${overlap}: ` +
-      'each window runs as of its own scheduled time, one after another.',
+    `Backfilling ${handle.scheduleId}: ${windows.length} window${windows.length === 1 ? '' : 's'}${span}, overlap ${overlap}; ` +
+      'each runs as of its own scheduled time, one after another.',
   );
   if (overlap === 'SKIP') console.log('Note: with SKIP, windows due while another runs are dropped; BUFFER_ALL runs them all.');
   console.log(`Temporal UI: ${schedulesUiUrl(client.options.namespace, handle.scheduleId)}`);
-  return 0;
+  if (!wait || windows.length === 0) return 0;
+  const tty = process.stderr.isTTY === true;
+  let last = '';
+  await waitForScheduleRuns(handle, before, overlap === 'SKIP' ? 1 : windows.length, {
+    onProgress: (p) => {
+      const line = `${Math.min(p.started, windows.length)}/${windows.length} windows started, ${p.running} running, ${p.buffered} queued`;
+      if (line === last) return;
+      last = line;
+      process.stderr.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
+    },
+  });
+  if (tty) process.stderr.write('\n');
+  if (overlap === 'SKIP') return 0;
+  const failed = await failedWindowRuns(handle, client, windows);
+  if (failed.length === 0) {
+    console.log(`Backfill done: all ${windows.length} runs completed.`);
+    return 0;
+  }
+  console.error(`featureflow: ${failed.length} of ${windows.length} runs did not complete:`);
+  for (const f of failed) console.error(`  ${f.workflowId}: ${f.status}`);
+  return 1;
 }

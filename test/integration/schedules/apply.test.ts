@@ -160,7 +160,7 @@ describe('featureflow schedules', () => {
     expect(d.info.recentActions.length + d.info.runningActions.length).toBeGreaterThan(0);
     const backfilled = await run('backfill', 'a', '2024-01-01T00:00:00Z', '2024-01-01T03:00:00Z', ...target());
     expect(backfilled.code).toBe(0);
-    expect(backfilled.out).toContain('with overlap BUFFER_ALL');
+    expect(backfilled.out).toContain('4 windows from 2024-01-01T00:00:00.000Z to 2024-01-01T03:00:00.000Z, overlap BUFFER_ALL');
     const paused = await run('pause', 'a', '--freshness', ...target());
     expect(paused.out).toContain('Paused featureflow:cli:freshness:a');
   });

@@ -8,14 +8,13 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createServer, type ApiServer } from '../../../src/api/server.js';
 import { silentLogger } from '../../../src/api/logger.js';
-import { applySchedules, backfillSchedule, scheduleId, viewSchedule } from '../../../src/client.js';
+import { applySchedules, backfillSchedule, failedWindowRuns, scheduleId, viewSchedule, waitForScheduleRuns } from '../../../src/client.js';
 import { connectOnlineStore, type RedisOnlineStore } from '../../../src/online/redis-store.js';
 import { loadValidatedRepo } from '../../../src/registry/load.js';
 import type { Repo } from '../../../src/registry/schema.js';
 import type { MaterializeIncrementalResult } from '../../../src/workflows/shared.js';
 import { startDevServer } from '../../helpers/temporal-env.js';
 import { recordHistory } from '../../replay/record.js';
-import { waitFor } from '../workflows/helpers/wait.js';
 import { startTestWorker, type TestWorker } from '../workflows/helpers/worker.js';
 import { createRecentRepo, HOUR_MS, USERS, type RecentRepo } from './helpers/recent-repo.js';
 
@@ -58,18 +57,14 @@ it('materializes each of 48 past hourly windows as of its own time, leaving the 
   // Paused, so no real hourly run moves the watermark to "now" in the middle of the test; backfills still run.
   await handle.pause('test: only the backfill runs');
   // Half an hour either side of the first and last window: exactly 48 cron times fall inside.
-  await backfillSchedule(handle, new Date(firstWindowMs - HOUR_MS / 2), new Date(lastWindowMs + HOUR_MS / 2));
+  const windows = await backfillSchedule(handle, new Date(firstWindowMs - HOUR_MS / 2), new Date(lastWindowMs + HOUR_MS / 2));
+  expect(windows.map((w) => w.getTime())).toEqual(Array.from({ length: WINDOWS }, (_, i) => firstWindowMs + i * HOUR_MS));
 
-  const described = await waitFor(
-    'all 48 backfilled runs to finish',
-    async () => {
-      const d = await handle.describe();
-      return d.info.numActionsTaken >= WINDOWS && d.info.runningActions.length === 0 ? d : undefined;
-    },
-    240_000,
-  );
+  await waitForScheduleRuns(handle, 0, WINDOWS);
+  const described = await handle.describe();
   expect(described.info.numActionsTaken).toBe(WINDOWS);
   expect(described.info.numActionsSkippedOverlap).toBe(0);
+  expect(await failedWindowRuns(handle, env.client, windows)).toEqual([]);
 
   // Every run completed, in time order, each up to its own scheduled time.
   const results: MaterializeIncrementalResult[] = [];
