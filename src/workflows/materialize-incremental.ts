@@ -26,7 +26,7 @@ export async function materializeIncremental(input: MaterializeIncrementalInput 
   return { end: endIso, endSource: end.source, views: result.views };
 }
 
-const END_LABELS = { input: 'given as input', schedule: "the Schedule's nominal time", start: "the run's start time" } as const;
+const END_LABELS = { input: 'given as input', schedule: "the Schedule's nominal time", cron: "the run's cron time", start: "the run's start time" } as const;
 
 /** `{}` (or no input at all, as the UI's form may send) means every online view up to the nominal time. */
 export function resolveMaterializeIncrementalInput(input: unknown): { views: string[] | undefined; endMs: number | undefined } {

@@ -5,13 +5,14 @@ export interface MaterializeIncrementalInput {
   views?: string[];
   /**
    * Exclusive end, ISO-8601. Default: the run's nominal time, i.e. `TemporalScheduledStartTime` when a Schedule
-   * started it (so a Schedule backfill materializes each past window as of its own time), else the run's start.
+   * started it (so a Schedule backfill materializes each past window as of its own time), the cron time of a
+   * `cronSchedule` run, else the run's start.
    */
   end?: string;
 }
 
 /** Where a run's end came from. */
-export type EndSource = 'input' | 'schedule' | 'start';
+export type EndSource = 'input' | 'schedule' | 'cron' | 'start';
 
 /** What became of one view in a materialization run (counts only: results stay far below payload limits). */
 export interface ViewMaterializationSummary {
