@@ -3,7 +3,7 @@
  * batched and with a bounded number of calls in flight; reads fetch every (entity, view) key in one round trip and
  * hand payload elements out without decoding them.
  */
-import { alertsKey, checkEntityKeys, checkKeyPrefix, freshnessKey, schemaKey, watermarksKey } from './keys.js';
+import { checkEntityKeys, checkKeyPrefix, schemaKey } from './keys.js';
 import { createClient, type OnlineStoreOptions, type RedisClient } from './connection.js';
 import { CorruptOnlineValueError, OnlineStoreUnavailableError, toOnlineStoreError } from './errors.js';
 import { assembleColumns, parseFetched, planRead, schemaKeysOf, type FetchedRow } from './read-plan.js';
@@ -22,15 +22,7 @@ import type {
   WatermarkAdvance,
   WriteResult,
 } from './types.js';
-import {
-  advanceWatermarkArgs,
-  formatAlertState,
-  formatFreshnessCheck,
-  formatWatermark,
-  parseAlertState,
-  parseFreshnessCheck,
-  parseWatermark,
-} from './watermark.js';
+import { PipelineRecords } from './pipeline-records.js';
 import { planWrites } from './write-plan.js';
 import { runWriteBatches } from './write-runner.js';
 import { BulkSocket } from './bulk-socket.js';
@@ -52,6 +44,7 @@ export class RedisOnlineStore implements OnlineStore {
   /** Standalone only: the bare connection for first-attempt writes (see fast-write.ts), opened on first use. */
   private bulk: Promise<BulkSocket> | undefined;
   private readonly connectTimeoutMs: number;
+  private readonly records: PipelineRecords;
 
   constructor(
     private readonly client: RedisClient,
@@ -65,6 +58,7 @@ export class RedisOnlineStore implements OnlineStore {
     this.pingTimeoutMs = options.pingTimeoutMs ?? 1000;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 2000;
     defineScripts(client);
+    this.records = new PipelineRecords(client, keyPrefix, (err, doing) => this.fail(err, doing));
     // Without a listener ioredis prints every failed reconnect; keep the last one for our error messages instead.
     client.on('error', (err: Error) => (this.lastConnectionError = err.message));
     client.on('ready', () => (this.lastConnectionError = undefined));
@@ -179,80 +173,32 @@ export class RedisOnlineStore implements OnlineStore {
     });
   }
 
-  async getWatermark(project: string, view: string): Promise<Watermark | undefined> {
-    let text: string | null;
-    try {
-      text = await this.client.hget(watermarksKey(this.keyPrefix, project), view);
-    } catch (err) {
-      throw this.fail(err, `reading the watermark of "${view}"`);
-    }
-    return text === null ? undefined : parseWatermark(view, text);
+  getWatermark(project: string, view: string): Promise<Watermark | undefined> {
+    return this.records.getWatermark(project, view);
   }
 
-  async setWatermark(project: string, view: string, watermark: Watermark): Promise<void> {
-    const text = formatWatermark(view, watermark);
-    try {
-      await this.client.hset(watermarksKey(this.keyPrefix, project), view, text);
-    } catch (err) {
-      throw this.fail(err, `recording the watermark of "${view}"`);
-    }
+  getWatermarks(project: string): Promise<Map<string, Watermark>> {
+    return this.records.getWatermarks(project);
   }
 
-  async getWatermarks(project: string): Promise<Map<string, Watermark>> {
-    const all = await this.hgetall(watermarksKey(this.keyPrefix, project), 'reading the watermarks');
-    return new Map(Object.entries(all).map(([view, text]) => [view, parseWatermark(view, text)]));
+  setWatermark(project: string, view: string, watermark: Watermark): Promise<void> {
+    return this.records.setWatermark(project, view, watermark);
   }
 
-  async advanceWatermark(project: string, view: string, advance: WatermarkAdvance): Promise<Watermark | undefined> {
-    const args = advanceWatermarkArgs(view, advance);
-    let stored: string | null;
-    try {
-      stored = await this.client.ffAdvanceWatermark(watermarksKey(this.keyPrefix, project), view, ...args);
-    } catch (err) {
-      if (err instanceof Error && err.message.startsWith('CORRUPT_WATERMARK ')) {
-        throw new CorruptOnlineValueError(err.message.slice('CORRUPT_WATERMARK '.length));
-      }
-      throw this.fail(err, `recording the watermark of "${view}"`);
-    }
-    return stored === null ? undefined : parseWatermark(view, stored);
+  advanceWatermark(project: string, view: string, advance: WatermarkAdvance): Promise<Watermark | undefined> {
+    return this.records.advanceWatermark(project, view, advance);
   }
 
-  async getFreshnessRecords(project: string): Promise<{ checks: Map<string, FreshnessCheck>; alerts: Map<string, AlertState> }> {
-    const [checks, alerts] = await Promise.all([
-      this.hgetall(freshnessKey(this.keyPrefix, project), 'reading freshness checks'),
-      this.hgetall(alertsKey(this.keyPrefix, project), 'reading alert states'),
-    ]);
-    return {
-      checks: new Map(Object.entries(checks).map(([view, text]) => [view, parseFreshnessCheck(view, text)])),
-      alerts: new Map(Object.entries(alerts).map(([view, text]) => [view, parseAlertState(view, text)])),
-    };
+  getFreshnessRecords(project: string): Promise<{ checks: Map<string, FreshnessCheck>; alerts: Map<string, AlertState> }> {
+    return this.records.getFreshnessRecords(project);
   }
 
-  async recordFreshnessChecks(project: string, checks: ReadonlyMap<string, FreshnessCheck>): Promise<void> {
-    if (checks.size === 0) return;
-    const fields = [...checks].flatMap(([view, check]) => [view, formatFreshnessCheck(view, check)]);
-    try {
-      await this.client.hset(freshnessKey(this.keyPrefix, project), ...fields);
-    } catch (err) {
-      throw this.fail(err, 'recording freshness checks');
-    }
+  recordFreshnessChecks(project: string, checks: ReadonlyMap<string, FreshnessCheck>): Promise<void> {
+    return this.records.recordFreshnessChecks(project, checks);
   }
 
-  async recordAlert(project: string, view: string, alert: AlertState): Promise<void> {
-    const text = formatAlertState(view, alert);
-    try {
-      await this.client.hset(alertsKey(this.keyPrefix, project), view, text);
-    } catch (err) {
-      throw this.fail(err, `recording the alert state of "${view}"`);
-    }
-  }
-
-  private async hgetall(key: string, doing: string): Promise<Record<string, string>> {
-    try {
-      return await this.client.hgetall(key);
-    } catch (err) {
-      throw this.fail(err, doing);
-    }
+  recordAlert(project: string, view: string, alert: AlertState): Promise<void> {
+    return this.records.recordAlert(project, view, alert);
   }
 
   async ping(): Promise<void> {

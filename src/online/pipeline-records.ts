@@ -1,0 +1,104 @@
+/**
+ * What the pipelines record per view beside the rows (layout in types.ts): materialization watermarks, the last
+ * freshness check and the last alert sent, each a JSON field of a per-project hash, validated both ways
+ * (watermark.ts). Kept apart from the row store: a handful of small hash commands, no hot path.
+ */
+import type { RedisClient } from './connection.js';
+import { CorruptOnlineValueError } from './errors.js';
+import { alertsKey, freshnessKey, watermarksKey } from './keys.js';
+import type { AlertState, FreshnessCheck, Watermark, WatermarkAdvance } from './types.js';
+import {
+  advanceWatermarkArgs,
+  formatAlertState,
+  formatFreshnessCheck,
+  formatWatermark,
+  parseAlertState,
+  parseFreshnessCheck,
+  parseWatermark,
+} from './watermark.js';
+
+export class PipelineRecords {
+  constructor(
+    private readonly client: RedisClient,
+    private readonly keyPrefix: string,
+    /** The store's mapping of a Redis error to ours (unavailable vs other), naming what was being done. */
+    private readonly fail: (err: unknown, doing: string) => Error,
+  ) {}
+
+  async getWatermark(project: string, view: string): Promise<Watermark | undefined> {
+    let text: string | null;
+    try {
+      text = await this.client.hget(watermarksKey(this.keyPrefix, project), view);
+    } catch (err) {
+      throw this.fail(err, `reading the watermark of "${view}"`);
+    }
+    return text === null ? undefined : parseWatermark(view, text);
+  }
+
+  async setWatermark(project: string, view: string, watermark: Watermark): Promise<void> {
+    const text = formatWatermark(view, watermark);
+    try {
+      await this.client.hset(watermarksKey(this.keyPrefix, project), view, text);
+    } catch (err) {
+      throw this.fail(err, `recording the watermark of "${view}"`);
+    }
+  }
+
+  async getWatermarks(project: string): Promise<Map<string, Watermark>> {
+    const all = await this.hgetall(watermarksKey(this.keyPrefix, project), 'reading the watermarks');
+    return new Map(Object.entries(all).map(([view, text]) => [view, parseWatermark(view, text)]));
+  }
+
+  async advanceWatermark(project: string, view: string, advance: WatermarkAdvance): Promise<Watermark | undefined> {
+    const args = advanceWatermarkArgs(view, advance);
+    let stored: string | null;
+    try {
+      stored = await this.client.ffAdvanceWatermark(watermarksKey(this.keyPrefix, project), view, ...args);
+    } catch (err) {
+      if (err instanceof Error && err.message.startsWith('CORRUPT_WATERMARK ')) {
+        throw new CorruptOnlineValueError(err.message.slice('CORRUPT_WATERMARK '.length));
+      }
+      throw this.fail(err, `recording the watermark of "${view}"`);
+    }
+    return stored === null ? undefined : parseWatermark(view, stored);
+  }
+
+  async getFreshnessRecords(project: string): Promise<{ checks: Map<string, FreshnessCheck>; alerts: Map<string, AlertState> }> {
+    const [checks, alerts] = await Promise.all([
+      this.hgetall(freshnessKey(this.keyPrefix, project), 'reading freshness checks'),
+      this.hgetall(alertsKey(this.keyPrefix, project), 'reading alert states'),
+    ]);
+    return {
+      checks: new Map(Object.entries(checks).map(([view, text]) => [view, parseFreshnessCheck(view, text)])),
+      alerts: new Map(Object.entries(alerts).map(([view, text]) => [view, parseAlertState(view, text)])),
+    };
+  }
+
+  async recordFreshnessChecks(project: string, checks: ReadonlyMap<string, FreshnessCheck>): Promise<void> {
+    if (checks.size === 0) return;
+    const fields = [...checks].flatMap(([view, check]) => [view, formatFreshnessCheck(view, check)]);
+    try {
+      await this.client.hset(freshnessKey(this.keyPrefix, project), ...fields);
+    } catch (err) {
+      throw this.fail(err, 'recording freshness checks');
+    }
+  }
+
+  async recordAlert(project: string, view: string, alert: AlertState): Promise<void> {
+    const text = formatAlertState(view, alert);
+    try {
+      await this.client.hset(alertsKey(this.keyPrefix, project), view, text);
+    } catch (err) {
+      throw this.fail(err, `recording the alert state of "${view}"`);
+    }
+  }
+
+  private async hgetall(key: string, doing: string): Promise<Record<string, string>> {
+    try {
+      return await this.client.hgetall(key);
+    } catch (err) {
+      throw this.fail(err, doing);
+    }
+  }
+
+}
