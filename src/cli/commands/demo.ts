@@ -89,7 +89,7 @@ export async function run(args: string[]): Promise<number> {
       const config = path.relative(process.cwd(), path.join(dir, 'featureflow.config.ts'));
       if (interrupted) console.log(`Temporal UI: ${temporal.dev.uiUrl}/namespaces/${temporal.worker.namespace}/schedules (worker running)`);
       await serveAndAsk(repo, store, values.port === undefined ? 0 : Number(values.port), interrupted, config);
-      printNext(config, path.relative(process.cwd(), files.labels), temporal.dev.started);
+      printNext(config, path.relative(process.cwd(), files.labels), temporal.dev.started && !interrupted);
     } finally {
       await store.close();
     }
@@ -99,8 +99,8 @@ export async function run(args: string[]): Promise<number> {
   return 0;
 }
 
-function printNext(config: string, labels: string, startedDevServer: boolean): void {
-  if (startedDevServer) {
+function printNext(config: string, labels: string, stoppedOwnDevServer: boolean): void {
+  if (stoppedOwnDevServer) {
     console.log(
       '\n(The demo stopped the Temporal dev server it started: run it with --keep-serving to browse the workflows and ' +
         'Schedules in the UI, or start your own with `.tools/venv/bin/temporal server start-dev` and run the demo again.)',
