@@ -5,9 +5,9 @@
  * pay for the Temporal client.
  */
 import type { Client } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { connectClient, getTrainingSetProgress, startTrainingSet, workflowUiUrl, type TrainingSetProgress } from '../client.js';
 import { TASK_QUEUE, type TrainingSetInput, type TrainingSetResult } from '../workflows/shared.js';
+import { failureText, followWorkflow } from './follow-workflow.js';
 
 export interface WorkflowTarget {
   address?: string;
@@ -32,30 +32,10 @@ export async function runTrainingSetWorkflow(input: TrainingSetInput, target: Wo
   }
 }
 
-async function follow(client: Client, workflowId: string, taskQueue: string, stream: NodeJS.WriteStream = process.stderr): Promise<number> {
-  const handle = client.workflow.getHandle(workflowId);
-  let ended = false;
-  const outcome = handle.result().then(
-    (result: TrainingSetResult) => ({ ok: true as const, result }),
-    (error: unknown) => ({ ok: false as const, error }),
+async function follow(client: Client, workflowId: string, taskQueue: string): Promise<number> {
+  const end = await followWorkflow<TrainingSetResult>(client, workflowId, async (elapsed) =>
+    progressLine(await getTrainingSetProgress(client, workflowId), taskQueue, elapsed),
   );
-  void outcome.then(() => (ended = true));
-  const tty = stream.isTTY === true;
-  const every = tty ? 1000 : 5000;
-  const t0 = performance.now();
-  while (!ended) {
-    try {
-      const line = progressLine(await getTrainingSetProgress(client, workflowId), taskQueue, (performance.now() - t0) / 1000);
-      if (!ended) stream.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
-    } catch {
-      // The server did not answer this time: try again at the next tick.
-    }
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([outcome, new Promise((resolve) => (timer = setTimeout(resolve, every)))]);
-    clearTimeout(timer); // a pending tick would keep the process alive after the end
-  }
-  if (tty) stream.write('\r\x1b[2K');
-  const end = await outcome;
   if (end.ok) {
     const r = end.result;
     console.log(
@@ -79,13 +59,4 @@ export function progressLine(p: TrainingSetProgress, taskQueue: string, elapsedS
   const retry = p.attempt > 1 ? ` [attempt ${p.attempt}${p.lastFailure ? `, last: ${p.lastFailure}` : ''}]` : '';
   const state = p.activity === 'running' ? '' : ` [${p.activity}]`;
   return `training set [${bar}] ${(fraction * 100).toFixed(0)}%${step}${retry}${state} ${elapsed}`;
-}
-
-/** The innermost cause (the activity's own error, with its code), not the client's "workflow execution failed". */
-export function failureText(error: unknown): string {
-  let inner = error;
-  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
-  if (!(inner instanceof Error)) return String(inner);
-  const code = inner instanceof ApplicationFailure && inner.type ? ` [${inner.type}]` : '';
-  return `${inner.message || inner.name}${code}`;
 }

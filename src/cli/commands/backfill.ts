@@ -10,6 +10,7 @@ import { findView } from '../../registry/features.js';
 import { loadValidatedRepo } from '../../registry/load.js';
 import { progressQuery, type BackfillInput, type BackfillProgress, type BackfillResult } from '../../workflows/shared.js';
 import { CONFIG_OPTION, parseCommandArgs, UsageError } from '../args.js';
+import { failureText, followWorkflow } from '../follow-workflow.js';
 import { parseInstant } from '../instant.js';
 
 const USAGE = `usage: featureflow backfill VIEW START END [--chunk 1d] [--parallelism 4] [--materialize] [--wait]
@@ -95,32 +96,10 @@ async function checkView(configPath: string | undefined, name: string, materiali
   }
 }
 
-/** Polls `progress` until the workflow ends: a redrawn bar on a terminal, a line every 5 s otherwise. */
-async function follow(client: Client, workflowId: string, stream: NodeJS.WriteStream = process.stderr): Promise<number> {
+/** Polls `progress` until the workflow ends (see follow-workflow.ts). */
+async function follow(client: Client, workflowId: string): Promise<number> {
   const handle = client.workflow.getHandle(workflowId);
-  let ended = false;
-  const outcome = handle.result().then(
-    (result: BackfillResult) => ({ ok: true as const, result }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-  void outcome.then(() => (ended = true));
-  const tty = stream.isTTY === true;
-  const every = tty ? 1000 : 5000;
-  const t0 = performance.now();
-  while (!ended) {
-    try {
-      const p = await handle.query(progressQuery);
-      const line = progressLine(p, (performance.now() - t0) / 1000);
-      stream.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
-    } catch {
-      // No worker answering yet, or the run is between continue-as-new runs: try again at the next tick.
-    }
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([outcome, new Promise((resolve) => (timer = setTimeout(resolve, every)))]);
-    clearTimeout(timer); // a pending tick would keep the process alive after the end
-  }
-  if (tty) stream.write('\n');
-  const end = await outcome;
+  const end = await followWorkflow<BackfillResult>(client, workflowId, async (elapsed) => progressLine(await handle.query(progressQuery), elapsed));
   if (end.ok) {
     const r = end.result;
     const seconds = ((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1);
@@ -144,11 +123,4 @@ function progressLine(p: BackfillProgress, elapsedSeconds: number): string {
     `${p.view} [${bar}] ${(fraction * 100).toFixed(1)}% ${p.chunksDone}/${p.chunksTotal} chunks, ` +
     `${p.rowsWritten.toLocaleString('en-US')} rows, ${p.running.length} running${eta}${state} ${elapsedSeconds.toFixed(0)}s`
   );
-}
-
-/** The workflow's own failure message (it names the chunk and the cause), not the client's generic wrapper. */
-function failureText(error: unknown): string {
-  const cause = error instanceof Error ? (error as Error & { cause?: unknown }).cause : undefined;
-  if (cause instanceof Error) return cause.message || cause.name;
-  return error instanceof Error ? error.message : String(error);
 }

@@ -5,25 +5,19 @@
  */
 import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createActivities, WorkerResources } from '../../../src/activities/index.js';
 import { applySchedules, backfillSchedule, triggerSchedule, viewSchedule } from '../../../src/client.js';
-import { computeFeatures } from '../../../src/engine/compute/index.js';
 import { loadValidatedRepo } from '../../../src/registry/load.js';
 import type { MaterializeRangeInput } from '../../../src/workflows/shared.js';
-import { realResourceFactories } from '../../../src/worker.js';
 import { startDevServer } from '../../helpers/temporal-env.js';
 import { waitFor } from '../workflows/helpers/wait.js';
-import { workflowBundle } from '../workflows/helpers/worker.js';
+import { startTestWorker, type TestWorker } from '../workflows/helpers/worker.js';
 import { createRecentRepo, type RecentRepo } from './helpers/recent-repo.js';
 
 const TASK_QUEUE = 'sched-overlap';
 let env: TestWorkflowEnvironment;
 let data: RecentRepo;
-let worker: Worker;
-let running: Promise<void>;
-let resources: WorkerResources;
+let worker: TestWorker;
 
 /** Every materializeRange call, held until released. */
 const calls: Array<{ end: string; release: () => void }> = [];
@@ -34,14 +28,10 @@ beforeAll(async () => {
   data = await createRecentRepo(Date.now());
   // Yearly, so no real cron time falls inside the test; the test triggers and backfills instead.
   const config = data.config('overlap', { schedule: { cron: '0 0 1 1 *' } });
-  resources = new WorkerResources(realResourceFactories(config, { threads: 1, memoryLimit: '256MB' }));
-  const real = createActivities({ resources, computeFeatures, heartbeatIntervalMs: 100 });
-  worker = await Worker.create({
-    connection: env.nativeConnection,
+  worker = await startTestWorker(env, {
     taskQueue: TASK_QUEUE,
-    workflowBundle: await workflowBundle(),
-    activities: {
-      ...real,
+    configPath: config,
+    overrideActivities: (real) => ({
       async materializeRange(input: MaterializeRangeInput) {
         await new Promise<void>((release) => {
           calls.push({ end: input.end, release });
@@ -50,17 +40,14 @@ beforeAll(async () => {
         });
         return real.materializeRange(input);
       },
-    },
+    }),
   });
-  running = worker.run();
   await applySchedules(env.client, (await loadValidatedRepo(config)).repo, { taskQueue: TASK_QUEUE });
 });
 
 afterAll(async () => {
   for (const c of calls) c.release();
-  if (worker?.getState() === 'RUNNING') worker.shutdown();
-  await running;
-  await resources?.close();
+  await worker?.stop();
   await env?.teardown();
   await data?.cleanup();
 });

@@ -14,16 +14,14 @@ import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities, WorkerResources, type ActivityResources } from '../../../src/activities/index.js';
+import type { ActivityResources } from '../../../src/activities/index.js';
 import { getTrainingSetProgress, startTrainingSet, WorkflowAlreadyRunningError } from '../../../src/client.js';
 import { computeFeatures } from '../../../src/engine/compute/index.js';
 import type { EngineContext } from '../../../src/engine/context.js';
 import { getHistoricalFeatures } from '../../../src/engine/historical.js';
 import { literal } from '../../../src/engine/sql.js';
 import { FeatureflowError } from '../../../src/registry/errors.js';
-import { realResourceFactories } from '../../../src/worker.js';
 import type { TrainingSetInput } from '../../../src/workflows/shared.js';
 import { startDevServer } from '../../helpers/temporal-env.js';
 import { recordHistory } from '../../replay/record.js';
@@ -240,26 +238,7 @@ const gates: ConnectGate[] = [];
 async function gatedWorker(gate: ConnectGate): Promise<string> {
   gates.push(gate);
   const queue = `gated-${randomUUID()}`;
-  const resources = new WorkerResources(realResourceFactories(repo.config('train'), { threads: 2, memoryLimit: '512MB' }));
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: queue,
-    workflowBundle: await workflowBundle(),
-    activities: createActivities({ resources: gate.resources(resources), computeFeatures, heartbeatIntervalMs: 100 }),
-  });
-  const running = worker.run();
-  workers.push({
-    worker,
-    resources,
-    async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      try {
-        await running;
-      } finally {
-        await resources.close();
-      }
-    },
-  });
+  workers.push(await startTestWorker(env, { taskQueue: queue, configPath: repo.config('train'), wrapResources: (r) => gate.resources(r) }));
   return queue;
 }
 

@@ -1,6 +1,7 @@
 import { ActivityFailure, ApplicationFailure, RetryState } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { failureText, progressLine } from '../../../src/cli/training-set-follow.js';
+import { failureText } from '../../../src/cli/follow-workflow.js';
+import { progressLine } from '../../../src/cli/training-set-follow.js';
 
 describe('historical --workflow progress line', () => {
   it('says it waits for a worker until the activity starts', () => {

@@ -4,7 +4,7 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createActivities, WorkerResources, type ComputeFeaturesFn } from '../../../../src/activities/index.js';
+import { createActivities, WorkerResources, type ActivityResources, type ComputeFeaturesFn } from '../../../../src/activities/index.js';
 import { computeFeatures } from '../../../../src/engine/compute/index.js';
 import { realResourceFactories, WORKFLOWS_PATH } from '../../../../src/worker.js';
 
@@ -45,21 +45,32 @@ export interface TestWorker {
   stop(): Promise<void>;
 }
 
-export async function startTestWorker(
-  env: TestWorkflowEnvironment,
-  options: { taskQueue: string; configPath: string; compute?: ComputeFeaturesFn },
-): Promise<TestWorker> {
+export interface TestWorkerOptions {
+  taskQueue: string;
+  configPath: string;
+  /** The engine's computeFeatures by default; a gate or a counter to watch chunks. */
+  compute?: ComputeFeaturesFn;
+  /** Wraps what activities get (e.g. to hold them at a gate); the worker still closes the real resources. */
+  wrapResources?: (resources: WorkerResources) => ActivityResources;
+  /** Replaces some of the real activities (each gets the real set to call through). */
+  overrideActivities?: (real: Activities) => Partial<Activities>;
+}
+
+type Activities = ReturnType<typeof createActivities>;
+
+export async function startTestWorker(env: TestWorkflowEnvironment, options: TestWorkerOptions): Promise<TestWorker> {
   const resources = new WorkerResources(realResourceFactories(options.configPath, { threads: 2, memoryLimit: '512MB' }));
+  const real = createActivities({
+    resources: options.wrapResources ? options.wrapResources(resources) : resources,
+    computeFeatures: options.compute ?? computeFeatures,
+    heartbeatIntervalMs: 100,
+  });
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: options.taskQueue,
     workflowBundle: await workflowBundle(),
     maxCachedWorkflows: maxCachedWorkflows(),
-    activities: createActivities({
-      resources,
-      computeFeatures: options.compute ?? computeFeatures,
-      heartbeatIntervalMs: 100,
-    }),
+    activities: { ...real, ...options.overrideActivities?.(real) },
   });
   const running = worker.run();
   return {
