@@ -113,7 +113,9 @@ describe('backfill', () => {
     const result = await handle.result();
 
     expect(result).toMatchObject({ chunksTotal: 12, chunksDone: 12 });
-    expect(result.runs).toBeGreaterThan(2);
+    // How many chunks fit in a run depends on how activity completions batch into workflow tasks (timing), but each
+    // chunk costs at least three events, so 12 chunks can never fit in one run of 25 events.
+    expect(result.runs).toBeGreaterThanOrEqual(2);
     expect(counts.size).toBe(12);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
     const reference = await computeFeatures(await repo.engine('can-ref'), 'user_txn', new Date(range.start), new Date(range.end));
