@@ -8,7 +8,7 @@
  *   npm run bench:backfill
  *   RUNS=1 EVENTS=2000000 PARALLELISM=2 npm run bench:backfill
  */
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ import { devServerExecutable } from '../../src/devtools/temporal-binaries.js';
 import { DATA_DIR, generateEvents, writeConfig } from './data.js';
 import { collectSlotGaps, mean, percentile, type SlotGaps } from './latency.js';
 import { peakRssMb } from './rss.js';
+import { startWorkerProcess, stopWorkerProcess } from '../worker-process.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const events = Number(process.env.EVENTS ?? 10_000_000);
@@ -56,19 +57,7 @@ async function plainLoop(config: string): Promise<Figures> {
 async function throughTemporal(env: TestWorkflowEnvironment, config: string, run: number): Promise<Figures> {
   rmSync(path.join(DATA_DIR, 'offline-temporal'), { recursive: true, force: true });
   const taskQueue = `bench-backfill-${process.pid}-${run}`;
-  const worker = spawn(
-    process.execPath,
-    ['bin/featureflow.js', 'worker', '--config', config, '--address', env.address, '--task-queue', taskQueue],
-    { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env } },
-  );
-  let stderr = '';
-  await new Promise<void>((resolve, reject) => {
-    worker.stderr?.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (stderr.includes('polling task queue')) resolve();
-    });
-    worker.once('exit', (code) => reject(new Error(`worker exited (${code}) before polling:\n${stderr}`)));
-  });
+  const worker = await startWorkerProcess(config, env.address, taskQueue);
   try {
     const t0 = performance.now();
     const handle = await startBackfill(env.client, { view: VIEW, start: START, end: END, chunk: '1d', parallelism }, { taskQueue });
@@ -88,8 +77,7 @@ async function throughTemporal(env: TestWorkflowEnvironment, config: string, run
     const rss = peakRssMb(worker.pid ?? 0);
     return { seconds, rowsWritten: result.rowsWritten, peakRssMb: rss, historyEvents, runs: result.runs, gaps };
   } finally {
-    worker.kill('SIGTERM');
-    await new Promise((resolve) => worker.once('exit', resolve));
+    await stopWorkerProcess(worker);
   }
 }
 

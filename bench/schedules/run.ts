@@ -8,7 +8,7 @@
  *   npm run bench:schedules
  *   RUNS=1 EVENTS=500000 ENTITIES=50000 npm run bench:schedules
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +23,7 @@ import { redisUrl } from '../../src/devtools/redis-url.js';
 import { loadValidatedRepo } from '../../src/registry/load.js';
 import type { MaterializeIncrementalResult } from '../../src/workflows/shared.js';
 import { peakRssMb } from '../backfill/rss.js';
+import { startWorkerProcess, stopWorkerProcess } from '../worker-process.js';
 import { generateEvents, HOUR_MS, writeConfig } from './data.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -69,28 +70,12 @@ async function plainLoop(file: string, firstMs: number, run: number): Promise<Fi
   }
 }
 
-async function startWorker(config: string, address: string, taskQueue: string): Promise<ChildProcess> {
-  const worker = spawn(process.execPath, ['bin/featureflow.js', 'worker', '--config', config, '--address', address, '--task-queue', taskQueue], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  await new Promise<void>((resolve, reject) => {
-    worker.stderr?.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (stderr.includes('polling task queue')) resolve();
-    });
-    worker.once('exit', (code) => reject(new Error(`worker exited (${code}) before polling:\n${stderr}`)));
-  });
-  return worker;
-}
-
 async function throughSchedule(env: TestWorkflowEnvironment, file: string, firstMs: number, run: number): Promise<Figures> {
   const keyPrefix = `ffbench-${randomBytes(4).toString('hex')}`;
   const project = `bench${run}`;
   const config = writeConfig(`schedule-${run}`, file, keyPrefix);
   const taskQueue = `bench-schedules-${process.pid}-${run}`;
-  const worker = await startWorker(config, env.address, taskQueue);
+  const worker = await startWorkerProcess(config, env.address, taskQueue);
   try {
     const { repo } = await loadValidatedRepo(config);
     await applySchedules(env.client, { ...repo, project }, { taskQueue });
@@ -114,8 +99,7 @@ async function throughSchedule(env: TestWorkflowEnvironment, file: string, first
     await handle.delete();
     return { seconds, keysWritten, peakRssMb: rss, historyEvents: historyEvents / times.length };
   } finally {
-    worker.kill('SIGTERM');
-    await new Promise((resolve) => worker.once('exit', resolve));
+    await stopWorkerProcess(worker);
     await cleanup(keyPrefix);
   }
 }

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisUrl } from '../../../src/devtools/redis-url.js';
 import { Database } from '../../../src/engine/database.js';
 import { cleanupPrefix, freshPrefix } from '../../helpers/redis.js';
+import { runCli } from '../../helpers/cli.js';
 
 const prefix = freshPrefix();
 const raw = new Redis(redisUrl(), { lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -43,18 +43,7 @@ afterAll(async () => {
   raw.disconnect();
 });
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  try {
-    return { code: await main(args), out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const cli = runCli;
 
 describe('materialize commands', () => {
   it('materializes a range and reports its counts', async () => {

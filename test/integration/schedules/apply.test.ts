@@ -7,12 +7,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applySchedules, listSchedules, scheduleId, type ScheduleMemo } from '../../../src/client.js';
 import { validateRepo } from '../../../src/registry/validate.js';
 import type { RepoInput } from '../../../src/registry/schema.js';
 import { FEATUREFLOW_VIEW } from '../../../src/workflows/contracts/search-attributes.js';
+import { runCli, type CliRun } from '../../helpers/cli.js';
 import { startDevServer } from '../../helpers/temporal-env.js';
 import { waitFor } from '../workflows/helpers/wait.js';
 
@@ -107,19 +107,7 @@ describe('applySchedules', () => {
 });
 
 describe('featureflow schedules', () => {
-  const run = async (...args: string[]): Promise<{ code: number; out: string; err: string }> => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-    const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-    try {
-      const code = await main(['schedules', ...args]);
-      return { code, out: out.join('\n'), err: err.join('\n') };
-    } finally {
-      log.mockRestore();
-      error.mockRestore();
-    }
-  };
+  const run = (...args: string[]): Promise<CliRun> => runCli('schedules', ...args);
   let config: string;
   const target = (): string[] => ['--config', config, '--address', env.address, '--task-queue', TASK_QUEUE];
 

@@ -2,11 +2,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshnessReport } from '../../../src/cli/commands/freshness.js';
-import { main } from '../../../src/cli/main.js';
 import type { FreshnessEntry } from '../../../src/workflows/contracts/check-freshness.js';
 import { freshnessRepoInput } from '../freshness/freshness-repo.js';
+import { runCli } from '../../helpers/cli.js';
 
 let dir: string;
 let config: string;
@@ -22,18 +22,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  try {
-    return { code: await main(args), out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const cli = runCli;
 
 describe('featureflow freshness', () => {
   it('prints its help with the exit codes', async () => {
