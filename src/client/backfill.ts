@@ -10,12 +10,11 @@ import {
   pauseSignal,
   progressQuery,
   resumeSignal,
-  TASK_QUEUE,
   type BackfillInput,
   type BackfillProgress,
   type ComputeFeaturesInput,
 } from '../workflows/shared.js';
-import { checked, startOnce, type StartOptions } from './connection.js';
+import { checked, startWorkflowOnce, type StartOptions } from './connection.js';
 
 export async function startBackfill(
   client: Client,
@@ -24,15 +23,11 @@ export async function startBackfill(
 ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof backfill>> {
   checked(() => resolveBackfillInput(input));
   if (input.carried !== undefined) throw new FeatureflowError('INVALID_BACKFILL_INPUT', '`carried` is set by the workflow itself; leave it out');
-  const workflowId = backfillWorkflowId(input);
-  return startOnce(client, workflowId, `a backfill of "${input.view}" over [${input.start}, ${input.end})`, () =>
-    client.workflow.start<typeof backfill>('backfill', {
-      taskQueue: options.taskQueue ?? TASK_QUEUE,
-      workflowId,
-      args: [input],
-      workflowIdConflictPolicy: 'FAIL',
-    }),
-  );
+  return startWorkflowOnce<typeof backfill>(client, 'backfill', input, {
+    workflowId: backfillWorkflowId(input),
+    what: `a backfill of "${input.view}" over [${input.start}, ${input.end})`,
+    taskQueue: options.taskQueue,
+  });
 }
 
 export async function startComputeFeatures(
@@ -41,15 +36,11 @@ export async function startComputeFeatures(
   options: StartOptions = {},
 ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof computeFeatures>> {
   checked(() => resolveComputeInput(input));
-  const workflowId = computeWorkflowId(input);
-  return startOnce(client, workflowId, `a computation of "${input.view}" over [${input.start}, ${input.end})`, () =>
-    client.workflow.start<typeof computeFeatures>('computeFeatures', {
-      taskQueue: options.taskQueue ?? TASK_QUEUE,
-      workflowId,
-      args: [input],
-      workflowIdConflictPolicy: 'FAIL',
-    }),
-  );
+  return startWorkflowOnce<typeof computeFeatures>(client, 'computeFeatures', input, {
+    workflowId: computeWorkflowId(input),
+    what: `a computation of "${input.view}" over [${input.start}, ${input.end})`,
+    taskQueue: options.taskQueue,
+  });
 }
 
 /** Follows continue-as-new: the query goes to the latest run of the id. */

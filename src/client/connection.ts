@@ -4,9 +4,10 @@
  * workflows/contracts) and a start fails when a workflow with the same id is running (conflict policy FAIL), so the
  * same job never runs twice at once; once it has finished, the same id may run again.
  */
-import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowHandleWithFirstExecutionRunId, type WorkflowStartOptions } from '@temporalio/client';
+import { ApplicationFailure, type Workflow } from '@temporalio/common';
 import { FeatureflowError } from '../registry/errors.js';
+import { TASK_QUEUE } from '../workflows/shared.js';
 
 export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
 export const DEFAULT_NAMESPACE = 'default';
@@ -66,12 +67,23 @@ export interface StartOptions {
   taskQueue?: string;
 }
 
-export async function startOnce<T>(client: Client, workflowId: string, what: string, start: () => Promise<T>): Promise<T> {
+/**
+ * Starts `workflowType` under `workflowId` with conflict policy FAIL: while a run of that id is open, the start fails
+ * with WorkflowAlreadyRunningError naming it (`what` says what is running), instead of doing the same work twice.
+ */
+export async function startWorkflowOnce<W extends Workflow>(
+  client: Client,
+  workflowType: string,
+  input: Parameters<W>[0],
+  how: { workflowId: string; what: string; taskQueue?: string | undefined },
+): Promise<WorkflowHandleWithFirstExecutionRunId<W>> {
   try {
-    return await start();
+    // The cast only restates what W's single object argument means for the SDK's conditional options type.
+    const options = { taskQueue: how.taskQueue ?? TASK_QUEUE, workflowId: how.workflowId, args: [input], workflowIdConflictPolicy: 'FAIL' } as const;
+    return await client.workflow.start<W>(workflowType, options as unknown as WorkflowStartOptions<W>);
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      throw new WorkflowAlreadyRunningError(workflowId, what, client.options.namespace);
+      throw new WorkflowAlreadyRunningError(how.workflowId, how.what, client.options.namespace);
     }
     throw err;
   }

@@ -8,8 +8,8 @@ import type { Payload } from '@temporalio/common';
 import { z } from 'zod';
 import type { HeartbeatDetails } from '../activities/heartbeat.js';
 import { resolveTrainingSetInput, type trainingSet } from '../workflows/training-set.js';
-import { TASK_QUEUE, trainingSetWorkflowId, type TrainingSetInput } from '../workflows/shared.js';
-import { checked, startOnce, type StartOptions } from './connection.js';
+import { trainingSetWorkflowId, type TrainingSetInput } from '../workflows/shared.js';
+import { checked, startWorkflowOnce, type StartOptions } from './connection.js';
 
 /** Fails before starting when the input is invalid (the workflow's own check) or `out` is being written already. */
 export async function startTrainingSet(
@@ -18,15 +18,11 @@ export async function startTrainingSet(
   options: StartOptions = {},
 ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof trainingSet>> {
   checked(() => resolveTrainingSetInput(input));
-  const workflowId = trainingSetWorkflowId(input);
-  return startOnce(client, workflowId, `a training set writing ${input.out}`, () =>
-    client.workflow.start<typeof trainingSet>('trainingSet', {
-      taskQueue: options.taskQueue ?? TASK_QUEUE,
-      workflowId,
-      args: [input],
-      workflowIdConflictPolicy: 'FAIL',
-    }),
-  );
+  return startWorkflowOnce<typeof trainingSet>(client, 'trainingSet', input, {
+    workflowId: trainingSetWorkflowId(input),
+    what: `a training set writing ${input.out}`,
+    taskQueue: options.taskQueue,
+  });
 }
 
 export interface TrainingSetProgress {

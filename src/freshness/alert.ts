@@ -7,24 +7,17 @@
 import type { AlertKind, FreshnessEntry } from '../workflows/contracts/check-freshness.js';
 import { durationText } from './duration-text.js';
 
-export interface FreshnessAlertPayload {
+/** Every field of the entry but the last alert (this is the next one), and what a receiver routes and shows on. */
+export type FreshnessAlertPayload = Omit<FreshnessEntry, 'lastAlert'> & {
   /** `featureflow.freshness.breach` or `featureflow.freshness.recovery`: one name to route on. */
   type: `featureflow.freshness.${AlertKind}`;
   /** `<project>:<view>:<kind>:<checkedAt>`: equal for every delivery attempt of one alert. */
   id: string;
   kind: AlertKind;
   project: string;
-  view: string;
-  status: FreshnessEntry['status'];
-  stalenessSeconds: number | null;
-  maxStalenessSeconds: number | null;
-  newestEventTime: string | null;
-  lastMaterializedAt: string | null;
-  sinceLastMaterializationSeconds: number | null;
-  checkedAt: string;
   /** One human line, e.g. `[fraud] feature view "user_stats" is STALE: newest event 2h 5m old (max 1h)`. */
   text: string;
-}
+};
 
 export function alertPayload(project: string, kind: AlertKind, entry: FreshnessEntry): FreshnessAlertPayload {
   return {
