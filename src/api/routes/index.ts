@@ -2,10 +2,13 @@
 import type { Handler } from '../context.js';
 import { freshness } from './freshness.js';
 import { health } from './health.js';
+import { materialize, materializeIncremental } from './materialize.js';
 import { metrics } from './metrics.js';
 import { getOnlineFeatures } from './online-features.js';
+import { push } from './push.js';
 import { ready } from './ready.js';
 import { registry } from './registry.js';
+import { writeToOnlineStore } from './write-to-online-store.js';
 
 export interface Route {
   path: string;
@@ -23,6 +26,10 @@ function route(path: string, methods: Record<string, Handler>): Route {
 export const ROUTES: ReadonlyMap<string, Route> = new Map(
   [
     route('/get-online-features', { POST: getOnlineFeatures }),
+    route('/push', { POST: push }),
+    route('/write-to-online-store', { POST: writeToOnlineStore }),
+    route('/materialize', { POST: materialize }),
+    route('/materialize-incremental', { POST: materializeIncremental }),
     route('/health', { GET: health }),
     route('/ready', { GET: ready }),
     route('/registry', { GET: registry }),

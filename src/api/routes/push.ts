@@ -1,0 +1,4 @@
+/** POST /push (Feast's PushFeaturesRequest). Placeholder: answered 501 until implemented. */
+import { jsonReply, type Handler } from '../context.js';
+
+export const push: Handler = () => jsonReply(501, JSON.stringify({ error: { code: 'NOT_IMPLEMENTED', message: 'not implemented yet' } }));
