@@ -5,6 +5,7 @@ import type { Repo } from '../registry/schema.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { OnlinePlanner } from './online-plan.js';
+import type { WorkflowStarter } from './workflow-starter.js';
 
 export interface ServerLimits {
   /** Largest request body accepted (bytes); larger ones get 413. */
@@ -43,6 +44,8 @@ export interface ApiContext {
   metrics: Metrics;
   limits: ServerLimits;
   logger: Logger;
+  /** Starts workflows for /materialize*; absent when the server runs without Temporal (those routes answer 503). */
+  workflows?: WorkflowStarter | undefined;
   /** True once close() started: readiness fails so load balancers stop sending traffic. */
   isClosing(): boolean;
 }

@@ -53,12 +53,20 @@ export class NotReadyError extends FeatureflowError {
   }
 }
 
+/** Workflows cannot be started: no Temporal connection configured, or the server is unreachable. */
+export class TemporalUnavailableError extends FeatureflowError {
+  constructor(message: string) {
+    super('TEMPORAL_UNAVAILABLE', message, { retryable: true });
+  }
+}
+
 /** code -> HTTP status. Codes missing here are answered 500 and logged as bugs. */
 export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   INVALID_JSON: 400,
   INVALID_REQUEST: 400,
   INVALID_FEATURE_REF: 400,
   INVALID_ENTITY_KEY: 400,
+  INVALID_WORKFLOW_INPUT: 400,
   NOT_FOUND: 404,
   VIEW_NOT_ONLINE: 404,
   ROUTE_NOT_FOUND: 404,
@@ -66,6 +74,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   PAYLOAD_TOO_LARGE: 413,
   ONLINE_STORE_UNAVAILABLE: 503,
   NOT_READY: 503,
+  TEMPORAL_UNAVAILABLE: 503,
 };
 
 export interface ErrorReply {

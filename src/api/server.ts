@@ -14,12 +14,15 @@ import { errorFields, stderrLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { OnlinePlanner } from './online-plan.js';
 import { pathOf, ROUTES } from './routes/index.js';
+import type { WorkflowStarter } from './workflow-starter.js';
 
 export interface ServerDeps {
   repo: Repo;
   store: OnlineStore;
   logger?: Logger;
   limits?: Partial<ServerLimits>;
+  /** Starts workflows for /materialize*; the caller owns it (the server does not close it). */
+  workflows?: WorkflowStarter;
 }
 
 export interface ServerAddress {
@@ -54,6 +57,7 @@ export function createServer(deps: ServerDeps): ApiServer {
     metrics,
     limits,
     logger,
+    workflows: deps.workflows,
     isClosing: () => closing,
   };
 

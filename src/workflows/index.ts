@@ -5,5 +5,6 @@
 export { backfill } from './backfill.js';
 export { checkFreshness } from './check-freshness.js';
 export { computeFeatures } from './compute-features.js';
+export { materialize } from './materialize.js';
 export { materializeIncremental } from './materialize-incremental.js';
 export { trainingSet } from './training-set.js';

@@ -8,6 +8,7 @@
 export * from './contracts/backfill.js';
 export * from './contracts/check-freshness.js';
 export * from './contracts/compute-features.js';
+export * from './contracts/materialize.js';
 export * from './contracts/materialize-incremental.js';
 export * from './contracts/search-attributes.js';
 export * from './contracts/training-set.js';

@@ -11,22 +11,26 @@ import type { OnlineStore } from '../../online/types.js';
 import { loadValidatedRepo } from '../../registry/load.js';
 import type { Repo } from '../../registry/schema.js';
 import { viewFeatures } from '../../registry/features.js';
-import { CONFIG_OPTION, helpOrNoArguments, parseCommandArgs, UsageError } from '../args.js';
+import type { WorkflowStarter } from '../../api/workflow-starter.js';
+import { CONFIG_OPTION, helpOrNoArguments, parseCommandArgs, TEMPORAL_OPTIONS, TEMPORAL_OPTIONS_HELP, temporalTarget, UsageError } from '../args.js';
 
 /** In-flight requests get this long after SIGTERM; the process exits (code 1) when it passes anyway. */
 const SHUTDOWN_MS = 10_000;
 const HARD_EXIT_MS = SHUTDOWN_MS + 5_000;
 
 const USAGE = `usage: featureflow serve [--config FILE] [--port 6566] [--host 127.0.0.1] [--workers N]
-                       [--max-body-bytes 1048576]
+                       [--max-body-bytes 1048576] [--address A] [--namespace NS] [--task-queue Q]
 
   -c, --config FILE      the repo config (default: featureflow.config.ts, then featureflow.json, here)
   -p, --port PORT        port to listen on (default 6566; 0 picks a free one)
       --host HOST        address to bind (default 127.0.0.1; 0.0.0.0 for every interface)
   -w, --workers N        server processes sharing the port (default 1; "auto" = one per core)
       --max-body-bytes N largest request body accepted (default 1 MiB)
+Temporal, for POST /materialize and /materialize-incremental (connected on first use):
+${TEMPORAL_OPTIONS_HELP}
 
-Routes: POST /get-online-features, GET /health, /ready, /registry, /freshness, /metrics.
+Routes: POST /get-online-features, /push, /write-to-online-store, /materialize, /materialize-incremental;
+        GET /health, /ready, /registry, /freshness, /metrics.
 SIGTERM or SIGINT: stop accepting, finish in-flight requests, exit 0 (forced after ${HARD_EXIT_MS / 1000} s).`;
 
 const OPTIONS = {
@@ -35,6 +39,7 @@ const OPTIONS = {
   host: { type: 'string' },
   workers: { type: 'string', short: 'w' },
   'max-body-bytes': { type: 'string' },
+  ...TEMPORAL_OPTIONS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -44,6 +49,7 @@ interface ServeOptions {
   host: string;
   workers: number;
   maxBodyBytes: number | undefined;
+  temporal: { address?: string; namespace?: string; taskQueue?: string | undefined };
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -55,6 +61,7 @@ export async function run(args: string[]): Promise<number> {
     host: values.host ?? '127.0.0.1',
     workers: values.workers === 'auto' ? os.availableParallelism() : wholeNumber('--workers', values.workers ?? '1', 1, 256),
     maxBodyBytes: values['max-body-bytes'] === undefined ? undefined : wholeNumber('--max-body-bytes', values['max-body-bytes'], 1, 2 ** 31),
+    temporal: { ...temporalTarget(values), taskQueue: values['task-queue'] },
   };
   // A worker is forked with the same argv, so it lands here too and serves.
   if (options.workers > 1 && cluster.isPrimary) return runPrimary(options);
@@ -73,9 +80,11 @@ async function runServer(options: ServeOptions): Promise<number> {
   const { repo } = await loadValidatedRepo(options.config);
   // Lazy: the server starts (answering 503, /ready failing) while Redis is down, and recovers when it returns.
   const store = await connectOnlineStore({ url: repo.onlineStore.url, keyPrefix: repo.onlineStore.keyPrefix, lazy: true });
+  const workflows = lazyWorkflows(repo.project, options.temporal);
   const api = createServer({
     repo,
     store,
+    workflows,
     limits: { shutdownTimeoutMs: SHUTDOWN_MS, ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}) },
   });
   let address;
@@ -111,6 +120,7 @@ async function runServer(options: ServeOptions): Promise<number> {
         } catch (err) {
           console.error('featureflow serve: closing the online store failed:', err);
         }
+        await workflows.close().catch((err: unknown) => console.error('featureflow serve: closing the Temporal connection failed:', err));
         clearTimeout(forced);
         // A worker's IPC channel to the primary would keep it alive after everything else closed.
         if (cluster.isWorker) process.disconnect();
@@ -120,6 +130,19 @@ async function runServer(options: ServeOptions): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+}
+
+/** The Temporal client is loaded and connected on the first /materialize request: most servers only serve reads. */
+function lazyWorkflows(project: string, temporal: ServeOptions['temporal']): WorkflowStarter {
+  let real: Promise<WorkflowStarter> | undefined;
+  const get = (): Promise<WorkflowStarter> =>
+    (real ??= import('../../client/api-workflows.js').then((m) => m.createApiWorkflows({ project, ...temporal })));
+  return {
+    materialize: async (input) => (await get()).materialize(input),
+    materializeIncremental: async (input) => (await get()).materializeIncremental(input),
+    outcome: async (started, waitMs) => (await get()).outcome(started, waitMs),
+    close: async () => (real ? (await real).close() : undefined),
+  };
 }
 
 /** The first connection is still being made right after start, so one failed ping proves nothing: try for ~3 s. */
