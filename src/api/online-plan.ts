@@ -15,7 +15,11 @@ export interface ReadPlan {
   /** Entity key columns (request order) then feature columns: the response's metadata.feature_names. */
   names: readonly string[];
   entityKeys: readonly string[];
-  /** `{"metadata":{"feature_names":[...]},"results":[` ready to prepend to the columns. */
+  /**
+   * `{"metadata":{"feature_names":[...]},"results":[` ready to prepend to the columns; with
+   * include_feature_view_version_metadata the metadata also has `feature_view_metadata`, one `{"name"}` per view
+   * in order of first use, as Feast's server writes it (its `version` is left out when 0, and views have none here).
+   */
   head: string;
 }
 
@@ -36,7 +40,13 @@ export class OnlinePlanner {
   /** The plan for a request; throws NotFound/ViewNotOnline (404) or BadRequest (400) errors. */
   plan(request: OnlineFeaturesRequest): ReadPlan {
     const entityKeys = Object.keys(request.entities);
-    const cacheKey = JSON.stringify([request.full_feature_names, request.feature_service ?? null, request.features ?? null, entityKeys]);
+    const cacheKey = JSON.stringify([
+      request.full_feature_names,
+      request.include_feature_view_version_metadata,
+      request.feature_service ?? null,
+      request.features ?? null,
+      entityKeys,
+    ]);
     const cached = this.cache.get(cacheKey);
     if (cached) return cached;
     const plan = this.build(request, entityKeys);
@@ -82,11 +92,14 @@ export class OnlinePlanner {
       names.push(name);
     }
     const allNames = [...entityKeys, ...names];
+    const viewMetadata = request.include_feature_view_version_metadata
+      ? `,"feature_view_metadata":${JSON.stringify([...new Set(resolved.map((f) => f.view))].map((name) => ({ name })))}`
+      : '';
     return {
       features,
       names: allNames,
       entityKeys,
-      head: `{"metadata":{"feature_names":${JSON.stringify(allNames)}},"results":[`,
+      head: `{"metadata":{"feature_names":${JSON.stringify(allNames)}${viewMetadata}},"results":[`,
     };
   }
 

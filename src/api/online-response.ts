@@ -3,7 +3,9 @@
  * JSON form, so each column is stringified once, natively, and the pieces are concatenated: no intermediate
  * response object, no per-value encoding in JS (decoding dominates Feast's server, see PITFALLS).
  */
-import type { FeatureColumn, FeatureStatus } from '../online/types.js';
+import { elementDtype } from '../registry/dtypes.js';
+import type { FeatureColumn, FeatureStatus, ViewLayout } from '../online/types.js';
+import { floatColumnJson } from './float-json.js';
 import type { ReadPlan } from './online-plan.js';
 
 export const EPOCH = '1970-01-01T00:00:00Z';
@@ -106,7 +108,9 @@ export function buildOnlineResponse(
   let presentRun = '';
   let lastMicros: readonly number[] = [];
   let lastTimestamps = '';
-  for (const column of columns) {
+  for (let c = 0; c < columns.length; c++) {
+    const column = columns[c] as FeatureColumn;
+    const read = plan.features[c];
     const statuses = column.statuses;
     let allPresent = true;
     for (let i = 0; i < statuses.length; i++) {
@@ -126,10 +130,19 @@ export function buildOnlineResponse(
       lastTimestamps = timestampsJson(lastMicros);
     }
     if (parts.length > 1) parts.push(',');
-    parts.push(`{"values":${JSON.stringify(column.values)},"statuses":${statusesJson},"event_timestamps":${lastTimestamps}}`);
+    const values = read && isFloat(read.layout, read.feature) ? floatColumnJson(column.values) : JSON.stringify(column.values);
+    parts.push(`{"values":${values},"statuses":${statusesJson},"event_timestamps":${lastTimestamps}}`);
   }
   parts.push(']}');
   return parts.join('');
+}
+
+/** float32, float64 and lists of them: the columns whose whole numbers are written `3.0` (see float-json.ts). */
+function isFloat(layout: ViewLayout, feature: string): boolean {
+  const dtype = layout.dtypes[layout.features.indexOf(feature)];
+  if (dtype === undefined) return false;
+  const element = elementDtype(dtype);
+  return element === 'float32' || element === 'float64';
 }
 
 export function emptyCounts(): StatusCounts {

@@ -36,6 +36,18 @@ describe('online read plan', () => {
     expect(p.names).toEqual(['user_id', 'merchant_id', 'avg_amount', 'clicks', 'rating']);
   });
 
+  it('adds feature_view_metadata, one {name} per view in order of first use, only when asked', () => {
+    const p = planner();
+    const body = { features: ['user_stats:clicks', 'merchant_stats:rating', 'user_stats:avg_amount'], entities: { user_id: [1], merchant_id: ['m'] } };
+    expect(plan(p, body).head).not.toContain('feature_view_metadata');
+    const withMetadata = plan(p, { ...body, include_feature_view_version_metadata: true });
+    expect(withMetadata.head).toBe(
+      '{"metadata":{"feature_names":["user_id","merchant_id","clicks","rating","avg_amount"],' +
+        '"feature_view_metadata":[{"name":"user_stats"},{"name":"merchant_stats"}]},"results":[',
+    );
+    expect(plan(p, body).head).not.toContain('feature_view_metadata');
+  });
+
   it('names features view__feature with full_feature_names', () => {
     const p = plan(planner(), {
       features: ['user_stats:clicks', 'user_profile:clicks'],

@@ -12,11 +12,45 @@ function problemOf(body: unknown): string {
 }
 
 describe('online features request', () => {
-  it('accepts features with entities and defaults full_feature_names to false', () => {
+  it('accepts features with entities and defaults full_feature_names and the metadata flag to false', () => {
     expect(parseOnlineFeaturesRequest({ features: ['user_stats:clicks'], entities: { user_id: [1, 2] } })).toEqual({
       features: ['user_stats:clicks'],
       entities: { user_id: [1, 2] },
       full_feature_names: false,
+      include_feature_view_version_metadata: false,
+    });
+  });
+
+  it("accepts the body Feast 0.67's client sends, every field of GetOnlineFeaturesRequest", () => {
+    const body = {
+      entities: { user_id: [1] },
+      full_feature_names: false,
+      include_feature_view_version_metadata: true,
+      features: ['user_stats:clicks'],
+    };
+    expect(parseOnlineFeaturesRequest(body)).toEqual(body);
+  });
+
+  it('takes features: [] beside a feature service as the service, as Feast defaults features to []', () => {
+    expect(parseOnlineFeaturesRequest({ feature_service: 'fraud_v1', features: [], entities: { user_id: [1] } })).toEqual({
+      feature_service: 'fraud_v1',
+      entities: { user_id: [1] },
+      full_feature_names: false,
+      include_feature_view_version_metadata: false,
+    });
+  });
+
+  it('refuses features: [] without a feature service', () => {
+    expect(problemOf({ features: [], entities: { user_id: [1] } })).toContain('features: must list at least one feature');
+  });
+
+  it('ignores fields it does not know, as Feast does, and leaves them out of the request', () => {
+    const request = parseOnlineFeaturesRequest({ features: ['v:f'], entities: { user_id: [1] }, client_version: '0.68', trace: {} });
+    expect(request).toEqual({
+      features: ['v:f'],
+      entities: { user_id: [1] },
+      full_feature_names: false,
+      include_feature_view_version_metadata: false,
     });
   });
 
@@ -33,8 +67,10 @@ describe('online features request', () => {
     expect(problemOf({ features: ['v:f'], entities: { user_id: [{ id: 1 }] } })).toContain('entities.user_id[0]: must be a string');
   });
 
-  it('refuses integers JSON cannot carry exactly and says to send strings', () => {
-    expect(problemOf({ features: ['v:f'], entities: { user_id: [2 ** 60] } })).toMatch(/entities\.user_id\[0\]: integers beyond 2\^53 .* strings/);
+  it('refuses integers that already lost their digits (a float beyond 2^53) and says what to send', () => {
+    expect(problemOf({ features: ['v:f'], entities: { user_id: [2 ** 60] } })).toMatch(
+      /entities\.user_id\[0\]: integers beyond 2\^53 .* integer literals or strings/,
+    );
   });
 
   it('refuses entity columns of different lengths, naming the odd one', () => {
@@ -63,12 +99,16 @@ describe('online features request', () => {
     expect(problemOf({ features: ['v:f'], entities: { user_id: [1] }, full_feature_names: 'yes' })).toContain(
       'full_feature_names: must be true or false',
     );
+    expect(problemOf({ features: ['v:f'], entities: { user_id: [1] }, include_feature_view_version_metadata: 1 })).toContain(
+      'include_feature_view_version_metadata: must be true or false',
+    );
   });
 
-  it('refuses unknown fields so a typo cannot silently change the response', () => {
+  it('refuses a misspelt known field so a typo cannot silently change the response', () => {
     expect(problemOf({ features: ['v:f'], entities: { user_id: [1] }, full_feature_name: true })).toContain(
-      'unknown field "full_feature_name"',
+      'full_feature_name: unknown field; did you mean "full_feature_names"?',
     );
+    expect(problemOf({ feature_servce: 's', entities: { user_id: [1] } })).toContain('did you mean "feature_service"?');
   });
 
   it.each([[null], [[1]], ['text'], [42]])('refuses a body that is not an object: %j', (body) => {

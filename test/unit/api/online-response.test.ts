@@ -26,6 +26,15 @@ describe('online features response', () => {
     expect(counts).toEqual({ PRESENT: 1, NOT_FOUND: 1, NULL_VALUE: 0, OUTSIDE_MAX_AGE: 0 });
   });
 
+  it('writes whole numbers of float columns as 3.0 (Python reads 3 as an int), and leaves int columns alone', () => {
+    const request = parseOnlineFeaturesRequest({ features: ['user_stats:clicks', 'user_stats:avg_amount'], entities: { user_id: [1] } });
+    const plan = new OnlinePlanner(apiRepo(), viewLayout).plan(request);
+    const column = (value: number) => ({ values: [value], statuses: ['PRESENT' as const], eventMicros: [1] });
+    const json = buildOnlineResponse(plan, request.entities, [column(12), column(3)], emptyCounts());
+    expect(json).toContain('{"values":[12],');
+    expect(json).toContain('{"values":[3.0],');
+  });
+
   it('echoes entity values exactly as given, strings and numbers alike', () => {
     const request = parseOnlineFeaturesRequest({
       features: ['merchant_stats:rating'],
