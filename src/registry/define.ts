@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type {
+  OnDemandFeatureViewSchema,
   EntitySchema,
   FeatureServiceSchema,
   FeatureViewSchema,
@@ -47,6 +48,20 @@ export function defineFeatureService(
     ? Object.fromEntries(service.features.map((f) => [typeof f.view === 'string' ? f.view : f.view.name, f.features]))
     : service.features;
   return { ...service, features };
+}
+
+export type OnDemandFeatureViewDefinition = Omit<z.input<typeof OnDemandFeatureViewSchema>, 'sources'> & {
+  sources?: Array<string | { name: string } | { view: string | { name: string }; features?: string[] }>;
+};
+
+/** A feature view object may stand for its name in `sources`, as elsewhere in a TypeScript repo. */
+export function defineOnDemandFeatureView(odfv: OnDemandFeatureViewDefinition): z.input<typeof OnDemandFeatureViewSchema> {
+  const sources = (odfv.sources ?? []).map((s) => {
+    if (typeof s === 'string') return s;
+    if ('view' in s) return { view: typeof s.view === 'string' ? s.view : s.view.name, ...(s.features ? { features: s.features } : {}) };
+    return s.name;
+  });
+  return { ...odfv, sources };
 }
 
 export function defineProject(repo: RepoInput): RepoInput {
