@@ -1,5 +1,9 @@
 /** On-demand feature views in the registry: validation with precise paths, resolution, plan/diff by source text. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadRepo } from '../../../src/registry/load.js';
 import { ValidationError } from '../../../src/registry/errors.js';
 import { resolveFeatureRefs } from '../../../src/registry/features.js';
 import { planChanges, repoObjects } from '../../../src/registry/plan.js';
@@ -99,5 +103,20 @@ describe('on-demand feature views in the registry', () => {
     const changes = planChanges(stored, after);
     expect(changes).toHaveLength(1);
     expect(changes[0]).toMatchObject({ kind: 'onDemandFeatureView', name: 'ratios', action: 'change', fields: [{ path: 'transform' }] });
+  });
+
+  it('loads a TypeScript repo whose transform is a function', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ff-odfv-'));
+    try {
+      const config = { ...repo({ ...good, transform: undefined }) };
+      const text = JSON.stringify(config).replace('"onDemandFeatureViews":[{', '"onDemandFeatureViews":[{"transform":(c: Record<string, Array<number | null>>) => ({ ratio: c.amount!.map((a) => a) }),');
+      writeFileSync(path.join(dir, 'featureflow.config.ts'), `export default ${text};\n`);
+      const { repo: loaded } = await loadRepo(undefined, { cwd: dir });
+      const transform = loaded.onDemandFeatureViews[0]?.transform;
+      expect(typeof transform).toBe('function');
+      expect((transform as (c: unknown) => unknown)({ amount: [1, null] })).toEqual({ ratio: [1, null] });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
