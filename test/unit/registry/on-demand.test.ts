@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { defineOnDemandFeatureView } from '../../../src/registry/define.js';
 import { loadRepo } from '../../../src/registry/load.js';
 import { ValidationError } from '../../../src/registry/errors.js';
 import { resolveFeatureRefs } from '../../../src/registry/features.js';
@@ -118,5 +119,22 @@ describe('on-demand feature views in the registry', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('defineOnDemandFeatureView', () => {
+  it('types the transform columns by the declared names and normalises view objects to names', () => {
+    const stats = { name: 'stats' };
+    const def = defineOnDemandFeatureView({
+      name: 'typed',
+      sources: [{ view: stats, features: ['avg'] }],
+      request: [{ name: 'amount', dtype: 'float64' }],
+      schema: [{ name: 'ratio', dtype: 'float64' }],
+      // No `!`: both columns are known to exist (a typo such as cols.amont would not compile).
+      transform: (cols) => ({ ratio: cols.amount.map((a, i) => (a === null ? null : (a as number) + ((cols.avg[i] as number | null) ?? 0))) }),
+    });
+    expect(def.sources).toEqual([{ view: 'stats', features: ['avg'] }]);
+    const fn = def.transform as (c: unknown) => unknown;
+    expect(fn({ amount: [1, null], avg: [2, 3] })).toEqual({ ratio: [3, null] });
   });
 });
