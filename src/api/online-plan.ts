@@ -4,14 +4,20 @@
  * a small read itself, and clients send the same few shapes over and over, so plans are cached per shape.
  */
 import { expandService, findView, resolveFeatureRefs, type ResolvedFeature } from '../registry/features.js';
+import { compileOnDemand, requireOnDemandView } from '../registry/on-demand.js';
 import type { FeatureView, Repo } from '../registry/schema.js';
 import type { ViewLayout } from '../online/types.js';
 import { BadRequestError, ViewNotOnlineError } from './errors.js';
+import { onDemandStep, type ColumnSource, type OnDemandServing, type OnDemandStep } from './on-demand.js';
 import type { OnlineFeaturesRequest } from './online-request.js';
 
 export interface ReadPlan {
-  /** What OnlineStore.read is asked for, in response order. */
+  /**
+   * What OnlineStore.read is asked for: in response order, unless on-demand features are requested (then the
+   * stored features those need follow, and `onDemand` says how the response's columns are made).
+   */
   features: ReadonlyArray<{ layout: ViewLayout; feature: string }>;
+  onDemand?: OnDemandServing;
   /** Entity key columns (request order) then feature columns: the response's metadata.feature_names. */
   names: readonly string[];
   entityKeys: readonly string[];
@@ -65,14 +71,47 @@ export class OnlinePlanner {
     const owners = new Map<string, string>();
     const features: Array<{ layout: ViewLayout; feature: string }> = [];
     const names: string[] = [];
-    for (const f of resolved) {
-      const layout = this.layout(f.view);
-      for (const key of layout.joinKeys) {
-        if (!given.has(key)) {
-          throw new BadRequestError(
-            `invalid request: entities.${key} is missing: feature view "${f.view}" is looked up by ${layout.joinKeys.join(', ')}`,
-          );
+    const readIndex = new Map<string, number>();
+    const read = (view: string, feature: string): number => {
+      const key = `${view}:${feature}`;
+      let index = readIndex.get(key);
+      if (index === undefined) {
+        const layout = this.layout(view);
+        for (const k of layout.joinKeys) {
+          if (!given.has(k)) {
+            throw new BadRequestError(
+              `invalid request: entities.${k} is missing: feature view "${view}" is looked up by ${layout.joinKeys.join(', ')}`,
+            );
+          }
         }
+        index = features.length;
+        features.push({ layout, feature });
+        readIndex.set(key, index);
+      }
+      return index;
+    };
+    const columns: ColumnSource[] = [];
+    const steps = new Map<string, { index: number; step: OnDemandStep }>();
+    const requestFields = new Set<string>();
+    for (const f of resolved) {
+      if (f.onDemand) {
+        let entry = steps.get(f.view);
+        if (!entry) {
+          const odfv = requireOnDemandView(this.repo, f.view);
+          for (const field of odfv.request) {
+            if (!given.has(field.name)) {
+              throw new BadRequestError(
+                `invalid request: entities.${field.name} is missing: on-demand feature view "${f.view}" needs request field "${field.name}" (${field.dtype})`,
+              );
+            }
+            requestFields.add(field.name);
+          }
+          entry = { index: steps.size, step: onDemandStep(compileOnDemand(this.repo, odfv), read) };
+          steps.set(f.view, entry);
+        }
+        columns.push({ step: entry.index, output: entry.step.runner.outputs.findIndex((o) => o.name === f.feature) });
+      } else {
+        columns.push({ read: read(f.view, f.feature) });
       }
       const name = request.full_feature_names ? `${f.view}__${f.feature}` : f.feature;
       const owner = owners.get(name);
@@ -88,19 +127,21 @@ export class OnlinePlanner {
         );
       }
       owners.set(name, f.view);
-      features.push({ layout, feature: f.feature });
       names.push(name);
     }
-    const allNames = [...entityKeys, ...names];
+    const keys = requestFields.size === 0 ? entityKeys : entityKeys.filter((k) => !requestFields.has(k));
+    const allNames = [...keys, ...names];
     const viewMetadata = request.include_feature_view_version_metadata
       ? `,"feature_view_metadata":${JSON.stringify([...new Set(resolved.map((f) => f.view))].map((name) => ({ name })))}`
       : '';
-    return {
+    const plan: ReadPlan = {
       features,
       names: allNames,
-      entityKeys,
+      entityKeys: keys,
       head: `{"metadata":{"feature_names":${JSON.stringify(allNames)}${viewMetadata}},"results":[`,
     };
+    if (steps.size > 0) plan.onDemand = { steps: [...steps.values()].map((s) => s.step), columns, requestFields };
+    return plan;
   }
 
   private layout(viewName: string): ViewLayout {

@@ -129,7 +129,7 @@ export function createServer(deps: ServerDeps): ApiServer {
       return 413;
     }
     const reply = errorReply(err);
-    if (reply.isBug) logger.error('request failed', { route, method: req.method, ...errorFields(err) });
+    if (reply.isBug || reply.status === 500) logger.error('request failed', { route, method: req.method, ...errorFields(err) });
     if (res.headersSent) {
       res.destroy();
       return reply.status;

@@ -6,9 +6,11 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { resolveFeatureRefs, type ResolvedFeature } from '../registry/features.js';
 import { findView } from '../registry/features.js';
+import { compileOnDemand, requireOnDemandView } from '../registry/on-demand.js';
 import type { EngineContext } from './context.js';
 import { ENTITIES, loadEntities, type EntityInput } from './entities.js';
 import { InvalidRequestError, SourceError, duckdbMessage } from './errors.js';
+import { applyOnDemand, checkRequestColumns, hiddenFeatures, type OnDemandRequest } from './on-demand.js';
 import { combineSql, pitJoinFilteredSql, pitJoinSql, type JoinedFeature } from './pit-join.js';
 import { runWithProgress, type ProgressListener } from './progress.js';
 import { TrainingSet } from './training-set.js';
@@ -90,7 +92,18 @@ async function build(
 ): Promise<TrainingSet> {
   const progress = request.onProgress;
   const entities = await loadEntities(ctx, conn, request.entities, timestampColumn);
-  const views = planViewRequests(resolved, request.fullFeatureNames ?? false, new Set(entities.columns.keys()));
+  const planned = planViewRequests(resolved, request.fullFeatureNames ?? false, new Set(entities.columns.keys()));
+  const onDemandViews = new Set(resolved.filter((f) => f.onDemand).map((f) => f.view));
+  const onDemand: OnDemandRequest[] = planned
+    .filter((req) => onDemandViews.has(req.view))
+    .map((req) => {
+      const compiled = compileOnDemand(ctx.repo, requireOnDemandView(ctx.repo, req.view));
+      return { compiled, outputs: compiled.odfv.schema.map((f) => req.features.find((r) => r.feature === f.name)?.output) };
+    });
+  checkRequestColumns(onDemand, new Set(entities.columns.keys()));
+  // Stored views in request order, then the hidden source features on-demand views read (their own joins).
+  const views = planned.filter((req) => !onDemandViews.has(req.view));
+  for (const [view, features] of hiddenFeatures(onDemand)) views.push({ view, features });
   // Rows carry their input position (__ff_row) and the final query sorts by it, so the joins need not keep
   // order; letting DuckDB reorder makes them parallel.
   await conn.run('SET preserve_insertion_order = false');
@@ -122,8 +135,15 @@ async function build(
     joins.push({ table, outputs: req.features.map((f) => f.output) });
   }
   const entityColumns = [...entities.columns.keys()];
-  const sql = combineSql(entityColumns, joins);
-  const columns = [...entityColumns, ...joins.flatMap((j) => j.outputs)];
+  if (onDemand.length === 0) {
+    const sql = combineSql(entityColumns, joins);
+    const columns = [...entityColumns, ...joins.flatMap((j) => j.outputs)];
+    return new TrainingSet(conn, sql, columns, entities.rowCount);
+  }
+  let joinIndex = 0;
+  let odIndex = 0;
+  const order = planned.map((req) => (onDemandViews.has(req.view) ? { onDemand: odIndex++ } : { join: joinIndex++ }));
+  const { sql, columns } = await applyOnDemand(conn, joins, entityColumns, onDemand, order);
   return new TrainingSet(conn, sql, columns, entities.rowCount);
 }
 

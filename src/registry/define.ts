@@ -4,7 +4,12 @@
  * same plain object and pass the same schema.
  */
 import type { z } from 'zod';
+import type { Dtype } from './dtypes.js';
 import type {
+  OdValue,
+  OnDemandExpressions,
+  OnDemandFeatureViewSchema,
+  OnDemandTransform,
   EntitySchema,
   FeatureServiceSchema,
   FeatureViewSchema,
@@ -47,6 +52,35 @@ export function defineFeatureService(
     ? Object.fromEntries(service.features.map((f) => [typeof f.view === 'string' ? f.view : f.view.name, f.features]))
     : service.features;
   return { ...service, features };
+}
+
+/** Columns a transform receives, typed by the names it declares (request fields and listed source features). */
+export type OnDemandInputColumns<C extends string> = { readonly [K in C]: readonly OdValue[] };
+
+export type OnDemandFeatureViewDefinition<C extends string = string> = Omit<
+  z.input<typeof OnDemandFeatureViewSchema>,
+  'sources' | 'request' | 'transform'
+> & {
+  sources?: Array<string | { name: string } | { view: string | { name: string }; features?: C[] }>;
+  request?: Array<{ name: C; dtype: Dtype; description?: string; tags?: Record<string, string> }>;
+  transform: ((columns: OnDemandInputColumns<C>) => Record<string, readonly OdValue[]>) | OnDemandExpressions;
+};
+
+/**
+ * A feature view object may stand for its name in `sources`, as elsewhere in a TypeScript repo. The transform's
+ * columns are typed by the request fields and the features listed in `sources[].features`, so `cols.amount` needs
+ * no `!` (a source given without a feature list still works, its columns just are not typed).
+ */
+export function defineOnDemandFeatureView<const C extends string>(
+  odfv: OnDemandFeatureViewDefinition<C>,
+): z.input<typeof OnDemandFeatureViewSchema> {
+  const sources = (odfv.sources ?? []).map((s) => {
+    if (typeof s === 'string') return s;
+    if ('view' in s) return { view: typeof s.view === 'string' ? s.view : s.view.name, ...(s.features ? { features: s.features } : {}) };
+    return s.name;
+  });
+  // The schema's function type reads columns by any name; the typed one only narrows what the author may write.
+  return { ...odfv, sources, transform: odfv.transform as OnDemandTransform };
 }
 
 export function defineProject(repo: RepoInput): RepoInput {

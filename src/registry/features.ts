@@ -17,6 +17,8 @@ export interface ResolvedFeature {
   view: string;
   feature: string;
   dtype: Dtype | undefined;
+  /** True for an output of an on-demand feature view (computed, not stored). */
+  onDemand?: boolean;
 }
 
 export const SERVICE_PREFIX = 'service';
@@ -59,7 +61,23 @@ export function expandService(repo: Repo, name: string): ResolvedFeature[] {
   return Object.entries(service.features).flatMap(([view, names]) => names.map((f) => resolveOne(repo, view, f)));
 }
 
+/** Features a feature view or an on-demand view offers, by name (on-demand views are looked up second). */
+function offeredFeatures(repo: Repo, viewName: string): Array<ViewFeature & { onDemand?: boolean }> {
+  const odfv = repo.featureViews.some((v) => v.name === viewName) ? undefined : repo.onDemandFeatureViews.find((v) => v.name === viewName);
+  if (odfv) return odfv.schema.map((f) => ({ name: f.name, dtype: f.dtype, onDemand: true }));
+  return viewFeatures(findView(repo, viewName));
+}
+
 function resolveOne(repo: Repo, viewName: string, feature: string): ResolvedFeature {
+  const odfv = repo.featureViews.some((v) => v.name === viewName) ? undefined : repo.onDemandFeatureViews.find((v) => v.name === viewName);
+  if (odfv) {
+    const output = odfv.schema.find((f) => f.name === feature);
+    if (!output) {
+      const known = odfv.schema.map((f) => f.name).join(', ');
+      throw new NotFoundError(`on-demand feature view "${viewName}" has no feature "${feature}"; it has: ${known}`);
+    }
+    return { view: viewName, feature, dtype: output.dtype, onDemand: true };
+  }
   const view = findView(repo, viewName);
   const found = viewFeatures(view).find((f) => f.name === feature);
   if (!found) {
@@ -71,7 +89,7 @@ function resolveOne(repo: Repo, viewName: string, feature: string): ResolvedFeat
 
 /**
  * Resolves references in the order given (duplicates dropped). `view:feature` names one feature; `view:*` all of a
- * view's features; `service:NAME` expands a feature service.
+ * view's features; `service:NAME` expands a feature service. `view` may be an on-demand feature view.
  */
 export function resolveFeatureRefs(repo: Repo, refs: readonly string[]): ResolvedFeature[] {
   const out: ResolvedFeature[] = [];
@@ -95,7 +113,7 @@ export function resolveFeatureRefs(repo: Repo, refs: readonly string[]): Resolve
     if (left === SERVICE_PREFIX && !repo.featureViews.some((v) => v.name === SERVICE_PREFIX)) {
       expandService(repo, right).forEach(push);
     } else if (right === '*') {
-      viewFeatures(findView(repo, left)).forEach((f) => push({ view: left, feature: f.name, dtype: f.dtype }));
+      offeredFeatures(repo, left).forEach((f) => push({ view: left, feature: f.name, dtype: f.dtype, ...(f.onDemand ? { onDemand: true } : {}) }));
     } else {
       push(resolveOne(repo, left, right));
     }

@@ -11,6 +11,7 @@ export * from './errors.js';
 export * from './duration.js';
 export * from './dtypes.js';
 export * from './features.js';
+export * from './on-demand.js';
 export * from './validate.js';
 export * from './load.js';
 export * from './plan.js';

@@ -2,9 +2,9 @@
  * What `apply` would change: the repo is split into named objects and compared with the stored registry field by
  * field, so a plan reads like terraform's and the history records exactly what moved.
  */
-import type { Repo } from './schema.js';
+import { isTransformFn, type OnDemandFeatureView, type Repo } from './schema.js';
 
-export const OBJECT_KINDS = ['project', 'entity', 'source', 'featureView', 'featureService'] as const;
+export const OBJECT_KINDS = ['project', 'entity', 'source', 'featureView', 'featureService', 'onDemandFeatureView'] as const;
 export type ObjectKind = (typeof OBJECT_KINDS)[number];
 
 export interface RepoObject {
@@ -55,8 +55,14 @@ export function repoObjects(repo: Repo): RepoObject[] {
     ...repo.sources.map((spec) => ({ kind: 'source' as const, name: spec.name, spec })),
     ...repo.featureViews.map((spec) => ({ kind: 'featureView' as const, name: spec.name, spec })),
     ...repo.featureServices.map((spec) => ({ kind: 'featureService' as const, name: spec.name, spec })),
+    ...repo.onDemandFeatureViews.map((spec) => ({ kind: 'onDemandFeatureView' as const, name: spec.name, spec: onDemandSpec(spec) })),
   ];
   return sortObjects(objects.map((o) => ({ ...o, spec: toJson(o.spec) })));
+}
+
+/** A function cannot be stored as JSON: it is stored (and diffed) by its source text. */
+export function onDemandSpec(odfv: OnDemandFeatureView): unknown {
+  return { ...odfv, transform: isTransformFn(odfv.transform) ? odfv.transform.toString() : odfv.transform };
 }
 
 export function objectKey(o: { kind: ObjectKind; name: string }): string {

@@ -5,6 +5,7 @@
 import { tryParseDuration } from './duration.js';
 import { formatPath, type ValidationIssue } from './errors.js';
 import { aggregationColumnName, viewFeatures } from './features.js';
+import { checkOnDemandViews } from './on-demand-references.js';
 import { get, isRecord, known, list, nameOf, type Add, type Raw } from './raw.js';
 import { AGGREGATION_FUNCTIONS, FeatureViewSchema } from './schema.js';
 
@@ -44,7 +45,8 @@ export function checkReferences(input: unknown): ValidationIssue[] {
   entities.forEach((e, i) => firstIndex(get(e, 'joinKeys'), `entities[${i}].joinKeys`, 'join key', add));
   checkSqlSources(ctx, add);
   const offered = views.map((v, i) => (isRecord(v) ? checkView(v, `featureViews[${i}]`, ctx, add) : []));
-  services.forEach((s, i) => checkService(s, i, ctx, offered, add));
+  const onDemand = checkOnDemandViews(input, add);
+  services.forEach((s, i) => checkService(s, i, ctx, offered, onDemand, add));
   return issues;
 }
 
@@ -205,17 +207,25 @@ function checkAggregation(aggregation: Raw, base: string, add: Add): NamedFeatur
   });
 }
 
-function checkService(service: unknown, i: number, ctx: RefContext, offered: string[][], add: Add): void {
+function checkService(
+  service: unknown,
+  i: number,
+  ctx: RefContext,
+  offered: string[][],
+  onDemand: ReadonlyMap<string, string[]>,
+  add: Add,
+): void {
   const features = get(service, 'features');
   if (!isRecord(features)) return;
   for (const [viewName, names] of Object.entries(features)) {
     const path = formatPath(['featureServices', i, 'features', viewName]);
     const index = ctx.viewIndex.get(viewName);
-    if (index === undefined) {
-      add(path, `unknown feature view "${viewName}"; known views: ${known(ctx.viewIndex.keys())}`);
+    const outputs = onDemand.get(viewName);
+    if (index === undefined && outputs === undefined) {
+      add(path, `unknown feature view "${viewName}"; known views: ${known([...ctx.viewIndex.keys(), ...onDemand.keys()])}`);
       continue;
     }
-    const has = offered[index] ?? [];
+    const has = index === undefined ? (outputs ?? []) : (offered[index] ?? []);
     firstIndex(names, path, 'feature', add);
     list(names).forEach((name, j) => {
       if (typeof name === 'string' && !has.includes(name)) {

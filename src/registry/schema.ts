@@ -150,6 +150,65 @@ export const FeatureServiceSchema = z.strictObject({
   tags: Tags.optional(),
 });
 
+// ---- On-demand feature views (Feast's OnDemandFeatureView) ----------------------------------------------------
+/*
+ * Features computed from other views' features and from request data, at request time when serving and over the
+ * joined rows in a training set. The transform is a TypeScript function over columns or, in JSON repos, one
+ * expression per output (see expression/).
+ */
+/** A value a transform reads or writes: integers and floats are JS numbers, exact up to 2^53. */
+export type OdValue = number | string | boolean | null;
+
+/** Columns of equal length, one element per entity row. */
+export type OnDemandColumns = Readonly<Record<string, readonly OdValue[]>>;
+
+/** A TypeScript transform: vectorised over the batch, one output column per schema field. */
+export type OnDemandTransformFn = (columns: OnDemandColumns) => Record<string, readonly OdValue[]>;
+
+/** JSON repos: output name -> expression. */
+export type OnDemandExpressions = Record<string, string>;
+
+export type OnDemandTransform = OnDemandTransformFn | OnDemandExpressions;
+
+const isExpressions = (v: unknown): v is OnDemandExpressions =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((e) => typeof e === 'string');
+
+export const OnDemandSourceSchema = z.union(
+  [
+    Name.transform((view): { view: string; features?: string[] | undefined } => ({ view })),
+    z.strictObject({
+      view: Name,
+      /** Features of the view the transform reads; all of them when absent. */
+      features: z.array(Name).min(1, 'list at least one feature, or leave features out to read them all').optional(),
+    }),
+  ],
+  { error: 'must be a feature view name or { view, features? }' },
+);
+
+export const OnDemandFeatureViewSchema = z.strictObject({
+  name: Name,
+  /** Feature views whose features feed the transform (Feast's sources of kind FeatureView). */
+  sources: z.array(OnDemandSourceSchema).default([]),
+  /** Fields sent with each request (Feast's RequestSource): in `entities` when serving, entity columns in training. */
+  request: z.array(FieldSchema).default([]),
+  /** The outputs, in order. */
+  schema: z.array(FieldSchema).min(1, 'an on-demand feature view needs at least one output'),
+  transform: z.custom<OnDemandTransform>((v) => typeof v === 'function' || isExpressions(v), {
+    error: 'must be a function (columns) => columns, or an object: output name -> expression',
+  }),
+  owner: z.string().optional(),
+  description: z.string().optional(),
+  tags: z.record(z.string(), z.string()).optional(),
+});
+
+export type OnDemandFeatureView = z.output<typeof OnDemandFeatureViewSchema>;
+export type OnDemandSource = z.output<typeof OnDemandSourceSchema>;
+
+export function isTransformFn(transform: OnDemandTransform): transform is OnDemandTransformFn {
+  return typeof transform === 'function';
+}
+// ---- end of on-demand feature views -------------------------------------------------------------------------------
+
 export const RepoSchema = z.strictObject({
   project: Name,
   description: z.string().optional(),
@@ -178,6 +237,7 @@ export const RepoSchema = z.strictObject({
   sources: z.array(SourceSchema).default([]),
   featureViews: z.array(FeatureViewSchema).default([]),
   featureServices: z.array(FeatureServiceSchema).default([]),
+  onDemandFeatureViews: z.array(OnDemandFeatureViewSchema).default([]),
 });
 
 export type RepoInput = z.input<typeof RepoSchema>;

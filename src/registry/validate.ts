@@ -84,7 +84,7 @@ function dedupe(issues: ValidationIssue[]): ValidationIssue[] {
   return issues.filter((issue) => !seen.has(key(issue)) && seen.add(key(issue)));
 }
 
-const SECTIONS = ['project', 'description', 'offlineStore', 'onlineStore', 'entities', 'sources', 'featureViews', 'featureServices'];
+const SECTIONS = ['project', 'description', 'offlineStore', 'onlineStore', 'entities', 'sources', 'featureViews', 'featureServices', 'onDemandFeatureViews'];
 
 /** Groups problems by the object they are in, in file order, so each object's problems read together. */
 function sortByObject(issues: ValidationIssue[]): ValidationIssue[] {

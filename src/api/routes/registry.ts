@@ -10,7 +10,11 @@ const bodies = new WeakMap<Repo, string>();
 export const registry: Handler = (_req, ctx) => {
   let body = bodies.get(ctx.repo);
   if (body === undefined) {
-    body = JSON.stringify({ ...ctx.repo, onlineStore: { ...ctx.repo.onlineStore, url: maskPassword(ctx.repo.onlineStore.url) } });
+    // A TypeScript on-demand transform is shown as its source text (JSON.stringify would drop it).
+    body = JSON.stringify(
+      { ...ctx.repo, onlineStore: { ...ctx.repo.onlineStore, url: maskPassword(ctx.repo.onlineStore.url) } },
+      (_key, value: unknown) => (typeof value === 'function' ? value.toString() : value),
+    );
     bodies.set(ctx.repo, body);
   }
   return jsonReply(200, body);

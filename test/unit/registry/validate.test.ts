@@ -13,6 +13,7 @@ describe('repo validation', () => {
       sources: [],
       featureViews: [],
       featureServices: [],
+      onDemandFeatureViews: [],
     });
   });
 
