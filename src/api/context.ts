@@ -4,6 +4,7 @@ import type { OnlineStore } from '../online/types.js';
 import type { Repo } from '../registry/schema.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import type { OfflineEngine } from './offline-engine.js';
 import type { OnlinePlanner } from './online-plan.js';
 
 export interface ServerLimits {
@@ -43,6 +44,8 @@ export interface ApiContext {
   metrics: Metrics;
   limits: ServerLimits;
   logger: Logger;
+  /** DuckDB for pushes with `to: offline`, opened on first use; refuses when the server has no repo folder. */
+  offline: OfflineEngine;
   /** True once close() started: readiness fails so load balancers stop sending traffic. */
   isClosing(): boolean;
 }

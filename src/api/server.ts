@@ -12,12 +12,15 @@ import { DEFAULT_LIMITS, type ApiContext, type Reply, type ServerLimits } from '
 import { errorBody, errorReply, MethodNotAllowedError, PayloadTooLargeError, RouteNotFoundError } from './errors.js';
 import { errorFields, stderrLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { OfflineEngine } from './offline-engine.js';
 import { OnlinePlanner } from './online-plan.js';
 import { pathOf, ROUTES } from './routes/index.js';
 
 export interface ServerDeps {
   repo: Repo;
   store: OnlineStore;
+  /** The repo's folder (relative offline paths start there); without it, pushes to the offline store are refused. */
+  repoDir?: string;
   logger?: Logger;
   limits?: Partial<ServerLimits>;
 }
@@ -54,6 +57,7 @@ export function createServer(deps: ServerDeps): ApiServer {
     metrics,
     limits,
     logger,
+    offline: new OfflineEngine(deps.repo, deps.repoDir),
     isClosing: () => closing,
   };
 
@@ -169,6 +173,8 @@ export function createServer(deps: ServerDeps): ApiServer {
       await closed;
     } finally {
       clearTimeout(deadline);
+      // After every request finished (or was cut off): no push is using DuckDB any more.
+      await ctx.offline.close();
     }
   }
 

@@ -26,7 +26,8 @@ const USAGE = `usage: featureflow serve [--config FILE] [--port 6566] [--host 12
   -w, --workers N        server processes sharing the port (default 1; "auto" = one per core)
       --max-body-bytes N largest request body accepted (default 1 MiB)
 
-Routes: POST /get-online-features, GET /health, /ready, /registry, /freshness, /metrics.
+Routes: POST /get-online-features, /push, /write-to-online-store; GET /health, /ready, /registry, /freshness,
+/metrics. Pushes with to: "offline" append Parquet files under <offlineStore.path>/pushed/.
 SIGTERM or SIGINT: stop accepting, finish in-flight requests, exit 0 (forced after ${HARD_EXIT_MS / 1000} s).`;
 
 const OPTIONS = {
@@ -70,12 +71,13 @@ function wholeNumber(flag: string, text: string, min: number, max: number): numb
 }
 
 async function runServer(options: ServeOptions): Promise<number> {
-  const { repo } = await loadValidatedRepo(options.config);
+  const { repo, repoDir } = await loadValidatedRepo(options.config);
   // Lazy: the server starts (answering 503, /ready failing) while Redis is down, and recovers when it returns.
   const store = await connectOnlineStore({ url: repo.onlineStore.url, keyPrefix: repo.onlineStore.keyPrefix, lazy: true });
   const api = createServer({
     repo,
     store,
+    repoDir,
     limits: { shutdownTimeoutMs: SHUTDOWN_MS, ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}) },
   });
   let address;
