@@ -4,11 +4,12 @@
  * base64 text) or from people, so both that transport form and this API's own JSON form (values.ts of the online
  * store: int64 beyond 2^53 as decimal strings, "NaN"/"Infinity" floats, ISO timestamps) are accepted.
  *
- * Typed form, as the online store's encoder and the offline appender take it: int32/float as number, int64 as
- * bigint, timestamps as `{ micros }`, bytes as Uint8Array, lists as arrays (null elements kept).
+ * Typed form, as the online store's encoder and the offline appender take it: int32/float as number (float32 not
+ * rounded yet: both writers do that), int64 as bigint, timestamps as `{ micros }`, bytes as Uint8Array, lists as
+ * arrays (null elements kept).
  */
 import { elementDtype, isListDtype, type Dtype, type ScalarDtype } from '../registry/dtypes.js';
-import { shortestFloat32, toInteger } from '../online/numeric.js';
+import { toInteger } from '../online/numeric.js';
 import { parseIsoMicros, type TimestampMicros } from '../online/timestamp.js';
 
 export type TypedValue = null | boolean | number | bigint | string | Uint8Array | TimestampMicros | TypedValue[];
@@ -40,9 +41,8 @@ function parseScalar(value: unknown, dtype: ScalarDtype): TypedValue | undefined
       return toInteger(value, 'int64');
     case 'float32':
     case 'float64': {
-      const f = typeof value === 'number' ? value : typeof value === 'string' ? SPECIAL_FLOATS[value] : undefined;
-      if (f === undefined) return undefined;
-      return dtype === 'float32' && Number.isFinite(f) ? shortestFloat32(f) : f;
+      // float32 stays as sent: the online encoder and DuckDB's FLOAT column both round it to a float32.
+      return typeof value === 'number' ? value : typeof value === 'string' ? SPECIAL_FLOATS[value] : undefined;
     }
     case 'string':
       return typeof value === 'string' ? value : undefined;

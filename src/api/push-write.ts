@@ -8,7 +8,8 @@ import path from 'node:path';
 import { appendPushedRows, type PushedColumn } from '../engine/pushed-append.js';
 import { PUSHED_FOLDER } from '../engine/pushed-files.js';
 import { viewLayout } from '../online/layout.js';
-import { encodeRow } from '../online/stored-value.js';
+import { encodeEntityKey } from '../online/keys.js';
+import { encodeValue } from '../online/value-codec.js';
 import type { EncodedRow, OnlineStore, ViewLayout } from '../online/types.js';
 import type { Dtype } from '../registry/dtypes.js';
 import type { PushSource, Repo } from '../registry/schema.js';
@@ -27,19 +28,26 @@ export interface OnlineBatch {
   rows: EncodedRow[];
 }
 
-/** The frame's rows of one view, encoded as materialization encodes them. */
+/**
+ * The frame's rows of one view as EncodedRows, in the stored layout materialization writes (stored-value.ts): the
+ * same key and value codecs as encodeRow, applied column by column, which saves building a per-value label on
+ * the hot path of a push.
+ */
 export function encodeOnline(repo: Repo, frame: ViewFrame): OnlineBatch {
   const layout = viewLayout(repo, frame.view);
+  const payloads = frame.features.map((f) => {
+    const where = `${layout.view}.${f.name}`;
+    return f.values.map((v) => encodeValue(v, f.dtype, where));
+  });
   const rows: EncodedRow[] = new Array<EncodedRow>(frame.eventMicros.length);
   for (let i = 0; i < rows.length; i++) {
     const created = frame.createdMicros[i];
-    rows[i] = encodeRow(
-      layout,
-      frame.keys.map((k) => k.values[i]),
-      { micros: frame.eventMicros[i] as bigint },
-      created === null || created === undefined ? null : { micros: created },
-      frame.features.map((f) => f.values[i]),
-    );
+    rows[i] = {
+      key: encodeEntityKey(frame.keys.map((k) => k.values[i]), layout.keyTypes, layout.joinKeys, i),
+      eventMicros: Number(frame.eventMicros[i]),
+      createdMicros: created === null || created === undefined ? null : Number(created),
+      payload: JSON.stringify(payloads.map((column) => column[i])),
+    };
   }
   return { layout, rows };
 }
