@@ -89,3 +89,28 @@ describe('push sources offline', () => {
     expect(readdirSync(dir).sort()).toEqual(before);
   });
 });
+
+describe('pushed files', () => {
+  it('keep every dtype exactly, lists and nulls included', async () => {
+    const columns: PushedColumn[] = [
+      { name: 'i32', dtype: 'int32' }, { name: 'i64', dtype: 'int64' }, { name: 'f32', dtype: 'float32' }, { name: 'f64', dtype: 'float64' },
+      { name: 's', dtype: 'string' }, { name: 'b', dtype: 'bool' }, { name: 't', dtype: 'timestamp' }, { name: 'raw', dtype: 'bytes' },
+      { name: 'times', dtype: 'timestamp[]' }, { name: 'floats', dtype: 'float64[]' }, { name: 'blobs', dtype: 'bytes[]' },
+    ];
+    const file = await appendPushedRows(engine.ctx, 'every_dtype', columns, [
+      [7, 2n ** 62n, 0.1, NaN, 'é"', true, micros('2024-01-01 00:00'), new Uint8Array([0, 255]), [micros('2024-01-02 00:00'), null], [1.5, null], [new Uint8Array([1])]],
+      [null, null, null, null, null, null, null, null, null, null, null],
+    ]);
+    const rows = await engine.ctx.db.withConnection(async (c) =>
+      (await c.runAndReadAll(`SELECT typeof(COLUMNS(*)) FROM read_parquet('${file}') LIMIT 1`)).getRowsJS()[0],
+    );
+    expect(rows).toEqual(['INTEGER', 'BIGINT', 'FLOAT', 'DOUBLE', 'VARCHAR', 'BOOLEAN', 'TIMESTAMP WITH TIME ZONE', 'BLOB', 'TIMESTAMP WITH TIME ZONE[]', 'DOUBLE[]', 'BLOB[]']);
+    const values = await engine.ctx.db.withConnection(async (c) =>
+      (await c.runAndReadAll(`SELECT i64::VARCHAR, f32, isnan(f64), s, strftime(t, '%Y-%m-%d'), hex(raw), len(times), floats, i32 FROM read_parquet('${file}')`)).getRowsJS(),
+    );
+    expect(values).toEqual([
+      [String(2n ** 62n), Math.fround(0.1), true, 'é"', '2024-01-01', '00FF', 2n, [1.5, null], 7],
+      [null, null, null, null, null, null, null, null, null],
+    ]);
+  });
+});
