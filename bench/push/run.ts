@@ -168,6 +168,23 @@ async function waitReady(url: string, server: ChildProcess): Promise<void> {
   throw new Error('server did not become ready within 30 s');
 }
 
+/**
+ * The server's own view of /push latency (request start to response end, from its /metrics histogram, over every
+ * run including the warm-up): what the server adds, as opposed to queueing in the client, the kernel and Redis.
+ */
+async function serverSideLatency(url: string): Promise<string> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const buckets = [...text.matchAll(/^featureflow_http_request_duration_seconds_bucket\{route="\/push",le="([^"]+)"\} (\d+)$/gm)].map(
+    (m) => [Number(m[1]), Number(m[2])] as const,
+  );
+  const count = buckets.at(-1)?.[1] ?? 0;
+  const upTo = (q: number): string => {
+    const bucket = buckets.find(([, n]) => n >= q * count);
+    return bucket ? `<= ${bucket[0] * 1000} ms` : '?';
+  };
+  return `server side (its /metrics histogram, one worker's share): p50 ${upTo(0.5)}, p99 ${upTo(0.99)} over ${count} requests`;
+}
+
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
@@ -197,6 +214,7 @@ async function main(): Promise<void> {
       results.push(r);
       console.log(`${String(run).padStart(3)} ${r.rowsPerSecond.toFixed(0).padStart(8)} ${r.writtenPerSecond.toFixed(0).padStart(11)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)} ${String(r.errors).padStart(8)}`);
     }
+    console.log(await serverSideLatency(`http://127.0.0.1:${PORT}`));
     const written = median(results.map((r) => r.writtenPerSecond));
     const p50 = median(results.map((r) => r.p50));
     const p99 = median(results.map((r) => r.p99));
