@@ -105,6 +105,19 @@ describe('POST /write-to-online-store', () => {
     expect(got.values).toEqual([[5, null], ['2024-05-01T10:00:00.000000Z', null], [['a', 'b'], []]]);
   });
 
+  it("takes the exact body Feast 0.67's RemoteOnlineStore.online_write_batch sent, created column included", async () => {
+    // Recorded from Feast's own client (user_stats: Int64, UnixTimestamp and Array(String) features, a
+    // created_timestamp_column), which Feast's own server answers with KeyError 'created_timestamp'.
+    const recorded =
+      '{"feature_view_name": "user_stats", "df": {"user_id": [41, 42], "clicks": [7, 8], "seen_at": [1714557600, 1714557601], ' +
+      '"tags": [["a", "b"], []], "event_timestamp": ["2026-12-02T06:29:57", "2026-12-02T06:29:57"], ' +
+      '"created": ["2026-12-02T06:29:57", null]}, "allow_registry_cache": false}';
+    const res = await write(recorded);
+    expect(res.json).toEqual({ feature_view_name: 'user_stats', rows: 2, written: 2, skippedOlder: 0, skippedExpired: 0 });
+    const got = await online(['user_stats:clicks', 'user_stats:seen_at', 'user_stats:tags'], [41, 42]);
+    expect(got.values).toEqual([[7, 8], ['2024-05-01T10:00:00.000000Z', '2024-05-01T10:00:01.000000Z'], [['a', 'b'], []]]);
+  });
+
   it('refuses a view that is not online and one that does not exist', async () => {
     const off = await write({ feature_view_name: 'live_archive', df: {} });
     expect([off.status, off.json.error.code]).toEqual([404, 'VIEW_NOT_ONLINE']);
@@ -225,7 +238,7 @@ describe('POST /push offline', () => {
     expect(metrics).toMatch(/featureflow_pushed_rows_total\{view="live_stats",mode="offline"\} 3\n/);
     expect(metrics).toMatch(/featureflow_pushed_rows_total\{view="live_archive",mode="offline"\} 3\n/);
     expect(metrics).toMatch(/featureflow_pushed_online_rows_total\{view="live_stats",result="skipped_expired"\} 1\n/);
-    expect(metrics).toMatch(/featureflow_pushed_rows_total\{view="user_stats",mode="online"\} 2\n/);
+    expect(metrics).toMatch(/featureflow_pushed_rows_total\{view="user_stats",mode="online"\} 4\n/);
   });
 
   it('is refused with 501 by a server started without the repo folder', async () => {
