@@ -6,7 +6,10 @@
  * targets (>= 50k rows/s, p99 < 10 ms on 2 cores).
  *
  *   npm run bench:push -- [--runs 5] [--duration 5] [--connections 4] [--rows 100] [--workers 1] [--to online]
- *                         [--entities 100000]
+ *                         [--entities 100000] [--rate 250]
+ *
+ * Then an open-loop run at a fixed `--rate` requests/s (default 250, i.e. 25k rows/s, half the target) whose
+ * latency is counted from each request's due time: what a pusher sees at a steady load rather than at saturation.
  *
  * Requests cycle through `--entities` users, so after the first cycle every row updates a key that exists (what a
  * stream of pushes does): writeRows then takes its second round trip, the newer-wins script. A huge --entities
@@ -27,6 +30,7 @@ import { Redis } from 'ioredis';
 import { redisUrl } from '../../src/devtools/redis-url.js';
 import type { RepoInput } from '../../src/registry/schema.js';
 import { cleanupPrefix } from '../../test/helpers/redis.js';
+import { fixedRate } from '../serve/fixed-rate.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -38,6 +42,7 @@ const { values: args } = parseArgs({
     to: { type: 'string', default: 'online' },
     port: { type: 'string', default: '6598' },
     entities: { type: 'string', default: '100000' },
+    rate: { type: 'string', default: '250' },
   },
 });
 const RUNS = Number(args.runs);
@@ -48,6 +53,7 @@ const WORKERS = Number(args.workers);
 const TO = args.to;
 const PORT = Number(args.port);
 const ENTITIES = Number(args.entities);
+const RATE = Number(args.rate);
 const TARGET_ROWS_PER_SECOND = 50_000;
 const TARGET_P99_MS = 10;
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -215,6 +221,12 @@ async function main(): Promise<void> {
       console.log(`${String(run).padStart(3)} ${r.rowsPerSecond.toFixed(0).padStart(8)} ${r.writtenPerSecond.toFixed(0).padStart(11)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)} ${String(r.errors).padStart(8)}`);
     }
     console.log(await serverSideLatency(`http://127.0.0.1:${PORT}`));
+    const steadyBodies = bodies(RATE * (DURATION_MS / 1000), RUNS + 1).map((b) => b.toString('utf8'));
+    const steady = await fixedRate({ url: `http://127.0.0.1:${PORT}/push`, rate: RATE, durationSeconds: DURATION_MS / 1000, bodies: steadyBodies });
+    console.log(
+      `fixed rate ${RATE} req/s (${RATE * ROWS} rows/s): achieved ${steady.achievedRate.toFixed(0)} req/s, p50 ${steady.p50.toFixed(2)} ms, ` +
+        `p99 ${steady.p99.toFixed(2)} ms from due time (p99 ${steady.sentP99.toFixed(2)} ms from send), ${steady.errors} errors`,
+    );
     const written = median(results.map((r) => r.writtenPerSecond));
     const p50 = median(results.map((r) => r.p50));
     const p99 = median(results.map((r) => r.p99));
