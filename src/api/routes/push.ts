@@ -13,6 +13,15 @@ import { encodeOnline, writeOffline, writeOnline, type ViewWriteSummary } from '
 import { NotFoundError } from '../../registry/errors.js';
 import type { PushSource, Repo } from '../../registry/schema.js';
 
+/** The 200 answer: per online view what Redis did, and the offline file appended (relative to offlineStore.path). */
+interface PushSummary {
+  push_source_name: string;
+  to: string;
+  rows: number;
+  views: Record<string, ViewWriteSummary>;
+  offline?: { file: string };
+}
+
 function pushSource(repo: Repo, name: string): PushSource {
   const source = repo.sources.find((s) => s.name === name);
   const pushNames = repo.sources.filter((s) => s.type === 'push').map((s) => s.name);
@@ -33,7 +42,7 @@ export const push: Handler = async (req, ctx) => {
   const toOnline = request.to !== 'offline';
   const online = toOnline ? frames.filter((f) => f.view.online).map((f) => encodeOnline(ctx.repo, f)) : [];
 
-  const summary: { push_source_name: string; to: string; rows: number; views: Record<string, ViewWriteSummary>; offline?: { file: string } } = {
+  const summary: PushSummary = {
     push_source_name: source.name,
     to: request.to,
     rows: frame.rows,
