@@ -4,6 +4,7 @@ import type { OnlineStore } from '../online/types.js';
 import type { Repo } from '../registry/schema.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import type { OfflineEngine } from './offline-engine.js';
 import type { OnlinePlanner } from './online-plan.js';
 import type { WorkflowStarter } from './workflow-starter.js';
 
@@ -46,6 +47,8 @@ export interface ApiContext {
   logger: Logger;
   /** Starts workflows for /materialize*; absent when the server runs without Temporal (those routes answer 503). */
   workflows?: WorkflowStarter | undefined;
+  /** DuckDB for pushes with `to: offline`, opened on first use; refuses when the server has no repo folder. */
+  offline: OfflineEngine;
   /** True once close() started: readiness fails so load balancers stop sending traffic. */
   isClosing(): boolean;
 }

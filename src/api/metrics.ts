@@ -3,7 +3,7 @@
  * metric families. Each process keeps its own numbers; with `serve --workers N` a scrape reaches one worker, so scrape
  * each worker or sum per instance in queries.
  */
-import type { FeatureStatus } from '../online/types.js';
+import type { FeatureStatus, WriteResult } from '../online/types.js';
 import type { FreshnessEntry } from '../workflows/contracts/check-freshness.js';
 
 /** Seconds. Sub-millisecond buckets because a cached single-entity read takes well under 1 ms. */
@@ -26,6 +26,10 @@ export class Metrics {
   private readonly values = new Map<FeatureStatus, number>(STATUSES.map((s) => [s, 0]));
   private storeErrors = 0;
   private inFlight = 0;
+  /** `view="...",mode="online|offline"` -> rows pushed (POST /push and /write-to-online-store). */
+  private readonly pushed = new Map<string, number>();
+  /** `view="...",result="written|skipped_older|skipped_expired"` -> rows. */
+  private readonly pushWrites = new Map<string, number>();
 
   requestStarted(): void {
     this.inFlight++;
@@ -60,6 +64,19 @@ export class Metrics {
     }
   }
 
+  /** Rows of a view accepted by a push or write, per target store. */
+  rowsPushed(view: string, mode: 'online' | 'offline', rows: number): void {
+    bump(this.pushed, `view="${escapeLabel(view)}",mode="${mode}"`, rows);
+  }
+
+  /** What the online store did with pushed rows of a view. */
+  onlineRowsWritten(view: string, result: WriteResult): void {
+    const label = `view="${escapeLabel(view)}"`;
+    bump(this.pushWrites, `${label},result="written"`, result.written);
+    bump(this.pushWrites, `${label},result="skipped_older"`, result.skippedOlder);
+    bump(this.pushWrites, `${label},result="skipped_expired"`, result.skippedExpired);
+  }
+
   render(): string {
     const out: string[] = [];
     out.push('# HELP featureflow_http_requests_total HTTP requests answered, by route, method and status.');
@@ -91,8 +108,19 @@ export class Metrics {
     out.push('# HELP featureflow_feature_values_total Feature values served, by status.');
     out.push('# TYPE featureflow_feature_values_total counter');
     for (const [status, n] of this.values) out.push(`featureflow_feature_values_total{status="${status}"} ${n}`);
+
+    out.push('# HELP featureflow_pushed_rows_total Rows pushed to a feature view (POST /push, /write-to-online-store), by target store.');
+    out.push('# TYPE featureflow_pushed_rows_total counter');
+    for (const [labels, n] of this.pushed) out.push(`featureflow_pushed_rows_total{${labels}} ${n}`);
+    out.push('# HELP featureflow_pushed_online_rows_total Pushed rows by what the online store did: written, or skipped as older or expired.');
+    out.push('# TYPE featureflow_pushed_online_rows_total counter');
+    for (const [labels, n] of this.pushWrites) out.push(`featureflow_pushed_online_rows_total{${labels}} ${n}`);
     return `${out.join('\n')}\n`;
   }
+}
+
+function bump(counters: Map<string, number>, key: string, by: number): void {
+  counters.set(key, (counters.get(key) ?? 0) + by);
 }
 
 /** Label values escape backslash, double quote and newline (the text format's only escapes). */

@@ -12,6 +12,7 @@ import { DEFAULT_LIMITS, type ApiContext, type Reply, type ServerLimits } from '
 import { errorBody, errorReply, MethodNotAllowedError, PayloadTooLargeError, RouteNotFoundError } from './errors.js';
 import { errorFields, stderrLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { OfflineEngine } from './offline-engine.js';
 import { OnlinePlanner } from './online-plan.js';
 import { pathOf, ROUTES } from './routes/index.js';
 import type { WorkflowStarter } from './workflow-starter.js';
@@ -19,6 +20,8 @@ import type { WorkflowStarter } from './workflow-starter.js';
 export interface ServerDeps {
   repo: Repo;
   store: OnlineStore;
+  /** The repo's folder (relative offline paths start there); without it, pushes to the offline store are refused. */
+  repoDir?: string;
   logger?: Logger;
   limits?: Partial<ServerLimits>;
   /** Starts workflows for /materialize*; the caller owns it (the server does not close it). */
@@ -58,6 +61,7 @@ export function createServer(deps: ServerDeps): ApiServer {
     limits,
     logger,
     workflows: deps.workflows,
+    offline: new OfflineEngine(deps.repo, deps.repoDir),
     isClosing: () => closing,
   };
 
@@ -173,6 +177,8 @@ export function createServer(deps: ServerDeps): ApiServer {
       await closed;
     } finally {
       clearTimeout(deadline);
+      // After every request finished (or was cut off): no push is using DuckDB any more.
+      await ctx.offline.close();
     }
   }
 

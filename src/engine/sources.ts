@@ -1,14 +1,16 @@
 /**
  * Turns a repo source into a DuckDB relation (SQL text usable after FROM). Paths and names are quoted by sql.ts;
- * `sql` sources expand `{other}` placeholders into the other sources' relations.
+ * `sql` sources expand `{other}` placeholders into the other sources' relations; `push` sources read their batch
+ * source UNION ALL the rows pushed to them (pushed-files.ts).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { resolveRepoPath } from '../registry/load.js';
-import type { Source } from '../registry/schema.js';
+import type { PushSource, Source } from '../registry/schema.js';
 import type { EngineContext } from './context.js';
 import { ATTACHED_CATALOG } from './database.js';
 import { SourceError, duckdbMessage } from './errors.js';
-import { ident, literal, qualifiedIdent } from './sql.js';
+import { listPushedFiles, pushedDir } from './pushed-files.js';
+import { ident, literal, literalList, qualifiedIdent } from './sql.js';
 
 const PLACEHOLDER_RE = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
@@ -50,7 +52,28 @@ export function sourceRelation(ctx: EngineContext, name: string, expanding: read
       });
       return `(${query})`;
     }
+    case 'push':
+      return pushRelation(ctx, source, [...expanding, name]);
   }
+}
+
+/**
+ * The batch source's rows with its timestamp columns under the push source's names, then the pushed files matched
+ * by column name: a column one side lacks reads as NULL (pushed files hold only the views' columns, and files
+ * pushed before a view gained a feature lack it).
+ */
+function pushRelation(ctx: EngineContext, source: PushSource, expanding: readonly string[]): string {
+  const batch = findSource(ctx, source.batchSource);
+  const renamed = [batch.timestampField, ...(batch.createdTimestampField ? [batch.createdTimestampField] : [])];
+  const columns = [`CAST(${ident(batch.timestampField)} AS TIMESTAMPTZ) AS ${ident(source.timestampField)}`];
+  if (source.createdTimestampField) {
+    const created = batch.createdTimestampField ? `CAST(${ident(batch.createdTimestampField)} AS TIMESTAMPTZ)` : 'NULL::TIMESTAMPTZ';
+    columns.push(`${created} AS ${ident(source.createdTimestampField)}`);
+  }
+  const base = `SELECT * EXCLUDE (${renamed.map(ident).join(', ')}), ${columns.join(', ')} FROM ${sourceRelation(ctx, batch.name, expanding)}`;
+  const files = listPushedFiles(pushedDir(ctx.repo, ctx.repoDir, source.name));
+  if (files.length === 0) return `(${base})`;
+  return `((${base}) UNION ALL BY NAME (SELECT * FROM read_parquet(${literalList(files)}, union_by_name = true)))`;
 }
 
 /** Column names of a source, asking DuckDB (reads only the file footer or the first rows). */

@@ -42,8 +42,11 @@ export function checkReferences(input: unknown): ValidationIssue[] {
   // Computed views keep their rows in <offlineStore.path>/<view>/, and the stored registry is <offlineStore.path>/registry/.
   const clash = ctx.viewIndex.get('registry');
   if (clash !== undefined) add(`featureViews[${clash}].name`, '"registry" is reserved: the stored registry lives in <offlineStore.path>/registry');
+  const pushedClash = ctx.viewIndex.get('pushed');
+  if (pushedClash !== undefined) add(`featureViews[${pushedClash}].name`, '"pushed" is reserved: pushed rows live in <offlineStore.path>/pushed');
   entities.forEach((e, i) => firstIndex(get(e, 'joinKeys'), `entities[${i}].joinKeys`, 'join key', add));
   checkSqlSources(ctx, add);
+  checkPushSources(ctx, views, add);
   const offered = views.map((v, i) => (isRecord(v) ? checkView(v, `featureViews[${i}]`, ctx, add) : []));
   const onDemand = checkOnDemandViews(input, add);
   services.forEach((s, i) => checkService(s, i, ctx, offered, onDemand, add));
@@ -70,11 +73,17 @@ const indexByName = (items: unknown[], path: string, kind: string, add: Add): Ma
 
 const PLACEHOLDER_RE = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
-/** `{name}` placeholders must name sources, and sql sources may not (indirectly) read themselves. */
+/** `{name}` placeholders must name sources, and sql (and push) sources may not (indirectly) read themselves. */
 function checkSqlSources(ctx: RefContext, add: Add): void {
   const deps = new Map<string, string[]>();
   ctx.sources.forEach((source, i) => {
     const query = get(source, 'query');
+    // A push source reads its batch source, so it takes part in cycles like a sql source naming it.
+    const batch = get(source, 'batchSource');
+    const pushName = nameOf(source);
+    if (get(source, 'type') === 'push' && typeof batch === 'string' && pushName !== undefined && ctx.sourceIndex.has(batch)) {
+      if (ctx.sourceIndex.get(pushName) === i) deps.set(pushName, [batch]);
+    }
     if (get(source, 'type') !== 'sql' || typeof query !== 'string') return;
     const refs = [...new Set([...query.matchAll(PLACEHOLDER_RE)].map((m) => m[1] as string))];
     for (const ref of refs.filter((r) => !ctx.sourceIndex.has(r))) {
@@ -91,13 +100,41 @@ function checkSqlSources(ctx: RefContext, add: Add): void {
     for (const dep of deps.get(name) ?? []) {
       if (state.get(dep) === 'visiting') {
         const cycle = [...stack.slice(stack.indexOf(dep)), dep];
-        add(`sources[${ctx.sourceIndex.get(dep)}].query`, `sql sources form a cycle: ${cycle.join(' -> ')}`);
+        const at = ctx.sourceIndex.get(dep);
+        const field = get(ctx.sources[at as number], 'type') === 'push' ? 'batchSource' : 'query';
+        const kinds = cycle.some((n) => get(ctx.sources[ctx.sourceIndex.get(n) as number], 'type') === 'push') ? 'sql and push' : 'sql';
+        add(`sources[${at}].${field}`, `${kinds} sources form a cycle: ${cycle.join(' -> ')}`);
       } else if (!state.has(dep)) visit(dep);
     }
     stack.pop();
     state.set(name, 'done');
   };
   for (const name of deps.keys()) if (!state.has(name)) visit(name);
+}
+
+/**
+ * A push source's batch source must be a source that holds rows itself; a view reading a push source must be a
+ * plain view, because pushed rows are the view's own rows (a transform or aggregation would read them as input).
+ */
+function checkPushSources(ctx: RefContext, views: unknown[], add: Add): void {
+  ctx.sources.forEach((source, i) => {
+    const batch = get(source, 'batchSource');
+    if (get(source, 'type') !== 'push' || typeof batch !== 'string') return;
+    const index = ctx.sourceIndex.get(batch);
+    if (index === undefined) {
+      add(`sources[${i}].batchSource`, `unknown source "${batch}"; known sources: ${known(ctx.sourceIndex.keys())}`);
+    } else if (get(ctx.sources[index], 'type') === 'push') {
+      add(`sources[${i}].batchSource`, `"${batch}" is a push source; a batch source must be a file, table or sql source holding the historical rows`);
+    }
+  });
+  views.forEach((view, i) => {
+    const index = ctx.sourceIndex.get(String(get(view, 'source')));
+    if (index === undefined || get(ctx.sources[index], 'type') !== 'push') return;
+    for (const field of ['transform', 'aggregation'] as const) {
+      if (get(view, field) === undefined) continue;
+      add(`featureViews[${i}].${field}`, `the view reads push source "${String(get(view, 'source'))}", whose rows are the view's own rows: a view on a push source takes no ${field}`);
+    }
+  });
 }
 
 interface NamedFeature {

@@ -61,7 +61,19 @@ export const SqlSourceSchema = z.strictObject({
   query: z.string().min(1),
 });
 
-export const SourceSchema = z.discriminatedUnion('type', [FileSourceSchema, TableSourceSchema, SqlSourceSchema]);
+/**
+ * Rows pushed over the API (`POST /push`), like Feast's PushSource. Its views read the batch source's rows plus every
+ * row pushed with `to: offline`; the batch source's timestamp columns are read under this source's names, so both
+ * halves line up. The columns pushed rows carry are those of the views reading this source.
+ */
+export const PushSourceSchema = z.strictObject({
+  ...sourceCommon,
+  type: z.literal('push'),
+  /** A file, table or sql source holding the rows from before pushing started (never another push source). */
+  batchSource: Name,
+});
+
+export const SourceSchema = z.discriminatedUnion('type', [FileSourceSchema, TableSourceSchema, SqlSourceSchema, PushSourceSchema]);
 
 export const FieldSchema = z.strictObject({
   name: Name,
@@ -247,6 +259,7 @@ export type Source = z.output<typeof SourceSchema>;
 export type FileSource = z.output<typeof FileSourceSchema>;
 export type TableSource = z.output<typeof TableSourceSchema>;
 export type SqlSource = z.output<typeof SqlSourceSchema>;
+export type PushSource = z.output<typeof PushSourceSchema>;
 export type FeatureView = z.output<typeof FeatureViewSchema>;
 export type Field = z.output<typeof FieldSchema>;
 export type Aggregation = z.output<typeof AggregationSchema>;

@@ -30,7 +30,8 @@ Temporal, for POST /materialize and /materialize-incremental (connected on first
 ${TEMPORAL_OPTIONS_HELP}
 
 Routes: POST /get-online-features, /push, /write-to-online-store, /materialize, /materialize-incremental;
-        GET /health, /ready, /registry, /freshness, /metrics.
+        GET /health, /ready, /registry, /freshness, /metrics. Pushes with to: "offline" append Parquet files
+        under <offlineStore.path>/pushed/.
 SIGTERM or SIGINT: stop accepting, finish in-flight requests, exit 0 (forced after ${HARD_EXIT_MS / 1000} s).`;
 
 const OPTIONS = {
@@ -77,7 +78,7 @@ function wholeNumber(flag: string, text: string, min: number, max: number): numb
 }
 
 async function runServer(options: ServeOptions): Promise<number> {
-  const { repo } = await loadValidatedRepo(options.config);
+  const { repo, repoDir } = await loadValidatedRepo(options.config);
   // Lazy: the server starts (answering 503, /ready failing) while Redis is down, and recovers when it returns.
   const store = await connectOnlineStore({ url: repo.onlineStore.url, keyPrefix: repo.onlineStore.keyPrefix, lazy: true });
   const workflows = lazyWorkflows(repo.project, options.temporal);
@@ -85,6 +86,7 @@ async function runServer(options: ServeOptions): Promise<number> {
     repo,
     store,
     workflows,
+    repoDir,
     limits: { shutdownTimeoutMs: SHUTDOWN_MS, ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}) },
   });
   let address;
