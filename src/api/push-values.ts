@@ -5,7 +5,7 @@
  * store: int64 beyond 2^53 as decimal strings, "NaN"/"Infinity" floats, ISO timestamps) are accepted.
  *
  * Typed form, as the online store's encoder and the offline appender take it: int32/float as number (float32 not
- * rounded yet: both writers do that), int64 as bigint, timestamps as `{ micros }`, bytes as Uint8Array, lists as
+ * rounded yet: both writers do that), int64 as number when safe else bigint, timestamps as `{ micros }`, bytes as Uint8Array, lists as
  * arrays (null elements kept).
  */
 import { elementDtype, isListDtype, type Dtype, type ScalarDtype } from '../registry/dtypes.js';
@@ -38,6 +38,8 @@ function parseScalar(value: unknown, dtype: ScalarDtype): TypedValue | undefined
       return n === undefined ? undefined : Number(n);
     }
     case 'int64':
+      // A safe integer stays a number (both writers take one); only larger ones need a bigint.
+      if (typeof value === 'number' && Number.isSafeInteger(value)) return value === 0 ? 0 : value;
       return toInteger(value, 'int64');
     case 'float32':
     case 'float64': {

@@ -10,7 +10,7 @@ import { PUSHED_FOLDER } from '../engine/pushed-files.js';
 import { viewLayout } from '../online/layout.js';
 import { encodeEntityKey } from '../online/keys.js';
 import { encodeValue } from '../online/value-codec.js';
-import type { EncodedRow, OnlineStore, ViewLayout } from '../online/types.js';
+import type { EncodedRow, JsonValue, OnlineStore, ViewLayout } from '../online/types.js';
 import type { Dtype } from '../registry/dtypes.js';
 import type { PushSource, Repo } from '../registry/schema.js';
 import type { ApiContext } from './context.js';
@@ -35,21 +35,37 @@ export interface OnlineBatch {
  */
 export function encodeOnline(repo: Repo, frame: ViewFrame): OnlineBatch {
   const layout = viewLayout(repo, frame.view);
-  const payloads = frame.features.map((f) => {
+  // Each value's JSON text, column by column; a row's payload is then its columns' texts joined, which saves
+  // building and stringifying one array per row.
+  const texts = frame.features.map((f) => {
     const where = `${layout.view}.${f.name}`;
-    return f.values.map((v) => encodeValue(v, f.dtype, where));
+    return f.values.map((v) => jsonText(encodeValue(v, f.dtype, where)));
   });
   const rows: EncodedRow[] = new Array<EncodedRow>(frame.eventMicros.length);
   for (let i = 0; i < rows.length; i++) {
     const created = frame.createdMicros[i];
+    let payload = '[';
+    for (let c = 0; c < texts.length; c++) payload += c === 0 ? (texts[c] as string[])[i] : `,${(texts[c] as string[])[i]}`;
     rows[i] = {
       key: encodeEntityKey(frame.keys.map((k) => k.values[i]), layout.keyTypes, layout.joinKeys, i),
       eventMicros: Number(frame.eventMicros[i]),
       createdMicros: created === null || created === undefined ? null : Number(created),
-      payload: JSON.stringify(payloads.map((column) => column[i])),
+      payload: `${payload}]`,
     };
   }
   return { layout, rows };
+}
+
+/** JSON.stringify of one encoded value, without its generic path for the common scalars. */
+function jsonText(value: JsonValue): string {
+  switch (typeof value) {
+    case 'number':
+      return String(value); // encodeValue turned non-finite numbers into strings already
+    case 'boolean':
+      return value ? 'true' : 'false';
+    default:
+      return value === null ? 'null' : JSON.stringify(value);
+  }
 }
 
 // Schema keys are registered once per view and process, and again after this long: a Redis that lost its data

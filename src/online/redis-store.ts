@@ -27,11 +27,15 @@ import { planWrites } from './write-plan.js';
 import { runWriteBatches } from './write-runner.js';
 import { BulkSocket } from './bulk-socket.js';
 import { fastWrite } from './fast-write.js';
+import { scriptWrite } from './script-write.js';
 import type { Redis } from 'ioredis';
 
 // Standalone writes are planned in slices so the ARGV copies stay small whatever chunk the caller passes. In a
 // cluster the whole chunk is grouped by slot at once: slicing would leave one or two keys per script call.
 const STANDALONE_SLICE_ROWS = 20_000;
+// Below this many rows (a push, a small range) the keys often exist already, and the fast path's SET NX would
+// cost a second round trip before the script for each of them: the script alone (script-write.ts) does both in one.
+const FAST_PATH_MIN_ROWS = 1000;
 
 export class RedisOnlineStore implements OnlineStore {
   private readonly cluster: boolean;
@@ -102,9 +106,15 @@ export class RedisOnlineStore implements OnlineStore {
         result.written += written;
         result.skippedOlder += skipped;
       };
+      if (plan.batches.length === 0) continue;
+      if (!this.cluster && rows.length < FAST_PATH_MIN_ROWS) {
+        const done = await this.onBulk(`writing rows of "${layout.view}"`, (socket) => scriptWrite(socket, plan.batches));
+        tally(done.written, done.skipped);
+        continue;
+      }
       let scripted = plan.batches;
-      if (!this.cluster && plan.batches.length > 0) {
-        const fast = await this.fastWrite(plan.batches, layout.view);
+      if (!this.cluster) {
+        const fast = await this.onBulk(`writing rows of "${layout.view}"`, (socket) => fastWrite(socket, plan.batches));
         tally(fast.written, fast.skipped);
         scripted = fast.newer.keys.length > 0 ? splitBatch(fast.newer, this.batchSize) : [];
       }
@@ -115,11 +125,11 @@ export class RedisOnlineStore implements OnlineStore {
     return result;
   }
 
-  private async fastWrite(batches: Parameters<typeof fastWrite>[1], view: string): ReturnType<typeof fastWrite> {
+  private async onBulk<T>(doing: string, write: (socket: BulkSocket) => Promise<T>): Promise<T> {
     try {
-      return await fastWrite(await this.bulkSocket(), batches);
+      return await write(await this.bulkSocket());
     } catch (err) {
-      throw this.fail(err, `writing rows of "${view}"`);
+      throw this.fail(err, doing);
     }
   }
 

@@ -42,10 +42,17 @@ function toBytes(value: Uint8Array): Buffer {
   return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 }
 
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
 function encodeScalar(value: unknown, dtype: ScalarDtype, where: string): JsonValue {
   switch (dtype) {
     case 'int32':
     case 'int64': {
+      // The common case, a JS number that is already a safe integer in range, needs no BigInt round trip.
+      if (typeof value === 'number' && Number.isSafeInteger(value) && (dtype === 'int64' || (value >= INT32_MIN && value <= INT32_MAX))) {
+        return value === 0 ? 0 : value; // -0 -> 0
+      }
       const n = toInteger(value, dtype);
       if (n === undefined) throw bad(value, dtype, where);
       return dtype === 'int32' ? Number(n) : encodeInt64(n);
