@@ -6,6 +6,7 @@ import {
   defineEntity,
   defineFeatureService,
   defineFeatureView,
+  defineOnDemandFeatureView,
   defineProject,
   defineSource,
 } from 'featureflow';
@@ -85,6 +86,29 @@ const userTxn = defineFeatureView({
   schedule: { cron: '30 * * * *' },
 });
 
+// Computed at request time from stored features and the transaction being scored (sent with the request as
+// `amount`); the same function runs over training sets, so training and serving agree by construction.
+const txnRisk = defineOnDemandFeatureView({
+  name: 'txn_risk',
+  sources: [
+    { view: userStats, features: ['avg_amount_1h'] },
+    { view: merchantStats, features: ['fraud_rate'] },
+  ],
+  request: [{ name: 'amount', dtype: 'float64' }],
+  schema: [
+    { name: 'amount_vs_avg_1h', dtype: 'float64' },
+    { name: 'risky', dtype: 'bool' },
+  ],
+  transform: (cols) => {
+    // Columns hold the declared dtypes' values or null (a missing entity, a value past its TTL).
+    const ratio = cols.amount.map((a, i) => {
+      const avg = cols.avg_amount_1h[i] as number | null;
+      return a === null || !avg ? null : (a as number) / avg;
+    });
+    return { amount_vs_avg_1h: ratio, risky: ratio.map((r, i) => (r ?? 0) > 3 || ((cols.fraud_rate[i] as number | null) ?? 0) > 0.05) };
+  },
+});
+
 export default defineProject({
   project: 'fraud',
   offlineStore: { path: '.featureflow/offline' },
@@ -93,10 +117,15 @@ export default defineProject({
   entities: [user, merchant],
   sources: [transactions, userHourly, merchantDaily],
   featureViews: [userStats, merchantStats, userTxn],
+  onDemandFeatureViews: [txnRisk],
   featureServices: [
     defineFeatureService({
       name: 'fraud_v1',
       features: { user_stats: ['txn_count_1h', 'avg_amount_1h'], merchant_stats: ['fraud_rate'] },
+    }),
+    defineFeatureService({
+      name: 'fraud_v2',
+      features: { user_stats: ['txn_count_1h', 'avg_amount_1h'], merchant_stats: ['fraud_rate'], txn_risk: ['amount_vs_avg_1h', 'risky'] },
     }),
   ],
 });
