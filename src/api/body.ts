@@ -66,7 +66,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 /**
  * Parses a body as JSON; an empty or malformed body is a 400 with code INVALID_JSON. Integer literals beyond 2^53
- * come back as decimal strings with every digit (see exact-json.ts), never rounded.
+ * come back as decimal strings with every digit (see exact-json.ts), never rounded; bare NaN, Infinity and
+ * -Infinity (Python's json.dumps) as the strings "NaN", "Infinity", "-Infinity", which float values accept.
  */
 export function parseJson(body: Buffer): unknown {
   if (body.length === 0) throw new BadRequestError('request body is empty: send a JSON object', 'INVALID_JSON');

@@ -110,6 +110,14 @@ function sameJsonKind(values: readonly unknown[], column: string, dtype: Dtype, 
   return false;
 }
 
+/**
+ * null, or pandas' "NaT": Feast's client formats every created time of a frame with isoformat(), and a missing one
+ * in a pandas frame is NaT (which is truthy), so a null created time reaches us as the text "NaT".
+ */
+function isMissingInstant(value: unknown): boolean {
+  return value === null || value === 'NaT';
+}
+
 function parseInstants(frame: Frame, name: string, nullable: boolean, problems: Problems): (bigint | null)[] {
   const raw = frame.columns[name] ?? [];
   const out: (bigint | null)[] = new Array<bigint | null>(raw.length);
@@ -120,7 +128,7 @@ function parseInstants(frame: Frame, name: string, nullable: boolean, problems: 
       out[i] = out[i - 1] as bigint | null;
       continue;
     }
-    const micros = raw[i] === null && nullable ? null : parseInstant(raw[i]);
+    const micros = isMissingInstant(raw[i]) && nullable ? null : parseInstant(raw[i]);
     if (micros === undefined) {
       if (!bad) problems.add(expected(name, i, 'a timestamp (ISO-8601, naive means UTC, or epoch seconds)', raw[i]));
       bad = true;

@@ -8,9 +8,11 @@ object, scenario name -> result (or {"error": {"type", "message"}}), on stdout.
 
     python feast_driver.py --repo featureflow.json --server http://127.0.0.1:6566 --scenarios scenarios.json
 
-scenarios.json: a list of {"name": ..., "kind": ..., "args": {...}}. Kinds: `get_online_features` (args:
-features | feature_service, entity_rows, full_feature_names, include_feature_view_version_metadata); write kinds
-(`write_to_online_store`, `push`) slot into SCENARIOS the same way once the server has those endpoints.
+scenarios.json: a list of {"name": ..., "kind": ..., "args": {...}}, run in order (a write, then a read of what it
+wrote). Kinds: `get_online_features`
+(args: features | feature_service, entity_rows, full_feature_names, include_feature_view_version_metadata), and the
+write kinds of feast_writes.py: `write_to_online_store`, `push` (Feast's SDK writing) and `raw_request` (bodies
+built with Feast's own pydantic request models, posted with `requests`).
 """
 
 import argparse
@@ -23,7 +25,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Dict, List
 
-from feast import Entity, FeatureService, FeatureStore, FeatureView, Field, FileSource, ValueType
+import feast_writes  # this folder: the write scenarios
+
+from feast import Entity, FeatureService, FeatureStore, FeatureView, Field, FileSource, PushSource, ValueType
 from feast.types import Array, Bool, Bytes, Float32, Float64, Int32, Int64, String, UnixTimestamp
 
 SCALARS = {
@@ -68,7 +72,28 @@ def write_feature_store_yaml(folder: Path, project: str, server: str) -> None:
     )
 
 
-def feast_objects(repo: Dict[str, Any], folder: Path) -> Dict[str, Any]:
+def feast_sources(repo: Dict[str, Any], repo_dir: Path) -> Dict[str, Any]:
+    """A FileSource per file source (paths as the server resolves them) and a PushSource per push source.
+
+    Feast reads a pushed frame's timestamps under its batch source's timestamp_field / created_timestamp_column,
+    where Featureflow reads them under the push source's names: the fixture gives both the same names.
+    """
+    out: Dict[str, Any] = {}
+    for s in repo["sources"]:
+        if s["type"] == "file":
+            out[s["name"]] = FileSource(
+                name=s["name"],
+                path=str(repo_dir / s["path"]),
+                timestamp_field=s.get("timestampField", "event_timestamp"),
+                created_timestamp_column=s.get("createdTimestampField", ""),
+            )
+    for s in repo["sources"]:
+        if s["type"] == "push":
+            out[s["name"]] = PushSource(name=s["name"], batch_source=out[s["batchSource"]])
+    return out
+
+
+def feast_objects(repo: Dict[str, Any], repo_dir: Path) -> Dict[str, Any]:
     """Entities, views and services mirroring the Featureflow repo (names, join keys, dtypes, TTLs, services)."""
     # A Feast Entity has one join key; a Featureflow entity with several has no Feast counterpart.
     entities = {
@@ -80,8 +105,7 @@ def feast_objects(repo: Dict[str, Any], folder: Path) -> Dict[str, Any]:
         for e in repo["entities"]
     }
     key_types = {e["joinKeys"][0]: e.get("valueType", "string") for e in repo["entities"]}
-    # Views are only read online here, so the offline source is never opened; it only has to be declared.
-    source = FileSource(name="conformance_source", path=str(folder / "data.parquet"), timestamp_field="event_timestamp")
+    sources = feast_sources(repo, repo_dir)
     views = {}
     for v in repo["featureViews"]:
         view_entities = [entities[name] for name in v["entities"]]
@@ -91,7 +115,7 @@ def feast_objects(repo: Dict[str, Any], folder: Path) -> Dict[str, Any]:
             entities=view_entities,
             ttl=timedelta(seconds=int(v.get("ttl", 0))),  # the fixture gives TTLs in seconds
             schema=key_fields + [Field(name=f["name"], dtype=feast_dtype(f["dtype"])) for f in v["schema"]],
-            source=source,
+            source=sources[v["source"]],
             online=v.get("online", True),
         )
     services = {
@@ -147,6 +171,9 @@ def get_online_features(store: FeatureStore, objects: Dict[str, Any], args: Dict
 
 SCENARIOS: Dict[str, Callable[[FeatureStore, Dict[str, Any], Dict[str, Any]], Dict[str, Any]]] = {
     "get_online_features": get_online_features,
+    "write_to_online_store": feast_writes.write_to_online_store,
+    "push": feast_writes.push,
+    "raw_request": feast_writes.raw_request,
 }
 
 
@@ -161,7 +188,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="feast-conformance-") as tmp:
         folder = Path(tmp)
         write_feature_store_yaml(folder, repo["project"], options.server)
-        objects = feast_objects(repo, folder)
+        objects = feast_objects(repo, Path(options.repo).resolve().parent)
         store = FeatureStore(repo_path=str(folder))
         store.apply(
             [*objects["entities"].values(), *objects["views"].values(), *objects["services"].values()]

@@ -1,6 +1,7 @@
-// Feast's own Python SDK (feast==0.67.0, `online_store: {type: remote}`) reading from our server: every request
-// goes through FeatureStore.get_online_features and OnlineResponse.to_dict()/to_df(), exactly as a Feast user
-// calls them. The driver runs every scenario in one Python process (importing Feast alone takes seconds).
+// Feast's own Python SDK (feast==0.67.0, `online_store: {type: remote}`) reading from and writing to our server:
+// every read goes through FeatureStore.get_online_features and OnlineResponse.to_dict()/to_df(), every write
+// through write_to_online_store / push (conformance-writes.ts), exactly as a Feast user calls them. The driver runs
+// every scenario in one Python process (importing Feast alone takes seconds).
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -18,7 +19,9 @@ import { connectOnlineStore, type RedisOnlineStore } from '../../../src/online/r
 import { encodeRow } from '../../../src/online/stored-value.js';
 import { RepoSchema, type Repo } from '../../../src/registry/schema.js';
 import { cleanupPrefix, freshPrefix } from '../../helpers/redis.js';
+import { request } from '../../unit/api/http-client.js';
 import { ALL_TYPES_FEATURES, conformanceRepo } from './conformance-repo.js';
+import { describeWrites, historicalValues, WRITE_SCENARIOS, writeLiveBatchFile, type WriteOutcome } from './conformance-writes.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -33,7 +36,7 @@ const BIG_VALUE = 2n ** 60n;
 
 interface Scenario {
   name: string;
-  kind: 'get_online_features';
+  kind: 'get_online_features' | 'write_to_online_store' | 'push' | 'raw_request';
   args: Record<string, unknown>;
 }
 interface Outcome {
@@ -75,6 +78,7 @@ const SCENARIOS: Scenario[] = [
     args: { features: ['user_stats:clicks', 'user_profile:country', 'user_stats:avg_amount'], entity_rows: rows(1), include_feature_view_version_metadata: true },
   },
   { name: 'big_key', kind: 'get_online_features', args: { features: ['user_stats:clicks', 'user_stats:avg_amount'], entity_rows: rows(BIG_ID, 1) } },
+  ...WRITE_SCENARIOS,
 ];
 
 const HOUR_AGO = new Date(Date.now() - 3_600_000);
@@ -89,6 +93,7 @@ let keyPrefix: string;
 let store: RedisOnlineStore;
 let api: ApiServer;
 let results: Record<string, Outcome>;
+let base: string;
 
 async function put(view: string, id: number | bigint, values: unknown[]): Promise<void> {
   const layout = viewLayout(repo, view);
@@ -108,8 +113,16 @@ function ok(name: string): Outcome {
   return result;
 }
 
+async function served(features: string[], ids: number[]): Promise<unknown[][]> {
+  const res = await request(base, 'POST', '/get-online-features', { features, entities: { user_id: ids } });
+  expect(res.status).toBe(200);
+  return (res.json.results.slice(1) as Array<{ values: unknown[] }>).map((c) => c.values);
+}
+
 beforeAll(async () => {
   if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing: run node scripts/setup.mjs (it installs feast==0.67.0)`);
+  dir = await mkdtemp(path.join(tmpdir(), 'ff-feast-conformance-'));
+  await writeLiveBatchFile(dir);
   keyPrefix = freshPrefix().replace(/:$/, '');
   const input = conformanceRepo({ url: redisUrl(), keyPrefix });
   repo = RepoSchema.parse(input);
@@ -126,10 +139,10 @@ beforeAll(async () => {
   await put('all_types', 5, nothing);
   await put('all_types', 6, Object.assign([...nothing], { 9: [1n, null] }));
   await put('all_types', 7, Object.assign([...nothing], { 9: [BIG_VALUE, 3n] }));
-  api = createServer({ repo, store, logger: silentLogger });
+  api = createServer({ repo, store, repoDir: dir, logger: silentLogger });
   const { url } = await api.listen(0);
+  base = url;
 
-  dir = await mkdtemp(path.join(tmpdir(), 'ff-feast-conformance-'));
   await writeFile(path.join(dir, 'featureflow.json'), JSON.stringify(input));
   // Python's json reads integer literals exactly, so BIG_ID reaches Feast as a Python int, as a user's would.
   await writeFile(path.join(dir, 'scenarios.json'), JSON.stringify(SCENARIOS, (_, v: unknown) => (typeof v === 'bigint' ? `@big:${v}` : v)).replace(/"@big:(-?\d+)"/g, '$1'));
@@ -270,4 +283,11 @@ describe("Feast 0.67's Python SDK against featureflow serve", () => {
     expect(outcome(name).error?.type).toBe(type);
     expect(outcome(name).error?.message).toContain(message);
   });
+});
+
+describeWrites({
+  ok: (name) => ok(name) as WriteOutcome,
+  outcome: (name) => outcome(name) as WriteOutcome,
+  served,
+  historical: (features, at) => historicalValues(repo, dir, features, at),
 });

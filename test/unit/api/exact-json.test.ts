@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseJson } from '../../../src/api/body.js';
-import { hasUnsafeInteger, isUnsafeIntegerLiteral, parseExactJson, quoteUnsafeIntegers } from '../../../src/api/exact-json.js';
+import { hasUnsafeInteger, isUnsafeIntegerLiteral, parseExactJson, quoteNonFiniteTokens, quoteUnsafeIntegers } from '../../../src/api/exact-json.js';
 import { rng } from '../../helpers/prng.js';
 
 describe('exact JSON parsing', () => {
@@ -96,5 +96,42 @@ describe('exact JSON parsing', () => {
   it('returns the text untouched when nothing needs quoting', () => {
     const text = '{"ids":["12345678901234567890"],"n":[1,2.5e300]}';
     expect(quoteUnsafeIntegers(text)).toBe(text);
+  });
+});
+
+describe("Python's bare NaN and Infinity tokens", () => {
+  it('reads them as the strings our float values accept, as Python json.dumps writes a push body', () => {
+    // json.dumps({"df": {"a": [float("nan"), float("inf"), -float("inf"), 1.5], "l": [[1.0, float("nan")]]}})
+    const body = Buffer.from('{"df": {"a": [NaN, Infinity, -Infinity, 1.5], "l": [[1.0, NaN]]}, "to": "online"}');
+    expect(parseJson(body)).toEqual({ df: { a: ['NaN', 'Infinity', '-Infinity', 1.5], l: [[1, 'NaN']] }, to: 'online' });
+  });
+
+  it('keeps big integers exact in the same body', () => {
+    expect(parseExactJson('{"user_id":[1152921504606846977],"x":[NaN]}')).toEqual({ user_id: ['1152921504606846977'], x: ['NaN'] });
+  });
+
+  it('leaves the tokens inside strings, and strings that spell them, alone', () => {
+    const text = '{"NaN":"Infinity -Infinity NaN","s":"a\\"NaN","v":NaN}';
+    expect(quoteNonFiniteTokens(text)).toBe('{"NaN":"Infinity -Infinity NaN","s":"a\\"NaN","v":"NaN"}');
+    expect(parseExactJson(text)).toEqual({ NaN: 'Infinity -Infinity NaN', s: 'a"NaN', v: 'NaN' });
+  });
+
+  it('quotes only whole tokens: NaNa, Infinity2, -NaN and nan stay invalid, with the error JSON.parse gave', () => {
+    for (const text of ['[NaNa]', '[Infinity2]', '[-NaN]', '[nan]', '[inf]', '{"a":NaN,}']) {
+      let expected = '';
+      try {
+        JSON.parse(text);
+      } catch (err) {
+        expected = (err as Error).message;
+      }
+      expect(expected, text).not.toBe('');
+      expect(() => parseExactJson(text), text).toThrow(expected);
+      expect(() => parseJson(Buffer.from(text)), text).toThrow(/request body is not valid JSON/);
+    }
+  });
+
+  it('is a fallback only: valid JSON never goes through the token scan', () => {
+    expect(parseExactJson('{"a":"NaN","b":[1,-2.5e3]}')).toEqual({ a: 'NaN', b: [1, -2500] });
+    expect(quoteNonFiniteTokens('[1,-2,true,null]')).toBe('[1,-2,true,null]');
   });
 });

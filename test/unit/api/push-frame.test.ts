@@ -118,6 +118,12 @@ describe('pushed frames', () => {
     expect(online.rows[0]).toEqual({ key: 'i1', eventMicros: 1714557600000000, createdMicros: 1714557602000000, payload: '[0.1]' });
   });
 
+  it('read a created time of "NaT" (a missing time in a pandas frame, as Feast\'s client sends it) as none, not an event time', () => {
+    const frame = parse('raw_stats', { user_id: [1, 2], score: [0.1, 0.2], ts: [1714557600, 1714557600], created_ts: ['NaT', '2024-05-01T10:00:02'] });
+    expect(frame.createdMicros).toEqual([null, 1714557602000000n]);
+    expect(problem('raw_stats', { user_id: [1], score: [0.1], ts: ['NaT'] })).toContain('df.ts[0]: expected a timestamp');
+  });
+
   it('keep an undeclared key column to the type of its first value', () => {
     const ok = parse('device_stats', { device: ['a1', 'b2'], hits: [1, 2], event_timestamp: [0, 1] });
     expect(ok.keys[0]).toEqual({ name: 'device', dtype: 'string', values: ['a1', 'b2'] });
