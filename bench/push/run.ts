@@ -12,8 +12,11 @@
  * latency is counted from each request's due time: what a pusher sees at a steady load rather than at saturation.
  *
  * Requests cycle through `--entities` users, so after the first cycle every row updates a key that exists (what a
- * stream of pushes does): writeRows then takes its second round trip, the newer-wins script. A huge --entities
- * (10000000) measures first writes only (one SET NX per key).
+ * stream of pushes does); a push of fewer than 1,000 rows is one newer-wins script call whether its keys exist or
+ * not (script-write.ts). A huge --entities (10000000) measures first writes only.
+ *
+ * SERVER_NODE_ARGS go to the server's node (e.g. `--cpu-prof`, `--trace-gc`); SERVER_STDOUT=1 shows its stdout
+ * (where --trace-gc writes).
  *
  * REDIS_URL picks the Redis (default redis://127.0.0.1:6379). `--to online_and_offline` also appends a Parquet file
  * per request (fsync included), which is disk-bound: the targets are for `online`.
@@ -208,7 +211,7 @@ async function main(): Promise<void> {
     const nodeArgs = (process.env['SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
     server = spawn(process.execPath, [...nodeArgs, 'bin/featureflow.js', 'serve', '--config', config, '--port', String(PORT), '--workers', String(WORKERS)], {
       cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: ['ignore', process.env['SERVER_STDOUT'] ? 'inherit' : 'ignore', 'inherit'],
     });
     await waitReady(`http://127.0.0.1:${PORT}`, server);
     console.log(`server: ${WORKERS} worker(s); load: ${CONNECTIONS} connections, ${ROWS} rows x ${FEATURES.length} features per request, to: ${TO}, ${os.cpus().length} cores`);
