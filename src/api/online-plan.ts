@@ -3,6 +3,7 @@
  * and how the response is named. Resolving references, checking names and building the metadata JSON cost more than
  * a small read itself, and clients send the same few shapes over and over, so plans are cached per shape.
  */
+import { elementDtype, type Dtype } from '../registry/dtypes.js';
 import { expandService, findView, resolveFeatureRefs, type ResolvedFeature } from '../registry/features.js';
 import { compileOnDemand, requireOnDemandView } from '../registry/on-demand.js';
 import type { FeatureView, Repo } from '../registry/schema.js';
@@ -27,6 +28,8 @@ export interface ReadPlan {
    * in order of first use, as Feast's server writes it (its `version` is left out when 0, and views have none here).
    */
   head: string;
+  /** Per response feature column: float32/float64 (or lists of them), whose whole numbers are written `3.0`. */
+  floatColumns: readonly boolean[];
 }
 
 export type LayoutOf = (repo: Repo, view: FeatureView) => ViewLayout;
@@ -93,6 +96,7 @@ export class OnlinePlanner {
     const columns: ColumnSource[] = [];
     const steps = new Map<string, { index: number; step: OnDemandStep }>();
     const requestFields = new Set<string>();
+    const floatColumns: boolean[] = [];
     for (const f of resolved) {
       if (f.onDemand) {
         let entry = steps.get(f.view);
@@ -109,9 +113,14 @@ export class OnlinePlanner {
           entry = { index: steps.size, step: onDemandStep(compileOnDemand(this.repo, odfv), read) };
           steps.set(f.view, entry);
         }
-        columns.push({ step: entry.index, output: entry.step.runner.outputs.findIndex((o) => o.name === f.feature) });
+        const output = entry.step.runner.outputs.findIndex((o) => o.name === f.feature);
+        columns.push({ step: entry.index, output });
+        floatColumns.push(isFloatDtype(entry.step.runner.outputs[output]?.dtype));
       } else {
-        columns.push({ read: read(f.view, f.feature) });
+        const index = read(f.view, f.feature);
+        columns.push({ read: index });
+        const { layout } = features[index] as { layout: ViewLayout };
+        floatColumns.push(isFloatDtype(layout.dtypes[layout.features.indexOf(f.feature)]));
       }
       const name = request.full_feature_names ? `${f.view}__${f.feature}` : f.feature;
       const owner = owners.get(name);
@@ -139,6 +148,7 @@ export class OnlinePlanner {
       names: allNames,
       entityKeys: keys,
       head: `{"metadata":{"feature_names":${JSON.stringify(allNames)}${viewMetadata}},"results":[`,
+      floatColumns,
     };
     if (steps.size > 0) plan.onDemand = { steps: [...steps.values()].map((s) => s.step), columns, requestFields };
     return plan;
@@ -154,4 +164,11 @@ export class OnlinePlanner {
     }
     return layout;
   }
+}
+
+/** float32, float64 and lists of them: the columns whose whole numbers are written `3.0` (see float-json.ts). */
+function isFloatDtype(dtype: Dtype | undefined): boolean {
+  if (dtype === undefined) return false;
+  const element = elementDtype(dtype);
+  return element === 'float32' || element === 'float64';
 }

@@ -3,8 +3,7 @@
  * JSON form, so each column is stringified once, natively, and the pieces are concatenated: no intermediate
  * response object, no per-value encoding in JS (decoding dominates Feast's server, see PITFALLS).
  */
-import { elementDtype } from '../registry/dtypes.js';
-import type { FeatureColumn, FeatureStatus, ViewLayout } from '../online/types.js';
+import type { FeatureColumn, FeatureStatus } from '../online/types.js';
 import { floatColumnJson } from './float-json.js';
 import type { ReadPlan } from './online-plan.js';
 
@@ -110,7 +109,6 @@ export function buildOnlineResponse(
   let lastTimestamps = '';
   for (let c = 0; c < columns.length; c++) {
     const column = columns[c] as FeatureColumn;
-    const read = plan.features[c];
     const statuses = column.statuses;
     let allPresent = true;
     for (let i = 0; i < statuses.length; i++) {
@@ -130,19 +128,11 @@ export function buildOnlineResponse(
       lastTimestamps = timestampsJson(lastMicros);
     }
     if (parts.length > 1) parts.push(',');
-    const values = read && isFloat(read.layout, read.feature) ? floatColumnJson(column.values) : JSON.stringify(column.values);
+    const values = plan.floatColumns[c] ? floatColumnJson(column.values) : JSON.stringify(column.values);
     parts.push(`{"values":${values},"statuses":${statusesJson},"event_timestamps":${lastTimestamps}}`);
   }
   parts.push(']}');
   return parts.join('');
-}
-
-/** float32, float64 and lists of them: the columns whose whole numbers are written `3.0` (see float-json.ts). */
-function isFloat(layout: ViewLayout, feature: string): boolean {
-  const dtype = layout.dtypes[layout.features.indexOf(feature)];
-  if (dtype === undefined) return false;
-  const element = elementDtype(dtype);
-  return element === 'float32' || element === 'float64';
 }
 
 export function emptyCounts(): StatusCounts {

@@ -22,6 +22,12 @@ const repo: RepoInput = {
       transform: { clicks_plus: 'clicks + amount' },
     },
     {
+      name: 'ratio',
+      sources: [{ view: 'user_stats', features: ['clicks'] }],
+      schema: [{ name: 'doubled', dtype: 'float64' }, { name: 'picked', dtype: 'int64' }],
+      transform: { doubled: 'clicks * 2.0', picked: 'if(clicks > 3, 7, 8)' },
+    },
+    {
       name: 'broken',
       sources: [{ view: 'user_stats', features: ['clicks'] }],
       schema: [{ name: 'half', dtype: 'int64' }],
@@ -55,6 +61,14 @@ describe('on-demand views over HTTP', () => {
       statuses: ['PRESENT', 'PRESENT', 'NULL_VALUE'],
       event_timestamps: ['1970-01-01T00:00:00Z', '1970-01-01T00:00:00Z', '1970-01-01T00:00:00Z'],
     });
+  });
+
+  it('writes whole floats of a float output as 3.0 and int outputs as integers, whatever the columns read', async () => {
+    const res = await post({ features: ['ratio:doubled', 'ratio:picked', 'user_stats:avg'], entities: { user_id: [1, 2] } });
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('"values":[6.0,8.0]');
+    expect(res.text).toContain('"values":[8,7]');
+    expect(res.text).toContain('"values":[2.5,1.0]');
   });
 
   it('serves a feature service that lists an on-demand view, in the service order', async () => {
