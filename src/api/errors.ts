@@ -60,6 +60,13 @@ export class TemporalUnavailableError extends FeatureflowError {
   }
 }
 
+/** Appending pushed rows to the offline store failed (disk, DuckDB): nothing was published, try again. */
+export class OfflineWriteError extends FeatureflowError {
+  constructor(message: string, cause: unknown) {
+    super('OFFLINE_WRITE_FAILED', message, { retryable: true, cause });
+  }
+}
+
 /** code -> HTTP status. Codes missing here are answered 500 and logged as bugs. */
 export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   INVALID_JSON: 400,
@@ -77,6 +84,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   NOT_READY: 503,
   TRANSFORM_FAILED: 500,
   TEMPORAL_UNAVAILABLE: 503,
+  OFFLINE_WRITE_FAILED: 503,
 };
 
 export interface ErrorReply {

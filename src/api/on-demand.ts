@@ -47,7 +47,8 @@ function readInput(column: FeatureColumn, dtype: Dtype | undefined): OdValue[] {
 function requestInput(name: string, dtype: Dtype | undefined, values: readonly unknown[]): OdValue[] {
   return values.map((v, i) => {
     const value = toOdValue(v, dtype);
-    if (value === undefined) {
+    // Transforms compute in JS numbers: an integer they would round is refused rather than silently changed.
+    if (value === undefined || (typeof value === 'number' && (dtype === 'int64' || dtype === 'int32') && !Number.isSafeInteger(value))) {
       throw new BadRequestError(`invalid request: entities.${name}[${i}]: ${JSON.stringify(v)} is not a valid ${dtype} (request field "${name}")`);
     }
     return value;

@@ -118,7 +118,15 @@ function isMissingInstant(value: unknown): boolean {
   return value === null || value === 'NaT';
 }
 
-function parseInstants(frame: Frame, name: string, nullable: boolean, problems: Problems): (bigint | null)[] {
+/**
+ * How far ahead of the server's clock a pushed time may be. Writes are newer-wins, so a row stamped in the future
+ * (epoch milliseconds sent where seconds are meant read as the year 56302) would hide every later write of its key
+ * online, and win every point-in-time join offline; a day covers clock skew and time zones gone wrong.
+ */
+export const MAX_FUTURE_MS = 24 * 3600 * 1000;
+
+function parseInstants(frame: Frame, name: string, nullable: boolean, problems: Problems, nowMs: number): (bigint | null)[] {
+  const latest = BigInt(nowMs + MAX_FUTURE_MS) * 1000n;
   const raw = frame.columns[name] ?? [];
   const out: (bigint | null)[] = new Array<bigint | null>(raw.length);
   let bad = false;
@@ -131,6 +139,12 @@ function parseInstants(frame: Frame, name: string, nullable: boolean, problems: 
     const micros = isMissingInstant(raw[i]) && nullable ? null : parseInstant(raw[i]);
     if (micros === undefined) {
       if (!bad) problems.add(expected(name, i, 'a timestamp (ISO-8601, naive means UTC, or epoch seconds)', raw[i]));
+      bad = true;
+    } else if (micros !== null && micros > latest) {
+      if (!bad) {
+        const shown = new Date(Number(micros / 1000n)).toISOString();
+        problems.add(`df.${name}[${i}]: ${showValue(raw[i])} is ${shown}, more than a day after the server's clock (epoch milliseconds where seconds are meant?): a future time would hide every later write of this key`);
+      }
       bad = true;
     }
     out[i] = micros ?? null;
@@ -148,7 +162,7 @@ function pick(frame: Frame, names: readonly (string | undefined)[]): string | un
  * source's timestampField or Feast's `event_timestamp`; the created one its createdTimestampField or Feast's
  * `created` (null or absent: none).
  */
-export function parseViewFrame(repo: Repo, view: FeatureView, frame: Frame): ViewFrame {
+export function parseViewFrame(repo: Repo, view: FeatureView, frame: Frame, nowMs: number = Date.now()): ViewFrame {
   const problems = new Problems();
   const computed = view.transform !== undefined || view.aggregation !== undefined;
   const source = computed ? undefined : repo.sources.find((s) => s.name === view.source);
@@ -172,9 +186,9 @@ export function parseViewFrame(repo: Repo, view: FeatureView, frame: Frame): Vie
   const eventColumn = pick(frame, [source?.timestampField, FEAST_EVENT_COLUMN]);
   let eventMicros: bigint[] = [];
   if (eventColumn === undefined) need(source?.timestampField ?? FEAST_EVENT_COLUMN, 'the event time of each row');
-  else eventMicros = parseInstants(frame, eventColumn, false, problems) as bigint[];
+  else eventMicros = parseInstants(frame, eventColumn, false, problems, nowMs) as bigint[];
   const createdColumn = pick(frame, [source?.createdTimestampField, FEAST_CREATED_COLUMN]);
-  const createdMicros = createdColumn === undefined ? new Array<null>(frame.rows).fill(null) : parseInstants(frame, createdColumn, true, problems);
+  const createdMicros = createdColumn === undefined ? new Array<null>(frame.rows).fill(null) : parseInstants(frame, createdColumn, true, problems, nowMs);
 
   const features: ParsedColumn[] = [];
   for (const feature of viewFeatures(view)) {

@@ -16,6 +16,7 @@ import type { PushSource, Repo } from '../registry/schema.js';
 import type { ApiContext } from './context.js';
 import type { ViewFrame } from './push-frame.js';
 import { callStore } from './store-call.js';
+import { OfflineWriteError } from './errors.js';
 
 export interface ViewWriteSummary {
   written: number;
@@ -124,7 +125,14 @@ export function offlineRows(source: PushSource, frames: readonly ViewFrame[]): {
 export async function writeOffline(ctx: ApiContext, source: PushSource, frames: readonly ViewFrame[]): Promise<string> {
   const { columns, rows } = offlineRows(source, frames);
   const engine = await ctx.offline.get();
-  const file = await appendPushedRows(engine, source.name, columns, rows);
+  let file: string;
+  try {
+    file = await appendPushedRows(engine, source.name, columns, rows);
+  } catch (err) {
+    // The rows were checked already: what fails here is the disk or DuckDB (full, read-only, locked), so the client
+    // should retry (503), and nothing was published (the temp file never becomes visible).
+    throw new OfflineWriteError(`appending ${rows} pushed rows to "${source.name}" failed: ${(err as Error).message}`, err);
+  }
   for (const frame of frames) ctx.metrics.rowsPushed(frame.view.name, 'offline', rows.length);
   return [PUSHED_FOLDER, source.name, path.basename(file)].join('/');
 }

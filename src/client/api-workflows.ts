@@ -4,7 +4,7 @@
  */
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { FeatureflowError } from '../registry/errors.js';
-import type { StartedWorkflow, WorkflowOutcome, WorkflowStarter } from '../api/workflow-starter.js';
+import type { StartedWorkflow, WorkflowStarter } from '../api/workflow-starter.js';
 import { resolveMaterializeIncrementalInput, type materializeIncremental } from '../workflows/materialize-incremental.js';
 import { resolveMaterializeInput, type materialize } from '../workflows/materialize.js';
 import {
@@ -66,20 +66,21 @@ export function createApiWorkflows(options: ApiWorkflowsOptions): WorkflowStarte
       return start('materializeIncremental', input, materializeIncrementalWorkflowId(options.project, input), `materializing up to ${input.end}`);
     },
     async outcome(started, waitMs) {
-      const handle = (await client()).workflow.getHandle(started.workflowId, started.runId);
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<WorkflowOutcome>((resolve) => {
-        timer = setTimeout(() => resolve({ status: 'running' }), waitMs);
-      });
-      const result = handle.result().then(
-        (value): WorkflowOutcome => ({ status: 'completed', result: value }),
-        (err: unknown): WorkflowOutcome => {
-          if (err instanceof WorkflowFailedError) return { status: 'failed', message: rootMessage(err) };
-          throw err;
-        },
-      );
+      const c = await client();
+      // The long-poll behind result() is cancelled when the wait runs out, so clients re-polling a long run with
+      // ?wait do not pile up open polls against Temporal.
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), waitMs);
       try {
-        return await Promise.race([result, timeout]);
+        const value: unknown = await c.withAbortSignal(abort.signal, () => c.workflow.getHandle(started.workflowId, started.runId).result());
+        return { status: 'completed', result: value };
+      } catch (err) {
+        if (err instanceof WorkflowFailedError) return { status: 'failed', message: rootMessage(err) };
+        if (abort.signal.aborted) return { status: 'running' };
+        throw new FeatureflowError('TEMPORAL_UNAVAILABLE', `waiting for workflow ${started.workflowId} failed: ${(err as Error).message}`, {
+          retryable: true,
+          cause: err,
+        });
       } finally {
         clearTimeout(timer);
       }

@@ -29,7 +29,9 @@ export function toOdValue(raw: unknown, dtype: Dtype | undefined): OdValue | und
     case 'bigint':
       return Number(raw);
     case 'number':
-      return dtype === 'int32' || dtype === 'int64' ? (Number.isInteger(raw) ? raw : undefined) : raw;
+      if (dtype === 'int32' || dtype === 'int64') return Number.isInteger(raw) ? raw : undefined;
+      // A number is no string and no bool: `lower(x)` or `if(x, ...)` on one would throw or branch wrongly.
+      return dtype === 'string' || dtype === 'bool' ? undefined : raw;
     case 'boolean':
       return dtype === 'bool' || dtype === undefined ? raw : undefined;
     case 'string':

@@ -28,6 +28,12 @@ const repo: RepoInput = {
       transform: { doubled: 'clicks * 2.0', picked: 'if(clicks > 3, 7, 8)' },
     },
     {
+      name: 'tagged',
+      request: [{ name: 'tag', dtype: 'string' }, { name: 'flag', dtype: 'bool' }],
+      schema: [{ name: 'shout', dtype: 'string' }],
+      transform: { shout: "if(flag, upper(tag), lower(tag))" },
+    },
+    {
       name: 'broken',
       sources: [{ view: 'user_stats', features: ['clicks'] }],
       schema: [{ name: 'half', dtype: 'int64' }],
@@ -69,6 +75,20 @@ describe('on-demand views over HTTP', () => {
     expect(res.text).toContain('"values":[6.0,8.0]');
     expect(res.text).toContain('"values":[8,7]');
     expect(res.text).toContain('"values":[2.5,1.0]');
+  });
+
+  it('answers 400 naming the value when a request field of type string or bool gets a number, or an int64 beyond 2^53', async () => {
+    const asString = await post({ features: ['tagged:shout'], entities: { user_id: [1], tag: [5], flag: [true] } });
+    expect(asString.status).toBe(400);
+    expect(asString.json.error.message).toContain('entities.tag[0]: 5 is not a valid string');
+    const asBool = await post({ features: ['tagged:shout'], entities: { user_id: [1], tag: ['a'], flag: [1] } });
+    expect(asBool.status).toBe(400);
+    expect(asBool.json.error.message).toContain('entities.flag[0]: 1 is not a valid bool');
+    const big = await post({ features: ['derived:clicks_plus'], entities: { user_id: [1], amount: ['9007199254740993'] } });
+    expect(big.status).toBe(400);
+    expect(big.json.error.message).toContain('entities.amount[0]');
+    const good = await post({ features: ['tagged:shout'], entities: { user_id: [1], tag: ['Ab'], flag: [false] } });
+    expect(good.json.results[1].values).toEqual(['ab']);
   });
 
   it('serves a feature service that lists an on-demand view, in the service order', async () => {

@@ -70,6 +70,13 @@ describe('pushed frames', () => {
     expect(values.blob).toEqual([new Uint8Array([104, 105]), null]);
   });
 
+  it('refuse an event or created time more than a day ahead (epoch milliseconds sent as seconds), naming column and row', () => {
+    const inMs = { ...good(), event_timestamp: [1714557600, 1714557600000] };
+    expect(problem('user_stats', inMs)).toMatch(/df\.event_timestamp\[1\]: 1714557600000 is \+056302-.*more than a day after the server's clock/);
+    const soon = new Date(Date.now() + 3600_000).toISOString();
+    expect(() => parse('user_stats', { ...good(), event_timestamp: [soon, soon] })).not.toThrow();
+  });
+
   it('read timestamps naive as UTC, with Z or an offset, or as epoch seconds to the microsecond', () => {
     expect(parseInstant('2024-05-01T10:00:00')).toBe(1714557600000000n);
     expect(parseInstant('2024-05-01T10:00:00Z')).toBe(1714557600000000n);
