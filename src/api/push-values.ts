@@ -8,13 +8,12 @@
  * rounded yet: both writers do that), int64 as number when safe else bigint, timestamps as `{ micros }`, bytes as Uint8Array, lists as
  * arrays (null elements kept).
  */
-import { elementDtype, isListDtype, type Dtype, type ScalarDtype } from '../registry/dtypes.js';
+import { elementDtype, isListDtype, specialFloat, type Dtype, type ScalarDtype } from '../registry/dtypes.js';
 import { toInteger } from '../online/numeric.js';
 import { parseIsoMicros, type TimestampMicros } from '../online/timestamp.js';
 
 export type TypedValue = null | boolean | number | bigint | string | Uint8Array | TimestampMicros | TypedValue[];
 
-const SPECIAL_FLOATS: Readonly<Record<string, number>> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
 const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 // Date's range in microseconds, so every accepted instant can be formatted back.
 const MAX_MICROS = 8.64e18;
@@ -44,7 +43,7 @@ function parseScalar(value: unknown, dtype: ScalarDtype): TypedValue | undefined
     case 'float32':
     case 'float64': {
       // float32 stays as sent: the online encoder and DuckDB's FLOAT column both round it to a float32.
-      return typeof value === 'number' ? value : typeof value === 'string' ? SPECIAL_FLOATS[value] : undefined;
+      return typeof value === 'number' ? value : typeof value === 'string' ? specialFloat(value) : undefined;
     }
     case 'string':
       return typeof value === 'string' ? value : undefined;

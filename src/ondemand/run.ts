@@ -2,7 +2,7 @@
  * Running an on-demand view over a batch of columns: the one code path serving and training (for TypeScript
  * transforms) share, so both normalise inputs and check outputs the same way.
  */
-import type { Dtype } from '../registry/dtypes.js';
+import { specialFloat, type Dtype } from '../registry/dtypes.js';
 import { FeatureflowError } from '../registry/errors.js';
 import type { CompiledOnDemand, OnDemandInput } from '../registry/on-demand.js';
 import { isTransformFn, type Field, type OdValue } from '../registry/schema.js';
@@ -17,7 +17,6 @@ export class TransformError extends FeatureflowError {
   }
 }
 
-const SPECIAL_FLOATS: Readonly<Record<string, number>> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
 
 /**
  * A stored or joined value as a transform sees it: int64 (bigint from DuckDB, a decimal string beyond 2^53 in the
@@ -37,7 +36,7 @@ export function toOdValue(raw: unknown, dtype: Dtype | undefined): OdValue | und
     case 'string':
       if (dtype === 'string' || dtype === undefined) return raw;
       if (dtype === 'int64' && /^-?\d+$/.test(raw)) return Number(raw);
-      if ((dtype === 'float32' || dtype === 'float64') && raw in SPECIAL_FLOATS) return SPECIAL_FLOATS[raw] as number;
+      if (dtype === 'float32' || dtype === 'float64') return specialFloat(raw);
       return undefined;
     default:
       return undefined;

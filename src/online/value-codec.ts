@@ -10,7 +10,7 @@
  * Decoded (typed) form: int64 -> bigint, int32/float -> number (float32 Math.fround'ed), timestamp -> { micros }
  * (not Date: a Date would drop the microseconds), bytes -> Uint8Array.
  */
-import { elementDtype, isListDtype, type Dtype, type ScalarDtype } from '../registry/dtypes.js';
+import { elementDtype, isListDtype, specialFloat, type Dtype, type ScalarDtype } from '../registry/dtypes.js';
 import { InvalidFeatureValueError } from './errors.js';
 import { shortestFloat32, toInteger } from './numeric.js';
 import { formatMicros, parseIsoMicros, toMicros, type TimestampMicros } from './timestamp.js';
@@ -18,7 +18,6 @@ import type { JsonValue } from './types.js';
 
 export type DecodedValue = null | boolean | number | bigint | string | Uint8Array | TimestampMicros | DecodedValue[];
 
-const SPECIAL_FLOATS: Readonly<Record<string, number>> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
 
 function bad(value: unknown, dtype: string, where: string): InvalidFeatureValueError {
   let shown: string;
@@ -106,7 +105,7 @@ export function encodeValue(value: unknown, dtype: Dtype | undefined, where = ''
 
 function decodeFloat(json: JsonValue): number | undefined {
   if (typeof json === 'number') return json;
-  return typeof json === 'string' ? SPECIAL_FLOATS[json] : undefined;
+  return typeof json === 'string' ? specialFloat(json) : undefined;
 }
 
 function decodeScalar(json: JsonValue, dtype: ScalarDtype, where: string): DecodedValue {

@@ -16,3 +16,21 @@ export function isListDtype(dtype: Dtype): dtype is `${ScalarDtype}[]` {
 export function elementDtype(dtype: Dtype): ScalarDtype {
   return (isListDtype(dtype) ? dtype.slice(0, -2) : dtype) as ScalarDtype;
 }
+
+/**
+ * The float a JSON text stands for when JSON has no number for it ("NaN", "Infinity", "-Infinity": how the API
+ * writes them, and how Python's json.dumps tokens arrive), else undefined. A switch, not an object lookup, so
+ * "toString" or "constructor" never reads as a float.
+ */
+export function specialFloat(text: string): number | undefined {
+  switch (text) {
+    case 'NaN':
+      return Number.NaN;
+    case 'Infinity':
+      return Number.POSITIVE_INFINITY;
+    case '-Infinity':
+      return Number.NEGATIVE_INFINITY;
+    default:
+      return undefined;
+  }
+}

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { frameOf, parseViewFrame } from '../../../src/api/push-frame.js';
 import { parsePushRequest, parseWriteRequest } from '../../../src/api/push-request.js';
-import { parseInstant } from '../../../src/api/push-values.js';
+import { parseInstant, parseTypedValue } from '../../../src/api/push-values.js';
 import { encodeOnline } from '../../../src/api/push-write.js';
 import { findView } from '../../../src/registry/features.js';
 import { RepoSchema } from '../../../src/registry/schema.js';
@@ -161,5 +161,14 @@ describe('push request bodies', () => {
     expect(() => parsePushRequest({ push_source_name: 'live', df: { a: 1 } })).toThrow('df.a: must be a list of values, one per row');
     expect(() => parsePushRequest({ push_source_name: 'live', df: {}, to: 'both' })).toThrow('to: must be one of online, offline, online_and_offline');
     expect(() => parseWriteRequest({ feature_view_nme: 'v', df: {} })).toThrow('feature_view_nme: unknown field; did you mean "feature_view_name"?');
+  });
+});
+
+describe('special float texts', () => {
+  it('read only NaN and the infinities, never an object property name', () => {
+    expect(parseTypedValue('NaN', 'float64')).toBeNaN();
+    expect(parseTypedValue('-Infinity', 'float32')).toBe(-Infinity);
+    expect(parseTypedValue('toString', 'float64')).toBeUndefined();
+    expect(parseTypedValue('constructor', 'float64')).toBeUndefined();
   });
 });
