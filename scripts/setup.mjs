@@ -5,7 +5,7 @@
 //
 // Usage: node scripts/setup.mjs [--no-temporal] [--no-feast] [--no-redis]
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +54,12 @@ function isExecutable(file) {
 // npm writes node_modules/.package-lock.json on every install, so a lockfile newer than it means someone pulled
 // new dependencies since the last install.
 function setupNodeModules() {
+  // A linked node_modules (a git worktree sharing another checkout's) belongs to that checkout: `npm ci` would
+  // replace the link and empty the folder it points at, under the other checkout's feet.
+  if (existsSync(path.join(root, 'node_modules')) && lstatSync(path.join(root, 'node_modules')).isSymbolicLink()) {
+    log('node_modules is a symlink to another checkout; not installing (run setup there)');
+    return;
+  }
   const lock = path.join(root, 'package-lock.json');
   const installedLock = path.join(root, 'node_modules', '.package-lock.json');
   const stale =
