@@ -1,6 +1,7 @@
 /**
- * The demo repo: card transactions, hourly user statistics computed by a SQL source, daily merchant statistics
- * from a CSV file, and daily windowed aggregations of each user's transactions.
+ * The demo repo: card transactions; hourly user statistics computed by a SQL source; daily merchant statistics from a
+ * CSV file; daily windowed aggregations (1d/7d/30d) per user, per merchant and per user x merchant pair; an on-demand
+ * view scoring the transaction being served; two feature services.
  */
 import {
   defineEntity,
@@ -75,7 +76,7 @@ const userTxn = defineFeatureView({
   ttl: '2d',
   aggregation: {
     cadence: '1d',
-    windows: ['1d', '7d'],
+    windows: ['1d', '7d', '30d'],
     features: [
       { name: 'txn_count', function: 'count' },
       { name: 'amount_sum', function: 'sum', column: 'amount' },
@@ -84,6 +85,41 @@ const userTxn = defineFeatureView({
   },
   // Materializes the rows computed so far every hour (computing new days is a backfill or computeFeatures run).
   schedule: { cron: '30 * * * *' },
+});
+
+// Merchant risk: how busy each merchant is and how much of its volume is refunded, over the last week and month.
+const merchantTxn = defineFeatureView({
+  name: 'merchant_txn',
+  entities: [merchant],
+  source: transactions,
+  ttl: '2d',
+  aggregation: {
+    cadence: '1d',
+    windows: ['7d', '30d'],
+    features: [
+      { name: 'txn_count', function: 'count' },
+      { name: 'refunds', function: 'count', filter: "event_type = 'REFUND'" },
+      { name: 'amount_avg', function: 'avg', column: 'amount' },
+    ],
+  },
+  schedule: { cron: '20 0 * * *' },
+});
+
+// A composite view keyed by (user, merchant): how familiar this card holder is with this merchant.
+const userMerchant = defineFeatureView({
+  name: 'user_merchant',
+  entities: [user, merchant],
+  source: transactions,
+  ttl: '2d',
+  aggregation: {
+    cadence: '1d',
+    windows: ['30d'],
+    features: [
+      { name: 'txn_count', function: 'count' },
+      { name: 'amount_sum', function: 'sum', column: 'amount' },
+    ],
+  },
+  schedule: { cron: '25 0 * * *' },
 });
 
 // Computed at request time from stored features and the transaction being scored (sent with the request as
@@ -116,7 +152,7 @@ export default defineProject({
   onlineStore: { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0', keyPrefix: 'ff' },
   entities: [user, merchant],
   sources: [transactions, userHourly, merchantDaily],
-  featureViews: [userStats, merchantStats, userTxn],
+  featureViews: [userStats, merchantStats, userTxn, merchantTxn, userMerchant],
   onDemandFeatureViews: [txnRisk],
   featureServices: [
     defineFeatureService({
@@ -125,7 +161,14 @@ export default defineProject({
     }),
     defineFeatureService({
       name: 'fraud_v2',
-      features: { user_stats: ['txn_count_1h', 'avg_amount_1h'], merchant_stats: ['fraud_rate'], txn_risk: ['amount_vs_avg_1h', 'risky'] },
+      features: {
+        user_stats: ['txn_count_1h', 'avg_amount_1h'],
+        user_txn: ['txn_count_7d', 'amount_sum_30d'],
+        merchant_stats: ['fraud_rate'],
+        merchant_txn: ['refunds_30d', 'amount_avg_30d'],
+        user_merchant: ['txn_count_30d'],
+        txn_risk: ['amount_vs_avg_1h', 'risky'],
+      },
     }),
   ],
 });

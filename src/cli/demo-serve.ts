@@ -7,7 +7,7 @@ import { formatTable } from './table.js';
 // fraud_v2 includes the on-demand view txn_risk, whose request field `amount` rides along in `entities` (Feast's way).
 const SAMPLE_REQUEST = {
   feature_service: 'fraud_v2',
-  entities: { user_id: [1, 2, 99999], merchant_id: [3, 4, 5], amount: [420.0, 12.5, 60.0] },
+  entities: { user_id: [1, 2, 99999], merchant_id: [13, 26, 5], amount: [420.0, 12.5, 60.0] },
 };
 
 /** Answers one request and prints it; with `untilInterrupted`, keeps serving until that promise settles. */

@@ -28,6 +28,12 @@ export function alertsKey(prefix: string, project: string): string {
   return `${prefix}:${project}:__alerts`;
 }
 
+/** SCAN MATCH pattern of every key of one project (rows, schemas, watermarks, freshness, alerts). */
+export function projectKeysPattern(prefix: string, project: string): string {
+  const glob = (text: string): string => text.replace(/[*?[\]\\]/g, '\\$&');
+  return `${glob(prefix)}:${glob(project)}:*`;
+}
+
 /**
  * A prefix with a brace would move the hash tag off the entity key (Redis hashes the first `{...}`), and a comma
  * or brace in it would make keys ambiguous for tools that parse them, so refuse it up front.

@@ -28,6 +28,7 @@ import { runWriteBatches } from './write-runner.js';
 import { BulkSocket } from './bulk-socket.js';
 import { fastWrite } from './fast-write.js';
 import { scriptWrite } from './script-write.js';
+import { clearProject } from './clear-project.js';
 import type { Redis } from 'ioredis';
 
 // Standalone writes are planned in slices so the ARGV copies stay small whatever chunk the caller passes. In a
@@ -209,6 +210,15 @@ export class RedisOnlineStore implements OnlineStore {
 
   recordAlert(project: string, view: string, alert: AlertState): Promise<void> {
     return this.records.recordAlert(project, view, alert);
+  }
+
+  /** Deletes every key of `project` under this store's prefix; returns how many. */
+  async clearProject(project: string): Promise<number> {
+    try {
+      return await clearProject(this.client, this.keyPrefix, project);
+    } catch (err) {
+      throw this.fail(err, `clearing project "${project}"`);
+    }
   }
 
   async ping(): Promise<void> {

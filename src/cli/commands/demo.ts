@@ -10,10 +10,11 @@ import { computeFreshness } from '../../freshness/compute.js';
 import { formatPlan } from '../../registry/plan.js';
 import { resolveRepoPath } from '../../registry/load.js';
 import { applyRepo } from '../../registry/store.js';
-import { connectOnlineStore } from '../../online/redis-store.js';
+import { connectOnlineStore, type RedisOnlineStore } from '../../online/redis-store.js';
+import type { Repo } from '../../registry/schema.js';
 import { parseCommandArgs, UsageError } from '../args.js';
-import { runDemoBackfill } from '../demo-backfill.js';
-import { writeDemoData } from '../demo-data.js';
+import { runDemoBackfills } from '../demo-backfill.js';
+import { DEMO_SIZES, writeDemoData } from '../demo-data.js';
 import { runDemoSchedules } from '../demo-schedules.js';
 import { serveAndAsk } from '../demo-serve.js';
 import { startDemoTemporal } from '../demo-temporal.js';
@@ -21,21 +22,32 @@ import { runDemoTrainingSet } from '../demo-training.js';
 import { loadCheckedRepo } from '../load-checked.js';
 import { freshnessReport } from './freshness.js';
 
-const USAGE = `usage: featureflow demo [--dir examples/fraud] [--keep-serving] [--port 6566] [--hours 24]
+const USAGE = `usage: featureflow demo [--dir examples/fraud] [--small] [--keep-serving] [--port 6566] [--hours 24]
 
-Runs the example end to end: generates data, checks and applies the repo, computes the windowed aggregations as a
+Runs the example end to end: generates data (~1M card transactions over 90 days; --small: 20,000 over 14 days), checks and applies the repo, computes the windowed aggregations as a
 backfill workflow, builds a training set as a trainingSet workflow, applies the repo's Temporal Schedules and
 backfills them over the last --hours (each window materialized into Redis as of its own time), checks freshness,
 and serves the features over HTTP. Temporal: a dev server on 127.0.0.1:7233 if one runs, else the project's own
 (UI on :8233); Redis: the repo's onlineStore.url (REDIS_URL in the example). With --keep-serving the dev server,
-the worker and the API stay up until Ctrl-C, so the Schedules can be explored (and backfilled) in the Temporal UI.`;
+the worker and the API stay up until Ctrl-C, so the Schedules can be explored (and backfilled) in the Temporal UI.
+Each step says how long it took, and a summary closes the run.`;
 const DEFAULT_DIR = fileURLToPath(new URL('../../../examples/fraud', import.meta.url));
-const STEPS = 8;
+const STEP_NAMES = [
+  'generate data',
+  'load and check the repo',
+  'apply the registry',
+  'backfill the aggregations (workflows)',
+  'training set (workflow)',
+  'Schedules: apply and backfill 24h into Redis',
+  'freshness',
+  'serve over HTTP',
+];
+const STEPS = STEP_NAMES.length;
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(
     args,
-    { dir: { type: 'string' }, 'keep-serving': { type: 'boolean' }, port: { type: 'string' }, hours: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    { dir: { type: 'string' }, small: { type: 'boolean' }, 'keep-serving': { type: 'boolean' }, port: { type: 'string' }, hours: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     USAGE,
   );
   if (values.help) {
@@ -45,11 +57,30 @@ export async function run(args: string[]): Promise<number> {
   const dir = path.resolve(values.dir ?? DEFAULT_DIR);
   const hours = values.hours === undefined ? 24 : Number(values.hours);
   if (!Number.isInteger(hours) || hours < 1 || hours > 24 * 14) throw new UsageError(`--hours: expected a whole number of hours from 1 to 336, got "${values.hours}"`);
-  const step = (n: number, text: string) => console.log(`\n== ${n}/${STEPS} ${text}`);
+  const scale = values.small ? 'small' : 'full';
+  const size = DEMO_SIZES[scale];
+  const timings: Array<{ step: string; seconds: number }> = [];
+  let current: { step: string; startMs: number } | undefined;
+  const finishStep = (): void => {
+    if (!current) return;
+    const seconds = (Date.now() - current.startMs) / 1000;
+    timings.push({ step: current.step, seconds });
+    console.log(`(${seconds.toFixed(1)} s)`);
+    current = undefined;
+  };
+  const step = (n: number, text: string): void => {
+    finishStep();
+    console.log(`\n== ${n}/${STEPS} ${text}`);
+    current = { step: `${n}. ${STEP_NAMES[n - 1] ?? ''}`, startMs: Date.now() };
+  };
+  const started = Date.now();
 
   step(1, `Generating demo data in ${path.relative(process.cwd(), path.join(dir, 'data')) || '.'}`);
-  const files = await writeDemoData(path.join(dir, 'data'));
-  console.log(`transactions: ${files.transactions}\nlabels:       ${files.labels}`);
+  const files = await writeDemoData(path.join(dir, 'data'), scale);
+  console.log(
+    `${size.transactions.toLocaleString('en')} transactions over ${size.days} days (${size.users.toLocaleString('en')} card holders, ` +
+      `${size.merchants} merchants): ${files.transactions}\n${size.labels.toLocaleString('en')} labels: ${files.labels}`,
+  );
 
   step(2, 'Loading the repo and checking it against the data');
   const loaded = await loadCheckedRepo(path.join(dir, 'featureflow.config.ts'));
@@ -63,18 +94,31 @@ export async function run(args: string[]): Promise<number> {
   const applied = await applyRepo(repoDir, repo);
   console.log(formatPlan(applied.changes));
   console.log(`registry version ${applied.version}`);
+  // A clean slate: watermarks left by an earlier run (or rows of a view whose features changed since) would make
+  // this run's materialization skip windows as already done.
+  const cleared = await withStore(repo, (store) => store.clearProject(repo.project));
+  if (cleared > 0) console.log(`cleared ${cleared} online-store keys of project ${repo.project} left by an earlier run`);
 
-  step(4, 'Computing user_txn (windowed aggregations) as a backfill workflow on Temporal');
+  const aggregations = repo.featureViews.filter((v) => v.aggregation).map((v) => v.name);
+  step(4, `Computing the windowed aggregations (${aggregations.join(', ')}) as backfill workflows on Temporal`);
   const temporal = await startDemoTemporal(loaded.configPath);
   const interrupted = values['keep-serving'] ? new Promise<void>((resolve) => process.once('SIGINT', () => resolve())) : undefined;
   try {
     const dayMs = 86_400_000;
     const today = Math.floor(Date.now() / dayMs) * dayMs;
-    await runDemoBackfill(temporal, 'user_txn', new Date(today - 15 * dayMs), new Date(today + dayMs));
+    // Week-long chunks at full scale: fewer, bigger activities (each carries seconds of work, not milliseconds).
+    const rows = await runDemoBackfills(temporal, aggregations, new Date(today - (size.days + 1) * dayMs), new Date(today + dayMs), scale === 'full' ? '7d' : '1d');
+    console.log(`${rows.toLocaleString('en')} aggregate rows computed`);
 
-    step(5, 'Building a training set as a trainingSet workflow: labels.csv joined point-in-time with fraud_v1 and user_txn');
+    step(5, 'Building a training set as a trainingSet workflow: labels.csv joined point-in-time with fraud_v1 and the aggregations');
     const out = path.join(resolveRepoPath(repoDir, repo.offlineStore.path), 'training_fraud_v1.parquet');
-    await runDemoTrainingSet(temporal, files.labels, ['service:fraud_v1', 'user_txn:txn_count_7d', 'user_txn:purchases_7d'], out);
+    await runDemoTrainingSet(temporal, files.labels, [
+      'service:fraud_v1',
+      'user_txn:txn_count_7d',
+      'user_txn:purchases_30d',
+      'merchant_txn:refunds_30d',
+      'user_merchant:txn_count_30d',
+    ], out);
 
     step(6, `Applying the Temporal Schedules and backfilling them over the last ${hours} hours into Redis (${repo.onlineStore.url}, prefix ${repo.onlineStore.keyPrefix})`);
     await runDemoSchedules(temporal, repo, hours);
@@ -89,6 +133,8 @@ export async function run(args: string[]): Promise<number> {
       const config = path.relative(process.cwd(), path.join(dir, 'featureflow.config.ts'));
       if (interrupted) console.log(`Temporal UI: ${temporal.dev.uiUrl}/namespaces/${temporal.worker.namespace}/schedules (worker running)`);
       await serveAndAsk(repo, store, values.port === undefined ? 0 : Number(values.port), interrupted, config);
+      finishStep();
+      printTimings(timings, (Date.now() - started) / 1000);
       printNext(config, path.relative(process.cwd(), files.labels), temporal.dev.started && !interrupted);
     } finally {
       await store.close();
@@ -97,6 +143,21 @@ export async function run(args: string[]): Promise<number> {
     await temporal.stop();
   }
   return 0;
+}
+
+async function withStore<T>(repo: Repo, use: (store: RedisOnlineStore) => Promise<T>): Promise<T> {
+  const store = await connectOnlineStore({ url: repo.onlineStore.url, keyPrefix: repo.onlineStore.keyPrefix });
+  try {
+    return await use(store);
+  } finally {
+    await store.close();
+  }
+}
+
+function printTimings(timings: ReadonlyArray<{ step: string; seconds: number }>, total: number): void {
+  console.log('\nHow long each step took:');
+  for (const t of timings) console.log(`  ${t.step.padEnd(48)} ${t.seconds.toFixed(1).padStart(6)} s`);
+  console.log(`  ${'total'.padEnd(48)} ${total.toFixed(1).padStart(6)} s`);
 }
 
 function printNext(config: string, labels: string, stoppedOwnDevServer: boolean): void {
