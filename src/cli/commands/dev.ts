@@ -77,18 +77,32 @@ export async function run(args: string[]): Promise<number> {
   const loaded = await loadCheckedRepo(values.config);
   const { repo, repoDir } = loaded;
   console.log(`featureflow dev: project "${repo.project}" from ${loaded.configPath}`);
-  const temporal = await startDemoTemporal(loaded.configPath, { port: temporalPort, uiPort, namespace, taskQueue, who: 'featureflow dev' });
+  // The API listens first: a port in use fails in a second, before a dev server is started for nothing.
   const store = await connectOnlineStore({ url: repo.onlineStore.url, keyPrefix: repo.onlineStore.keyPrefix, lazy: true });
-  const workflows = createApiWorkflows({ project: repo.project, address: temporal.dev.address, namespace, taskQueue });
+  const workflows = createApiWorkflows({ project: repo.project, address: `127.0.0.1:${temporalPort}`, namespace, taskQueue });
   const api = createServer({ repo, store, workflows, repoDir });
-  const stopAll = async (): Promise<void> => {
+  const closeApi = async (): Promise<void> => {
     await api.close().catch((err: unknown) => console.error('featureflow dev: closing the API failed:', err));
     await workflows.close().catch(() => undefined);
     await store.close().catch(() => undefined);
+  };
+  let address;
+  let temporal;
+  try {
+    address = await api.listen(port, host).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EADDRINUSE') throw err;
+      throw new UsageError(`--port: ${host}:${port} is in use; choose another port (0 picks a free one)`);
+    });
+    temporal = await startDemoTemporal(loaded.configPath, { port: temporalPort, uiPort, namespace, taskQueue, who: 'featureflow dev' });
+  } catch (err) {
+    await closeApi();
+    throw err;
+  }
+  const stopAll = async (): Promise<void> => {
+    await closeApi();
     await temporal.stop();
   };
   try {
-    const address = await api.listen(port, host);
     if (!values['no-schedules'] && signalled === undefined) {
       console.log('Temporal Schedules:');
       await applyAndKickOff(temporal.client, repo, { taskQueue, uiUrl: temporal.dev.uiUrl, backfillDays });
