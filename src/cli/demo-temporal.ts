@@ -5,7 +5,7 @@
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { connectClient } from '../client/connection.js';
-import { ensureDevServer, type DevServer } from '../devtools/dev-server.js';
+import { ensureDevServer, type DevServer, type DevServerOptions } from '../devtools/dev-server.js';
 import { createFeatureflowWorker, type FeatureflowWorker } from '../worker.js';
 
 export interface DemoTemporal {
@@ -16,18 +16,33 @@ export interface DemoTemporal {
   stop(): Promise<void>;
 }
 
-export async function startDemoTemporal(configPath: string): Promise<DemoTemporal> {
+/** `dev` passes its ports and a namespace; the demo takes the defaults (:7233, UI :8233, `default`). */
+export interface DemoTemporalOptions extends DevServerOptions {
+  namespace?: string;
+  taskQueue?: string;
+  who?: string;
+}
+
+export async function startDemoTemporal(configPath: string, options: DemoTemporalOptions = {}): Promise<DemoTemporal> {
   // The SDK logs every worker state change at INFO; the demo prints its own progress.
   try {
     Runtime.install({ logger: new DefaultLogger('WARN') });
   } catch {
     // already installed by the embedding process
   }
-  const dev = await ensureDevServer();
-  console.log(`Temporal dev server at ${dev.address} (${dev.started ? 'started for the demo' : 'already running'}), UI ${dev.uiUrl}`);
-  const worker = await createFeatureflowWorker({ configPath, address: dev.address, maxConcurrentActivities: 2 });
+  const { namespace, taskQueue, who = 'the demo', ...serverOptions } = options;
+  const dev = await ensureDevServer(serverOptions);
+  console.log(`Temporal dev server at ${dev.address} (${dev.started ? `started for ${who}` : 'already running'}), UI ${dev.uiUrl}`);
+  const target = { address: dev.address, ...(namespace ? { namespace } : {}) };
+  let worker: FeatureflowWorker;
+  try {
+    worker = await createFeatureflowWorker({ configPath, ...target, ...(taskQueue ? { taskQueue } : {}), maxConcurrentActivities: 2 });
+  } catch (err) {
+    await dev.stop();
+    throw err;
+  }
   const running = worker.run();
-  const client = await connectClient({ address: dev.address });
+  const client = await connectClient(target);
   console.log(`worker polling task queue "${worker.taskQueue}" (namespace ${worker.namespace})`);
   let stopped: Promise<void> | undefined;
   return {

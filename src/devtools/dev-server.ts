@@ -28,7 +28,13 @@ function listening(host: string, port: number, timeoutMs = 300): Promise<boolean
   });
 }
 
-export async function ensureDevServer(options: { host?: string; port?: number; uiPort?: number } = {}): Promise<DevServer> {
+export interface DevServerOptions {
+  host?: string;
+  port?: number;
+  uiPort?: number;
+}
+
+export async function ensureDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 7233;
   const uiPort = options.uiPort ?? 8233;
