@@ -25,7 +25,7 @@ export type ComposeConfig = z.infer<typeof ComposeConfig>;
 export type ComposeService = z.infer<typeof Service>;
 
 /** Settings a developer's shell may hold; cleared so the file's own defaults are what gets checked. */
-const OVERRIDABLE = ['TEMPORAL_NAMESPACE', 'FEATUREFLOW_TASK_QUEUE', 'TEMPORAL_UI_URL', 'FEATUREFLOW_REPO', 'POSTGRES_PASSWORD'];
+const OVERRIDABLE = ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'FEATUREFLOW_TASK_QUEUE', 'TEMPORAL_UI_URL', 'FEATUREFLOW_REPO', 'POSTGRES_PASSWORD'];
 
 function onPath(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
