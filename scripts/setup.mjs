@@ -3,7 +3,7 @@
 // Plain Node with built-ins only: it has to run before node_modules exists. Every step checks first and does
 // nothing when its thing is already there, so `npm test` can call it on every run at almost no cost.
 //
-// Usage: node scripts/setup.mjs [--no-temporal] [--no-feast] [--no-redis]
+// Usage: node scripts/setup.mjs [--no-temporal] [--no-feast] [--no-redis] [--no-compose]
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, lstatSync, statSync } from 'node:fs';
 import net from 'node:net';
@@ -217,12 +217,37 @@ async function setupRedis() {
   fail(`started redis-server but nothing answered PING at ${host}:${port} within 5 s. ${howTo}`);
 }
 
+// --- (e) docker-compose -------------------------------------------------------------------------------------------
+// No Docker engine is needed: test/unit/deploy/compose.test.ts only has `docker-compose config` validate
+// docker-compose.yml. Installed from the distribution when missing and apt can run; otherwise that test fails
+// saying how to install it.
+function composeAvailable() {
+  if (onPath('docker-compose')) return true;
+  return onPath('docker') && spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0;
+}
+
+function setupCompose() {
+  if (composeAvailable()) {
+    log('docker-compose present');
+    return;
+  }
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!onPath('apt-get') || !isRoot) {
+    log('docker-compose missing and apt-get cannot run here (needs root): install docker-compose or the docker ' +
+      'compose plugin, or the compose test fails');
+    return;
+  }
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', 'docker-compose']);
+  log('docker-compose installed');
+}
+
 // --- main -----------------------------------------------------------------------------------------------------------
-const known = new Set(['--no-temporal', '--no-feast', '--no-redis']);
+const known = new Set(['--no-temporal', '--no-feast', '--no-redis', '--no-compose']);
 const args = process.argv.slice(2);
 const unknown = args.filter((a) => !known.has(a));
 if (unknown.length > 0) {
-  console.error(`setup: unknown argument(s) ${unknown.join(' ')}; usage: node scripts/setup.mjs [--no-temporal] [--no-feast] [--no-redis]`);
+  console.error(`setup: unknown argument(s) ${unknown.join(' ')}; usage: node scripts/setup.mjs [--no-temporal] [--no-feast] [--no-redis] [--no-compose]`);
   process.exit(2);
 }
 
@@ -234,6 +259,8 @@ try {
   else setupFeast();
   if (args.includes('--no-redis')) log('redis skipped (--no-redis)');
   else await setupRedis();
+  if (args.includes('--no-compose')) log('docker-compose skipped (--no-compose)');
+  else setupCompose();
 } catch (err) {
   if (!(err instanceof SetupError)) throw err;
   console.error(`setup: FAILED: ${err.message}`);

@@ -14,6 +14,8 @@ import { viewFeatures } from '../../registry/features.js';
 import type { WorkflowStarter } from '../../api/workflow-starter.js';
 import { CONFIG_OPTION, helpOrNoArguments, parseCommandArgs, TEMPORAL_OPTIONS, TEMPORAL_OPTIONS_HELP, temporalTarget, UsageError } from '../args.js';
 
+/** The port when neither --port nor FEATUREFLOW_PORT names one (docker-compose.yml publishes the same). */
+export const DEFAULT_PORT = 6566;
 /** In-flight requests get this long after SIGTERM; the process exits (code 1) when it passes anyway. */
 const SHUTDOWN_MS = 10_000;
 const HARD_EXIT_MS = SHUTDOWN_MS + 5_000;
@@ -22,8 +24,9 @@ const USAGE = `usage: featureflow serve [--config FILE] [--port 6566] [--host 12
                        [--max-body-bytes 1048576] [--address A] [--namespace NS] [--task-queue Q]
 
   -c, --config FILE      the repo config (default: featureflow.config.ts, then featureflow.json, here)
-  -p, --port PORT        port to listen on (default 6566; 0 picks a free one)
-      --host HOST        address to bind (default 127.0.0.1; 0.0.0.0 for every interface)
+  -p, --port PORT        port to listen on (default FEATUREFLOW_PORT, else 6566; 0 picks a free one)
+      --host HOST        address to bind (default FEATUREFLOW_HOST, else 127.0.0.1; 0.0.0.0 for every
+                         interface)
   -w, --workers N        server processes sharing the port (default 1; "auto" = one per core)
       --max-body-bytes N largest request body accepted (default 1 MiB)
 Temporal, for POST /materialize and /materialize-incremental (connected on first use):
@@ -58,8 +61,11 @@ export async function run(args: string[]): Promise<number> {
   if (helpOrNoArguments(values.help, positionals, USAGE)) return 0;
   const options: ServeOptions = {
     config: values.config,
-    port: wholeNumber('--port', values.port ?? '6566', 0, 65_535),
-    host: values.host ?? '127.0.0.1',
+    // Environment defaults so a container is configured by environment only (docker-compose.yml).
+    port: values.port !== undefined
+      ? wholeNumber('--port', values.port, 0, 65_535)
+      : wholeNumber('FEATUREFLOW_PORT', process.env.FEATUREFLOW_PORT || String(DEFAULT_PORT), 0, 65_535),
+    host: values.host ?? (process.env.FEATUREFLOW_HOST || '127.0.0.1'),
     workers: values.workers === 'auto' ? os.availableParallelism() : wholeNumber('--workers', values.workers ?? '1', 1, 256),
     maxBodyBytes: values['max-body-bytes'] === undefined ? undefined : wholeNumber('--max-body-bytes', values['max-body-bytes'], 1, 2 ** 31),
     temporal: { ...temporalTarget(values), taskQueue: values['task-queue'] },
