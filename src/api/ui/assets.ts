@@ -33,9 +33,3 @@ export const UI_ASSETS: ReadonlyMap<string, UiAsset> = new Map(
   (Object.keys(CONTENT_TYPES) as UiAssetName[]).map((name) => [name, load(name)]),
 );
 
-/** Total bytes of every asset (what a first visit downloads, before compression). */
-export function uiBundleBytes(): number {
-  let total = 0;
-  for (const asset of UI_ASSETS.values()) total += Buffer.byteLength(asset.body);
-  return total;
-}
