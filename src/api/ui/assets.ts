@@ -19,6 +19,7 @@ const CONTENT_TYPES = {
   'app.js': 'text/javascript; charset=utf-8',
   'render.js': 'text/javascript; charset=utf-8',
   'lookup.js': 'text/javascript; charset=utf-8',
+  'model.js': 'text/javascript; charset=utf-8',
 } as const;
 
 export type UiAssetName = keyof typeof CONTENT_TYPES;

@@ -35,6 +35,7 @@ describe('GET /ui', () => {
     expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
     expect((await request(env.url, 'GET', '/ui/lookup.js')).status).toBe(200);
     expect((await request(env.url, 'GET', '/ui/render.js')).status).toBe(200);
+    expect((await request(env.url, 'GET', '/ui/model.js')).status).toBe(200);
   });
 
   it('answers 304 without a body when the ETag still matches, and 200 when it does not', async () => {
@@ -82,7 +83,7 @@ describe('GET /registry/history', () => {
     expect(res.status).toBe(200);
     expect(res.json.project).toBe('shop');
     expect(res.json.servedHash).toMatch(/^[0-9a-f]{12}$/);
-    expect(res.json.stored).toEqual({ version: 2, appliedAt: '2026-01-02T10:00:00.000Z', objects: 10 });
+    expect(res.json.stored).toEqual({ version: 2, appliedAt: '2026-01-02T10:00:00.000Z', objects: 11 });
     expect(res.json.pendingChanges).toEqual([]);
     expect(res.json.totalVersions).toBe(2);
     expect(res.json.versions.map((v: { version: number }) => v.version)).toEqual([2, 1]);

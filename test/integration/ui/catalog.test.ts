@@ -64,6 +64,9 @@ describe('the web catalog in a browser', () => {
     expect(await page.locator('[data-view="merchant_stats"] .freshness').getAttribute('data-status')).toBe('stale');
     expect(await page.locator('[data-view="user_profile"] .freshness').getAttribute('data-status')).toBe('unknown');
     expect(await page.locator('[data-view="user_profile"]').innerText()).toContain('never materialized');
+    // Aggregation columns are named as the registry names them: `7d` kept, 3600 seconds written `1h`.
+    const aggregated = await page.locator('[data-view="merchant_txns"] .features-table').innerText();
+    for (const expected of ['txn_count_7d', 'txn_count_1h', 'amount_sum_7d', 'amount_sum_1h', 'sum(amount) over 3600']) expect(aggregated).toContain(expected);
     await shot('views');
   });
 

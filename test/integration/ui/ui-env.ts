@@ -53,6 +53,12 @@ export function uiRepoInput(onlineStore: { url: string; keyPrefix: string }): Re
       },
       { name: 'merchant_stats', entities: ['merchant'], source: 'events', freshness: { maxStaleness: '1h' }, schema: [{ name: 'rating', dtype: 'float64' }] },
       { name: 'user_profile', entities: ['user'], source: 'events', schema: [{ name: 'country', dtype: 'string' }] },
+      {
+        name: 'merchant_txns',
+        entities: ['merchant'],
+        source: 'events',
+        aggregation: { cadence: '1h', windows: ['7d', 3600], features: [{ name: 'txn_count', function: 'count' }, { name: 'amount_sum', function: 'sum', column: 'amount' }] },
+      },
     ],
     featureServices: [
       { name: 'fraud_v1', owner: 'risk-team', features: { user_stats: ['avg_amount', 'clicks'], merchant_stats: ['rating'] } },

@@ -1,5 +1,6 @@
 // The catalog: one page, hash routes (#/views, #/lookup, ...), data from the server's own JSON endpoints.
 import { renderLookup } from './lookup.js';
+import { dtypeOf, viewFeatures } from './model.js';
 import { api, badge, code, duration, errorBox, h, meta, table, tags } from './render.js';
 
 const PAGES = {
@@ -45,18 +46,6 @@ function renderEntities(reg) {
   ];
 }
 
-/** The columns a view serves: its schema, or one per aggregation feature and window (dtype inferred unless a count). */
-export function viewFeatures(view) {
-  if (!view.aggregation) return (view.schema ?? []).map((f) => ({ ...f }));
-  return view.aggregation.features.flatMap((f) =>
-    view.aggregation.windows.map((w) => ({
-      name: `${f.name}_${w}`,
-      dtype: f.function === 'count' || f.function === 'count_distinct' ? 'int64' : 'inferred',
-      description: `${f.function}(${f.column ?? '*'})${f.filter ? ` where ${f.filter}` : ''} over ${w}`,
-    })),
-  );
-}
-
 async function renderViews(reg) {
   const online = reg.featureViews.filter((v) => v.online);
   let freshness = new Map();
@@ -94,13 +83,6 @@ async function renderViews(reg) {
     );
   });
   return [freshnessError, h('h2', null, 'Feature views ', h('span', { class: 'muted' }, `(${cards.length})`)), cards];
-}
-
-function dtypeOf(reg, viewName, feature) {
-  const view = reg.featureViews.find((v) => v.name === viewName);
-  if (view) return viewFeatures(view).find((f) => f.name === feature)?.dtype ?? '?';
-  const odfv = reg.onDemandFeatureViews.find((v) => v.name === viewName);
-  return odfv?.schema.find((f) => f.name === feature)?.dtype ?? '?';
 }
 
 function renderServices(reg) {

@@ -1,5 +1,6 @@
 // The lookup form: pick a feature service or features, type entity values, and see /get-online-features' answer
 // as a table of values with their statuses.
+import { viewFeatures } from './model.js';
 import { api, badge, code, errorBox, h } from './render.js';
 
 const NUMERIC = /^(int32|int64|float32|float64)$/;
@@ -48,7 +49,7 @@ export function renderLookup(reg) {
   const preset = decodeURIComponent(location.hash.split('/')[2] ?? '');
   const online = new Set(reg.featureViews.filter((v) => v.online).map((v) => v.name));
   const featureBoxes = [
-    ...reg.featureViews.filter((v) => online.has(v.name)).flatMap((v) => (v.schema ?? []).map((f) => `${v.name}:${f.name}`)),
+    ...reg.featureViews.filter((v) => online.has(v.name)).flatMap((v) => viewFeatures(v).map((f) => `${v.name}:${f.name}`)),
     ...reg.onDemandFeatureViews.flatMap((v) => v.schema.map((f) => `${v.name}:${f.name}`)),
   ].map((ref) => h('label', null, h('input', { type: 'checkbox', name: 'feature', value: ref }), ' ', code(ref)));
   const hasServices = reg.featureServices.length > 0;
