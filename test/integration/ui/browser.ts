@@ -10,8 +10,7 @@ export const CHROMIUM = '/usr/bin/chromium';
 export interface Locator {
   textContent(): Promise<string | null>;
   innerText(): Promise<string>;
-  count(): Promise<number>;
-  first(): Locator;
+  isVisible(): Promise<boolean>;
   nth(index: number): Locator;
   locator(selector: string): Locator;
   getAttribute(name: string): Promise<string | null>;

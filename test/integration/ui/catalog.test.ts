@@ -109,6 +109,7 @@ describe('the web catalog in a browser', () => {
 
   it('looks up a feature service and shows values with their statuses', async () => {
     await open('lookup/fraud_v1');
+    expect(await page.locator('#feature-row').isVisible()).toBe(false);
     await page.locator('#key-user_id').fill('1, 2, 3');
     await page.locator('#key-merchant_id').fill('m1, m2, m1');
     await page.locator('#lookup button[type=submit]').click();
@@ -130,6 +131,7 @@ describe('the web catalog in a browser', () => {
   it('looks up ticked features, on-demand ones with their request field, and shows API errors', async () => {
     await open('lookup');
     await page.locator('#mode').selectOption('features');
+    expect(await page.locator('#service-row').isVisible()).toBe(false);
     await page.locator('input[value="amount_check:amount_ratio"]').check();
     await page.locator('#key-user_id').fill('1');
     await page.locator('#key-amount').fill('10');
