@@ -47,6 +47,8 @@ export interface ApiContext {
   logger: Logger;
   /** Starts workflows for /materialize*; absent when the server runs without Temporal (those routes answer 503). */
   workflows?: WorkflowStarter | undefined;
+  /** The repo's folder, where the stored registry (and its history) is found; absent for servers built without it. */
+  repoDir?: string | undefined;
   /** DuckDB for pushes with `to: offline`, opened on first use; refuses when the server has no repo folder. */
   offline: OfflineEngine;
   /** True once close() started: readiness fails so load balancers stop sending traffic. */

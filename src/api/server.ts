@@ -14,7 +14,7 @@ import { errorFields, stderrLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { OfflineEngine } from './offline-engine.js';
 import { OnlinePlanner } from './online-plan.js';
-import { pathOf, ROUTES } from './routes/index.js';
+import { findRoute, pathOf, ROUTES } from './routes/index.js';
 import type { WorkflowStarter } from './workflow-starter.js';
 
 export interface ServerDeps {
@@ -61,6 +61,7 @@ export function createServer(deps: ServerDeps): ApiServer {
     limits,
     logger,
     workflows: deps.workflows,
+    repoDir: deps.repoDir,
     offline: new OfflineEngine(deps.repo, deps.repoDir),
     isClosing: () => closing,
   };
@@ -97,7 +98,7 @@ export function createServer(deps: ServerDeps): ApiServer {
     const started = performance.now();
     metrics.requestStarted();
     const path = pathOf(req.url);
-    const route = ROUTES.get(path);
+    const route = findRoute(path);
     let status = 500;
     try {
       if (!route) throw new RouteNotFoundError(path, KNOWN_PATHS);

@@ -8,7 +8,9 @@ import { getOnlineFeatures } from './online-features.js';
 import { push } from './push.js';
 import { ready } from './ready.js';
 import { registry } from './registry.js';
+import { uiAsset, uiPage } from './ui.js';
 import { writeToOnlineStore } from './write-to-online-store.js';
+import { registryHistory } from '../ui/registry-history.js';
 
 export interface Route {
   path: string;
@@ -35,8 +37,18 @@ export const ROUTES: ReadonlyMap<string, Route> = new Map(
     route('/registry', { GET: registry }),
     route('/freshness', { GET: freshness }),
     route('/metrics', { GET: metrics }),
+    route('/registry/history', { GET: registryHistory }),
+    route('/ui', { GET: uiPage }),
   ].map((r) => [r.path, r]),
 );
+
+/** The one prefix route: the catalog's files. One metrics label for all of them, whatever path is asked for. */
+const UI_ASSETS_ROUTE = route('/ui/*', { GET: uiAsset });
+
+/** The route for a path: an exact match, else the catalog's files under /ui/. */
+export function findRoute(path: string): Route | undefined {
+  return ROUTES.get(path) ?? (path.startsWith('/ui/') ? UI_ASSETS_ROUTE : undefined);
+}
 
 /** The path of a request target: `/ready?x=1` -> `/ready`. */
 export function pathOf(url: string | undefined): string {
