@@ -50,7 +50,8 @@ const StoredRegistrySchema = z.object({
   appliedAt: z.string(),
   objects: z.array(StoredObjectSchema),
 });
-const FieldChangeSchema = z.object({ path: z.string(), before: z.unknown(), after: z.unknown() });
+// A field added or removed has no before or after: JSON leaves the undefined side out of the file.
+const FieldChangeSchema = z.object({ path: z.string(), before: z.unknown().optional(), after: z.unknown().optional() });
 const HistoryEntrySchema = z.object({
   version: z.number().int().positive(),
   appliedAt: z.string(),

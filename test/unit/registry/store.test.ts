@@ -32,6 +32,17 @@ async function repoWith(edit: (raw: ReturnType<typeof specRepo>) => void = () =>
 }
 
 describe('the stored registry', () => {
+  it('reads back a history whose changes added or removed an optional field', async () => {
+    await applyRepo(dir, await repoWith((raw) => ((raw.featureViews[0] as { description?: string }).description = 'first')), T1);
+    await applyRepo(dir, await repoWith(), T2);
+    await applyRepo(dir, await repoWith((raw) => ((raw.featureViews[0] as { owner?: string }).owner = 'nobody-yet@acme')), T3);
+    const history = await listHistory(dir, await repoWith());
+    expect(history.map((h) => h.version)).toEqual([1, 2, 3]);
+    const removed = history[1]?.changes[0]?.fields.find((f) => f.path.endsWith('description'));
+    expect(removed).toMatchObject({ before: 'first' });
+    expect(removed?.after).toBeUndefined();
+  });
+
   it('is empty before the first apply', async () => {
     const repo = await repoWith();
     expect(await readStoredRegistry(dir, repo)).toBeUndefined();
