@@ -14,8 +14,11 @@ import { connectOnlineStore } from './online/redis-store.js';
 import { loadValidatedRepo } from './registry/load.js';
 import { TASK_QUEUE } from './workflows/shared.js';
 
-/** Entry of the workflow bundle; the replay tests bundle the same file. */
-export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+// This module's own extension (a loader may add a query to the URL): .ts from the sources, .js once built.
+const OWN_EXTENSION = new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js';
+
+/** Entry of the workflow bundle (workflows/index beside this module); the replay tests bundle the same file. */
+export const WORKFLOWS_PATH = fileURLToPath(new URL(`./workflows/index${OWN_EXTENSION}`, import.meta.url));
 
 export interface FeatureflowWorkerOptions extends TemporalTarget {
   /** Repo config; default FEATUREFLOW_CONFIG, else featureflow.config.ts / featureflow.json in the current folder. */
