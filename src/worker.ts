@@ -41,6 +41,24 @@ export function realResourceFactories(configPath: string | undefined, engine: Da
   };
 }
 
+/** Featureflow's activities, for a worker of your own that registers them beside yours. */
+export interface FeatureflowActivities {
+  activities: ReturnType<typeof createActivities>;
+  /** Opens the repo's DuckDB engine now, so a broken config stops your worker at start rather than failing chunks. */
+  open(): Promise<void>;
+  /** After your worker stopped: closes the online store and the engine. */
+  close(): Promise<void>;
+}
+
+export function createFeatureflowActivities(options: Pick<FeatureflowWorkerOptions, 'configPath' | 'engine'> = {}): FeatureflowActivities {
+  const resources = new WorkerResources(realResourceFactories(options.configPath, options.engine));
+  return {
+    activities: createActivities({ resources, computeFeatures }),
+    open: async () => void (await resources.engine()),
+    close: () => resources.close(),
+  };
+}
+
 export interface FeatureflowWorker {
   worker: Worker;
   taskQueue: string;

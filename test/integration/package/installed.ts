@@ -55,8 +55,13 @@ export function installedBin(app: string): string {
 }
 
 /** A long-running installed command (the worker); resolves once its stderr shows `ready`. */
-export async function startUntil(cmd: string, args: string[], cwd: string, ready: RegExp, timeoutMs = 180_000): Promise<ChildProcess> {
-  const child = spawn(cmd, args, { cwd, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startUntil(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; ready: RegExp; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<ChildProcess> {
+  const { cwd, ready, timeoutMs = 180_000 } = opts;
+  const child = spawn(cmd, args, { cwd, env: { ...userEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => fail(`no ${ready} within ${timeoutMs / 1000} s`), timeoutMs);

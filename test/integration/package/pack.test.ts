@@ -4,7 +4,7 @@
  * featureflow.config.ts repo, and a worker whose workflow bundle is built from the installed dist/ running a
  * materializing backfill against a real dev server and Redis. Slow by nature: it installs every dependency.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,7 @@ const ENTRY_POINTS: Record<string, string> = {
   'featureflow/materialize': 'materialize',
   'featureflow/client': 'connectClient',
   'featureflow/worker': 'createFeatureflowWorker',
+  'featureflow/workflows': 'backfill',
   'featureflow/api': 'createServer',
 };
 
@@ -65,9 +66,18 @@ beforeAll(async () => {
     path.join(app, 'repo', 'data', 'clicks.csv'),
     'user_id,event_timestamp,clicks\n1,2026-01-01T00:00:00Z,3\n2,2026-01-01T01:00:00Z,5\n',
   );
-  config = path.join(app, 'repo', 'featureflow.config.ts');
+  config = writeRepoConfig('featureflow.config.ts', `${prefix}ff`);
+}, INSTALL_TIMEOUT);
+
+afterAll(() => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+/** A tiny repo over data/clicks.csv, as a user writes it (importing `featureflow`); its path. */
+function writeRepoConfig(file: string, keyPrefix: string): string {
+  const target = path.join(app, 'repo', file);
   writeFileSync(
-    config,
+    target,
     `import { defineEntity, defineFeatureView, defineProject, defineSource } from 'featureflow';
 
 const user = defineEntity({ name: 'user', joinKeys: ['user_id'], valueType: 'int64' });
@@ -77,16 +87,13 @@ const userClicks = defineFeatureView({
 });
 export default defineProject({
   project: 'pkgtest',
-  onlineStore: { url: ${JSON.stringify(redisUrl())}, keyPrefix: ${JSON.stringify(`${prefix}ff`)} },
+  onlineStore: { url: ${JSON.stringify(redisUrl())}, keyPrefix: ${JSON.stringify(keyPrefix)} },
   entities: [user], sources: [clicks], featureViews: [userClicks],
 });
 `,
   );
-}, INSTALL_TIMEOUT);
-
-afterAll(() => {
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
+  return target;
+}
 
 describe('the packed package', () => {
   it('ships the compiled code, its types and its Lua scripts, not the TypeScript sources', () => {
@@ -181,7 +188,7 @@ describe('a worker from the installed package', () => {
     if (!env) throw new Error('dev server did not start');
     const temporal = ['--address', env.address, '--task-queue', `ff-pack-${prefix.split(':')[1]}`];
     const bin = installedBin(app);
-    worker = await startUntil(bin, ['worker', '--config', config, ...temporal, '--threads', '1'], app, /polling task queue/);
+    worker = await startUntil(bin, ['worker', '--config', config, ...temporal, '--threads', '1'], { cwd: app, ready: /polling task queue/ });
 
     const backfill = await run(bin, ['backfill', 'user_clicks', '2026-01-01', '2026-01-02', '--materialize', '--wait', '--config', config, ...temporal], app);
     expect(backfill.err).not.toMatch(/error/i);
@@ -189,6 +196,32 @@ describe('a worker from the installed package', () => {
     expect(backfill.out).toMatch(/Backfill of user_clicks done: 1\/1 chunks/);
     expect(await redis.get(`${prefix}ff:pkgtest:{i1}:user_clicks`)).toMatch(/;\[3\]$/);
     expect(await redis.get(`${prefix}ff:pkgtest:{i2}:user_clicks`)).toMatch(/;\[5\]$/);
+
+    expect(await stop(worker)).toBe(0);
+    worker = undefined;
+  });
+
+  it("runs examples/custom-worker: Featureflow's workflows and activities beside the team's own", async () => {
+    if (!env) throw new Error('dev server did not start');
+    // The example as a user copies it into an ESM project, its own keys apart from the backfill's above.
+    const dir = path.join(app, 'custom-worker');
+    cpSync(path.join(REPO_ROOT, 'examples', 'custom-worker'), dir, { recursive: true });
+    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+    const customConfig = writeRepoConfig('custom.config.ts', `${prefix}custom`);
+    const taskQueue = `ff-pack-custom-${prefix.split(':')[1]}`;
+    worker = await startUntil(process.execPath, ['--import', 'tsx', path.join(dir, 'worker.ts')], {
+      cwd: app,
+      ready: /custom worker: polling/,
+      env: { FEATUREFLOW_CONFIG: customConfig, FEATUREFLOW_TASK_QUEUE: taskQueue, TEMPORAL_ADDRESS: env.address },
+    });
+
+    const report = await env.client.workflow.execute('refreshAndReport', {
+      taskQueue,
+      workflowId: `ff-pack-refresh-${prefix.split(':')[1]}`,
+      args: [{ start: '2026-01-01T00:00:00Z', end: '2026-01-02T00:00:00Z' }],
+    });
+    expect(report).toMatch(/^materialized 2026-01-01.*\nuser_clicks: read 2 rows, wrote 2 keys$/);
+    expect(await redis.get(`${prefix}custom:pkgtest:{i1}:user_clicks`)).toMatch(/;\[3\]$/);
 
     expect(await stop(worker)).toBe(0);
     worker = undefined;
