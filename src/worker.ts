@@ -14,8 +14,11 @@ import { connectOnlineStore } from './online/redis-store.js';
 import { loadValidatedRepo } from './registry/load.js';
 import { TASK_QUEUE } from './workflows/shared.js';
 
-/** Entry of the workflow bundle; the replay tests bundle the same file. */
-export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+// This module's own extension (a loader may add a query to the URL): .ts from the sources, .js once built.
+const OWN_EXTENSION = new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js';
+
+/** Entry of the workflow bundle (workflows/index beside this module); the replay tests bundle the same file. */
+export const WORKFLOWS_PATH = fileURLToPath(new URL(`./workflows/index${OWN_EXTENSION}`, import.meta.url));
 
 export interface FeatureflowWorkerOptions extends TemporalTarget {
   /** Repo config; default FEATUREFLOW_CONFIG, else featureflow.config.ts / featureflow.json in the current folder. */
@@ -35,6 +38,24 @@ export function realResourceFactories(configPath: string | undefined, engine: Da
     openEngine: (repo, repoDir) => openEngine(repo, repoDir, engine),
     closeEngine,
     openStore: (repo) => connectOnlineStore({ url: repo.onlineStore.url, keyPrefix: repo.onlineStore.keyPrefix }),
+  };
+}
+
+/** Featureflow's activities, for a worker of your own that registers them beside yours. */
+export interface FeatureflowActivities {
+  activities: ReturnType<typeof createActivities>;
+  /** Opens the repo's DuckDB engine now, so a broken config stops your worker at start rather than failing chunks. */
+  open(): Promise<void>;
+  /** After your worker stopped: closes the online store and the engine. */
+  close(): Promise<void>;
+}
+
+export function createFeatureflowActivities(options: Pick<FeatureflowWorkerOptions, 'configPath' | 'engine'> = {}): FeatureflowActivities {
+  const resources = new WorkerResources(realResourceFactories(options.configPath, options.engine));
+  return {
+    activities: createActivities({ resources, computeFeatures }),
+    open: async () => void (await resources.engine()),
+    close: () => resources.close(),
   };
 }
 

@@ -8,11 +8,16 @@ export class UsageError extends FeatureflowError {
   }
 }
 
+// Named so declaration files (npm run build) can spell the result: inferred, it mentions a type node:util does not export.
+type ParsedCommandArgs<T extends NonNullable<ParseArgsConfig['options']>> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>
+>;
+
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
   args: string[],
   options: T,
   usageText: string,
-) {
+): ParsedCommandArgs<T> {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {
