@@ -15,11 +15,9 @@ COPY package.json package-lock.json ./
 # Dev dependencies too: a build step (tsc) needs them; they are pruned below.
 RUN npm ci --no-audit --no-fund
 COPY . .
-# If package.json has a "build" script (compiling to dist/), run it and the CLI runs the compiled code. Without
-# one the CLI runs from the TypeScript sources through tsx (bin/featureflow.js), which is a production
-# dependency, so the sources are kept either way. Repo configs written in TypeScript always load through tsx.
-RUN if [ "$(npm pkg get scripts.build)" != "{}" ]; then npm run build; \
-    else echo "no build script: the CLI runs from the sources through tsx"; fi \
+# Compiled to dist/: the image runs plain JavaScript (bin/featureflow-dist.js); tsx, a production dependency,
+# is only loaded to read repo configs written in TypeScript.
+RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund \
  && rm -rf test bench docs .ci scripts examples/*/data
 
@@ -41,5 +39,5 @@ USER node
 WORKDIR /repo
 EXPOSE 6566
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 CMD ["node", "/app/deploy/healthcheck.mjs"]
-ENTRYPOINT ["node", "/app/bin/featureflow.js"]
+ENTRYPOINT ["node", "/app/bin/featureflow-dist.js"]
 CMD ["--help"]

@@ -22,7 +22,7 @@ function featureflowArgs() {
     } catch {
       continue; // the process ended while we looked
     }
-    const at = argv.findIndex((arg) => arg.endsWith('featureflow.js') || arg.endsWith('/featureflow'));
+    const at = argv.findIndex((arg) => arg.endsWith('featureflow.js') || arg.endsWith('featureflow-dist.js') || arg.endsWith('/featureflow'));
     if (at >= 0) return argv.slice(at + 1).filter(Boolean);
   }
   return [];

@@ -90,7 +90,7 @@ describe('docker-compose.yml', () => {
   it('starts workers and the API after featureflow-init, and init after Temporal is healthy', () => {
     const { worker, api } = config.services;
     const init = config.services['featureflow-init']!;
-    expect(init.entrypoint?.join(' ')).toMatch(/featureflow\.js apply && .*featureflow\.js schedules apply/);
+    expect(init.entrypoint?.join(' ')).toMatch(/featureflow-dist\.js apply && .*featureflow-dist\.js schedules apply/);
     expect(init.depends_on.temporal?.condition).toBe('service_healthy');
     expect(config.services.temporal!.depends_on.postgresql?.condition).toBe('service_healthy');
     for (const service of [worker!, api!]) {
@@ -134,7 +134,7 @@ describe('Dockerfile', () => {
   });
 
   it('runs the featureflow CLI, with a healthcheck, configured by variables the code reads', () => {
-    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "\/app\/bin\/featureflow\.js"\]$/m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "\/app\/bin\/featureflow-dist\.js"\]$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*deploy\/healthcheck\.mjs/m);
     const envBlock = /^ENV ((?:.*\\\n)*.*)$/m.exec(dockerfile)?.[1] ?? '';
     const names = [...envBlock.matchAll(/(\w+)=/g)].map((m) => m[1]!).filter((n) => n !== 'NODE_ENV');
