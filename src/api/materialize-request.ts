@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { formatPath, NotFoundError } from '../registry/errors.js';
-import { INSTANT_HINT, parseInstantMs } from '../registry/instant.js';
+import { FUTURE_SKEW_MS, INSTANT_HINT, parseInstantMs } from '../registry/instant.js';
 import type { Repo } from '../registry/schema.js';
 import { BadRequestError, ViewNotOnlineError } from './errors.js';
 import { refuseMisspeltFields } from './feast-fields.js';
@@ -69,10 +69,18 @@ export function parseMaterializeRequest(body: unknown, repo: Repo, nowMs: number
   return { views: resolveViews(parsed.feature_views, repo), start: iso(startMs), end: iso(endMs) };
 }
 
-export function parseMaterializeIncrementalRequest(body: unknown, repo: Repo): MaterializeIncrementalRequest {
+/** `nowMs`: an END past it (beyond clock skew) would freeze the views' watermarks until then, so it is refused. */
+export function parseMaterializeIncrementalRequest(body: unknown, repo: Repo, nowMs: number = Date.now()): MaterializeIncrementalRequest {
   refuseMisspeltFields(body, Object.keys(MaterializeIncrementalBody.shape));
   const parsed = checked(MaterializeIncrementalBody.safeParse(body));
-  return { views: resolveViews(parsed.feature_views, repo), end: iso(parseInstantMs(parsed.end_ts) as number) };
+  const endMs = parseInstantMs(parsed.end_ts) as number;
+  if (endMs > nowMs + FUTURE_SKEW_MS) {
+    throw new BadRequestError(
+      `invalid request: end_ts (${parsed.end_ts}) is later than now (${iso(nowMs)}): an incremental run records it as where the next ` +
+        'one starts, so a future end_ts would freeze the views until then; send an end_ts up to now',
+    );
+  }
+  return { views: resolveViews(parsed.feature_views, repo), end: iso(endMs) };
 }
 
 /** Absent or null: every online view (Feast's behaviour). Named views must exist and be served online. */

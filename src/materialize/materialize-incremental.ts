@@ -4,6 +4,8 @@
  */
 import { earliestEventTime } from '../engine/latest.js';
 import { parseDuration } from '../registry/duration.js';
+import { FeatureflowError } from '../registry/errors.js';
+import { FUTURE_SKEW_MS } from '../registry/instant.js';
 import {
   materializeView,
   selectOnlineViews,
@@ -19,6 +21,14 @@ export async function materializeIncremental(
   end: Date,
   options: MaterializeOptions = {},
 ): Promise<ViewMaterialization[]> {
+  const nowMs = Date.now();
+  if (end.getTime() > nowMs + FUTURE_SKEW_MS) {
+    throw new FeatureflowError(
+      'END_IN_FUTURE',
+      `END ${end.toISOString()} is later than now (${new Date(nowMs).toISOString()}): an incremental run records END as the ` +
+        'point every later run starts from, so a future END would freeze the views until then; use an END up to now',
+    );
+  }
   const results: ViewMaterialization[] = [];
   for (const view of selectOnlineViews(deps, views)) {
     const previous = await deps.store.getWatermark(deps.ctx.repo.project, view.name);

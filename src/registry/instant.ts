@@ -24,3 +24,10 @@ export function canonicalIso(text: unknown): string | undefined {
 }
 
 export const INSTANT_HINT = 'an ISO-8601 date or date-time (e.g. 2024-05-01 or 2024-05-01T10:00:00Z; UTC unless it has a zone)';
+
+/**
+ * How far past the clock a materialization END (and so a watermark) may be: clocks of hosts drift, but a watermark
+ * in the future would make every later incremental run skip its window as already done, so anything past this is
+ * refused or held back to now.
+ */
+export const FUTURE_SKEW_MS = 5 * 60 * 1000;

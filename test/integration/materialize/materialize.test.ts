@@ -131,6 +131,29 @@ describe('materializeIncremental', () => {
   });
 });
 
+describe('watermarks never pass now', () => {
+  it('refuses an incremental END later than now, leaving the watermark where it was', async () => {
+    const before = await store.getWatermark('mat', 'stats');
+    await expect(materializeIncremental(deps, ['stats'], new Date('2099-01-01T00:00:00Z'))).rejects.toMatchObject({
+      code: 'END_IN_FUTURE',
+      message: expect.stringContaining('END 2099-01-01T00:00:00.000Z is later than now'),
+    });
+    expect(await store.getWatermark('mat', 'stats')).toEqual(before);
+  });
+
+  it('holds the watermark of a range run ending tomorrow back to now, so the next incremental run still runs', async () => {
+    await raw.hdel(`${keyPrefix}:mat:__materialized`, 'stats');
+    await materializeIncremental(deps, ['stats'], t(4));
+    const tomorrow = new Date(Date.now() + 24 * HOUR);
+    const beforeRun = Date.now();
+    await materialize(deps, ['stats'], t(4), tomorrow);
+    const end = Date.parse((await store.getWatermark('mat', 'stats'))?.end ?? '');
+    expect(end).toBeLessThan(tomorrow.getTime());
+    expect(end).toBeGreaterThanOrEqual(beforeRun);
+    expect(end).toBeLessThanOrEqual(Date.now() + 5 * 60 * 1000);
+  });
+});
+
 describe('watermarks of backfill chunks', () => {
   it('never records a first watermark, and only moves one that the chunk joins up with', async () => {
     const key = `${keyPrefix}:mat:__materialized`;

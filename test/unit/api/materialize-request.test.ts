@@ -42,6 +42,11 @@ describe("Feast's MaterializeRequest", () => {
 });
 
 describe("Feast's MaterializeIncrementalRequest", () => {
+  it('refuses an end_ts later than now, which would freeze the watermarks until then', () => {
+    expect(() => parseMaterializeIncrementalRequest({ end_ts: '2099-01-01' }, repo, NOW)).toThrow(/end_ts \(2099-01-01\) is later than now/);
+    expect(parseMaterializeIncrementalRequest({ end_ts: '2024-06-01T12:04:00Z' }, repo, NOW).end).toBe('2024-06-01T12:04:00.000Z');
+  });
+
   it('requires end_ts and resolves the views', () => {
     expect(parseMaterializeIncrementalRequest({ end_ts: '2024-01-05T00:00:00+02:00' }, repo)).toEqual({ views: onlineViews, end: '2024-01-04T22:00:00.000Z' });
     expect(() => parseMaterializeIncrementalRequest({}, repo)).toThrow(/end_ts: must be an ISO-8601/);
