@@ -97,10 +97,16 @@ export interface ErrorReply {
   isBug: boolean;
 }
 
+export const STORE_UNAVAILABLE_MESSAGE = 'the online store is unavailable right now (the server logged why); try again shortly';
+
 /** How an error is answered. Internal details of unexpected errors never reach the client. */
 export function errorReply(err: unknown): ErrorReply {
   if (err instanceof FeatureflowError) {
     const status = STATUS_BY_CODE[err.code];
+    if (status !== undefined && err.code === 'ONLINE_STORE_UNAVAILABLE') {
+      // The store's own message names hosts, ports and client internals: for the log (server.ts), not for clients.
+      return { status, code: err.code, message: STORE_UNAVAILABLE_MESSAGE, headers: { 'Retry-After': '1' }, isBug: false };
+    }
     if (status !== undefined) {
       const headers: Record<string, string> = {};
       if (err instanceof MethodNotAllowedError) headers.Allow = err.allow.join(', ');

@@ -46,6 +46,7 @@ export interface ApiServer {
 
 /** Label for requests matching no route, so random URLs cannot blow up the metrics' cardinality. */
 const UNMATCHED = 'unmatched';
+const STORE_ERROR_LOG_EVERY_MS = 5000;
 const KNOWN_PATHS = [...ROUTES.keys()];
 
 export function createServer(deps: ServerDeps): ApiServer {
@@ -53,6 +54,7 @@ export function createServer(deps: ServerDeps): ApiServer {
   const logger = deps.logger ?? stderrLogger;
   const metrics = new Metrics();
   let closing = false;
+  let lastStoreErrorLogMs = 0;
   const ctx: ApiContext = {
     repo: deps.repo,
     store: deps.store,
@@ -135,6 +137,11 @@ export function createServer(deps: ServerDeps): ApiServer {
     }
     const reply = errorReply(err);
     if (reply.isBug || reply.status === 500) logger.error('request failed', { route, method: req.method, ...errorFields(err) });
+    else if (reply.code === 'ONLINE_STORE_UNAVAILABLE' && Date.now() - lastStoreErrorLogMs > STORE_ERROR_LOG_EVERY_MS) {
+      // Clients get a generic message; the details go to the log, once every few seconds during an outage.
+      lastStoreErrorLogMs = Date.now();
+      logger.error('online store unavailable', { route, ...errorFields(err) });
+    }
     if (res.headersSent) {
       res.destroy();
       return reply.status;

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../../unit/api/http-client.js';
 import { startApiEnv, type ApiEnv } from './api-env.js';
 import { freePort, OwnRedis } from './own-redis.js';
+import { STORE_UNAVAILABLE_MESSAGE } from '../../../src/api/errors.js';
 
 let redis: OwnRedis;
 let env: ApiEnv;
@@ -34,6 +35,9 @@ describe('API while Redis is down', () => {
     expect(features.status).toBe(503);
     expect(features.json.error.code).toBe('ONLINE_STORE_UNAVAILABLE');
     expect(features.headers['retry-after']).toBe('1');
+    // The client learns what to do, not where Redis lives or what the client library said.
+    expect(features.json.error.message).toBe(STORE_UNAVAILABLE_MESSAGE);
+    expect(features.text).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|ioredis|:\d{4,5}/);
     const ready = await request(env.url, 'GET', '/ready');
     expect(ready.status).toBe(503);
     expect(ready.json.error.code).toBe('ONLINE_STORE_UNAVAILABLE');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorReply, MethodNotAllowedError, PayloadTooLargeError, STATUS_BY_CODE } from '../../../src/api/errors.js';
+import { errorReply, MethodNotAllowedError, PayloadTooLargeError, STATUS_BY_CODE, STORE_UNAVAILABLE_MESSAGE } from '../../../src/api/errors.js';
 import { InvalidEntityKeyError, OnlineStoreUnavailableError } from '../../../src/online/errors.js';
 import { FeatureflowError, NotFoundError } from '../../../src/registry/errors.js';
 
@@ -9,10 +9,14 @@ describe('error mapping', () => {
     [new InvalidEntityKeyError('bad key'), 400],
     [new NotFoundError('unknown view'), 404],
     [new PayloadTooLargeError(10), 413],
-    [new OnlineStoreUnavailableError('down'), 503],
   ])('answers %s with %i and its own code and message', (err, status) => {
     const reply = errorReply(err);
     expect(reply).toMatchObject({ status, code: err.code, message: err.message, isBug: false });
+  });
+
+  it("answers the store's unavailability 503 with its code but a message that names no host, port or client internals", () => {
+    const err = new OnlineStoreUnavailableError('online store unavailable (last connection error: connect ECONNREFUSED 10.0.0.7:6379)');
+    expect(errorReply(err)).toMatchObject({ status: 503, code: 'ONLINE_STORE_UNAVAILABLE', message: STORE_UNAVAILABLE_MESSAGE, isBug: false });
   });
 
   it('sends Allow with a 405 and Retry-After with a 503', () => {

@@ -114,7 +114,8 @@ describe('api server (in-memory store)', () => {
     store.readDelayMs = 2_000;
     const res = await request(url, 'POST', '/get-online-features', { features: ['user_stats:clicks'], entities: { user_id: [1] } });
     expect(res.status).toBe(503);
-    expect(res.json.error.message).toContain('took longer than 300 ms');
+    expect(res.json.error.code).toBe('ONLINE_STORE_UNAVAILABLE');
+    expect(res.json.error.message).toContain('try again');
   });
 
   it('answers a store bug 500 without its details', async () => {
