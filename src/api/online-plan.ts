@@ -138,6 +138,16 @@ export class OnlinePlanner {
       owners.set(name, f.view);
       names.push(name);
     }
+    // A column nothing reads is most likely a misspelt key or a wrong request: echoing it back with 200 would hide
+    // that the features were looked up without it.
+    const used = new Set([...features.flatMap((f) => f.layout.joinKeys), ...requestFields]);
+    const unused = entityKeys.filter((k) => !used.has(k));
+    if (unused.length > 0) {
+      throw new BadRequestError(
+        `invalid request: ${unused.map((k) => `entities.${k}`).join(', ')}: not a join key of the requested views` +
+          `${requestFields.size > 0 ? ' nor a request field' : ''} (they are looked up by ${[...used].join(', ') || 'nothing'})`,
+      );
+    }
     const keys = requestFields.size === 0 ? entityKeys : entityKeys.filter((k) => !requestFields.has(k));
     const allNames = [...keys, ...names];
     const viewMetadata = request.include_feature_view_version_metadata

@@ -78,17 +78,23 @@ describe('on-demand views over HTTP', () => {
   });
 
   it('answers 400 naming the value when a request field of type string or bool gets a number, or an int64 beyond 2^53', async () => {
-    const asString = await post({ features: ['tagged:shout'], entities: { user_id: [1], tag: [5], flag: [true] } });
+    const asString = await post({ features: ['tagged:shout'], entities: { tag: [5], flag: [true] } });
     expect(asString.status).toBe(400);
     expect(asString.json.error.message).toContain('entities.tag[0]: 5 is not a valid string');
-    const asBool = await post({ features: ['tagged:shout'], entities: { user_id: [1], tag: ['a'], flag: [1] } });
+    const asBool = await post({ features: ['tagged:shout'], entities: { tag: ['a'], flag: [1] } });
     expect(asBool.status).toBe(400);
     expect(asBool.json.error.message).toContain('entities.flag[0]: 1 is not a valid bool');
     const big = await post({ features: ['derived:clicks_plus'], entities: { user_id: [1], amount: ['9007199254740993'] } });
     expect(big.status).toBe(400);
     expect(big.json.error.message).toContain('entities.amount[0]');
-    const good = await post({ features: ['tagged:shout'], entities: { user_id: [1], tag: ['Ab'], flag: [false] } });
-    expect(good.json.results[1].values).toEqual(['ab']);
+    const good = await post({ features: ['tagged:shout'], entities: { tag: ['Ab'], flag: [false] } });
+    expect(good.json.results[0].values).toEqual(['ab']);
+  });
+
+  it('answers 400 naming an entities column that no requested view or on-demand view reads', async () => {
+    const res = await post({ features: ['user_stats:clicks'], entities: { user_id: [1], usr_id: [1] } });
+    expect(res.status).toBe(400);
+    expect(res.json.error.message).toContain('entities.usr_id: not a join key of the requested views');
   });
 
   it('serves a feature service that lists an on-demand view, in the service order', async () => {
