@@ -34,6 +34,7 @@ import { redisUrl } from '../../src/devtools/redis-url.js';
 import type { RepoInput } from '../../src/registry/schema.js';
 import { cleanupPrefix } from '../../test/helpers/redis.js';
 import { fixedRate } from '../serve/fixed-rate.js';
+import { FEATURES } from '../serve/features.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -61,11 +62,6 @@ const TARGET_ROWS_PER_SECOND = 50_000;
 const TARGET_P99_MS = 10;
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-const FEATURES = [
-  ['clicks_1d', 'int64'], ['clicks_7d', 'int64'], ['orders_1d', 'int64'], ['orders_7d', 'int64'],
-  ['amount_avg_1d', 'float64'], ['amount_avg_7d', 'float64'], ['amount_max_7d', 'float64'], ['score', 'float32'],
-  ['country', 'string'], ['segments', 'string[]'],
-] as const;
 
 function repoInput(keyPrefix: string): RepoInput {
   return {

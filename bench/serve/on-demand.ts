@@ -23,15 +23,11 @@ import { connectOnlineStore } from '../../src/online/redis-store.js';
 import { encodeRow } from '../../src/online/stored-value.js';
 import { RepoSchema, type RepoInput } from '../../src/registry/schema.js';
 import { cleanupPrefix } from '../../test/helpers/redis.js';
+import { FEATURES } from './features.js';
 
 const { values: args } = parseArgs({ options: { requests: { type: 'string', default: '5000' } } });
 const REQUESTS = Number(args.requests);
 
-const FEATURES = [
-  ['clicks_1d', 'int64'], ['clicks_7d', 'int64'], ['orders_1d', 'int64'], ['orders_7d', 'int64'],
-  ['amount_avg_1d', 'float64'], ['amount_avg_7d', 'float64'], ['amount_max_7d', 'float64'], ['score', 'float32'],
-  ['country', 'string'], ['segments', 'string[]'],
-] as const;
 
 function repoInput(keyPrefix: string): RepoInput {
   return {
