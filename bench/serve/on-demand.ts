@@ -92,7 +92,8 @@ async function main(): Promise<void> {
     const { url } = await api.listen(0);
     const port = Number(new URL(url).port);
     const base = FEATURES.map(([name]) => `user_stats:${name}`);
-    const plain = JSON.stringify({ features: base, entities: { user_id: [7], amount: [42.5] } });
+    // Without the on-demand output the request field is not sent: an entities column nothing reads is a 400.
+    const plain = JSON.stringify({ features: base, entities: { user_id: [7] } });
     const shapes = [
       ['JSON expression', JSON.stringify({ features: [...base, 'ratio_expr:amount_ratio'], entities: { user_id: [7], amount: [42.5] } })],
       ['TypeScript transform', JSON.stringify({ features: [...base, 'ratio_ts:amount_ratio_ts'], entities: { user_id: [7], amount: [42.5] } })],
