@@ -30,6 +30,19 @@ export default defineConfig({
           env,
         },
       },
+      {
+        // The fault suite (test/faults/): kills workers, Redis and the Temporal server, fuzzes the API. Each file
+        // starts what it breaks on its own ports, so it never touches the shared Redis or another file's server.
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          pool: 'forks',
+          fileParallelism: false,
+          hookTimeout: 180_000,
+          testTimeout: 600_000,
+          env,
+        },
+      },
     ],
   },
 });
