@@ -5,8 +5,6 @@
  */
 import { ERROR_CODES, isErrorCode, type ErrorCode } from './error-codes.js';
 
-export type { ErrorCode } from './error-codes.js';
-
 export interface FeatureflowErrorOptions {
   cause?: unknown;
   /**
