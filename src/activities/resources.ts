@@ -62,7 +62,7 @@ export class WorkerResources implements ActivityResources {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new FeatureflowError('WORKER_CLOSED', 'the worker is shutting down: its engine and store are closed', { retryable: true });
+    if (this.closed) throw new FeatureflowError('WORKER_CLOSED', 'the worker is shutting down: its engine and store are closed');
   }
 
   /** A failed open (Redis down, bad repo) is not cached: the next activity attempt tries again. */

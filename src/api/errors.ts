@@ -1,8 +1,9 @@
 /**
- * The API's error classes and the one table that maps every stable error code to its HTTP status. Errors raised
- * below the API (registry, online store) keep their own classes and codes; only this table knows about HTTP, so a
- * new code is one line here, and anything not listed is a bug (500, logged).
+ * The API's error classes and how any error is answered. The status of every stable code comes from ERROR_CODES
+ * (src/registry/error-codes.ts), so a new code is one line there; codes marked internal there, and anything that is
+ * not a FeatureflowError, are bugs (500 INTERNAL, logged, details withheld).
  */
+import { errorCodeInfo, isErrorCode, type ErrorCode } from '../registry/error-codes.js';
 import { FeatureflowError } from '../registry/errors.js';
 
 /** The request is malformed or asks for something impossible; the message names the offending field. */
@@ -49,47 +50,27 @@ export class ViewNotOnlineError extends FeatureflowError {
 /** The server is shutting down or its store is not reachable: try again (elsewhere). */
 export class NotReadyError extends FeatureflowError {
   constructor(message: string) {
-    super('NOT_READY', message, { retryable: true });
+    super('NOT_READY', message);
   }
 }
 
 /** Workflows cannot be started: no Temporal connection configured, or the server is unreachable. */
 export class TemporalUnavailableError extends FeatureflowError {
   constructor(message: string) {
-    super('TEMPORAL_UNAVAILABLE', message, { retryable: true });
+    super('TEMPORAL_UNAVAILABLE', message);
   }
 }
 
 /** Appending pushed rows to the offline store failed (disk, DuckDB): nothing was published, try again. */
 export class OfflineWriteError extends FeatureflowError {
   constructor(message: string, cause: unknown) {
-    super('OFFLINE_WRITE_FAILED', message, { retryable: true, cause });
+    super('OFFLINE_WRITE_FAILED', message, { cause });
   }
 }
 
-/** code -> HTTP status. Codes missing here are answered 500 and logged as bugs. */
-export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
-  INVALID_JSON: 400,
-  INVALID_REQUEST: 400,
-  INVALID_FEATURE_REF: 400,
-  INVALID_ENTITY_KEY: 400,
-  INVALID_WORKFLOW_INPUT: 400,
-  NOT_FOUND: 404,
-  VIEW_NOT_ONLINE: 404,
-  ROUTE_NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
-  PAYLOAD_TOO_LARGE: 413,
-  OFFLINE_STORE_NOT_CONFIGURED: 501,
-  ONLINE_STORE_UNAVAILABLE: 503,
-  NOT_READY: 503,
-  TRANSFORM_FAILED: 500,
-  TEMPORAL_UNAVAILABLE: 503,
-  OFFLINE_WRITE_FAILED: 503,
-};
-
 export interface ErrorReply {
   status: number;
-  code: string;
+  code: ErrorCode;
   message: string;
   /** Extra response headers (Allow on 405, Retry-After on 503). */
   headers: Record<string, string>;
@@ -101,13 +82,14 @@ export const STORE_UNAVAILABLE_MESSAGE = 'the online store is unavailable right 
 
 /** How an error is answered. Internal details of unexpected errors never reach the client. */
 export function errorReply(err: unknown): ErrorReply {
-  if (err instanceof FeatureflowError) {
-    const status = STATUS_BY_CODE[err.code];
-    if (status !== undefined && err.code === 'ONLINE_STORE_UNAVAILABLE') {
+  // isErrorCode: the type says every code is in the table, but a code may still arrive cast from outside.
+  if (err instanceof FeatureflowError && isErrorCode(err.code)) {
+    const { status, internal } = errorCodeInfo(err.code);
+    if (err.code === 'ONLINE_STORE_UNAVAILABLE') {
       // The store's own message names hosts, ports and client internals: for the log (server.ts), not for clients.
       return { status, code: err.code, message: STORE_UNAVAILABLE_MESSAGE, headers: { 'Retry-After': '1' }, isBug: false };
     }
-    if (status !== undefined) {
+    if (!internal) {
       const headers: Record<string, string> = {};
       if (err instanceof MethodNotAllowedError) headers.Allow = err.allow.join(', ');
       if (status === 503) headers['Retry-After'] = '1';
@@ -124,6 +106,6 @@ export function errorReply(err: unknown): ErrorReply {
 }
 
 /** The JSON error body every error response carries: `{ "error": { "code", "message" } }`. */
-export function errorBody(code: string, message: string): string {
+export function errorBody(code: ErrorCode, message: string): string {
   return JSON.stringify({ error: { code, message } });
 }

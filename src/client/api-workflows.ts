@@ -52,7 +52,7 @@ export function createApiWorkflows(options: ApiWorkflowsOptions): WorkflowStarte
       }
       if (err instanceof FeatureflowError) throw err;
       // Anything else from a start is the connection or the server: the client should retry, not see a 500.
-      throw new FeatureflowError('TEMPORAL_UNAVAILABLE', `starting ${what} failed: ${(err as Error).message}`, { retryable: true, cause: err });
+      throw new FeatureflowError('TEMPORAL_UNAVAILABLE', `starting ${what} failed: ${(err as Error).message}`, { cause: err });
     }
   }
 
@@ -77,10 +77,7 @@ export function createApiWorkflows(options: ApiWorkflowsOptions): WorkflowStarte
       } catch (err) {
         if (err instanceof WorkflowFailedError) return { status: 'failed', message: rootMessage(err) };
         if (abort.signal.aborted) return { status: 'running' };
-        throw new FeatureflowError('TEMPORAL_UNAVAILABLE', `waiting for workflow ${started.workflowId} failed: ${(err as Error).message}`, {
-          retryable: true,
-          cause: err,
-        });
+        throw new FeatureflowError('TEMPORAL_UNAVAILABLE', `waiting for workflow ${started.workflowId} failed: ${(err as Error).message}`, { cause: err });
       } finally {
         clearTimeout(timer);
       }

@@ -6,6 +6,7 @@
  */
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowHandleWithFirstExecutionRunId, type WorkflowStartOptions } from '@temporalio/client';
 import { ApplicationFailure, type Workflow } from '@temporalio/common';
+import { isErrorCode } from '../registry/error-codes.js';
 import { FeatureflowError } from '../registry/errors.js';
 import { TASK_QUEUE } from '../workflows/shared.js';
 
@@ -42,7 +43,7 @@ export async function connectClient(target: TemporalTarget = {}): Promise<Client
     throw new FeatureflowError(
       'TEMPORAL_UNAVAILABLE',
       `cannot reach the Temporal server at ${address} (set TEMPORAL_ADDRESS, or start one: temporal server start-dev): ${(err as Error).message}`,
-      { retryable: true, cause: err },
+      { cause: err },
     );
   }
   return new Client({ connection, namespace: temporalNamespace(target) });
@@ -94,7 +95,7 @@ export function checked(check: () => unknown): void {
   try {
     check();
   } catch (err) {
-    if (err instanceof ApplicationFailure) throw new FeatureflowError(err.type ?? 'INVALID_INPUT', err.message);
+    if (err instanceof ApplicationFailure) throw new FeatureflowError(isErrorCode(err.type) ? err.type : 'INVALID_WORKFLOW_INPUT', err.message);
     throw err;
   }
 }

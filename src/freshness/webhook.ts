@@ -9,7 +9,7 @@ import { webhookOrigin } from './alert.js';
 
 export class AlertDeliveryError extends FeatureflowError {
   constructor(code: 'ALERT_WEBHOOK_FAILED' | 'ALERT_WEBHOOK_REJECTED', message: string, options: { cause?: unknown } = {}) {
-    super(code, message, { ...options, retryable: code === 'ALERT_WEBHOOK_FAILED' });
+    super(code, message, options);
   }
 }
 

@@ -24,7 +24,7 @@ export class InvalidFeatureValueError extends FeatureflowError {
  */
 export class OnlineStoreUnavailableError extends FeatureflowError {
   constructor(message: string, options: { cause?: unknown } = {}) {
-    super('ONLINE_STORE_UNAVAILABLE', message, { ...options, retryable: true });
+    super('ONLINE_STORE_UNAVAILABLE', message, options);
   }
 }
 

@@ -29,6 +29,7 @@ import { BulkSocket } from './bulk-socket.js';
 import { fastWrite } from './fast-write.js';
 import { scriptWrite } from './script-write.js';
 import { clearProject } from './clear-project.js';
+import { WatermarkRepair } from './watermark-repair.js';
 import type { Redis } from 'ioredis';
 
 // Standalone writes are planned in slices so the ARGV copies stay small whatever chunk the caller passes. In a
@@ -198,6 +199,11 @@ export class RedisOnlineStore implements OnlineStore {
 
   advanceWatermark(project: string, view: string, advance: WatermarkAdvance): Promise<Watermark | undefined> {
     return this.records.advanceWatermark(project, view, advance);
+  }
+
+  /** Overwriting watermarks whatever they hold, for `featureflow watermarks reset` (not on OnlineStore on purpose). */
+  watermarkRepair(): WatermarkRepair {
+    return new WatermarkRepair(this.client, this.keyPrefix, (err, doing) => this.fail(err, doing));
   }
 
   getFreshnessRecords(project: string): Promise<{ checks: Map<string, FreshnessCheck>; alerts: Map<string, AlertState> }> {

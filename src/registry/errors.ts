@@ -1,18 +1,30 @@
 /**
- * Every error Featureflow raises on purpose is a FeatureflowError with a stable `code`, so the API can map it to an
- * HTTP status and activities can mark it non-retryable without string matching. The base lives in the registry
- * because the registry is the one layer every other layer may import.
+ * Every error Featureflow raises on purpose is a FeatureflowError with a stable `code` from ERROR_CODES
+ * (error-codes.ts), so the API maps it to an HTTP status and activities mark it non-retryable without string
+ * matching. The base lives in the registry because the registry is the one layer every other layer may import.
  */
+import { ERROR_CODES, isErrorCode, type ErrorCode } from './error-codes.js';
+
+export interface FeatureflowErrorOptions {
+  cause?: unknown;
+  /**
+   * Overrides the code's retryability from ERROR_CODES. Only for codes that are legitimately both: SOURCE_ERROR
+   * (reading a bad source vs a failed write) and the summary of several failed views (retryable when any is).
+   */
+  retryable?: boolean;
+}
+
 export class FeatureflowError extends Error {
-  readonly code: string;
-  /** Retrying cannot help (bad input or definition), so activities fail without retry. */
+  readonly code: ErrorCode;
+  /** False when retrying cannot help (bad input or definition), so activities fail without retry. */
   readonly retryable: boolean;
 
-  constructor(code: string, message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: FeatureflowErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
-    this.retryable = options.retryable ?? false;
+    // isErrorCode: a code cast from outside (a Temporal failure's type) must not make the error itself throw.
+    this.retryable = options.retryable ?? (isErrorCode(code) && ERROR_CODES[code].retryable);
   }
 }
 

@@ -7,6 +7,7 @@
  */
 export * from './schema.js';
 export * from './define.js';
+export * from './error-codes.js';
 export * from './errors.js';
 export * from './duration.js';
 export * from './dtypes.js';

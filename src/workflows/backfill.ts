@@ -21,6 +21,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
+import type { ErrorCode } from '../registry/error-codes.js';
 import { formatDuration } from '../registry/duration.js';
 import { chunkActivityOptions } from './activity-options.js';
 import { chunkAt, planChunks, type ChunkBounds } from './chunks.js';
@@ -225,7 +226,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
 /** The workflow's failure for a failed chunk: names the chunk, keeps the activity's error type (its stable code). */
 function chunkFailure(view: string, chunk: ChunkBounds, error: unknown): ApplicationFailure {
   const root = error instanceof ActivityFailure && error.cause ? error.cause : error;
-  const type = root instanceof ApplicationFailure && root.type ? root.type : 'BACKFILL_CHUNK_FAILED';
+  const type = root instanceof ApplicationFailure && root.type ? root.type : ('BACKFILL_CHUNK_FAILED' satisfies ErrorCode);
   const message = root instanceof Error ? root.message : String(root);
   return ApplicationFailure.create({
     type,

@@ -16,6 +16,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
+import type { ErrorCode } from '../registry/error-codes.js';
 import { freshnessDetails, type AlertOutcome } from '../freshness/details.js';
 import { alertedStatus, alertsDue, type DueAlert } from '../freshness/transition.js';
 import type { CheckFreshnessInput, CheckFreshnessResult, FreshnessEntry } from './contracts/check-freshness.js';
@@ -41,7 +42,7 @@ const ALERT_OPTIONS: ActivityOptions = {
 const storeActivities = proxyActivities<Activities>(STORE_OPTIONS);
 const { sendFreshnessAlert } = proxyActivities<Activities>(ALERT_OPTIONS);
 
-export const FRESHNESS_ALERT_FAILED = 'FRESHNESS_ALERT_FAILED';
+export const FRESHNESS_ALERT_FAILED = 'FRESHNESS_ALERT_FAILED' satisfies ErrorCode;
 
 export async function checkFreshness(input: CheckFreshnessInput = {}): Promise<CheckFreshnessResult> {
   const { views } = resolveCheckFreshnessInput(input);
@@ -122,7 +123,7 @@ function rootMessage(err: unknown): string {
 }
 
 /** Keeps the activity's error type (its stable code, e.g. NOT_FOUND or VIEW_NOT_ONLINE) as the workflow's. */
-function checkFailure(what: string, fallbackType: string, err: unknown): ApplicationFailure {
+function checkFailure(what: string, fallbackType: ErrorCode, err: unknown): ApplicationFailure {
   const root = err instanceof ActivityFailure && err.cause ? err.cause : err;
   const type = root instanceof ApplicationFailure && root.type ? root.type : fallbackType;
   return ApplicationFailure.create({

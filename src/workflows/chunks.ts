@@ -8,8 +8,9 @@
  * unaligned start gives a shorter first chunk.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import type { ErrorCode } from '../registry/error-codes.js';
 
-export const INVALID_BACKFILL_INPUT = 'INVALID_BACKFILL_INPUT';
+export const INVALID_BACKFILL_INPUT = 'INVALID_BACKFILL_INPUT' satisfies ErrorCode;
 
 export interface ChunkPlan {
   startMs: number;

@@ -6,6 +6,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { tryParseDuration } from '../registry/duration.js';
+import type { ErrorCode } from '../registry/error-codes.js';
 import { parseInstantMs } from '../registry/instant.js';
 import { chunkProblem, INVALID_BACKFILL_INPUT, rangeProblem } from './chunks.js';
 import type { BackfillCarried, BackfillInput } from './contracts/backfill.js';
@@ -102,7 +103,7 @@ export function objectInput(
   input: unknown,
   workflow: string,
   example = '{"view":"user_txn","start":"2024-01-01","end":"2024-02-01"}',
-  type: string = INVALID_BACKFILL_INPUT,
+  type: ErrorCode = INVALID_BACKFILL_INPUT,
 ): Record<string, unknown> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw invalid(workflow, [`the input must be one JSON object like ${example}`], type);
@@ -161,13 +162,13 @@ export function wholeNumber(value: unknown, field: string, [min, max]: readonly 
 }
 
 /** Every problem of a workflow's input as one non-retryable failure (a workflow task error would retry forever). */
-export function invalid(workflow: string, problems: string[], type: string = INVALID_BACKFILL_INPUT): ApplicationFailure {
+export function invalid(workflow: string, problems: string[], type: ErrorCode = INVALID_BACKFILL_INPUT): ApplicationFailure {
   const s = problems.length === 1 ? '' : 's';
   return ApplicationFailure.nonRetryable(`${workflow} input is invalid (${problems.length} problem${s}):\n  ${problems.join('\n  ')}`, type);
 }
 
 /** The failure type of the workflows added after backfill (which keeps INVALID_BACKFILL_INPUT for compatibility). */
-export const INVALID_WORKFLOW_INPUT = 'INVALID_WORKFLOW_INPUT';
+export const INVALID_WORKFLOW_INPUT = 'INVALID_WORKFLOW_INPUT' satisfies ErrorCode;
 
 /** An optional list of view names: absent, or an array of non-empty strings. */
 export function viewList(value: unknown, field: string, problems: string[]): string[] | undefined {
