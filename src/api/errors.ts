@@ -74,6 +74,8 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   INVALID_FEATURE_REF: 400,
   INVALID_ENTITY_KEY: 400,
   INVALID_WORKFLOW_INPUT: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
   NOT_FOUND: 404,
   VIEW_NOT_ONLINE: 404,
   ROUTE_NOT_FOUND: 404,
@@ -111,6 +113,8 @@ export function errorReply(err: unknown): ErrorReply {
       const headers: Record<string, string> = {};
       if (err instanceof MethodNotAllowedError) headers.Allow = err.allow.join(', ');
       if (status === 503) headers['Retry-After'] = '1';
+      // RFC 6750: a 401 names the scheme the client should use.
+      if (status === 401) headers['WWW-Authenticate'] = 'Bearer realm="featureflow"';
       return { status, code: err.code, message: err.message, headers, isBug: false };
     }
   }

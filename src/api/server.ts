@@ -3,10 +3,13 @@
  * close. A framework would add per-request overhead to a hot path that is otherwise one Redis round trip.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { viewLayout } from '../online/layout.js';
 import type { OnlineStore } from '../online/types.js';
 import type { Repo } from '../registry/schema.js';
+import { authorizeRoute } from './auth/guard.js';
+import type { TokenSource } from './auth/token-source.js';
 import { answerTooLarge, ClientGoneError } from './body.js';
 import { DEFAULT_LIMITS, type ApiContext, type Reply, type ServerLimits } from './context.js';
 import { errorBody, errorReply, MethodNotAllowedError, PayloadTooLargeError, RouteNotFoundError } from './errors.js';
@@ -26,6 +29,10 @@ export interface ServerDeps {
   limits?: Partial<ServerLimits>;
   /** Starts workflows for /materialize*; the caller owns it (the server does not close it). */
   workflows?: WorkflowStarter;
+  /** API tokens; without them auth is off (development). The caller owns the source (reload, close). */
+  auth?: TokenSource | undefined;
+  /** PEM certificate chain and key: serve HTTPS instead of HTTP. */
+  tls?: { cert: string | Buffer; key: string | Buffer } | undefined;
 }
 
 export interface ServerAddress {
@@ -68,22 +75,23 @@ export function createServer(deps: ServerDeps): ApiServer {
     isClosing: () => closing,
   };
 
-  const server = http.createServer(
-    {
-      keepAliveTimeout: limits.keepAliveTimeoutMs,
-      // How often Node checks headersTimeout/requestTimeout; its 30 s default would let a stalled upload overrun
-      // a short requestTimeout by up to that much.
-      connectionsCheckingInterval: Math.min(1000, limits.requestTimeoutMs, limits.headersTimeoutMs),
-    },
-    (req, res) => {
-      // Nothing thrown or rejected in a request may reach the process: handle() catches everything it can, and
-      // this catches a failure to even write the error response.
-      handle(req, res).catch((err: unknown) => {
-        logger.error('request failed while answering', errorFields(err));
-        res.destroy();
-      });
-    },
-  );
+  const serverOptions: http.ServerOptions = {
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // How often Node checks headersTimeout/requestTimeout; its 30 s default would let a stalled upload overrun
+    // a short requestTimeout by up to that much.
+    connectionsCheckingInterval: Math.min(1000, limits.requestTimeoutMs, limits.headersTimeoutMs),
+  };
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    // Nothing thrown or rejected in a request may reach the process: handle() catches everything it can, and
+    // this catches a failure to even write the error response.
+    handle(req, res).catch((err: unknown) => {
+      logger.error('request failed while answering', errorFields(err));
+      res.destroy();
+    });
+  };
+  const server: http.Server = deps.tls
+    ? https.createServer({ ...serverOptions, cert: deps.tls.cert, key: deps.tls.key }, onRequest)
+    : http.createServer(serverOptions, onRequest);
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
@@ -103,6 +111,8 @@ export function createServer(deps: ServerDeps): ApiServer {
     const route = findRoute(path);
     let status = 500;
     try {
+      // Before anything else (even a 404), so nothing about the server is revealed without a token.
+      authorizeRoute(deps.auth, req, route?.path);
       if (!route) throw new RouteNotFoundError(path, KNOWN_PATHS);
       const handler = route.methods[req.method ?? ''];
       if (!handler) throw new MethodNotAllowedError(req.method ?? '', path, route.allow);
@@ -201,7 +211,7 @@ export function createServer(deps: ServerDeps): ApiServer {
           server.off('error', onError);
           const info = server.address() as AddressInfo;
           const shownHost = info.family === 'IPv6' ? `[${info.address}]` : info.address;
-          bound = { host: info.address, port: info.port, url: `http://${shownHost}:${info.port}` };
+          bound = { host: info.address, port: info.port, url: `${deps.tls ? 'https' : 'http'}://${shownHost}:${info.port}` };
           resolve(bound);
         });
       });
