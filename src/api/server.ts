@@ -56,6 +56,12 @@ const UNMATCHED = 'unmatched';
 const STORE_ERROR_LOG_EVERY_MS = 5000;
 const KNOWN_PATHS = [...ROUTES.keys()];
 
+/** node:http, or node:https when given a certificate: the same options and handler either way. */
+function serverFactory(tls: ServerDeps['tls']): (options: http.ServerOptions, listener: http.RequestListener) => http.Server {
+  if (!tls) return (options, listener) => http.createServer(options, listener);
+  return (options, listener) => https.createServer({ ...options, cert: tls.cert, key: tls.key }, listener);
+}
+
 export function createServer(deps: ServerDeps): ApiServer {
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...deps.limits };
   const logger = deps.logger ?? stderrLogger;
@@ -75,23 +81,22 @@ export function createServer(deps: ServerDeps): ApiServer {
     isClosing: () => closing,
   };
 
-  const serverOptions: http.ServerOptions = {
-    keepAliveTimeout: limits.keepAliveTimeoutMs,
-    // How often Node checks headersTimeout/requestTimeout; its 30 s default would let a stalled upload overrun
-    // a short requestTimeout by up to that much.
-    connectionsCheckingInterval: Math.min(1000, limits.requestTimeoutMs, limits.headersTimeoutMs),
-  };
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    // Nothing thrown or rejected in a request may reach the process: handle() catches everything it can, and
-    // this catches a failure to even write the error response.
-    handle(req, res).catch((err: unknown) => {
-      logger.error('request failed while answering', errorFields(err));
-      res.destroy();
-    });
-  };
-  const server: http.Server = deps.tls
-    ? https.createServer({ ...serverOptions, cert: deps.tls.cert, key: deps.tls.key }, onRequest)
-    : http.createServer(serverOptions, onRequest);
+  const server = serverFactory(deps.tls)(
+    {
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // How often Node checks headersTimeout/requestTimeout; its 30 s default would let a stalled upload overrun
+      // a short requestTimeout by up to that much.
+      connectionsCheckingInterval: Math.min(1000, limits.requestTimeoutMs, limits.headersTimeoutMs),
+    },
+    (req, res) => {
+      // Nothing thrown or rejected in a request may reach the process: handle() catches everything it can, and
+      // this catches a failure to even write the error response.
+      handle(req, res).catch((err: unknown) => {
+        logger.error('request failed while answering', errorFields(err));
+        res.destroy();
+      });
+    },
+  );
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
