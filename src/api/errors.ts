@@ -93,6 +93,8 @@ export function errorReply(err: unknown): ErrorReply {
       const headers: Record<string, string> = {};
       if (err instanceof MethodNotAllowedError) headers.Allow = err.allow.join(', ');
       if (status === 503) headers['Retry-After'] = '1';
+      // RFC 6750: a 401 names the scheme the client should use.
+      if (status === 401) headers['WWW-Authenticate'] = 'Bearer realm="featureflow"';
       return { status, code: err.code, message: err.message, headers, isBug: false };
     }
   }

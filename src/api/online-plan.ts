@@ -30,6 +30,8 @@ export interface ReadPlan {
   head: string;
   /** Per response feature column: float32/float64 (or lists of them), whose whole numbers are written `3.0`. */
   floatColumns: readonly boolean[];
+  /** Every view the request reads: requested views, on-demand views and the views they compute from (for auth). */
+  views: readonly string[];
 }
 
 export type LayoutOf = (repo: Repo, view: FeatureView) => ViewLayout;
@@ -159,6 +161,7 @@ export class OnlinePlanner {
       entityKeys: keys,
       head: `{"metadata":{"feature_names":${JSON.stringify(allNames)}${viewMetadata}},"results":[`,
       floatColumns,
+      views: [...new Set([...resolved.map((f) => f.view), ...features.map((f) => f.layout.view)])],
     };
     if (steps.size > 0) plan.onDemand = { steps: [...steps.values()].map((s) => s.step), columns, requestFields };
     return plan;

@@ -3,10 +3,13 @@
  * close. A framework would add per-request overhead to a hot path that is otherwise one Redis round trip.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { viewLayout } from '../online/layout.js';
 import type { OnlineStore } from '../online/types.js';
 import type { Repo } from '../registry/schema.js';
+import { authorizeRoute } from './auth/guard.js';
+import type { TokenSource } from './auth/token-source.js';
 import { answerTooLarge, ClientGoneError } from './body.js';
 import { DEFAULT_LIMITS, type ApiContext, type Reply, type ServerLimits } from './context.js';
 import { errorBody, errorReply, MethodNotAllowedError, PayloadTooLargeError, RouteNotFoundError } from './errors.js';
@@ -26,6 +29,10 @@ export interface ServerDeps {
   limits?: Partial<ServerLimits>;
   /** Starts workflows for /materialize*; the caller owns it (the server does not close it). */
   workflows?: WorkflowStarter;
+  /** API tokens; without them auth is off (development). The caller owns the source (reload, close). */
+  auth?: TokenSource | undefined;
+  /** PEM certificate chain and key: serve HTTPS instead of HTTP. */
+  tls?: { cert: string | Buffer; key: string | Buffer } | undefined;
 }
 
 export interface ServerAddress {
@@ -49,6 +56,12 @@ const UNMATCHED = 'unmatched';
 const STORE_ERROR_LOG_EVERY_MS = 5000;
 const KNOWN_PATHS = [...ROUTES.keys()];
 
+/** node:http, or node:https when given a certificate: the same options and handler either way. */
+function serverFactory(tls: ServerDeps['tls']): (options: http.ServerOptions, listener: http.RequestListener) => http.Server {
+  if (!tls) return (options, listener) => http.createServer(options, listener);
+  return (options, listener) => https.createServer({ ...options, cert: tls.cert, key: tls.key }, listener);
+}
+
 export function createServer(deps: ServerDeps): ApiServer {
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...deps.limits };
   const logger = deps.logger ?? stderrLogger;
@@ -68,7 +81,7 @@ export function createServer(deps: ServerDeps): ApiServer {
     isClosing: () => closing,
   };
 
-  const server = http.createServer(
+  const server = serverFactory(deps.tls)(
     {
       keepAliveTimeout: limits.keepAliveTimeoutMs,
       // How often Node checks headersTimeout/requestTimeout; its 30 s default would let a stalled upload overrun
@@ -103,6 +116,8 @@ export function createServer(deps: ServerDeps): ApiServer {
     const route = findRoute(path);
     let status = 500;
     try {
+      // Before anything else (even a 404), so nothing about the server is revealed without a token.
+      authorizeRoute(deps.auth, req, route?.path);
       if (!route) throw new RouteNotFoundError(path, KNOWN_PATHS);
       const handler = route.methods[req.method ?? ''];
       if (!handler) throw new MethodNotAllowedError(req.method ?? '', path, route.allow);
@@ -201,7 +216,7 @@ export function createServer(deps: ServerDeps): ApiServer {
           server.off('error', onError);
           const info = server.address() as AddressInfo;
           const shownHost = info.family === 'IPv6' ? `[${info.address}]` : info.address;
-          bound = { host: info.address, port: info.port, url: `http://${shownHost}:${info.port}` };
+          bound = { host: info.address, port: info.port, url: `${deps.tls ? 'https' : 'http'}://${shownHost}:${info.port}` };
           resolve(bound);
         });
       });

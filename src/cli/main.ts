@@ -35,6 +35,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     load: () => import('./commands/replay.js'),
   },
   serve: { summary: 'serve online features over HTTP (POST /get-online-features)', load: () => import('./commands/serve.js') },
+  tokens: { summary: 'tokens create: a new API token for `serve` and its token-file entry', load: () => import('./commands/tokens.js') },
   init: { summary: 'scaffold a repo (config, sample data, README) that `featureflow dev` runs as is', load: () => import('./commands/init.js') },
   dev: {
     summary: 'run a repo locally: Temporal dev server + UI, worker, HTTP API and Schedules, until Ctrl-C',

@@ -29,6 +29,8 @@ export const ERROR_CODES = {
   NOTHING_TO_COMPUTE: { status: 400, retryable: false },
   BAD_HTTP_REQUEST: { status: 400, retryable: false },
   USAGE: { status: 400, retryable: false },
+  UNAUTHENTICATED: { status: 401, retryable: false },
+  FORBIDDEN: { status: 403, retryable: false },
   NOT_FOUND: { status: 404, retryable: false },
   ROUTE_NOT_FOUND: { status: 404, retryable: false },
   VIEW_NOT_ONLINE: { status: 404, retryable: false },

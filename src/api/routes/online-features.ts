@@ -2,6 +2,8 @@
  * POST /get-online-features (SPEC section 4): body -> validated request -> cached plan -> one store read -> on-demand
  * transforms, if any were requested.
  */
+import { requireRead } from '../auth/guard.js';
+import { requireRequested } from '../auth/requested.js';
 import { parseJson, readBody } from '../body.js';
 import { jsonReply, type Handler } from '../context.js';
 import { computeOnDemand } from '../on-demand.js';
@@ -12,7 +14,9 @@ import { callStore } from '../store-call.js';
 export const getOnlineFeatures: Handler = async (req, ctx) => {
   const body = await readBody(req, ctx.limits.maxBodyBytes);
   const request = parseOnlineFeaturesRequest(parseJson(body));
+  requireRequested(req, ctx.repo, request);
   const plan = ctx.planner.plan(request);
+  requireRead(req, ctx.repo, plan.views);
   const reads = await callStore(ctx, 'read', () =>
     ctx.store.read({ entities: request.entities, features: plan.features }),
   );

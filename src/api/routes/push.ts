@@ -4,6 +4,7 @@
  * the offline append comes before the online writes, so a served value is always in the offline data too (a
  * retry after an online failure appends the same rows again, which point-in-time joins read as one).
  */
+import { requireWrite } from '../auth/guard.js';
 import { parseJson, readBody } from '../body.js';
 import { jsonReply, type Handler } from '../context.js';
 import { BadRequestError } from '../errors.js';
@@ -37,6 +38,7 @@ export const push: Handler = async (req, ctx) => {
   const source = pushSource(ctx.repo, request.push_source_name);
   const views = ctx.repo.featureViews.filter((v) => v.source === source.name);
   if (views.length === 0) throw new NotFoundError(`no feature view reads push source "${source.name}"`);
+  requireWrite(req, views.map((v) => v.name));
   const frame = frameOf(request.df);
   const frames = views.map((view) => parseViewFrame(ctx.repo, view, frame));
   const toOnline = request.to !== 'offline';

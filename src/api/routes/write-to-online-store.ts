@@ -4,6 +4,7 @@
  * (`store.write_to_online_store(view, df)`): join keys, features in transport form, `event_timestamp` and `created`
  * as naive ISO-8601 UTC (or null). The view's source's own timestamp column names work too.
  */
+import { requireWrite } from '../auth/guard.js';
 import { parseJson, readBody } from '../body.js';
 import { jsonReply, type Handler } from '../context.js';
 import { ViewNotOnlineError } from '../errors.js';
@@ -14,6 +15,8 @@ import { findView } from '../../registry/features.js';
 
 export const writeToOnlineStore: Handler = async (req, ctx) => {
   const request = parseWriteRequest(parseJson(await readBody(req, ctx.limits.maxBodyBytes)));
+  // Before the lookup, whose 404 lists every view.
+  requireWrite(req, [request.feature_view_name]);
   const view = findView(ctx.repo, request.feature_view_name);
   if (!view.online) throw new ViewNotOnlineError(view.name);
   const frame = frameOf(request.df);

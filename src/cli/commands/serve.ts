@@ -12,6 +12,7 @@ import { loadValidatedRepo } from '../../registry/load.js';
 import type { Repo } from '../../registry/schema.js';
 import { viewFeatures } from '../../registry/features.js';
 import type { WorkflowStarter } from '../../api/workflow-starter.js';
+import { openSecurity, SECURITY_HELP, SECURITY_OPTIONS, securityOptions, type SecurityOptions } from '../serve-security.js';
 import { CONFIG_OPTION, helpOrNoArguments, parseCommandArgs, TEMPORAL_OPTIONS, TEMPORAL_OPTIONS_HELP, temporalTarget, UsageError } from '../args.js';
 
 /** The port when neither --port nor FEATUREFLOW_PORT names one (docker-compose.yml publishes the same). */
@@ -21,7 +22,8 @@ const SHUTDOWN_MS = 10_000;
 const HARD_EXIT_MS = SHUTDOWN_MS + 5_000;
 
 const USAGE = `usage: featureflow serve [--config FILE] [--port 6566] [--host 127.0.0.1] [--workers N]
-                       [--max-body-bytes 1048576] [--address A] [--namespace NS] [--task-queue Q]
+                       [--max-body-bytes 1048576] [--tokens-file FILE] [--tls-cert FILE --tls-key FILE]
+                       [--address A] [--namespace NS] [--task-queue Q]
 
   -c, --config FILE      the repo config (default: featureflow.config.ts, then featureflow.json, here)
   -p, --port PORT        port to listen on (default FEATUREFLOW_PORT, else 6566; 0 picks a free one)
@@ -29,6 +31,7 @@ const USAGE = `usage: featureflow serve [--config FILE] [--port 6566] [--host 12
                          interface)
   -w, --workers N        server processes sharing the port (default 1; "auto" = one per core)
       --max-body-bytes N largest request body accepted (default 1 MiB)
+${SECURITY_HELP}
 Temporal, for POST /materialize and /materialize-incremental (connected on first use):
 ${TEMPORAL_OPTIONS_HELP}
 
@@ -43,6 +46,7 @@ const OPTIONS = {
   host: { type: 'string' },
   workers: { type: 'string', short: 'w' },
   'max-body-bytes': { type: 'string' },
+  ...SECURITY_OPTIONS,
   ...TEMPORAL_OPTIONS,
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -54,6 +58,7 @@ interface ServeOptions {
   workers: number;
   maxBodyBytes: number | undefined;
   temporal: { address?: string; namespace?: string; taskQueue?: string | undefined };
+  security: SecurityOptions;
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -69,6 +74,7 @@ export async function run(args: string[]): Promise<number> {
     workers: values.workers === 'auto' ? os.availableParallelism() : wholeNumber('--workers', values.workers ?? '1', 1, 256),
     maxBodyBytes: values['max-body-bytes'] === undefined ? undefined : wholeNumber('--max-body-bytes', values['max-body-bytes'], 1, 2 ** 31),
     temporal: { ...temporalTarget(values), taskQueue: values['task-queue'] },
+    security: securityOptions(values),
   };
   // A worker is forked with the same argv, so it lands here too and serves.
   if (options.workers > 1 && cluster.isPrimary) return runPrimary(options);
@@ -85,6 +91,7 @@ function wholeNumber(flag: string, text: string, min: number, max: number): numb
 
 async function runServer(options: ServeOptions): Promise<number> {
   const { repo, repoDir } = await loadValidatedRepo(options.config);
+  const security = openSecurity(options.security, options.host);
   // Lazy: the server starts (answering 503, /ready failing) while Redis is down, and recovers when it returns.
   const store = await connectOnlineStore({ url: repo.onlineStore.url, keyPrefix: repo.onlineStore.keyPrefix, lazy: true });
   const workflows = lazyWorkflows(repo.project, options.temporal);
@@ -93,12 +100,15 @@ async function runServer(options: ServeOptions): Promise<number> {
     store,
     workflows,
     repoDir,
+    auth: security.auth,
+    tls: security.tls,
     limits: { shutdownTimeoutMs: SHUTDOWN_MS, ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}) },
   });
   let address;
   try {
     address = await api.listen(options.port, options.host);
   } catch (err) {
+    security.close();
     await store.close();
     throw err;
   }
@@ -128,6 +138,7 @@ async function runServer(options: ServeOptions): Promise<number> {
         } catch (err) {
           console.error('featureflow serve: closing the online store failed:', err);
         }
+        security.close();
         await workflows.close().catch((err: unknown) => console.error('featureflow serve: closing the Temporal connection failed:', err));
         clearTimeout(forced);
         // A worker's IPC channel to the primary would keep it alive after everything else closed.
@@ -185,7 +196,7 @@ async function runPrimary(options: ServeOptions): Promise<number> {
       listening++;
       if (listening === options.workers && !bannerShown) {
         bannerShown = true;
-        printBanner(repo, `http://${host}:${address.port}`, options.workers);
+        printBanner(repo, `${options.security.tlsCert ? 'https' : 'http'}://${host}:${address.port}`, options.workers);
       }
     });
     cluster.on('exit', (worker, code, signal) => {
@@ -222,6 +233,8 @@ async function runPrimary(options: ServeOptions): Promise<number> {
     };
     process.once('SIGTERM', () => stopAll('SIGTERM'));
     process.once('SIGINT', () => stopAll('SIGINT'));
+    // Each worker re-reads its token file on SIGHUP (and polls it anyway).
+    process.on('SIGHUP', () => Object.values(cluster.workers ?? {}).forEach((w) => w?.process.kill('SIGHUP')));
     for (let i = 0; i < options.workers; i++) fork();
   });
 }
