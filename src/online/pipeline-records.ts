@@ -6,6 +6,7 @@
 import type { RedisClient } from './connection.js';
 import { CorruptOnlineValueError } from './errors.js';
 import { alertsKey, freshnessKey, watermarksKey } from './keys.js';
+import { advanceWatermarkScript } from './scripts.js';
 import type { AlertState, FreshnessCheck, Watermark, WatermarkAdvance } from './types.js';
 import {
   advanceWatermarkArgs,
@@ -53,7 +54,7 @@ export class PipelineRecords {
     const args = advanceWatermarkArgs(view, advance);
     let stored: string | null;
     try {
-      stored = await this.client.ffAdvanceWatermark(watermarksKey(this.keyPrefix, project), view, ...args);
+      stored = await advanceWatermarkScript(this.client, watermarksKey(this.keyPrefix, project), [view, ...args]);
     } catch (err) {
       if (err instanceof Error && err.message.startsWith('CORRUPT_WATERMARK ')) {
         throw new CorruptOnlineValueError(err.message.slice('CORRUPT_WATERMARK '.length));
