@@ -39,8 +39,10 @@ export async function materializeIncremental(
         ? new Date(end.getTime() - ttl * 1000)
         : await earliestEventTime(deps.ctx, view);
     if (start && start >= end) continue;
+    // Which Redis process the rows go to, before the first of them: see WatermarkAdvance.serverRun.
+    const serverRun = await deps.store.serverRun?.();
     const result = await materializeView(deps, view, start, end, options);
-    await recordWatermark(deps, view, result, start);
+    await recordWatermark(deps, view, result, start, { serverRun });
     results.push(result);
   }
   return results;
