@@ -29,7 +29,6 @@ import { BulkSocket } from './bulk-socket.js';
 import { fastWrite } from './fast-write.js';
 import { scriptWrite } from './script-write.js';
 import { clearProject } from './clear-project.js';
-import { checkSameServerRun, serverRunId } from './server-run.js';
 import type { Redis } from 'ioredis';
 
 // Standalone writes are planned in slices so the ARGV copies stay small whatever chunk the caller passes. In a
@@ -197,21 +196,8 @@ export class RedisOnlineStore implements OnlineStore {
     return this.records.setWatermark(project, view, watermark);
   }
 
-  async advanceWatermark(project: string, view: string, advance: WatermarkAdvance): Promise<Watermark | undefined> {
-    const { serverRun, ...update } = advance;
-    // Checked one round trip before the update: a restart inside that round trip is not caught.
-    if (serverRun !== undefined) checkSameServerRun(view, serverRun, await this.serverRun());
-    return this.records.advanceWatermark(project, view, update);
-  }
-
-  /** Redis' run_id (see server-run.ts); undefined for a cluster, whose nodes each have their own. */
-  async serverRun(): Promise<string | undefined> {
-    if (this.cluster) return undefined;
-    try {
-      return await serverRunId(this.client as Redis);
-    } catch (err) {
-      throw this.fail(err, 'asking Redis for its run id');
-    }
+  advanceWatermark(project: string, view: string, advance: WatermarkAdvance): Promise<Watermark | undefined> {
+    return this.records.advanceWatermark(project, view, advance);
   }
 
   getFreshnessRecords(project: string): Promise<{ checks: Map<string, FreshnessCheck>; alerts: Map<string, AlertState> }> {
@@ -249,6 +235,11 @@ export class RedisOnlineStore implements OnlineStore {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Redis' run_id (see server-run.ts); undefined for a cluster, whose nodes each have their own. */
+  serverRun(): Promise<string | undefined> {
+    return this.cluster ? Promise.resolve(undefined) : this.records.serverRun();
   }
 
   async close(): Promise<void> {

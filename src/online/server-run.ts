@@ -6,11 +6,11 @@
  * (test/faults/redis-kill.test.ts). Redis' run_id is new at every start, so the store compares it before the run's
  * first write and again just before recording the watermark, and refuses the watermark when it changed.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { OnlineStoreUnavailableError } from './errors.js';
 
 /** The server's run_id; undefined when Redis will not say (INFO renamed or denied by ACL): then nothing is checked. */
-export async function serverRunId(client: Redis): Promise<string | undefined> {
+export async function serverRunId(client: RedisClient): Promise<string | undefined> {
   let info: string;
   try {
     info = await client.info('server');
