@@ -6,7 +6,7 @@
  * again within 5 s of Redis being back, without a restart of anything of ours.
  * Both redis-servers are the test's own (random ports); the shared Redis is never touched.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createServer, type ApiServer } from '../../src/api/server.js';
 import { silentLogger } from '../../src/api/logger.js';
 import { materialize, materializeIncremental } from '../../src/materialize/index.js';
@@ -38,6 +38,10 @@ beforeAll(async () => {
   store = await connectOnlineStore({ url: victim.url, keyPrefix });
   api = createServer({ repo: engine.ctx.repo, store, logger: silentLogger });
   baseUrl = (await api.listen(0)).url;
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
 });
 
 afterAll(async () => {
