@@ -31,6 +31,9 @@ export async function materializeIncremental(
   }
   const results: ViewMaterialization[] = [];
   for (const view of selectOnlineViews(deps, views)) {
+    // Which Redis process the rows go to, taken before the watermark the run starts from is read: see
+    // WatermarkAdvance.serverRun.
+    const serverRun = await deps.store.serverRun?.();
     const previous = await deps.store.getWatermark(deps.ctx.repo.project, view.name);
     const ttl = view.ttl === undefined ? 0 : parseDuration(view.ttl);
     const start = previous
@@ -40,7 +43,7 @@ export async function materializeIncremental(
         : await earliestEventTime(deps.ctx, view);
     if (start && start >= end) continue;
     const result = await materializeView(deps, view, start, end, options);
-    await recordWatermark(deps, view, result, start);
+    await recordWatermark(deps, view, result, start, { serverRun });
     results.push(result);
   }
   return results;

@@ -19,8 +19,10 @@ export async function materialize(
   if (!(start < end)) throw new RangeError(`start ${start.toISOString()} must be before end ${end.toISOString()}`);
   const results: ViewMaterialization[] = [];
   for (const view of selectOnlineViews(deps, views)) {
+    // Which Redis process the rows go to, before the first of them: see WatermarkAdvance.serverRun.
+    const serverRun = await deps.store.serverRun?.();
     const result = await materializeView(deps, view, start, end, options);
-    await recordWatermark(deps, view, result, start, options.onlyAdvanceWatermark);
+    await recordWatermark(deps, view, result, start, { onlyAdvance: options.onlyAdvanceWatermark, serverRun });
     results.push(result);
   }
   return results;

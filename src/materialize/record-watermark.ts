@@ -17,18 +17,20 @@ export function recordWatermark(
   view: FeatureView,
   result: ViewMaterialization,
   start: Date | undefined,
-  onlyAdvance = false,
+  options: { onlyAdvance?: boolean | undefined; serverRun?: string | undefined } = {},
 ): Promise<Watermark | undefined> {
   // A range run may end in the future (its rows are written all the same), but its watermark never passes now:
   // the next incremental run then starts at now and redoes the rest, which newer-wins writes make harmless.
   const latest = Date.now() + FUTURE_SKEW_MS;
   const end = Date.parse(result.end) > latest ? new Date(latest).toISOString() : result.end;
   return deps.store.advanceWatermark(deps.ctx.repo.project, view.name, {
-    mode: onlyAdvance ? 'advance' : 'record',
+    mode: options.onlyAdvance ? 'advance' : 'record',
     start: start?.toISOString(),
     end,
     newestEvent: result.newestEvent,
     // When the rows were written: the time since the last successful run is a freshness figure.
     at: new Date().toISOString(),
+    // The store refuses the watermark when Redis restarted since the run's first write (rows may be lost).
+    serverRun: options.serverRun,
   });
 }

@@ -6,6 +6,8 @@
 import type { RedisClient } from './connection.js';
 import { CorruptOnlineValueError } from './errors.js';
 import { alertsKey, freshnessKey, watermarksKey } from './keys.js';
+import { advanceWatermarkScript } from './scripts.js';
+import { checkSameServerRun, serverRunId } from './server-run.js';
 import type { AlertState, FreshnessCheck, Watermark, WatermarkAdvance } from './types.js';
 import {
   advanceWatermarkArgs,
@@ -50,10 +52,13 @@ export class PipelineRecords {
   }
 
   async advanceWatermark(project: string, view: string, advance: WatermarkAdvance): Promise<Watermark | undefined> {
-    const args = advanceWatermarkArgs(view, advance);
+    const { serverRun, ...update } = advance;
+    // Checked one round trip before the update: a restart inside that round trip is not caught.
+    if (serverRun !== undefined) checkSameServerRun(view, serverRun, await this.serverRun());
+    const args = advanceWatermarkArgs(view, update);
     let stored: string | null;
     try {
-      stored = await this.client.ffAdvanceWatermark(watermarksKey(this.keyPrefix, project), view, ...args);
+      stored = await advanceWatermarkScript(this.client, watermarksKey(this.keyPrefix, project), [view, ...args]);
     } catch (err) {
       if (err instanceof Error && err.message.startsWith('CORRUPT_WATERMARK ')) {
         throw new CorruptOnlineValueError(err.message.slice('CORRUPT_WATERMARK '.length));
@@ -90,6 +95,15 @@ export class PipelineRecords {
       await this.client.hset(alertsKey(this.keyPrefix, project), view, text);
     } catch (err) {
       throw this.fail(err, `recording the alert state of "${view}"`);
+    }
+  }
+
+  /** Redis' run_id, new at every server start (server-run.ts). */
+  async serverRun(): Promise<string | undefined> {
+    try {
+      return await serverRunId(this.client);
+    } catch (err) {
+      throw this.fail(err, 'asking Redis for its run id');
     }
   }
 

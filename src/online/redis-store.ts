@@ -243,6 +243,11 @@ export class RedisOnlineStore implements OnlineStore {
     }
   }
 
+  /** Redis' run_id (see server-run.ts); undefined for a cluster, whose nodes each have their own. */
+  serverRun(): Promise<string | undefined> {
+    return this.cluster ? Promise.resolve(undefined) : this.records.serverRun();
+  }
+
   async close(): Promise<void> {
     const bulk = this.bulk;
     this.bulk = undefined;

@@ -24,3 +24,36 @@ export function defineScripts(client: Redis | Cluster): void {
   client.defineCommand('ffWriteNewer', { lua: WRITE_NEWER_LUA });
   client.defineCommand('ffAdvanceWatermark', { lua: ADVANCE_WATERMARK_LUA, numberOfKeys: 1 });
 }
+
+/** Redis' reply to EVALSHA of a script it does not hold (restarted, or `SCRIPT FLUSH`ed since it was loaded). */
+export function isNoScript(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith('NOSCRIPT');
+}
+
+/*
+ * ioredis resends an EVALSHA that met NOSCRIPT only once, and as EVALSHA again when another call on the same
+ * connection has loaded the script in between; a second SCRIPT FLUSH (or restart) before it arrives then fails the
+ * write (test/faults/script-flush.test.ts). EVAL carries the script itself and cannot meet NOSCRIPT, so it is the
+ * last resort. Rare: it costs sending the script text once more.
+ */
+
+/** write-newer.lua for one batch: EVALSHA (via defineCommand), EVAL when the script was flushed twice meanwhile. */
+export async function writeNewer(client: Redis | Cluster, keys: readonly string[], argv: readonly string[]): Promise<[number, number]> {
+  try {
+    return await client.ffWriteNewer(keys.length, ...keys, ...argv);
+  } catch (err) {
+    if (!isNoScript(err)) throw err;
+    // The script's reply, as ffWriteNewer declares it.
+    return (await client.eval(WRITE_NEWER_LUA, keys.length, ...keys, ...argv)) as [number, number];
+  }
+}
+
+/** advance-watermark.lua, with the same last resort as writeNewer. */
+export async function advanceWatermarkScript(client: Redis | Cluster, key: string, args: readonly string[]): Promise<string | null> {
+  try {
+    return await client.ffAdvanceWatermark(key, ...args);
+  } catch (err) {
+    if (!isNoScript(err)) throw err;
+    return (await client.eval(ADVANCE_WATERMARK_LUA, 1, key, ...args)) as string | null;
+  }
+}

@@ -107,6 +107,12 @@ export interface WatermarkAdvance {
   newestEvent?: string | undefined;
   /** When the run finished, ISO-8601. */
   at: string;
+  /**
+   * OnlineStore.serverRun() taken before the run's first write. When the server is another process now (it
+   * restarted, and may have lost rows the run wrote), the store refuses the update with a retryable
+   * OnlineStoreUnavailableError, so the run is redone instead of vouching for rows that are gone.
+   */
+  serverRun?: string | undefined;
 }
 
 export type FreshnessStatus = 'fresh' | 'stale' | 'unknown';
@@ -141,6 +147,8 @@ export interface OnlineStore {
    * (undefined when mode `advance` found none to move).
    */
   advanceWatermark(project: string, view: string, advance: WatermarkAdvance): Promise<Watermark | undefined>;
+  /** Which server process writes go to now (Redis' run_id, new at every start); undefined when it cannot tell. */
+  serverRun?(): Promise<string | undefined>;
   /** The last freshness check and the last alert of every view of a project. */
   getFreshnessRecords(project: string): Promise<{ checks: Map<string, FreshnessCheck>; alerts: Map<string, AlertState> }>;
   recordFreshnessChecks(project: string, checks: ReadonlyMap<string, FreshnessCheck>): Promise<void>;

@@ -6,6 +6,7 @@
  */
 import type { Cluster } from 'ioredis';
 import type { RedisClient } from './connection.js';
+import { isNoScript, writeNewer } from './scripts.js';
 import type { WriteBatch } from './write-plan.js';
 
 export interface RunOptions {
@@ -44,16 +45,18 @@ export function clusterUnits(batches: readonly WriteBatch[], nodeOf: (slot: numb
 async function sendUnit(client: RedisClient, unit: readonly WriteBatch[], tally: Tally): Promise<void> {
   if (unit.length === 1) {
     const batch = unit[0] as WriteBatch;
-    const [written, skipped] = await client.ffWriteNewer(batch.keys.length, ...batch.keys, ...batch.argv);
+    const [written, skipped] = await writeNewer(client, batch.keys, batch.argv);
     tally(written, skipped);
     return;
   }
   const pipeline = client.pipeline();
   for (const batch of unit) pipeline.ffWriteNewer(batch.keys.length, ...batch.keys, ...batch.argv);
   const results = (await pipeline.exec()) ?? [];
-  for (const [err, reply] of results) {
-    if (err) throw err;
-    const [written, skipped] = reply as [number, number];
+  for (const [i, [err, reply]] of results.entries()) {
+    if (err && !isNoScript(err)) throw err;
+    // A batch whose script was flushed again before ioredis' one resend goes again on its own (see writeNewer).
+    const batch = unit[i] as WriteBatch;
+    const [written, skipped] = err ? await writeNewer(client, batch.keys, batch.argv) : (reply as [number, number]);
     tally(written, skipped);
   }
 }
