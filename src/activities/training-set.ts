@@ -8,6 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { userAccess } from '../engine/access.js';
+import { withExtraAccess } from '../engine/context.js';
 import type { EntityInput } from '../engine/entities.js';
 import { InvalidRequestError, duckdbMessage } from '../engine/errors.js';
 import { getHistoricalFeatures } from '../engine/historical.js';
@@ -87,18 +89,24 @@ export async function buildTrainingSet(deps: ActivityDeps, input: TrainingSetInp
   });
   return withHeartbeats(details(0, 'loading the entity rows', undefined), deps.heartbeatIntervalMs, async (beats) => {
     beats.throwIfCancelled('loading the entity rows');
-    const set = await getHistoricalFeatures(ctx, entities, req.refs, {
-      fullFeatureNames: req.fullFeatureNames ?? false,
-      filterByCreatedTimestamp: req.filterCreated ?? false,
-      onProgress: (e) => beats.report(details(e.step, e.label, e.percent)),
+    // The worker's engine reaches only the repo's files; the entity file and the output folder were named by
+    // whoever started the workflow, so a second engine for this request may reach them too.
+    const access = userAccess({ read: 'path' in entities ? [entities.path] : [], folders: [path.dirname(out)] });
+    const set = await withExtraAccess(ctx, access, async (scoped) => {
+      const built = await getHistoricalFeatures(scoped, entities, req.refs, {
+        fullFeatureNames: req.fullFeatureNames ?? false,
+        filterByCreatedTimestamp: req.filterCreated ?? false,
+        onProgress: (e) => beats.report(details(e.step, e.label, e.percent)),
+      });
+      try {
+        beats.throwIfCancelled(`writing ${out}`);
+        beats.report(details(steps, `writing ${path.basename(out)}`, undefined));
+        await writeAtomically(built, out, format, beats);
+      } finally {
+        built.close();
+      }
+      return built;
     });
-    try {
-      beats.throwIfCancelled(`writing ${out}`);
-      beats.report(details(steps, `writing ${path.basename(out)}`, undefined));
-      await writeAtomically(set, out, format, beats);
-    } finally {
-      set.close();
-    }
     return {
       out,
       rows: set.rowCount,

@@ -1,7 +1,9 @@
 /** What every engine operation needs: the validated repo, the folder its relative paths start from, and DuckDB. */
 import type { Repo } from '../registry/schema.js';
 import { resolveRepoPath } from '../registry/load.js';
-import { Database, type DatabaseOptions } from './database.js';
+import { mergeAccess, repoAccess } from './access.js';
+import { Database, type DatabaseOptions, type FileAccess } from './database.js';
+import { checkRepoSql } from './repo-sql.js';
 
 export interface EngineContext {
   repo: Repo;
@@ -9,10 +11,36 @@ export interface EngineContext {
   db: Database;
 }
 
+/**
+ * Opens DuckDB limited to the repo's files (plus `options.access`, paths the user named) with its configuration
+ * locked, and refuses a repo whose SQL is not one SELECT per query (sql-guard.ts) before anything runs.
+ */
 export async function openEngine(repo: Repo, repoDir: string, options: DatabaseOptions = {}): Promise<EngineContext> {
   const attach = repo.offlineStore.database ? resolveRepoPath(repoDir, repo.offlineStore.database) : undefined;
-  const db = await Database.open({ ...options, ...(attach ? { attach } : {}) });
-  return { repo, repoDir, db };
+  const access = mergeAccess(repoAccess(repo, repoDir), options.access);
+  const db = await Database.open({ ...options, access, ...(attach ? { attach } : {}) });
+  const ctx = { repo, repoDir, db };
+  try {
+    await checkRepoSql(ctx);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return ctx;
+}
+
+/**
+ * Runs `fn` on a second engine for the same repo that may also reach `extra` (a training set's entity file and
+ * output folder, given by whoever started it): the first engine's file access is locked and cannot grow.
+ */
+export async function withExtraAccess<T>(ctx: EngineContext, extra: FileAccess, fn: (scoped: EngineContext) => Promise<T>): Promise<T> {
+  const { access, attach: _attach, ...options } = ctx.db.options;
+  const scoped = await openEngine(ctx.repo, ctx.repoDir, { ...options, access: mergeAccess(access, extra) });
+  try {
+    return await fn(scoped);
+  } finally {
+    closeEngine(scoped);
+  }
 }
 
 export function closeEngine(ctx: EngineContext): void {
