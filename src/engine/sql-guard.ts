@@ -160,6 +160,7 @@ function expressionProblem(statements: ReadonlyArray<{ node: z.infer<typeof Node
   if (clauses.length > 0) return `text that closes its parenthesis and adds ${clauses.join(', ')}`;
   const item = selectList[0] as Record<string, unknown>;
   const children = Array.isArray(item['children']) ? item['children'] : [];
+  if (item['class'] === 'FUNCTION' && String(item['function_name']).toLowerCase() === MARK && children.length === 0) return 'no expression';
   if (item['class'] !== 'FUNCTION' || String(item['function_name']).toLowerCase() !== MARK || children.length !== 1) {
     return 'text that closes its parenthesis (it is more than one expression)';
   }
