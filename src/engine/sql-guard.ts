@@ -92,7 +92,11 @@ async function describeFound(conn: DuckDBConnection, query: string, parsed: Seri
   }
   const kinds = await statementKinds(conn, query);
   if (!kinds || kinds.length === 0) return 'a statement that is not a SELECT';
-  return kinds.length === 1 ? `a ${kinds[0]} statement` : `${kinds.length} statements (${kinds.join(', ')})`;
+  return kinds.length === 1 ? `${article(kinds[0] as string)} ${kinds[0]} statement` : `${kinds.length} statements (${kinds.join(', ')})`;
+}
+
+function article(word: string): string {
+  return /^[AEIOU]/i.test(word) ? 'an' : 'a';
 }
 
 /**
