@@ -8,11 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { userAccess } from '../engine/access.js';
-import { withExtraAccess } from '../engine/context.js';
+import type { Database } from '../engine/database.js';
 import type { EntityInput } from '../engine/entities.js';
 import { InvalidRequestError, duckdbMessage } from '../engine/errors.js';
 import { getHistoricalFeatures } from '../engine/historical.js';
+import { stageEntities, writeTrainingSet } from '../engine/staging.js';
 import { outputFormatOf, type OutputFormat, type TrainingSet } from '../engine/training-set.js';
 import { formatPath } from '../registry/errors.js';
 import { resolveFeatureRefs } from '../registry/features.js';
@@ -89,24 +89,25 @@ export async function buildTrainingSet(deps: ActivityDeps, input: TrainingSetInp
   });
   return withHeartbeats(details(0, 'loading the entity rows', undefined), deps.heartbeatIntervalMs, async (beats) => {
     beats.throwIfCancelled('loading the entity rows');
-    // The worker's engine reaches only the repo's files; the entity file and the output folder were named by
-    // whoever started the workflow, so a second engine for this request may reach them too.
-    const access = userAccess({ read: 'path' in entities ? [entities.path] : [], folders: [path.dirname(out)] });
-    const set = await withExtraAccess(ctx, access, async (scoped) => {
-      const built = await getHistoricalFeatures(scoped, entities, req.refs, {
+    // The worker's engine reaches only the repo's files: an entity file elsewhere is copied in first (staging.ts).
+    const staged = await stageEntities(ctx.db, entities);
+    let set: TrainingSet;
+    try {
+      set = await getHistoricalFeatures(ctx, staged.input, req.refs, {
         fullFeatureNames: req.fullFeatureNames ?? false,
         filterByCreatedTimestamp: req.filterCreated ?? false,
         onProgress: (e) => beats.report(details(e.step, e.label, e.percent)),
       });
-      try {
-        beats.throwIfCancelled(`writing ${out}`);
-        beats.report(details(steps, `writing ${path.basename(out)}`, undefined));
-        await writeAtomically(built, out, format, beats);
-      } finally {
-        built.close();
-      }
-      return built;
-    });
+    } finally {
+      await staged.cleanup();
+    }
+    try {
+      beats.throwIfCancelled(`writing ${out}`);
+      beats.report(details(steps, `writing ${path.basename(out)}`, undefined));
+      await writeAtomically(set, out, format, beats, ctx.db);
+    } finally {
+      set.close();
+    }
     return {
       out,
       rows: set.rowCount,
@@ -118,7 +119,7 @@ export async function buildTrainingSet(deps: ActivityDeps, input: TrainingSetInp
 }
 
 /** Hidden temporary name in the target folder (a rename within one file system is atomic), then the real name. */
-async function writeAtomically(set: TrainingSet, out: string, format: OutputFormat, beats: Heartbeats): Promise<void> {
+async function writeAtomically(set: TrainingSet, out: string, format: OutputFormat, beats: Heartbeats, db: Database): Promise<void> {
   const dir = path.dirname(out);
   try {
     await mkdir(dir, { recursive: true });
@@ -128,7 +129,7 @@ async function writeAtomically(set: TrainingSet, out: string, format: OutputForm
   const temp = path.join(dir, `.${path.basename(out)}.${randomUUID()}.tmp`);
   try {
     try {
-      await set.write(temp, format);
+      await writeTrainingSet(db, set, temp, format);
     } catch (err) {
       throw new InvalidRequestError(`cannot write ${out}: ${duckdbMessage((err as Error).cause ?? err)}`, { cause: err });
     }

@@ -2,7 +2,7 @@
 import type { Repo } from '../registry/schema.js';
 import { resolveRepoPath } from '../registry/load.js';
 import { mergeAccess, repoAccess } from './access.js';
-import { Database, type DatabaseOptions, type FileAccess } from './database.js';
+import { Database, type DatabaseOptions } from './database.js';
 import { checkRepoSql } from './repo-sql.js';
 
 export interface EngineContext {
@@ -27,20 +27,6 @@ export async function openEngine(repo: Repo, repoDir: string, options: DatabaseO
     throw err;
   }
   return ctx;
-}
-
-/**
- * Runs `fn` on a second engine for the same repo that may also reach `extra` (a training set's entity file and
- * output folder, given by whoever started it): the first engine's file access is locked and cannot grow.
- */
-export async function withExtraAccess<T>(ctx: EngineContext, extra: FileAccess, fn: (scoped: EngineContext) => Promise<T>): Promise<T> {
-  const { access, attach: _attach, ...options } = ctx.db.options;
-  const scoped = await openEngine(ctx.repo, ctx.repoDir, { ...options, access: mergeAccess(access, extra) });
-  try {
-    return await fn(scoped);
-  } finally {
-    closeEngine(scoped);
-  }
 }
 
 export function closeEngine(ctx: EngineContext): void {

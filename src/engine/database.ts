@@ -41,6 +41,8 @@ export class Database {
     readonly attached: boolean,
     /** As opened, so an engine can be reopened with more paths (engine/access.ts). */
     readonly options: DatabaseOptions,
+    /** Where DuckDB spills; the engine may always write here (staging.ts passes files through it). */
+    readonly tempDirectory: string,
   ) {}
 
   static async open(options: DatabaseOptions = {}): Promise<Database> {
@@ -52,7 +54,7 @@ export class Database {
       memory_limit: memoryLimit,
       temp_directory: tempDirectory,
     });
-    const db = new Database(instance, options.attach !== undefined, options);
+    const db = new Database(instance, options.attach !== undefined, options, tempDirectory);
     // Set after start-up: the TimeZone option needs the icu extension, which loads only once the instance runs.
     await db.withConnection((conn) => conn.run(`SET GLOBAL TimeZone = 'UTC'`));
     if (options.attach !== undefined) {
