@@ -108,8 +108,9 @@ async function lockDown(conn: DuckDBConnection, access: FileAccess, tempDirector
   await conn.run(`SET GLOBAL allowed_directories = ${literalList([...directories, ...(access.remote ?? [])])}`);
   await conn.run(`SET GLOBAL allowed_paths = ${literalList(access.files)}`);
   if ((access.remote ?? []).length > 0) {
-    await conn.run('INSTALL httpfs');
-    await conn.run('LOAD httpfs');
+    // Best effort: without it (offline machine, no extension cache) remote sources fail when read, with DuckDB's
+    // own error, while everything local (and `plan --skip-data-check`) keeps working.
+    await conn.run('LOAD httpfs').catch(() => conn.run('INSTALL httpfs').then(() => conn.run('LOAD httpfs'))).catch(() => undefined);
   }
   await conn.run('SET GLOBAL autoinstall_known_extensions = false');
   await conn.run('SET GLOBAL autoload_known_extensions = false');
