@@ -85,6 +85,8 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   TRANSFORM_FAILED: 500,
   TEMPORAL_UNAVAILABLE: 503,
   OFFLINE_WRITE_FAILED: 503,
+  // The server's own repo holds SQL the engine refuses (engine/sql-guard.ts): a deployment fault, not the client's.
+  UNSAFE_SQL: 500,
 };
 
 export interface ErrorReply {

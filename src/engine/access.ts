@@ -4,13 +4,19 @@
  * line (entity files, the output of a training set). Remote file sources add their own prefix.
  */
 import path from 'node:path';
-import { dataRoots, isRemotePath } from '../registry/data-paths.js';
+import { dataRoots, isRemotePath, pathRefusal } from '../registry/data-paths.js';
 import { resolveRepoPath } from '../registry/load.js';
 import type { Repo } from '../registry/schema.js';
 import type { FileAccess } from './database.js';
+import { SourceError } from './errors.js';
 
 /** What an engine for `repo` needs, before any path a user adds. */
 export function repoAccess(repo: Repo, repoDir: string): FileAccess {
+  // Also refused when the repo is loaded; here for repos that reach an engine another way.
+  for (const [what, p] of [['offlineStore.path', repo.offlineStore.path], ['offlineStore.database', repo.offlineStore.database]] as const) {
+    const refusal = p === undefined ? undefined : pathRefusal(repo, repoDir, p);
+    if (refusal) throw new SourceError(`${what}: ${refusal}`);
+  }
   const directories = [...dataRoots(repo, repoDir), resolveRepoPath(repoDir, repo.offlineStore.path)];
   const database = repo.offlineStore.database;
   const files = database && !isRemotePath(database) ? [resolveRepoPath(repoDir, database)] : [];

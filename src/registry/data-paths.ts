@@ -49,23 +49,30 @@ function resolveLinks(p: string): string {
   }
 }
 
-/** Why `sourcePath` (as written in the repo) may not be read, or undefined when it may. */
-export function pathRefusal(repo: Pick<Repo, 'offlineStore'>, repoDir: string, sourcePath: string): string | undefined {
-  if (isRemotePath(sourcePath)) return undefined;
-  const absolute = path.resolve(repoDir, sourcePath);
+/** Why `repoPath` (as written in the repo) may not be used, or undefined when it may. */
+export function pathRefusal(repo: Pick<Repo, 'offlineStore'>, repoDir: string, repoPath: string): string | undefined {
+  if (isRemotePath(repoPath)) return undefined;
+  const absolute = path.resolve(repoDir, repoPath);
   const fixed = fixedPart(absolute);
   const roots = dataRoots(repo, repoDir).map((r) => fixedPart(r));
   if (roots.some((root) => isInside(root, fixed))) return undefined;
-  return `path ${JSON.stringify(sourcePath)} is outside the repo's folder; a file source may only read files under the repo's folder or a folder listed in offlineStore.allowedPaths`;
+  return `path ${JSON.stringify(repoPath)} is outside the repo's folder; only files under the repo's folder or a folder listed in offlineStore.allowedPaths may be used`;
 }
 
-/** One issue per file source whose path lies outside the data roots. */
+/**
+ * One issue per path outside the data roots: file sources, and the offline store and database too, since the
+ * engine may read and write those (an offline store at "/" would open every file to the repo's SQL).
+ */
 export function checkSourcePaths(repo: Repo, repoDir: string): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
+  const check = (where: string, what: string, p: string): void => {
+    const refusal = pathRefusal(repo, repoDir, p);
+    if (refusal) issues.push({ path: where, message: `${what}: ${refusal}` });
+  };
+  check('offlineStore.path', 'the offline store', repo.offlineStore.path);
+  if (repo.offlineStore.database) check('offlineStore.database', 'the offline database', repo.offlineStore.database);
   repo.sources.forEach((source, i) => {
-    if (source.type !== 'file') return;
-    const refusal = pathRefusal(repo, repoDir, source.path);
-    if (refusal) issues.push({ path: `sources[${i}].path`, message: `source "${source.name}": ${refusal}` });
+    if (source.type === 'file') check(`sources[${i}].path`, `source "${source.name}"`, source.path);
   });
   return issues;
 }

@@ -110,6 +110,12 @@ describe('engine lockdown', () => {
     await expect(clicks(repo(escape))).rejects.toThrow(/source "src": path "\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd" is outside/);
   });
 
+  it('refuses an offline store outside the data roots, which would open every file under it to the engine', async () => {
+    const err = await validateRepo(repo(csv, { offlineStore: { path: '/' } }), { repoDir }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/offlineStore\.path: the offline store: path "\/" is outside the repo's folder/);
+    await expect(clicks(repo(csv, { offlineStore: { path: '/' } }))).rejects.toThrow(/offlineStore\.path: path "\/" is outside/);
+  });
+
   it('reads a folder outside the repo once it is listed in offlineStore.allowedPaths', async () => {
     const shared = { type: 'file', path: '../shared-data/clicks.csv' };
     await expect(clicks(repo(shared))).rejects.toThrow(/outside the repo's folder/);
