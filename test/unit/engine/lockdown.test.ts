@@ -3,7 +3,7 @@
  * parser check (or any SQL run on an engine connection) cannot read or write other files, ATTACH, INSTALL, LOAD or
  * undo the settings, while the repo's own files, the offline store and allowedPaths keep working.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,6 +108,14 @@ describe('engine lockdown', () => {
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as Error).message).toMatch(/sources\[0\]\.path: source "src": path "\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd" is outside the repo's folder/);
     await expect(clicks(repo(escape))).rejects.toThrow(/source "src": path "\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd" is outside/);
+  });
+
+  it('refuses a file source reached through a symbolic link inside the repo that points outside it', async () => {
+    symlinkSync(outside, path.join(repoDir, 'data', 'link'));
+    const linked = { type: 'file', path: 'data/link/clicks.csv' };
+    const err = await validateRepo(repo(linked), { repoDir }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/source "src": path "data\/link\/clicks\.csv" is outside the repo's folder/);
+    await expect(clicks(repo(linked))).rejects.toThrow(/is outside the repo's folder/);
   });
 
   it('refuses an offline store outside the data roots, which would open every file under it to the engine', async () => {
