@@ -149,7 +149,7 @@ function expressionProblem(statements: ReadonlyArray<{ node: z.infer<typeof Node
   if (node['type'] !== 'SELECT_NODE') return 'text that turns the expression into a different query';
   const selectList = Array.isArray(node['select_list']) ? (node['select_list'] as unknown[]) : [];
   const from = node['from_table'] as { type?: unknown } | undefined;
-  const emptyCtes = (node['cte_map'] as { map?: unknown[] } | undefined)?.map?.length ?? 0;
+  const ctes = (node['cte_map'] as { map?: unknown[] } | undefined)?.map?.length ?? 0;
   const clauses = [
     selectList.length !== 1 && 'more than one select item',
     from?.type !== 'EMPTY' && 'a FROM clause',
@@ -159,7 +159,7 @@ function expressionProblem(statements: ReadonlyArray<{ node: z.infer<typeof Node
     node['sample'] != null && 'a SAMPLE clause',
     (node['group_expressions'] as unknown[] | undefined)?.length && 'a GROUP BY clause',
     (node['modifiers'] as unknown[] | undefined)?.length && 'ORDER BY/LIMIT/DISTINCT',
-    emptyCtes > 0 && 'a WITH clause',
+    ctes > 0 && 'a WITH clause',
   ].filter((c): c is string => typeof c === 'string');
   if (clauses.length > 0) return `text that closes its parenthesis and adds ${clauses.join(', ')}`;
   const item = selectList[0] as Record<string, unknown>;
