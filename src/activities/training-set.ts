@@ -8,9 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import type { Database } from '../engine/database.js';
 import type { EntityInput } from '../engine/entities.js';
 import { InvalidRequestError, duckdbMessage } from '../engine/errors.js';
 import { getHistoricalFeatures } from '../engine/historical.js';
+import { stageEntities, writeTrainingSet } from '../engine/staging.js';
 import { outputFormatOf, type OutputFormat, type TrainingSet } from '../engine/training-set.js';
 import { formatPath } from '../registry/errors.js';
 import { resolveFeatureRefs } from '../registry/features.js';
@@ -87,15 +89,22 @@ export async function buildTrainingSet(deps: ActivityDeps, input: TrainingSetInp
   });
   return withHeartbeats(details(0, 'loading the entity rows', undefined), deps.heartbeatIntervalMs, async (beats) => {
     beats.throwIfCancelled('loading the entity rows');
-    const set = await getHistoricalFeatures(ctx, entities, req.refs, {
-      fullFeatureNames: req.fullFeatureNames ?? false,
-      filterByCreatedTimestamp: req.filterCreated ?? false,
-      onProgress: (e) => beats.report(details(e.step, e.label, e.percent)),
-    });
+    // The worker's engine reaches only the repo's files: an entity file elsewhere is copied in first (staging.ts).
+    const staged = await stageEntities(ctx.db, entities);
+    let set: TrainingSet;
+    try {
+      set = await getHistoricalFeatures(ctx, staged.input, req.refs, {
+        fullFeatureNames: req.fullFeatureNames ?? false,
+        filterByCreatedTimestamp: req.filterCreated ?? false,
+        onProgress: (e) => beats.report(details(e.step, e.label, e.percent)),
+      });
+    } finally {
+      await staged.cleanup();
+    }
     try {
       beats.throwIfCancelled(`writing ${out}`);
       beats.report(details(steps, `writing ${path.basename(out)}`, undefined));
-      await writeAtomically(set, out, format, beats);
+      await writeAtomically(set, out, format, beats, ctx.db);
     } finally {
       set.close();
     }
@@ -110,7 +119,7 @@ export async function buildTrainingSet(deps: ActivityDeps, input: TrainingSetInp
 }
 
 /** Hidden temporary name in the target folder (a rename within one file system is atomic), then the real name. */
-async function writeAtomically(set: TrainingSet, out: string, format: OutputFormat, beats: Heartbeats): Promise<void> {
+async function writeAtomically(set: TrainingSet, out: string, format: OutputFormat, beats: Heartbeats, db: Database): Promise<void> {
   const dir = path.dirname(out);
   try {
     await mkdir(dir, { recursive: true });
@@ -120,7 +129,7 @@ async function writeAtomically(set: TrainingSet, out: string, format: OutputForm
   const temp = path.join(dir, `.${path.basename(out)}.${randomUUID()}.tmp`);
   try {
     try {
-      await set.write(temp, format);
+      await writeTrainingSet(db, set, temp, format);
     } catch (err) {
       throw new InvalidRequestError(`cannot write ${out}: ${duckdbMessage((err as Error).cause ?? err)}`, { cause: err });
     }

@@ -1,9 +1,9 @@
 /**
  * Loads and validates a repo for a command, also checking each plain view against its source's real columns
- * (through a short-lived DuckDB), so a typo in a schema field fails at plan time, not in the middle of a job.
+ * (through a short-lived DuckDB limited to the repo's files), so a typo in a schema field fails at plan time, not
+ * in the middle of a job. The repo's SQL is always parser-checked (UNSAFE_SQL), even with --skip-data-check.
  */
-import { sourceDescriber } from '../engine/describe.js';
-import { Database } from '../engine/database.js';
+import { repoProbe } from '../engine/describe.js';
 import { loadValidatedRepo, type LoadedRepo, type LoadOptions } from '../registry/load.js';
 import { CONFIG_OPTION, helpOrNoArguments, parseCommandArgs } from './args.js';
 
@@ -14,12 +14,19 @@ export async function loadCheckedRepo(
   options: LoadOptions = {},
   checkData = true,
 ): Promise<LoadedRepo> {
-  if (options.describeSource || !checkData) return loadValidatedRepo(configPath, options);
-  const probe = await Database.open({ threads: 1 });
+  const probe = repoProbe();
   try {
-    return await loadValidatedRepo(configPath, { ...options, describeSource: sourceDescriber(probe) });
+    const describeSource = options.describeSource ?? (checkData ? probe.describe : undefined);
+    let loaded: LoadedRepo;
+    try {
+      loaded = await loadValidatedRepo(configPath, { ...options, ...(describeSource ? { describeSource } : {}) });
+    } catch (err) {
+      throw probe.unsafe ?? err;
+    }
+    await probe.check(loaded.repo, loaded.repoDir);
+    return loaded;
   } finally {
-    probe.close();
+    await probe.close();
   }
 }
 

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { ident, literal } from './sql.js';
+import { ident, literal, literalList } from './sql.js';
 
 export interface DatabaseOptions {
   /** Worker threads for DuckDB; defaults to the machine's cores. */
@@ -17,14 +17,32 @@ export interface DatabaseOptions {
   tempDirectory?: string;
   /** A DuckDB file holding `table` sources, attached read-only as `offline`. */
   attach?: string;
+  /**
+   * The only files this instance may reach once open (see lockDown); the temp directory is added. Without it the
+   * instance can reach every file: only for SQL Featureflow writes itself (demo data, tests), never repo SQL.
+   */
+  access?: FileAccess;
+}
+
+/** What an engine may read and write: folders (with everything under them), single files, remote prefixes. */
+export interface FileAccess {
+  directories: readonly string[];
+  files: readonly string[];
+  /** `s3://bucket/prefix/` and the like, read through httpfs (loaded before the lock, as nothing loads after). */
+  remote?: readonly string[];
 }
 
 export const ATTACHED_CATALOG = 'offline';
+const SESSION_SETTINGS = ['preserve_insertion_order'];
 
 export class Database {
   private constructor(
     readonly instance: DuckDBInstance,
     readonly attached: boolean,
+    /** As opened, so an engine can be reopened with more paths (engine/access.ts). */
+    readonly options: DatabaseOptions,
+    /** Where DuckDB spills; the engine may always write here (staging.ts passes files through it). */
+    readonly tempDirectory: string,
   ) {}
 
   static async open(options: DatabaseOptions = {}): Promise<Database> {
@@ -36,13 +54,21 @@ export class Database {
       memory_limit: memoryLimit,
       temp_directory: tempDirectory,
     });
-    const db = new Database(instance, options.attach !== undefined);
+    const db = new Database(instance, options.attach !== undefined, options, tempDirectory);
     // Set after start-up: the TimeZone option needs the icu extension, which loads only once the instance runs.
     await db.withConnection((conn) => conn.run(`SET GLOBAL TimeZone = 'UTC'`));
     if (options.attach !== undefined) {
       await db.withConnection((conn) =>
         conn.run(`ATTACH ${literal(options.attach as string)} AS ${ident(ATTACHED_CATALOG)} (READ_ONLY)`),
       );
+    }
+    if (options.access) {
+      try {
+        await db.withConnection((conn) => lockDown(conn, options.access as FileAccess, tempDirectory));
+      } catch (err) {
+        db.close();
+        throw err;
+      }
     }
     return db;
   }
@@ -64,4 +90,32 @@ export class Database {
   close(): void {
     this.instance.closeSync();
   }
+}
+
+/** A folder as DuckDB's allowed_directories wants it: a prefix ending in a separator, so `/a` does not allow `/ab`. */
+function asDirectoryPrefix(dir: string): string {
+  return dir.endsWith('/') || dir.endsWith(path.sep) ? dir : `${dir}${path.sep}`;
+}
+
+/**
+ * Limits the instance to `access` and locks the configuration, so repo SQL cannot read or write other files,
+ * ATTACH, INSTALL or LOAD, or SET any of this back (DuckDB: "Securing DuckDB"). Everything an engine needs that
+ * an extension provides must be loaded before this: the icu extension (TimeZone, set above) and, for remote
+ * sources, httpfs; autoloading is off afterwards.
+ */
+async function lockDown(conn: DuckDBConnection, access: FileAccess, tempDirectory: string): Promise<void> {
+  const directories = [...access.directories, tempDirectory].map(asDirectoryPrefix);
+  await conn.run(`SET GLOBAL allowed_directories = ${literalList([...directories, ...(access.remote ?? [])])}`);
+  await conn.run(`SET GLOBAL allowed_paths = ${literalList(access.files)}`);
+  if ((access.remote ?? []).length > 0) {
+    // Best effort: without it (offline machine, no extension cache) remote sources fail when read, with DuckDB's
+    // own error, while everything local (and `plan --skip-data-check`) keeps working.
+    await conn.run('LOAD httpfs').catch(() => conn.run('INSTALL httpfs').then(() => conn.run('LOAD httpfs'))).catch(() => undefined);
+  }
+  await conn.run('SET GLOBAL autoinstall_known_extensions = false');
+  await conn.run('SET GLOBAL autoload_known_extensions = false');
+  await conn.run('SET GLOBAL enable_external_access = false');
+  // The one setting the engine changes per connection (row order where it carries no meaning); repo SQL cannot SET.
+  await conn.run(`SET GLOBAL allowed_configs = ${literalList(SESSION_SETTINGS)}`);
+  await conn.run('SET GLOBAL lock_configuration = true');
 }

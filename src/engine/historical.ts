@@ -13,6 +13,7 @@ import { InvalidRequestError, SourceError, duckdbMessage } from './errors.js';
 import { applyOnDemand, checkRequestColumns, hiddenFeatures, type OnDemandRequest } from './on-demand.js';
 import { combineSql, pitJoinFilteredSql, pitJoinSql, type JoinedFeature } from './pit-join.js';
 import { runWithProgress, type ProgressListener } from './progress.js';
+import { sourcePathNote } from './sources.js';
 import { TrainingSet } from './training-set.js';
 import { viewRows } from './view-rows.js';
 
@@ -128,7 +129,7 @@ async function build(
       await runWithProgress(conn, sql, { step: index + 1, steps, label: `joining ${view.name}` }, progress);
     } catch (err) {
       throw new SourceError(
-        `joining feature view "${view.name}" (keys ${rows.joinKeys.join(', ')}) failed: ${duckdbMessage(err)}`,
+        `joining feature view "${view.name}" (${readsFrom(ctx, view)}keys ${rows.joinKeys.join(', ')}) failed: ${duckdbMessage(err)}`,
         { cause: err },
       );
     }
@@ -148,3 +149,8 @@ async function build(
 }
 
 export { ENTITIES };
+
+/** `source "s" (file data/x.csv), ` for a plain view, whose rows come straight from its source. */
+function readsFrom(ctx: EngineContext, view: { source: string; transform?: unknown; aggregation?: unknown }): string {
+  return view.transform || view.aggregation ? '' : `source "${view.source}"${sourcePathNote(ctx, view.source)}, `;
+}

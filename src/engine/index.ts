@@ -6,5 +6,6 @@ export type { EntityInput } from './entities.js';
 export type { ProgressEvent, ProgressListener } from './progress.js';
 export { describeSource, sourceRelation } from './sources.js';
 export { InvalidRequestError, SourceError } from './errors.js';
+export { UnsafeSqlError } from './sql-guard.js';
 export { ident, literal, qualifiedIdent } from './sql.js';
 export { computeFeatures, type ComputeOptions, type ComputeResult } from './compute/index.js';

@@ -4,15 +4,23 @@
  * source UNION ALL the rows pushed to them (pushed-files.ts).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { pathRefusal } from '../registry/data-paths.js';
 import { resolveRepoPath } from '../registry/load.js';
-import type { PushSource, Source } from '../registry/schema.js';
+import type { PushSource, Source, SqlSource } from '../registry/schema.js';
 import type { EngineContext } from './context.js';
 import { ATTACHED_CATALOG } from './database.js';
-import { SourceError, duckdbMessage } from './errors.js';
+import { SourceError, sourceReadProblem } from './errors.js';
 import { listPushedFiles, pushedDir } from './pushed-files.js';
+import { asSubquery } from './sql-guard.js';
 import { ident, literal, literalList, qualifiedIdent } from './sql.js';
 
 const PLACEHOLDER_RE = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+const TRANSFORM_PLACEHOLDER = '{source}';
+
+/** Names of the other sources a sql source's `{name}` placeholders stand for. */
+export function placeholderNames(query: string): string[] {
+  return [...query.matchAll(PLACEHOLDER_RE)].map((m) => m[1] as string);
+}
 
 export function findSource(ctx: EngineContext, name: string): Source {
   const source = ctx.repo.sources.find((s) => s.name === name);
@@ -42,19 +50,31 @@ export function sourceRelation(ctx: EngineContext, name: string, expanding: read
   }
   const source = findSource(ctx, name);
   switch (source.type) {
-    case 'file':
+    case 'file': {
+      // Also checked when the repo is loaded; here for contexts built any other way. DuckDB enforces it too.
+      const refusal = pathRefusal(ctx.repo, ctx.repoDir, source.path);
+      if (refusal) throw new SourceError(`source "${name}": ${refusal}`);
       return fileRelation(resolveRepoPath(ctx.repoDir, source.path), fileFormat(source));
+    }
     case 'table':
       return tableRelation(ctx, source.table);
-    case 'sql': {
-      const query = source.query.replace(PLACEHOLDER_RE, (_m, other: string) => {
-        return `(SELECT * FROM ${sourceRelation(ctx, other, [...expanding, name])})`;
-      });
-      return `(${query})`;
-    }
+    case 'sql':
+      return asSubquery(sqlSourceQuery(ctx, source, expanding));
     case 'push':
       return pushRelation(ctx, source, [...expanding, name]);
   }
+}
+
+/** A sql source's query with its placeholders expanded: the text sql-guard.ts checks and the engine runs. */
+export function sqlSourceQuery(ctx: EngineContext, source: SqlSource, expanding: readonly string[] = []): string {
+  return source.query.replace(PLACEHOLDER_RE, (_m, other: string) => {
+    return `(SELECT * FROM ${sourceRelation(ctx, other, [...expanding, source.name])})`;
+  });
+}
+
+/** A transform's query with `{source}` expanded into the view's source relation. */
+export function transformQuery(sql: string, sourceRel: string): string {
+  return sql.replaceAll(TRANSFORM_PLACEHOLDER, `(SELECT * FROM ${sourceRel})`);
 }
 
 /**
@@ -90,7 +110,13 @@ export async function describeSource(ctx: EngineContext, name: string): Promise<
       return await describeRelation(conn, sourceRelation(ctx, name));
     } catch (err) {
       if (err instanceof SourceError) throw err;
-      throw new SourceError(`cannot read source "${name}": ${duckdbMessage(err)}`, { cause: err });
+      throw new SourceError(`cannot read source "${name}"${sourcePathNote(ctx, name)}: ${sourceReadProblem(err)}`, { cause: err });
     }
   });
+}
+
+/** ` (file data/x.csv)` for a file source, so a read error names the path without quoting the file. */
+export function sourcePathNote(ctx: EngineContext, name: string): string {
+  const source = ctx.repo.sources.find((s) => s.name === name);
+  return source?.type === 'file' ? ` (file ${source.path})` : '';
 }

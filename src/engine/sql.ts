@@ -31,8 +31,8 @@ export function integer(value: number): string {
 
 /**
  * A DuckDB expression written by a repo's author (an aggregation's column or filter), parenthesised so it binds as
- * one operand wherever it is spliced. Such expressions are code, like a transform's SQL: the repo is trusted, and
- * DuckDB's binder reports what is wrong with them.
+ * one operand wherever it is spliced. sql-guard.ts checks beforehand that the text is exactly one expression (it
+ * cannot close this parenthesis); DuckDB's binder reports what else is wrong with it.
  */
 export function expression(text: string): string {
   return `(${text})`;

@@ -46,6 +46,7 @@ export const ERROR_CODES = {
   TRANSFORM_FAILED: { status: 500, retryable: false },
   WORKFLOW_FAILED: { status: 500, retryable: false },
   INVALID_DEFINITION: { status: 500, retryable: false, internal: true },
+  UNSAFE_SQL: { status: 500, retryable: false, internal: true },
   CONFIG_NOT_FOUND: { status: 500, retryable: false, internal: true },
   CONFIG_UNSUPPORTED: { status: 500, retryable: false, internal: true },
   CONFIG_LOAD_FAILED: { status: 500, retryable: false, internal: true },

@@ -230,6 +230,11 @@ export const RepoSchema = z.strictObject({
       path: z.string().min(1).default('.featureflow/offline'),
       /** Optional DuckDB database file holding `table` sources. */
       database: z.string().min(1).optional(),
+      /**
+       * Folders (or files) outside the repo's folder that file sources may read, relative to the repo's folder.
+       * Anything else outside it is refused (data-paths.ts), and DuckDB itself can reach nothing more.
+       */
+      allowedPaths: z.array(z.string().min(1)).optional(),
     })
     .default({ path: '.featureflow/offline' }),
   onlineStore: z

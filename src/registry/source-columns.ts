@@ -1,6 +1,19 @@
 /** Checks a repo's plain views against their sources' real columns, through an injected describer. */
 import type { ValidationIssue } from './errors.js';
 import { known } from './raw.js';
+
+/** A column name as people write them; anything else may be a file's first line read as a header. */
+const PLAIN_COLUMN = /^[A-Za-z_][A-Za-z0-9_ .-]{0,62}$/;
+
+/**
+ * The columns for an error message, unless any looks like text rather than a column name: a "CSV" whose header is
+ * `root:x:0:0:root:/root:/bin/bash` is some other file, and an error must not echo its content.
+ */
+export function columnList(names: Iterable<string>): string {
+  const all = [...names];
+  if (all.every((n) => PLAIN_COLUMN.test(n))) return known(all);
+  return `${all.length} column${all.length === 1 ? '' : 's'}, names not shown as they do not look like column names (is this a data file?)`;
+}
 import type { Repo, Source } from './schema.js';
 import type { DescribeSource } from './validate.js';
 
@@ -31,7 +44,7 @@ export async function checkSourceColumns(repo: Repo, describe: DescribeSource, r
     if (!source || !columns) continue;
     const missing = (path: string, column: string, what = `column "${column}"`): void => {
       if (!columns.includes(column)) {
-        issues.push({ path, message: `${what} is not in source "${source.name}" (columns: ${known(columns)})` });
+        issues.push({ path, message: `${what} is not in source "${source.name}" (columns: ${columnList(columns)})` });
       }
     };
     view.schema?.forEach((field, j) => missing(`featureViews[${i}].schema[${j}].name`, field.name));

@@ -3,6 +3,7 @@
  * one bad field never hides another problem: the user fixes everything in one round.
  */
 import type { z } from 'zod';
+import { checkSourcePaths } from './data-paths.js';
 import { formatPath, ValidationError, type ValidationIssue } from './errors.js';
 import { get } from './raw.js';
 import { checkReferences } from './references.js';
@@ -29,9 +30,13 @@ export interface ValidateOptions {
 export async function validateRepo(input: unknown, options: ValidateOptions = {}): Promise<Repo> {
   const shape = checkRepoShape(input);
   const issues = [...shape.issues, ...checkReferences(input)];
+  // Before any source is read: a path outside the repo's data roots is never opened, not even to describe it.
+  // Only for a repo read from a folder (loadRepo always says which); the engine enforces the same roots anyway.
+  const pathIssues = shape.repo && options.repoDir !== undefined ? checkSourcePaths(shape.repo, options.repoDir) : [];
+  issues.push(...pathIssues);
   // Describing sources needs well-formed source objects, so it only runs once the shape is right; reference
   // problems do not stop it because each check looks objects up by name and skips what it cannot find.
-  if (shape.repo && options.describeSource) {
+  if (shape.repo && options.describeSource && pathIssues.length === 0) {
     issues.push(...(await checkSourceColumns(shape.repo, options.describeSource, options.repoDir ?? process.cwd())));
   }
   const unique = sortByObject(dedupe(issues));

@@ -3,6 +3,7 @@
  * here, or with --workflow as the trainingSet workflow on a Temporal worker.
  */
 import path from 'node:path';
+import { userAccess } from '../../engine/access.js';
 import { closeEngine, openEngine } from '../../engine/context.js';
 import { getHistoricalFeatures } from '../../engine/historical.js';
 import { outputFormatOf } from '../../engine/training-set.js';
@@ -98,6 +99,8 @@ async function runLocally(values: Values, features: string[], out: string): Prom
   const ctx = await openEngine(loaded.repo, loaded.repoDir, {
     ...(threads ? { threads } : {}),
     ...(values['memory-limit'] ? { memoryLimit: values['memory-limit'] } : {}),
+    // The entity file and the output are the user's own input: the engine may reach them besides the repo's files.
+    access: userAccess({ read: [values.entities as string], write: [out] }),
   });
   try {
     const set = await getHistoricalFeatures(ctx, { path: values.entities as string }, features, {
@@ -106,7 +109,7 @@ async function runLocally(values: Values, features: string[], out: string): Prom
       onProgress: progressPrinter(),
     });
     try {
-      await set.write(out);
+      await set.write(path.resolve(out));
     } finally {
       set.close();
     }

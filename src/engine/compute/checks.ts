@@ -6,8 +6,11 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { AggregationFeature, FeatureView } from '../../registry/schema.js';
 import type { EngineContext } from '../context.js';
-import { InvalidRequestError, SourceError, duckdbMessage } from '../errors.js';
-import { describeRelation, findSource, sourceRelation } from '../sources.js';
+import { columnList } from '../../registry/source-columns.js';
+import { InvalidRequestError, SourceError, duckdbMessage, sourceReadProblem } from '../errors.js';
+import { checkViewSql } from '../repo-sql.js';
+import { asSubquery } from '../sql-guard.js';
+import { describeRelation, findSource, sourcePathNote, sourceRelation, transformQuery } from '../sources.js';
 import { expression } from '../sql.js';
 import { viewJoinKeys } from '../view-rows.js';
 
@@ -21,13 +24,12 @@ export interface ComputeInput {
 }
 
 const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL.*)$/;
-const PLACEHOLDER = '{source}';
 
 async function describeOrFail(conn: DuckDBConnection, relation: string, what: string): Promise<Map<string, string>> {
   try {
     return await describeRelation(conn, relation);
   } catch (err) {
-    throw new SourceError(`cannot read ${what}: ${duckdbMessage(err)}`, { cause: err });
+    throw new SourceError(`cannot read ${what}: ${sourceReadProblem(err)}`, { cause: err });
   }
 }
 
@@ -35,7 +37,7 @@ function requireColumns(columns: Map<string, string>, wanted: readonly string[],
   const missing = wanted.filter((c) => !columns.has(c));
   if (missing.length > 0) {
     throw new InvalidRequestError(
-      `${what} has no column ${missing.map((m) => `"${m}"`).join(', ')} (columns: ${[...columns.keys()].join(', ')})`,
+      `${what} has no column ${missing.map((m) => `"${m}"`).join(', ')} (columns: ${columnList(columns.keys())})`,
     );
   }
 }
@@ -43,12 +45,14 @@ function requireColumns(columns: Map<string, string>, wanted: readonly string[],
 /** The relation a view computes from: its source, or its transform query with `{source}` expanded. */
 export async function computeInput(ctx: EngineContext, conn: DuckDBConnection, view: FeatureView): Promise<ComputeInput> {
   const source = findSource(ctx, view.source);
+  // Checked when the engine opened; again here because this is the SQL about to run.
+  await checkViewSql(ctx, view);
   const sourceRel = sourceRelation(ctx, view.source);
   const joinKeys = viewJoinKeys(ctx.repo, view);
-  const sourceColumns = await describeOrFail(conn, sourceRel, `source "${source.name}" of view "${view.name}"`);
+  const sourceColumns = await describeOrFail(conn, sourceRel, `source "${source.name}"${sourcePathNote(ctx, source.name)} of view "${view.name}"`);
   if (view.transform) {
     // The source reads fine (checked above), so a failure here is the transform's own.
-    const relation = `(${view.transform.sql.replaceAll(PLACEHOLDER, `(SELECT * FROM ${sourceRel})`)})`;
+    const relation = asSubquery(transformQuery(view.transform.sql, sourceRel));
     let columns: Map<string, string>;
     try {
       columns = await describeRelation(conn, relation);
@@ -98,7 +102,7 @@ async function checkFeature(conn: DuckDBConnection, viewName: string, f: Aggrega
       .filter(Boolean)
       .join(' or ');
     throw new InvalidRequestError(
-      `${what}: ${which} is not valid over the source (columns: ${[...input.columns.keys()].join(', ')}): ${duckdbMessage(err)}`,
+      `${what}: ${which} is not valid over the source (columns: ${columnList(input.columns.keys())}): ${duckdbMessage(err)}`,
       { cause: err },
     );
   }

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Database } from '../../../src/engine/database.js';
 import { getHistoricalFeatures } from '../../../src/engine/historical.js';
 import type { EntityInput } from '../../../src/engine/entities.js';
 import { at, testEngine, type TestEngine } from '../../helpers/engine.js';
@@ -26,13 +27,20 @@ beforeAll(async () => {
       entity_table: `SELECT * FROM (VALUES (2::BIGINT, TIMESTAMP '2024-01-01 12:00:00', 'x'), (1::BIGINT, TIMESTAMP '2024-01-01 12:00:00', 'y')) t(user_id, event_timestamp, note)`,
     },
   );
-  // Stored in +05:00: the instants, not the wall-clock text, must decide the join.
-  await engine.run(`SET TimeZone = 'Asia/Karachi'`);
-  await engine.run(`COPY (SELECT * FROM (VALUES
-      (1, TIMESTAMPTZ '2024-01-01 16:00:00+05', 7, [1.5, 2.5], 'a'),
-      (2, TIMESTAMPTZ '2024-01-01 17:00:01+05', 9, NULL, NULL)) t(user_id, event_timestamp, clicks, vec, tag))
-    TO '${path.join(engine.dir, 'stats.parquet')}' (FORMAT parquet)`);
-  await engine.run(`SET TimeZone = 'UTC'`);
+  // Stored in +05:00: the instants, not the wall-clock text, must decide the join. Written by a DuckDB of the test's
+  // own: the engine's configuration is locked (no SET TimeZone).
+  const writer = await Database.open({ threads: 1 });
+  try {
+    await writer.withConnection(async (c) => {
+      await c.run(`SET TimeZone = 'Asia/Karachi'`);
+      await c.run(`COPY (SELECT * FROM (VALUES
+          (1, TIMESTAMPTZ '2024-01-01 16:00:00+05', 7, [1.5, 2.5], 'a'),
+          (2, TIMESTAMPTZ '2024-01-01 17:00:01+05', 9, NULL, NULL)) t(user_id, event_timestamp, clicks, vec, tag))
+        TO '${path.join(engine.dir, 'stats.parquet')}' (FORMAT parquet)`);
+    });
+  } finally {
+    writer.close();
+  }
   entitiesCsv = path.join(engine.dir, 'entities.csv');
   await engine.run(`COPY (SELECT * FROM entity_table) TO '${entitiesCsv}' (FORMAT csv, HEADER true)`);
 });
