@@ -16,8 +16,9 @@ import { killAllChildren, killHard, spawnWorker, stopGracefully, waitUntil, writ
 const SEED = Number(process.env.FAULT_SEED ?? 20_261_202);
 const RUNS = 10;
 const CHUNKS = 30;
-// Each chunk waits this long before computing, so chunks are in flight most of the time and a kill hits one.
-const CHUNK_DELAY_MS = 150;
+// Each chunk waits half of this before computing and half after writing (see wf-worker.ts), so chunks are in flight
+// most of the time and a kill hits one before, during or after its write.
+const CHUNK_DELAY_MS = 200;
 // 30 chunks of 6 h over a week of events (17 users, one event every 97 s): a few hundred events per chunk.
 const INPUT: BackfillInput = {
   view: VIEW,
@@ -91,8 +92,9 @@ it('finishes every run after a worker SIGKILL with output identical to an uninte
   const random = rng(SEED);
   const outcomes: RunOutcome[] = [];
   for (let run = 1; run <= RUNS; run++) {
-    // K in 1..25 leaves at least 5 chunks (two rounds at parallelism 3) to run when the kill lands.
-    const killAfterChunks = 1 + Math.floor(random() * 25);
+    // K in 1..20 leaves 10 chunks (four rounds at parallelism 3) to run when the kill lands, so it interrupts the
+    // run even when the progress query answers late on a busy machine.
+    const killAfterChunks = 1 + Math.floor(random() * 20);
     const extraDelayMs = Math.floor(random() * 250);
     const outcome = await backfillRun(`run-${run}`, { afterChunks: killAfterChunks, extraDelayMs });
     outcomes.push({ run, killAfterChunks, extraDelayMs, ...outcome });

@@ -3,7 +3,9 @@
  * run), the event count of each, and the size of every payload any event carries (inputs, results, memos,
  * failure details), found by walking the events rather than by listing the fields we expect to hold them.
  */
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+
+type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
 
 export interface RunHistory {
   runId: string;
@@ -47,7 +49,7 @@ export async function measureChain(client: Client, workflowId: string, firstRunI
   const runs: RunHistory[] = [];
   let runId: string | undefined = firstRunId;
   while (runId) {
-    const events = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+    const events: HistoryEvent[] = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
     const run: RunHistory = { runId, events: events.length, maxPayloadBytes: 0, maxPayloadAt: '', payloads: 0, activitySeconds: 0 };
     for (const event of events) {
       run.activitySeconds += reportedSeconds(event.activityTaskCompletedEventAttributes?.result?.payloads?.[0]?.data);
@@ -60,8 +62,7 @@ export async function measureChain(client: Client, workflowId: string, firstRunI
       });
     }
     runs.push(run);
-    const last = events.at(-1);
-    runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
   }
   return runs;
 }

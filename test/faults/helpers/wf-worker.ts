@@ -5,7 +5,8 @@
  * restart takes a second or two instead of re-bundling. Prints `ready` once it polls.
  *
  * Env: TEMPORAL_ADDRESS, TASK_QUEUE, FEATUREFLOW_CONFIG, WORKER_IDENTITY, WORKFLOW_BUNDLE; optional CHUNK_DELAY_MS
- * (each chunk waits this long before computing, standing in for a bigger chunk so kills land mid-activity) and
+ * (each chunk waits half of it before computing and half after writing, standing in for a bigger chunk so a kill
+ * lands before a chunk wrote anything, while it writes, or after it wrote but before the server heard of it) and
  * MAX_ACTIVITIES (concurrent activity executions, default 8 like `featureflow worker`).
  */
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
@@ -21,6 +22,7 @@ function env(name: string): string {
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const delayMs = Number(process.env.CHUNK_DELAY_MS ?? '0');
+const pause = (ms: number): Promise<void> => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve());
 
 const resources = new WorkerResources(realResourceFactories(env('FEATUREFLOW_CONFIG'), { threads: 1, memoryLimit: '256MB' }));
 // Opened before `ready`, as `featureflow worker` does, so start-up cost is not counted against the first chunk.
@@ -37,8 +39,10 @@ const worker = await Worker.create({
   activities: createActivities({
     resources,
     computeFeatures: async (ctx, view, start, end, options) => {
-      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-      return computeFeatures(ctx, view, start, end, options);
+      await pause(delayMs / 2);
+      const written = await computeFeatures(ctx, view, start, end, options);
+      await pause(delayMs / 2);
+      return written;
     },
   }),
 });
