@@ -96,7 +96,7 @@ it('completes a backfill whose Temporal server was SIGKILLed and restarted on th
     const status = await waitUntil('the workflow to be known again', async () => (await handle.describe()).status.name);
     expect(['RUNNING', 'CONTINUED_AS_NEW', 'COMPLETED']).toContain(status);
   }
-  const result = await waitUntil('the backfill result', () => handle.result(), 300_000);
+  const result = await handle.result();
   const completedAfterS = (performance.now() - restartedAt) / 1000;
   const workerSurvived = alive(worker);
   await stopGracefully(worker);

@@ -4,12 +4,14 @@
  * the sorted rows) to an uninterrupted backfill's, with 0 duplicate rows. The kill point is "K chunks done, then a
  * random few milliseconds more", drawn from test/helpers/prng.ts, so a failing run can be replayed by its seed.
  */
+import type { ChildProcess } from 'node:child_process';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { getBackfillProgress, startBackfill } from '../../src/client.js';
 import type { BackfillInput } from '../../src/workflows/shared.js';
 import { rng } from '../helpers/prng.js';
 import { startDevServer } from '../helpers/temporal-env.js';
+import { measureChain } from './helpers/wf-history.js';
 import { createWfRepo, VIEW, type OfflineDigest, type WfRepo } from './helpers/wf-repo.js';
 import { killAllChildren, killHard, spawnWorker, stopGracefully, waitUntil, writeWorkflowBundle } from './helpers/wf-processes.js';
 
@@ -52,40 +54,57 @@ interface RunOutcome {
   run: number;
   killAfterChunks: number;
   extraDelayMs: number;
+  /** Chunks running when K chunks were seen done (the kill follows a few random milliseconds later). */
   inFlightAtKill: number;
   retriedChunks: number;
+  /** Runs of the workflow chain (continue-as-new). */
+  chainRuns: number;
   digest: OfflineDigest;
 }
 
-/** One backfill on its own task queue and offline folder; `kill` says when to SIGKILL its first worker, if at all. */
-async function backfillRun(name: string, kill?: { afterChunks: number; extraDelayMs: number }): Promise<Omit<RunOutcome, 'run' | 'killAfterChunks' | 'extraDelayMs'>> {
-  const spec = { address: env.address, taskQueue: `wf-kill-${name}`, configPath: repo.config(name), bundlePath, chunkDelayMs: CHUNK_DELAY_MS };
-  let worker = await spawnWorker({ ...spec, identity: `${name}-first` });
-  const handle = await startBackfill(env.client, INPUT, { taskQueue: spec.taskQueue });
+const TASK_QUEUE = 'wf-kill';
+let worker: ChildProcess | undefined;
+let workersStarted = 0;
+
+async function startWorker(): Promise<ChildProcess> {
+  const spec = { address: env.address, taskQueue: TASK_QUEUE, configPath: repo.config('kill'), bundlePath, chunkDelayMs: CHUNK_DELAY_MS };
+  return spawnWorker({ ...spec, identity: `worker-${++workersStarted}` });
+}
+
+/**
+ * One backfill into an empty offline folder; `kill` says when to SIGKILL the worker, if at all, and a new worker
+ * process is started at once. That worker also begins the next run (a worker start is the slow part of a run).
+ */
+async function backfillRun(
+  input: BackfillInput,
+  kill?: { afterChunks: number; extraDelayMs: number },
+): Promise<Omit<RunOutcome, 'run' | 'killAfterChunks' | 'extraDelayMs'>> {
+  repo.wipe('kill');
+  worker ??= await startWorker();
+  const handle = await startBackfill(env.client, input, { taskQueue: TASK_QUEUE });
   let inFlightAtKill = 0;
   if (kill) {
     const seen = await waitUntil(`${kill.afterChunks} chunks done`, async () => {
       const p = await getBackfillProgress(env.client, handle.workflowId);
       return p.chunksDone >= kill.afterChunks && p;
     });
-    await new Promise((resolve) => setTimeout(resolve, kill.extraDelayMs));
     inFlightAtKill = seen.running.length;
+    await new Promise((resolve) => setTimeout(resolve, kill.extraDelayMs));
     await killHard(worker);
     // The kill must interrupt the run, not land after it finished.
     expect((await handle.describe()).status.name).toBe('RUNNING');
-    worker = await spawnWorker({ ...spec, identity: `${name}-second` });
+    worker = await startWorker();
   }
   const result = await handle.result();
-  await stopGracefully(worker);
   expect(result).toMatchObject({ chunksTotal: CHUNKS, chunksDone: CHUNKS });
   // An activity's started event records its last attempt: attempt > 1 means the chunk ran again after the kill.
-  const events = (await handle.fetchHistory()).events ?? [];
-  const retriedChunks = events.filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1).length;
-  return { inFlightAtKill, retriedChunks, digest: await repo.digest(name) };
+  let retriedChunks = 0;
+  for (const run of await measureChain(env.client, handle.workflowId, handle.firstExecutionRunId)) retriedChunks += run.retriedActivities;
+  return { inFlightAtKill, retriedChunks, chainRuns: result.runs, digest: await repo.digest('kill') };
 }
 
 it('finishes every run after a worker SIGKILL with output identical to an uninterrupted backfill and no duplicate rows', async () => {
-  const reference = await backfillRun('reference');
+  const reference = await backfillRun(INPUT);
   expect(reference.digest.rows).toBeGreaterThan(0);
   expect(reference.digest.duplicates).toBe(0);
 
@@ -96,10 +115,12 @@ it('finishes every run after a worker SIGKILL with output identical to an uninte
     // run even when the progress query answers late on a busy machine.
     const killAfterChunks = 1 + Math.floor(random() * 20);
     const extraDelayMs = Math.floor(random() * 250);
-    const outcome = await backfillRun(`run-${run}`, { afterChunks: killAfterChunks, extraDelayMs });
+    // Every other run continues as new every few chunks, so some kills land while a run drains or hands over.
+    const input = run % 2 === 0 ? { ...INPUT, maxHistoryEvents: 60 } : INPUT;
+    const outcome = await backfillRun(input, { afterChunks: killAfterChunks, extraDelayMs });
     outcomes.push({ run, killAfterChunks, extraDelayMs, ...outcome });
     console.log(
-      `run ${run}: killed after ${killAfterChunks} chunks + ${extraDelayMs} ms (${outcome.inFlightAtKill} in flight), ` +
+      `run ${run}: killed after ${killAfterChunks} chunks + ${extraDelayMs} ms (${outcome.inFlightAtKill} in flight at K), ${outcome.chainRuns} workflow run(s), ` +
         `${outcome.retriedChunks} chunk(s) retried, rows ${outcome.digest.rows}, duplicates ${outcome.digest.duplicates}, ` +
         `sha256 ${outcome.digest.sha256.slice(0, 16)}, temp files left ${outcome.digest.tempFiles}`,
     );
@@ -107,12 +128,13 @@ it('finishes every run after a worker SIGKILL with output identical to an uninte
 
   const identical = outcomes.filter((o) => o.digest.sha256 === reference.digest.sha256).length;
   const duplicates = outcomes.reduce((n, o) => n + o.digest.duplicates, 0);
-  const withChunkInFlight = outcomes.filter((o) => o.inFlightAtKill > 0).length;
+  const interrupted = outcomes.filter((o) => o.retriedChunks > 0).length;
   const retried = outcomes.reduce((n, o) => n + o.retriedChunks, 0);
   console.log(`FAULT-FIGURE: worker-kill seed ${SEED}: runs identical to the uninterrupted backfill ${identical}/${RUNS}`);
   console.log(`FAULT-FIGURE: worker-kill duplicate rows over ${RUNS} runs: ${duplicates} (reference ${reference.digest.rows} rows)`);
-  console.log(`FAULT-FIGURE: worker-kill kills with a chunk in flight ${withChunkInFlight}/${RUNS}; chunks retried after kills ${retried}`);
+  console.log(`FAULT-FIGURE: worker-kill kills that made a chunk run again ${interrupted}/${RUNS}; chunks run again in all ${retried}`);
   expect(identical).toBe(RUNS);
   expect(duplicates).toBe(0);
   for (const o of outcomes) expect(o.digest.rows, `run ${o.run}`).toBe(reference.digest.rows);
+  await stopGracefully(worker as ChildProcess);
 });

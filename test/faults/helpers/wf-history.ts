@@ -15,6 +15,8 @@ export interface RunHistory {
   /** Where that payload sits, e.g. `activityTaskScheduledEventAttributes.input.payloads.0`. */
   maxPayloadAt: string;
   payloads: number;
+  /** Activities whose started event records an attempt after the first (an activity that ran again). */
+  retriedActivities: number;
   /** Activity results of the run that report their own duration (computeChunk's `seconds`), summed. */
   activitySeconds: number;
 }
@@ -50,8 +52,9 @@ export async function measureChain(client: Client, workflowId: string, firstRunI
   let runId: string | undefined = firstRunId;
   while (runId) {
     const events: HistoryEvent[] = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
-    const run: RunHistory = { runId, events: events.length, maxPayloadBytes: 0, maxPayloadAt: '', payloads: 0, activitySeconds: 0 };
+    const run: RunHistory = { runId, events: events.length, maxPayloadBytes: 0, maxPayloadAt: '', payloads: 0, retriedActivities: 0, activitySeconds: 0 };
     for (const event of events) {
+      if ((event.activityTaskStartedEventAttributes?.attempt ?? 1) > 1) run.retriedActivities++;
       run.activitySeconds += reportedSeconds(event.activityTaskCompletedEventAttributes?.result?.payloads?.[0]?.data);
       walkPayloads(event, (bytes, at) => {
         run.payloads++;

@@ -48,6 +48,8 @@ export interface WfRepo {
   /** Config whose offline store is `offline-<name>` (written on first use). */
   config(name: string): string;
   digest(name: string): Promise<OfflineDigest>;
+  /** Deletes the offline folder of config `name` (while no chunk of it runs), for the next run to start empty. */
+  wipe(name: string): void;
   cleanup(): Promise<void>;
 }
 
@@ -131,6 +133,9 @@ export async function createWfRepo(options: WfRepoOptions): Promise<WfRepo> {
       } finally {
         closeEngine(ctx);
       }
+    },
+    wipe(name) {
+      rmSync(path.join(dir, `offline-${name}`), { recursive: true, force: true });
     },
     async cleanup() {
       const redis = new Redis(redisUrl(), { lazyConnect: true, maxRetriesPerRequest: 1 });
