@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { resolveRepoPath } from '../../registry/load.js';
 import type { EngineContext } from '../context.js';
@@ -14,6 +14,13 @@ import type { MicrosRange } from './range.js';
 
 const RANGE_FILE_RE = /^(-?\d+)_(-?\d+)\.parquet$/;
 const DATE_DIR_PREFIX = 'date=';
+const TEMP_FILE_RE = /^\..+\.parquet\.\d+-[0-9a-f]{8}\.tmp$/;
+/**
+ * A temp file older than this was left by a writer that died (SIGKILL, OOM, lost host) between COPY and rename.
+ * Its pid says nothing on another host sharing the folder, so age decides; no live write of one date folder
+ * takes this long.
+ */
+export const STALE_TEMP_MS = 60 * 60 * 1000;
 
 export interface RangeFile extends MicrosRange {
   path: string;
@@ -40,6 +47,20 @@ export function rangeFilePath(dir: string, range: MicrosRange): string {
 export function tempPathFor(finalPath: string): string {
   const name = `.${path.basename(finalPath)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   return path.join(path.dirname(finalPath), name);
+}
+
+/** Deletes temp files a dead writer left in `dir` (readers ignore them, but they pile up and can be large). */
+export async function sweepStaleTemps(dir: string, nowMs: number = Date.now()): Promise<number> {
+  let swept = 0;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!TEMP_FILE_RE.test(name)) continue;
+    const file = path.join(dir, name);
+    const info = await stat(file).catch(() => undefined);
+    if (!info || nowMs - info.mtimeMs < STALE_TEMP_MS) continue;
+    await rm(file, { force: true });
+    swept += 1;
+  }
+  return swept;
 }
 
 /** Row files of one date folder with their ranges; other files (temp files, foreign files) are left alone. */

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { duckdbMessage, SourceError } from '../errors.js';
 import { ident, literal } from '../sql.js';
 import { instantSql } from './time-sql.js';
-import { dateDir, listRangeFiles, rangeFilePath, tempPathFor, type RangeFile } from './layout.js';
+import { dateDir, listRangeFiles, rangeFilePath, sweepStaleTemps, tempPathFor, type RangeFile } from './layout.js';
 import { dateSlices, overlaps, subtractRange, type DateSlice, type MicrosRange } from './range.js';
 
 /** Parquet key-value metadata naming the definition rows were computed with (see definitionFingerprint). */
@@ -56,6 +56,7 @@ export async function writeRangeFiles(conn: DuckDBConnection, options: WriteOpti
 async function writeSlice(conn: DuckDBConnection, options: WriteOptions, slice: DateSlice): Promise<number> {
   const dir = dateDir(options.viewDir, slice.date);
   await mkdir(dir, { recursive: true });
+  await sweepStaleTemps(dir);
   const replaced = (await listRangeFiles(dir)).filter((file) => overlaps(file, slice));
   const temps: string[] = [];
   const stage: StageFn = async (select, final, definition) => {
