@@ -5,6 +5,7 @@
  * the client's side before its HTTP parser gets to it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FeatureflowError } from '../registry/errors.js';
 import { BadRequestError, errorBody, PayloadTooLargeError } from './errors.js';
 import { parseExactJson } from './exact-json.js';
 
@@ -22,18 +23,55 @@ export class ClientGoneError extends Error {
   }
 }
 
+/** The body did not arrive in time: it stalled (no bytes for a while) or took longer than the request timeout. */
+export class BodyTimeoutError extends FeatureflowError {
+  constructor(message: string) {
+    super('REQUEST_TIMEOUT', message);
+  }
+}
+
+export interface BodyLimits {
+  maxBodyBytes: number;
+  /** No bytes for this long: the upload is cut off. */
+  bodyIdleTimeoutMs: number;
+  /** The whole body must have arrived this long after reading started. */
+  requestTimeoutMs: number;
+}
+
+/**
+ * The body under every body limit. Node's own requestTimeout is checked only every connectionsCheckingInterval
+ * and not for a request whose handler already runs, so a stalled upload would keep its socket and the bytes read
+ * so far; these timers cut it off: BodyTimeoutError, the chunks dropped, and the server answers 408 and closes.
+ */
+export function readRequestBody(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
+  return readBody(req, limits.maxBodyBytes, { idleMs: limits.bodyIdleTimeoutMs, totalMs: limits.requestTimeoutMs });
+}
+
 /**
  * The raw body, or a PayloadTooLargeError as soon as it is known to exceed `limit` (from Content-Length before a
  * byte is read, otherwise when the running total passes it). On that error the request is left flowing for
  * answerTooLarge to drain.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, timeouts?: { idleMs: number; totalMs: number }): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) return Promise.reject(new PayloadTooLargeError(limit));
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
+    let idle: NodeJS.Timeout | undefined;
+    let total: NodeJS.Timeout | undefined;
+    const timedOut = (message: string): void => {
+      cleanup();
+      chunks = [];
+      reject(new BodyTimeoutError(message));
+    };
+    if (timeouts) {
+      idle = setTimeout(() => timedOut(`request body stalled: no bytes for ${timeouts.idleMs} ms`), timeouts.idleMs);
+      total = setTimeout(() => timedOut(`request body not complete after ${timeouts.totalMs} ms`), timeouts.totalMs);
+    }
     const cleanup = (): void => {
+      clearTimeout(idle);
+      clearTimeout(total);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onGone);
@@ -43,11 +81,12 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       size += chunk.length;
       if (size > limit) {
         cleanup();
-        chunks.length = 0;
+        chunks = [];
         reject(new PayloadTooLargeError(limit));
         return;
       }
       chunks.push(chunk);
+      idle?.refresh();
     };
     const onEnd = (): void => {
       cleanup();

@@ -13,6 +13,13 @@ export const LATENCY_BUCKETS = [
 
 const STATUSES: readonly FeatureStatus[] = ['PRESENT', 'NOT_FOUND', 'NULL_VALUE', 'OUTSIDE_MAX_AGE'];
 
+/**
+ * Why admission control turned a request or connection away: over the connection cap, over the in-flight read
+ * cap, over the entities x features (or rows) limit, or a body that stalled or took too long.
+ */
+export type RejectReason = 'connections' | 'in_flight_reads' | 'request_too_large' | 'body_timeout';
+const REJECT_REASONS: readonly RejectReason[] = ['connections', 'in_flight_reads', 'request_too_large', 'body_timeout'];
+
 interface Histogram {
   /** counts[i] = observations <= LATENCY_BUCKETS[i] (not cumulative yet; summed when rendering). */
   counts: number[];
@@ -25,6 +32,7 @@ export class Metrics {
   private readonly latency = new Map<string, Histogram>();
   private readonly values = new Map<FeatureStatus, number>(STATUSES.map((s) => [s, 0]));
   private storeErrors = 0;
+  private readonly rejections = new Map<RejectReason, number>(REJECT_REASONS.map((r) => [r, 0]));
   private inFlight = 0;
   /** `view="...",mode="online|offline"` -> rows pushed (POST /push and /write-to-online-store). */
   private readonly pushed = new Map<string, number>();
@@ -54,6 +62,11 @@ export class Metrics {
   /** A read or ping that failed because of the online store (unreachable, timed out, unexpected reply). */
   storeError(): void {
     this.storeErrors++;
+  }
+
+  /** A request or connection turned away by admission control (it is also counted by status if it got an answer). */
+  rejected(reason: RejectReason): void {
+    this.rejections.set(reason, (this.rejections.get(reason) ?? 0) + 1);
   }
 
   /** Values served in one response, counted by status. */
@@ -104,6 +117,10 @@ export class Metrics {
     out.push('# HELP featureflow_online_store_errors_total Online store (Redis) operations that failed.');
     out.push('# TYPE featureflow_online_store_errors_total counter');
     out.push(`featureflow_online_store_errors_total ${this.storeErrors}`);
+
+    out.push('# HELP featureflow_http_rejected_total Requests or connections turned away by admission control, by reason.');
+    out.push('# TYPE featureflow_http_rejected_total counter');
+    for (const [reason, n] of this.rejections) out.push(`featureflow_http_rejected_total{reason="${reason}"} ${n}`);
 
     out.push('# HELP featureflow_feature_values_total Feature values served, by status.');
     out.push('# TYPE featureflow_feature_values_total counter');

@@ -83,9 +83,109 @@ function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
   return true;
 }
 
+/** The JSON texts of one response column, one fragment (an array's items, without brackets) per slice of rows. */
+interface ColumnParts {
+  values: string[];
+  statuses: string[];
+  timestamps: string[];
+}
+
+/** An array's JSON text without its brackets (arrays here are never empty). */
+function items(json: string): string {
+  return json.slice(1, -1);
+}
+
+/**
+ * Builds the response body for `plan` from slices of rows, so a big request can be read and encoded a slice at a
+ * time with other requests served in between: each slice's columns are stringified at once (natively), and the
+ * final body is the slices' texts joined per column.
+ */
+export class OnlineResponseBuilder {
+  private rows = 0;
+  private readonly keys: string[][];
+  private readonly columns: ColumnParts[] = [];
+
+  constructor(private readonly plan: ReadPlan) {
+    this.keys = plan.entityKeys.map(() => []);
+  }
+
+  /**
+   * Adds the next slice: the request's entity columns for these rows and the feature columns (same order as the
+   * plan's response columns). Adds the statuses served to `counts`.
+   */
+  add(entities: Readonly<Record<string, readonly unknown[]>>, columns: readonly FeatureColumn[], counts: StatusCounts): void {
+    const { plan } = this;
+    let rows = 0;
+    plan.entityKeys.forEach((key, k) => {
+      const values = entities[key] as readonly unknown[];
+      rows = values.length;
+      (this.keys[k] as string[]).push(items(JSON.stringify(values)));
+    });
+    // Features of one view share their rows' event times, and most statuses are PRESENT: both texts are reused
+    // from the previous column when they match, which they usually do.
+    let presentRun = '';
+    let lastMicros: readonly number[] = [];
+    let lastTimestamps = '';
+    for (let c = 0; c < columns.length; c++) {
+      const column = columns[c] as FeatureColumn;
+      const statuses = column.statuses;
+      rows = statuses.length;
+      let allPresent = true;
+      for (let i = 0; i < statuses.length; i++) {
+        const status = statuses[i] as FeatureStatus;
+        counts[status]++;
+        if (status !== 'PRESENT') allPresent = false;
+      }
+      let statusesJson: string;
+      if (allPresent && statuses.length > 0) {
+        if (presentRun === '') presentRun = repeated(PRESENT_JSON, statuses.length);
+        statusesJson = presentRun;
+      } else {
+        statusesJson = JSON.stringify(statuses);
+      }
+      if (lastTimestamps === '' || !sameNumbers(column.eventMicros, lastMicros)) {
+        lastMicros = column.eventMicros;
+        lastTimestamps = timestampsJson(lastMicros);
+      }
+      const values = plan.floatColumns[c] ? floatColumnJson(column.values) : JSON.stringify(column.values);
+      let parts = this.columns[c];
+      if (!parts) {
+        parts = { values: [], statuses: [], timestamps: [] };
+        this.columns[c] = parts;
+      }
+      if (rows === 0) continue;
+      parts.values.push(items(values));
+      parts.statuses.push(items(statusesJson));
+      parts.timestamps.push(items(lastTimestamps));
+    }
+    this.rows += rows;
+  }
+
+  /** The whole body. */
+  finish(): string {
+    const { plan, rows } = this;
+    const out: string[] = [plan.head];
+    const keyStatuses = rows === 0 ? '[]' : repeated(PRESENT_JSON, rows);
+    const keyTimes = rows === 0 ? '[]' : repeated(EPOCH_JSON, rows);
+    for (const fragments of this.keys) {
+      if (out.length > 1) out.push(',');
+      out.push(`{"values":[${fragments.join(',')}],"statuses":${keyStatuses},"event_timestamps":${keyTimes}}`);
+    }
+    for (const parts of this.columns) {
+      if (out.length > 1) out.push(',');
+      out.push(
+        `{"values":[${parts.values.join(',')}],"statuses":[${parts.statuses.join(',')}],` +
+          `"event_timestamps":[${parts.timestamps.join(',')}]}`,
+      );
+    }
+    out.push(']}');
+    return out.join('');
+  }
+}
+
 /**
  * The response body for `plan`, the request's entity columns and the store's feature columns (same order as
- * plan.features). Adds the statuses served to `counts`.
+ * plan.features), in one go. Adds the statuses served to `counts`.
  */
 export function buildOnlineResponse(
   plan: ReadPlan,
@@ -93,46 +193,9 @@ export function buildOnlineResponse(
   columns: readonly FeatureColumn[],
   counts: StatusCounts,
 ): string {
-  const parts: string[] = [plan.head];
-  for (const key of plan.entityKeys) {
-    const values = entities[key] as readonly unknown[];
-    const rows = values.length;
-    if (parts.length > 1) parts.push(',');
-    parts.push(
-      `{"values":${JSON.stringify(values)},"statuses":${repeated(PRESENT_JSON, rows)},"event_timestamps":${repeated(EPOCH_JSON, rows)}}`,
-    );
-  }
-  // Features of one view share their rows' event times, and most statuses are PRESENT: both texts are reused
-  // from the previous column when they match, which they usually do.
-  let presentRun = '';
-  let lastMicros: readonly number[] = [];
-  let lastTimestamps = '';
-  for (let c = 0; c < columns.length; c++) {
-    const column = columns[c] as FeatureColumn;
-    const statuses = column.statuses;
-    let allPresent = true;
-    for (let i = 0; i < statuses.length; i++) {
-      const status = statuses[i] as FeatureStatus;
-      counts[status]++;
-      if (status !== 'PRESENT') allPresent = false;
-    }
-    let statusesJson: string;
-    if (allPresent && statuses.length > 0) {
-      if (presentRun === '') presentRun = repeated(PRESENT_JSON, statuses.length);
-      statusesJson = presentRun;
-    } else {
-      statusesJson = JSON.stringify(statuses);
-    }
-    if (lastTimestamps === '' || !sameNumbers(column.eventMicros, lastMicros)) {
-      lastMicros = column.eventMicros;
-      lastTimestamps = timestampsJson(lastMicros);
-    }
-    if (parts.length > 1) parts.push(',');
-    const values = plan.floatColumns[c] ? floatColumnJson(column.values) : JSON.stringify(column.values);
-    parts.push(`{"values":${values},"statuses":${statusesJson},"event_timestamps":${lastTimestamps}}`);
-  }
-  parts.push(']}');
-  return parts.join('');
+  const builder = new OnlineResponseBuilder(plan);
+  builder.add(entities, columns, counts);
+  return builder.finish();
 }
 
 export function emptyCounts(): StatusCounts {

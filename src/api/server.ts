@@ -7,7 +7,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import { viewLayout } from '../online/layout.js';
 import type { OnlineStore } from '../online/types.js';
 import type { Repo } from '../registry/schema.js';
-import { answerTooLarge, ClientGoneError } from './body.js';
+import { InFlightGate } from './admission.js';
+import { answerTooLarge, BodyTimeoutError, ClientGoneError } from './body.js';
+import { capConnections } from './connection-cap.js';
 import { DEFAULT_LIMITS, type ApiContext, type Reply, type ServerLimits } from './context.js';
 import { errorBody, errorReply, MethodNotAllowedError, PayloadTooLargeError, RouteNotFoundError } from './errors.js';
 import { errorFields, stderrLogger, type Logger } from './logger.js';
@@ -65,6 +67,7 @@ export function createServer(deps: ServerDeps): ApiServer {
     workflows: deps.workflows,
     repoDir: deps.repoDir,
     offline: new OfflineEngine(deps.repo, deps.repoDir),
+    reads: new InFlightGate(limits.maxInFlightReads, () => metrics.rejected('in_flight_reads')),
     isClosing: () => closing,
   };
 
@@ -76,6 +79,7 @@ export function createServer(deps: ServerDeps): ApiServer {
       connectionsCheckingInterval: Math.min(1000, limits.requestTimeoutMs, limits.headersTimeoutMs),
     },
     (req, res) => {
+      if (connections.refused(res)) return;
       // Nothing thrown or rejected in a request may reach the process: handle() catches everything it can, and
       // this catches a failure to even write the error response.
       handle(req, res).catch((err: unknown) => {
@@ -88,6 +92,7 @@ export function createServer(deps: ServerDeps): ApiServer {
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   server.on('clientError', onClientError);
+  const connections = capConnections(server, limits.maxConnections, metrics);
   // `Expect: 100-continue` (curl sends it for bodies over 1 KiB): only invite the body when it may be accepted, so
   // an oversized upload is refused before it is sent at all.
   server.on('checkContinue', (req, res) => {
@@ -135,6 +140,7 @@ export function createServer(deps: ServerDeps): ApiServer {
       await answerTooLarge(req, res, err, limits);
       return 413;
     }
+    if (err instanceof BodyTimeoutError) return answerBodyTimeout(res, err);
     const reply = errorReply(err);
     if (reply.isBug || reply.status === 500) logger.error('request failed', { route, method: req.method, ...errorFields(err) });
     else if (reply.code === 'ONLINE_STORE_UNAVAILABLE' && Date.now() - lastStoreErrorLogMs > STORE_ERROR_LOG_EVERY_MS) {
@@ -147,6 +153,21 @@ export function createServer(deps: ServerDeps): ApiServer {
       return reply.status;
     }
     return send(res, { status: reply.status, body: errorBody(reply.code, reply.message), contentType: 'application/json', headers: reply.headers });
+  }
+
+  // A stalled or too slow upload: answer 408 and close the socket once the answer is written, whatever the client
+  // does (it may never read it nor close its side), so the connection and the bytes it sent are released.
+  function answerBodyTimeout(res: ServerResponse, err: BodyTimeoutError): number {
+    metrics.rejected('body_timeout');
+    if (res.headersSent) {
+      res.destroy();
+      return 408;
+    }
+    const body = errorBody(err.code, err.message);
+    res.writeHead(408, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
+    const socket = res.socket;
+    res.end(body, () => socket?.destroySoon());
+    return 408;
   }
 
   // Errors before a request exists (malformed request line or headers, header/request timeouts, resets). Node's
@@ -162,10 +183,13 @@ export function createServer(deps: ServerDeps): ApiServer {
     metrics.requestFinished(UNMATCHED, '', status, 0);
     const code = status === 408 ? 'REQUEST_TIMEOUT' : status === 431 ? 'HEADERS_TOO_LARGE' : 'BAD_HTTP_REQUEST';
     const body = errorBody(code, `malformed or incomplete HTTP request (${err.code ?? err.message})`);
-    socket.end(
+    // destroySoon, not end: end only half-closes, and a client that never closes its side (slowloris) would keep
+    // the socket, and any body bytes read so far, long after this answer.
+    socket.write(
       `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
+    socket.destroySoon();
   }
 
   let bound: ServerAddress | undefined;

@@ -4,7 +4,8 @@
  * the offline append comes before the online writes, so a served value is always in the offline data too (a
  * retry after an online failure appends the same rows again, which point-in-time joins read as one).
  */
-import { parseJson, readBody } from '../body.js';
+import { checkWriteRows } from '../admission.js';
+import { parseJson, readRequestBody } from '../body.js';
 import { jsonReply, type Handler } from '../context.js';
 import { BadRequestError } from '../errors.js';
 import { frameOf, parseViewFrame } from '../push-frame.js';
@@ -33,11 +34,12 @@ function pushSource(repo: Repo, name: string): PushSource {
 }
 
 export const push: Handler = async (req, ctx) => {
-  const request = parsePushRequest(parseJson(await readBody(req, ctx.limits.maxBodyBytes)));
+  const request = parsePushRequest(parseJson(await readRequestBody(req, ctx.limits)));
   const source = pushSource(ctx.repo, request.push_source_name);
   const views = ctx.repo.featureViews.filter((v) => v.source === source.name);
   if (views.length === 0) throw new NotFoundError(`no feature view reads push source "${source.name}"`);
   const frame = frameOf(request.df);
+  checkWriteRows(frame.rows, ctx.limits.maxRowsPerWrite, () => ctx.metrics.rejected('request_too_large'));
   const frames = views.map((view) => parseViewFrame(ctx.repo, view, frame));
   const toOnline = request.to !== 'offline';
   const online = toOnline ? frames.filter((f) => f.view.online).map((f) => encodeOnline(ctx.repo, f)) : [];
