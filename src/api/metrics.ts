@@ -39,6 +39,9 @@ export class Metrics {
   /** `view="...",result="written|skipped_older|skipped_expired"` -> rows. */
   private readonly pushWrites = new Map<string, number>();
 
+  /** Connections open now, for the gauge; set by the server (connection-cap.ts counts them). */
+  openConnections: () => number = () => 0;
+
   requestStarted(): void {
     this.inFlight++;
   }
@@ -113,6 +116,16 @@ export class Metrics {
     out.push('# HELP featureflow_http_requests_in_flight Requests being handled now.');
     out.push('# TYPE featureflow_http_requests_in_flight gauge');
     out.push(`featureflow_http_requests_in_flight ${this.inFlight}`);
+
+    out.push('# HELP featureflow_http_open_connections Connections open now (counted against the connection cap).');
+    out.push('# TYPE featureflow_http_open_connections gauge');
+    out.push(`featureflow_http_open_connections ${this.openConnections()}`);
+    const memory = process.memoryUsage();
+    out.push('# HELP featureflow_process_memory_bytes Memory of this process: rss, heap_used, and array_buffers (request bodies).');
+    out.push('# TYPE featureflow_process_memory_bytes gauge');
+    out.push(`featureflow_process_memory_bytes{kind="rss"} ${memory.rss}`);
+    out.push(`featureflow_process_memory_bytes{kind="heap_used"} ${memory.heapUsed}`);
+    out.push(`featureflow_process_memory_bytes{kind="array_buffers"} ${memory.arrayBuffers}`);
 
     out.push('# HELP featureflow_online_store_errors_total Online store (Redis) operations that failed.');
     out.push('# TYPE featureflow_online_store_errors_total counter');

@@ -93,6 +93,7 @@ export function createServer(deps: ServerDeps): ApiServer {
   server.requestTimeout = limits.requestTimeoutMs;
   server.on('clientError', onClientError);
   const connections = capConnections(server, limits.maxConnections, metrics);
+  metrics.openConnections = () => connections.open;
   // `Expect: 100-continue` (curl sends it for bodies over 1 KiB): only invite the body when it may be accepted, so
   // an oversized upload is refused before it is sent at all.
   server.on('checkContinue', (req, res) => {
