@@ -11,12 +11,22 @@ import { jsonReply, type ApiContext, type Handler } from '../context.js';
 import { computeOnDemand } from '../on-demand.js';
 import type { ReadPlan } from '../online-plan.js';
 import { parseOnlineFeaturesRequest, type OnlineFeaturesRequest } from '../online-request.js';
+import { scanRequestShape } from '../request-shape.js';
 import { emptyCounts, OnlineResponseBuilder } from '../online-response.js';
 import { callStore } from '../store-call.js';
 
+/** Bodies up to this size parse in well under a millisecond: not worth a scan first. */
+const SCAN_BODIES_OVER = 64 * 1024;
+
 export const getOnlineFeatures: Handler = async (req, ctx) => {
-  const body = parseJson(await readRequestBody(req, ctx.limits));
-  // Before validation: checking 200k entity values is itself the kind of work the limit is there to refuse.
+  const raw = await readRequestBody(req, ctx.limits);
+  // A big body is counted on its bytes first, a slice at a time: parsing it is itself the kind of work the limit
+  // is there to refuse. Then, before validation (checking 200k entity values is such work too), on the parsed body.
+  if (raw.length > SCAN_BODIES_OVER) {
+    const shape = await scanRequestShape(raw);
+    checkSize(ctx, shape.rows * Math.max(1, shape.features));
+  }
+  const body = parseJson(raw);
   checkSize(ctx, roughSize(ctx.repo, body));
   ctx.reads.enter();
   try {
