@@ -23,11 +23,26 @@ export class ClientGoneError extends Error {
   }
 }
 
-/** The body did not arrive in time: it stalled (no bytes for a while) or took longer than the request timeout. */
-export class BodyTimeoutError extends FeatureflowError {
-  constructor(message: string) {
-    super('REQUEST_TIMEOUT', message);
+/**
+ * An upload cut off before its end: it stalled (no bytes for a while), took longer than the request timeout
+ * (`body_timeout`, 408), or would take the bodies being received past their memory budget (`body_memory`, 503).
+ * The server answers and closes the socket.
+ */
+export class UploadCutError extends FeatureflowError {
+  constructor(
+    code: 'REQUEST_TIMEOUT' | 'OVERLOADED',
+    message: string,
+    readonly reason: 'body_timeout' | 'body_memory',
+  ) {
+    super(code, message, { retryable: code === 'OVERLOADED' });
   }
+}
+
+/** Bytes of request bodies being received now, across every connection of a server, against a cap. */
+export class BodyBudget {
+  used = 0;
+
+  constructor(readonly max: number) {}
 }
 
 export interface BodyLimits {
@@ -43,8 +58,9 @@ export interface BodyLimits {
  * and not for a request whose handler already runs, so a stalled upload would keep its socket and the bytes read
  * so far; these timers cut it off: BodyTimeoutError, the chunks dropped, and the server answers 408 and closes.
  */
-export function readRequestBody(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
-  return readBody(req, limits.maxBodyBytes, { idleMs: limits.bodyIdleTimeoutMs, totalMs: limits.requestTimeoutMs });
+export function readRequestBody(req: IncomingMessage, ctx: { limits: BodyLimits; bodies: BodyBudget }): Promise<Buffer> {
+  const { limits } = ctx;
+  return readBody(req, limits.maxBodyBytes, { idleMs: limits.bodyIdleTimeoutMs, totalMs: limits.requestTimeoutMs, budget: ctx.bodies });
 }
 
 /**
@@ -52,7 +68,11 @@ export function readRequestBody(req: IncomingMessage, limits: BodyLimits): Promi
  * byte is read, otherwise when the running total passes it). On that error the request is left flowing for
  * answerTooLarge to drain.
  */
-export function readBody(req: IncomingMessage, limit: number, timeouts?: { idleMs: number; totalMs: number }): Promise<Buffer> {
+export function readBody(
+  req: IncomingMessage,
+  limit: number,
+  timeouts?: { idleMs: number; totalMs: number; budget?: BodyBudget },
+): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) return Promise.reject(new PayloadTooLargeError(limit));
   return new Promise((resolve, reject) => {
@@ -60,16 +80,21 @@ export function readBody(req: IncomingMessage, limit: number, timeouts?: { idleM
     let size = 0;
     let idle: NodeJS.Timeout | undefined;
     let total: NodeJS.Timeout | undefined;
-    const timedOut = (message: string): void => {
+    const budget = timeouts?.budget;
+    let held = 0;
+    const cut = (err: UploadCutError): void => {
       cleanup();
       chunks = [];
-      reject(new BodyTimeoutError(message));
+      reject(err);
     };
+    const timedOut = (message: string): void => cut(new UploadCutError('REQUEST_TIMEOUT', message, 'body_timeout'));
     if (timeouts) {
       idle = setTimeout(() => timedOut(`request body stalled: no bytes for ${timeouts.idleMs} ms`), timeouts.idleMs);
       total = setTimeout(() => timedOut(`request body not complete after ${timeouts.totalMs} ms`), timeouts.totalMs);
     }
     const cleanup = (): void => {
+      if (budget) budget.used -= held;
+      held = 0;
       clearTimeout(idle);
       clearTimeout(total);
       req.off('data', onData);
@@ -84,6 +109,14 @@ export function readBody(req: IncomingMessage, limit: number, timeouts?: { idleM
         chunks = [];
         reject(new PayloadTooLargeError(limit));
         return;
+      }
+      if (budget) {
+        if (budget.used + chunk.length > budget.max) {
+          cut(new UploadCutError('OVERLOADED', `request bodies being received hold ${budget.max} bytes (the limit); retry shortly`, 'body_memory'));
+          return;
+        }
+        budget.used += chunk.length;
+        held += chunk.length;
       }
       chunks.push(chunk);
       idle?.refresh();

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { OnlineStore } from '../online/types.js';
 import type { Repo } from '../registry/schema.js';
 import type { InFlightGate } from './admission.js';
+import type { BodyBudget } from './body.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { OfflineEngine } from './offline-engine.js';
@@ -24,6 +25,8 @@ export interface ServerLimits {
   requestTimeoutMs: number;
   /** A request body with no bytes for this long is cut off (408), so a stalled upload does not hold its memory. */
   bodyIdleTimeoutMs: number;
+  /** Bytes of request bodies being received at once, all connections together; an upload past it is cut (503). */
+  maxBufferedBodyBytes: number;
   /** Open connections beyond this are answered a short 503 and closed. */
   maxConnections: number;
   /** /get-online-features requests being worked on (body received) beyond this are answered 503 at once. */
@@ -51,6 +54,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   headersTimeoutMs: 66_000,
   requestTimeoutMs: 30_000,
   bodyIdleTimeoutMs: 10_000,
+  maxBufferedBodyBytes: 128 * 1024 * 1024,
   maxConnections: 1024,
   maxInFlightReads: 128,
   maxValuesPerRequest: 100_000,
@@ -75,6 +79,8 @@ export interface ApiContext {
   offline: OfflineEngine;
   /** Admission of /get-online-features requests past their body (limits.maxInFlightReads). */
   reads: InFlightGate;
+  /** Bytes of request bodies being received now (limits.maxBufferedBodyBytes). */
+  bodies: BodyBudget;
   /** True once close() started: readiness fails so load balancers stop sending traffic. */
   isClosing(): boolean;
 }

@@ -15,10 +15,11 @@ const STATUSES: readonly FeatureStatus[] = ['PRESENT', 'NOT_FOUND', 'NULL_VALUE'
 
 /**
  * Why admission control turned a request or connection away: over the connection cap, over the in-flight read
- * cap, over the entities x features (or rows) limit, or a body that stalled or took too long.
+ * cap, over the entities x features (or rows) limit, a body that stalled or took too long, or one that would take the
+ * bodies being received past their memory budget.
  */
-export type RejectReason = 'connections' | 'in_flight_reads' | 'request_too_large' | 'body_timeout';
-const REJECT_REASONS: readonly RejectReason[] = ['connections', 'in_flight_reads', 'request_too_large', 'body_timeout'];
+export type RejectReason = 'connections' | 'in_flight_reads' | 'request_too_large' | 'body_timeout' | 'body_memory';
+const REJECT_REASONS: readonly RejectReason[] = ['connections', 'in_flight_reads', 'request_too_large', 'body_timeout', 'body_memory'];
 
 interface Histogram {
   /** counts[i] = observations <= LATENCY_BUCKETS[i] (not cumulative yet; summed when rendering). */

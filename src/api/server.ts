@@ -8,7 +8,7 @@ import { viewLayout } from '../online/layout.js';
 import type { OnlineStore } from '../online/types.js';
 import type { Repo } from '../registry/schema.js';
 import { InFlightGate } from './admission.js';
-import { answerTooLarge, BodyTimeoutError, ClientGoneError } from './body.js';
+import { answerTooLarge, BodyBudget, ClientGoneError, UploadCutError } from './body.js';
 import { capConnections } from './connection-cap.js';
 import { DEFAULT_LIMITS, type ApiContext, type Reply, type ServerLimits } from './context.js';
 import { errorBody, errorReply, MethodNotAllowedError, PayloadTooLargeError, RouteNotFoundError } from './errors.js';
@@ -68,6 +68,7 @@ export function createServer(deps: ServerDeps): ApiServer {
     repoDir: deps.repoDir,
     offline: new OfflineEngine(deps.repo, deps.repoDir),
     reads: new InFlightGate(limits.maxInFlightReads, () => metrics.rejected('in_flight_reads')),
+    bodies: new BodyBudget(limits.maxBufferedBodyBytes),
     isClosing: () => closing,
   };
 
@@ -141,7 +142,7 @@ export function createServer(deps: ServerDeps): ApiServer {
       await answerTooLarge(req, res, err, limits);
       return 413;
     }
-    if (err instanceof BodyTimeoutError) return answerBodyTimeout(res, err);
+    if (err instanceof UploadCutError) return answerCutUpload(res, err);
     const reply = errorReply(err);
     if (reply.isBug || reply.status === 500) logger.error('request failed', { route, method: req.method, ...errorFields(err) });
     else if (reply.code === 'ONLINE_STORE_UNAVAILABLE' && Date.now() - lastStoreErrorLogMs > STORE_ERROR_LOG_EVERY_MS) {
@@ -156,19 +157,20 @@ export function createServer(deps: ServerDeps): ApiServer {
     return send(res, { status: reply.status, body: errorBody(reply.code, reply.message), contentType: 'application/json', headers: reply.headers });
   }
 
-  // A stalled or too slow upload: answer 408 and close the socket once the answer is written, whatever the client
-  // does (it may never read it nor close its side), so the connection and the bytes it sent are released.
-  function answerBodyTimeout(res: ServerResponse, err: BodyTimeoutError): number {
-    metrics.rejected('body_timeout');
+  // A stalled, too slow or over-budget upload: answer (408 or 503) and close the socket once the answer is written,
+  // whatever the client does (it may never read it nor close its side), so the connection and its bytes are freed.
+  function answerCutUpload(res: ServerResponse, err: UploadCutError): number {
+    metrics.rejected(err.reason);
+    const reply = errorReply(err);
     if (res.headersSent) {
       res.destroy();
-      return 408;
+      return reply.status;
     }
-    const body = errorBody(err.code, err.message);
-    res.writeHead(408, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
+    const body = errorBody(reply.code, reply.message);
+    res.writeHead(reply.status, { ...reply.headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
     const socket = res.socket;
     res.end(body, () => socket?.destroySoon());
-    return 408;
+    return reply.status;
   }
 
   // Errors before a request exists (malformed request line or headers, header/request timeouts, resets). Node's

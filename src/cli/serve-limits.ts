@@ -17,6 +17,7 @@ const LIMIT_OPTIONS: readonly LimitOption[] = [
   { flag: 'max-body-bytes', env: 'FEATUREFLOW_MAX_BODY_BYTES', key: 'maxBodyBytes', min: 1, help: 'largest request body accepted (default 1 MiB)' },
   { flag: 'max-values', env: 'FEATUREFLOW_MAX_VALUES', key: 'maxValuesPerRequest', min: 1, help: 'largest entities x features per read (default 100000)' },
   { flag: 'max-write-rows', env: 'FEATUREFLOW_MAX_WRITE_ROWS', key: 'maxRowsPerWrite', min: 1, help: 'largest rows per /push or write (default 10000)' },
+  { flag: 'max-body-buffer-bytes', env: 'FEATUREFLOW_MAX_BODY_BUFFER_BYTES', key: 'maxBufferedBodyBytes', min: 1, help: 'bodies being received, all together (default 128 MiB)' },
   { flag: 'max-connections', env: 'FEATUREFLOW_MAX_CONNECTIONS', key: 'maxConnections', min: 1, help: 'open connections per process (default 1024)' },
   { flag: 'max-in-flight', env: 'FEATUREFLOW_MAX_IN_FLIGHT', key: 'maxInFlightReads', min: 1, help: 'concurrent reads per process (default 128)' },
   { flag: 'body-idle-timeout-ms', env: 'FEATUREFLOW_BODY_IDLE_TIMEOUT_MS', key: 'bodyIdleTimeoutMs', min: 1, help: 'a body stalled this long is cut (default 10000)' },

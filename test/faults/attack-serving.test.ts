@@ -201,6 +201,35 @@ describe('attack: stalled uploads pin memory (issue 10 point 4)', () => {
   });
 });
 
+describe('attack: stalled uploads against the body memory budget', () => {
+  it('holds at most maxBufferedBodyBytes of bodies: uploads past it get 503 OVERLOADED at once and are closed', async () => {
+    const env = await startApiEnv({ limits: { maxBufferedBodyBytes: 20 * 2 ** 20, bodyIdleTimeoutMs: 1500 } });
+    try {
+      gc();
+      const before = process.memoryUsage().arrayBuffers;
+      const port = Number(new URL(env.url).port);
+      const started = performance.now();
+      const uploads = await stalledUploads(port, 100);
+      await sleep(700);
+      const peak = process.memoryUsage().arrayBuffers;
+      const answers = await Promise.all(uploads.map((u) => u.answer.then((text) => ({ text, ms: performance.now() - started }))));
+      const refused = answers.filter((a) => a.text.startsWith('HTTP/1.1 503 '));
+      const timedOut = answers.filter((a) => a.text.startsWith('HTTP/1.1 408 '));
+      const mb = (n: number): string => (n / 2 ** 20).toFixed(0);
+      figure('100 stalled uploads, 20 MB body budget', `${refused.length} refused 503, ${timedOut.length} cut 408; array buffers before / peak ${mb(before)} / ${mb(peak)} MB`);
+      expect(refused.length + timedOut.length).toBe(100);
+      expect(timedOut.length).toBeLessThanOrEqual(21);
+      expect(refused[0]?.text).toContain('"code":"OVERLOADED"');
+      expect(refused[0]?.text).toContain('Retry-After: 1');
+      expect(peak - before).toBeLessThan(60 * 2 ** 20);
+      expect(await scrape(env, 'featureflow_http_rejected_total{reason="body_memory"}')).toBe(refused.length);
+      for (const u of uploads) u.socket.destroy();
+    } finally {
+      await env.teardown();
+    }
+  });
+});
+
 describe('caps on connections and in-flight reads', () => {
   it('answers a connection over the cap 503 OVERLOADED with Retry-After, and counts it', async () => {
     const env = await startApiEnv({ limits: { maxConnections: 4 } });

@@ -17,14 +17,14 @@ const MAX_WAIT_SECONDS = 3600;
 
 export const materialize: Handler = async (req, ctx) => {
   const wait = waitOf(req);
-  const request = parseMaterializeRequest(parseJson(await readRequestBody(req, ctx.limits)), ctx.repo, Date.now());
+  const request = parseMaterializeRequest(parseJson(await readRequestBody(req, ctx)), ctx.repo, Date.now());
   const started = await starter(ctx).materialize(request);
   return answer(ctx, started, request.views, wait);
 };
 
 export const materializeIncremental: Handler = async (req, ctx) => {
   const wait = waitOf(req);
-  const request = parseMaterializeIncrementalRequest(parseJson(await readRequestBody(req, ctx.limits)), ctx.repo);
+  const request = parseMaterializeIncrementalRequest(parseJson(await readRequestBody(req, ctx)), ctx.repo);
   const started = await starter(ctx).materializeIncremental(request);
   return answer(ctx, started, request.views, wait);
 };

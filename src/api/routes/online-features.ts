@@ -19,7 +19,7 @@ import { callStore } from '../store-call.js';
 const SCAN_BODIES_OVER = 64 * 1024;
 
 export const getOnlineFeatures: Handler = async (req, ctx) => {
-  const raw = await readRequestBody(req, ctx.limits);
+  const raw = await readRequestBody(req, ctx);
   // A big body is counted on its bytes first, a slice at a time: parsing it is itself the kind of work the limit
   // is there to refuse. Then, before validation (checking 200k entity values is such work too), on the parsed body.
   if (raw.length > SCAN_BODIES_OVER) {

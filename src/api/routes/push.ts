@@ -34,7 +34,7 @@ function pushSource(repo: Repo, name: string): PushSource {
 }
 
 export const push: Handler = async (req, ctx) => {
-  const request = parsePushRequest(parseJson(await readRequestBody(req, ctx.limits)));
+  const request = parsePushRequest(parseJson(await readRequestBody(req, ctx)));
   const source = pushSource(ctx.repo, request.push_source_name);
   const views = ctx.repo.featureViews.filter((v) => v.source === source.name);
   if (views.length === 0) throw new NotFoundError(`no feature view reads push source "${source.name}"`);

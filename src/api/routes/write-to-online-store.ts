@@ -14,7 +14,7 @@ import { encodeOnline, writeOnline } from '../push-write.js';
 import { findView } from '../../registry/features.js';
 
 export const writeToOnlineStore: Handler = async (req, ctx) => {
-  const request = parseWriteRequest(parseJson(await readRequestBody(req, ctx.limits)));
+  const request = parseWriteRequest(parseJson(await readRequestBody(req, ctx)));
   const view = findView(ctx.repo, request.feature_view_name);
   if (!view.online) throw new ViewNotOnlineError(view.name);
   const frame = frameOf(request.df);
