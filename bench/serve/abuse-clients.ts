@@ -66,7 +66,7 @@ async function closedLoop(url: URL, body: string, concurrency: number, durationS
 async function stall(url: URL, count: number, durationSeconds: number): Promise<Record<string, number>> {
   const chunk = Buffer.alloc(990_000, 0x20);
   const closedAfter: number[] = [];
-  let answered = 0;
+  const answers: Record<string, number> = {};
   const sockets: net.Socket[] = [];
   await Promise.all(
     Array.from({ length: count }, () =>
@@ -81,7 +81,10 @@ async function stall(url: URL, count: number, durationSeconds: number): Promise<
             resolve();
           });
         });
-        socket.once('data', () => answered++);
+        socket.once('data', (d: Buffer) => {
+          const status = /^HTTP\/1\.1 (\d+)/.exec(d.toString('latin1'))?.[1] ?? 'other';
+          answers[status] = (answers[status] ?? 0) + 1;
+        });
         socket.on('error', () => resolve());
         // The server's FIN (this side is half-open on purpose, as a stalling client's would be).
         socket.on('end', () => {
@@ -97,7 +100,7 @@ async function stall(url: URL, count: number, durationSeconds: number): Promise<
   closedAfter.sort((a, b) => a - b);
   return {
     connections: count,
-    answered,
+    ...Object.fromEntries(Object.entries(answers).map(([status, n]) => [`answered${status}`, n])),
     closedByServer: closedAfter.length,
     closeMedianMs: Math.round(closedAfter[Math.floor(closedAfter.length / 2)] ?? -1),
     closeMaxMs: Math.round(closedAfter.at(-1) ?? -1),

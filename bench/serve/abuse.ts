@@ -5,7 +5,8 @@
  *   baseline     no abuse
  *   big-refused  200k-entity requests (a ~1.3 MB body would be over 1 MiB: 150k entities, ~1 MB) in a loop: 400
  *   big-at-limit requests of exactly the entities x features limit (10k x 10) in a loop: served, in slices
- *   stall        300 uploads of 990 KB of a declared 1 MB that then stop sending (cut after the body-idle timeout)
+ *   stall        300 uploads of 990 KB of a declared 1 MB that then stop sending (those within the body memory
+ *                budget are cut after the body-idle timeout, the rest refused at once)
  *   flood        300 concurrent connections in a closed loop, beyond the in-flight read cap
  * Target: the well-behaved client's p99 < 10 ms in every phase. Figures only, no assertions.
  *
@@ -135,6 +136,8 @@ async function scrape(url: string): Promise<Record<string, number>> {
   for (const m of text.matchAll(/^featureflow_(http_rejected_total\{reason="(\w+)"\}|online_store_errors_total) (\d+)/gm)) {
     out[m[2] ?? 'store_errors'] = Number(m[3]);
   }
+  const buffers = /^featureflow_process_memory_bytes\{kind="array_buffers"\} (\d+)/m.exec(text);
+  out.array_buffers_mb = Math.round(Number(buffers?.[1] ?? -1) / 2 ** 20);
   return out;
 }
 
@@ -151,11 +154,17 @@ async function phase(url: string, serverPid: number, p: Phase): Promise<void> {
   const abuse = abuser ? await abuser.done : {};
   clearInterval(sampler);
   const after = await scrape(url);
-  const delta = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => v !== 0));
+  const delta = Object.fromEntries(
+    Object.entries(after)
+      .filter(([k]) => k !== 'array_buffers_mb')
+      .map(([k, v]) => [k, v - (before[k] ?? 0)])
+      .filter(([, v]) => v !== 0),
+  );
   const f = (n: unknown): string => (typeof n === 'number' ? n.toFixed(2) : '?');
   console.log(
     `${p.name.padEnd(13)} p50 ${f(measured.p50).padStart(7)} ms  p99 ${f(measured.p99).padStart(7)} ms  max ${f(measured.max).padStart(8)} ms  ` +
-      `errors ${String(measured.errors).padStart(4)}/${measured.sent}  rss ${rssBefore}->${rssPeak}->${rssMb(serverPid)} MB`,
+      `errors ${String(measured.errors).padStart(4)}/${measured.sent}  rss ${rssBefore}->${rssPeak}->${rssMb(serverPid)} MB` +
+      `  array buffers after ${after.array_buffers_mb} MB`,
   );
   console.log(`${''.padEnd(13)} abuser ${JSON.stringify(abuse)}  metrics ${JSON.stringify(delta)}`);
 }
