@@ -136,6 +136,8 @@ async function scrape(url: string): Promise<Record<string, number>> {
   for (const m of text.matchAll(/^featureflow_(http_rejected_total\{reason="(\w+)"\}|online_store_errors_total) (\d+)/gm)) {
     out[m[2] ?? 'store_errors'] = Number(m[3]);
   }
+  const delay = /^featureflow_event_loop_delay_seconds\{quantile="0.99"\} ([\d.e-]+)/m.exec(text);
+  out.loop_delay_p99_ms = Math.round(Number(delay?.[1] ?? -1) * 1e4) / 10;
   const buffers = /^featureflow_process_memory_bytes\{kind="array_buffers"\} (\d+)/m.exec(text);
   out.array_buffers_mb = Math.round(Number(buffers?.[1] ?? -1) / 2 ** 20);
   return out;
@@ -156,7 +158,7 @@ async function phase(url: string, serverPid: number, p: Phase): Promise<void> {
   const after = await scrape(url);
   const delta = Object.fromEntries(
     Object.entries(after)
-      .filter(([k]) => k !== 'array_buffers_mb')
+      .filter(([k]) => k !== 'array_buffers_mb' && k !== 'loop_delay_p99_ms')
       .map(([k, v]) => [k, v - (before[k] ?? 0)])
       .filter(([, v]) => v !== 0),
   );
@@ -164,7 +166,7 @@ async function phase(url: string, serverPid: number, p: Phase): Promise<void> {
   console.log(
     `${p.name.padEnd(13)} p50 ${f(measured.p50).padStart(7)} ms  p99 ${f(measured.p99).padStart(7)} ms  max ${f(measured.max).padStart(8)} ms  ` +
       `errors ${String(measured.errors).padStart(4)}/${measured.sent}  rss ${rssBefore}->${rssPeak}->${rssMb(serverPid)} MB` +
-      `  array buffers after ${after.array_buffers_mb} MB`,
+      `  array buffers after ${after.array_buffers_mb} MB  server loop delay p99 ${after.loop_delay_p99_ms} ms`,
   );
   console.log(`${''.padEnd(13)} abuser ${JSON.stringify(abuse)}  metrics ${JSON.stringify(delta)}`);
 }

@@ -37,7 +37,7 @@ export interface ServerLimits {
   maxRowsPerWrite: number;
   /**
    * Entities x features read per store call: bigger requests are read in slices of about this size, yielding to
-   * other requests in between, so one big request never holds the event loop for long.
+   * other requests in between, so one big request never holds the event loop for long (about 1-2 ms per slice).
    */
   readSliceValues: number;
   /** An online store read or ping taking longer than this is answered 503. */
@@ -59,7 +59,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxInFlightReads: 128,
   maxValuesPerRequest: 100_000,
   maxRowsPerWrite: 10_000,
-  readSliceValues: 2_000,
+  readSliceValues: 1_000,
   storeTimeoutMs: 2_000,
   shutdownTimeoutMs: 10_000,
 };
@@ -87,13 +87,14 @@ export interface ApiContext {
 
 export interface Reply {
   status: number;
-  body: string;
+  /** Text, or bytes already encoded (big responses are encoded a slice at a time). */
+  body: string | Buffer;
   contentType: string;
   headers?: Record<string, string>;
 }
 
 export type Handler = (req: IncomingMessage, ctx: ApiContext) => Promise<Reply> | Reply;
 
-export function jsonReply(status: number, body: string, headers?: Record<string, string>): Reply {
+export function jsonReply(status: number, body: string | Buffer, headers?: Record<string, string>): Reply {
   return { status, body, contentType: 'application/json', ...(headers ? { headers } : {}) };
 }

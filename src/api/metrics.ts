@@ -3,6 +3,7 @@
  * metric families. Each process keeps its own numbers; with `serve --workers N` a scrape reaches one worker, so scrape
  * each worker or sum per instance in queries.
  */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { FeatureStatus, WriteResult } from '../online/types.js';
 import type { FreshnessEntry } from '../workflows/contracts/check-freshness.js';
 
@@ -39,6 +40,23 @@ export class Metrics {
   private readonly pushed = new Map<string, number>();
   /** `view="...",result="written|skipped_older|skipped_expired"` -> rows. */
   private readonly pushWrites = new Map<string, number>();
+
+  /**
+   * How late the event loop runs timers (10 ms resolution sampling): the time one request's CPU work makes every
+   * other request wait. Reported per scrape interval (reset on render), so it shows the current state.
+   */
+  private loopDelay: IntervalHistogram | undefined;
+
+  /** Starts sampling the event loop delay (the server does; a Metrics without it reports no delay). */
+  watchEventLoop(): void {
+    this.loopDelay ??= monitorEventLoopDelay({ resolution: 10 });
+    this.loopDelay.enable();
+  }
+
+  /** Stops sampling (server close). */
+  unwatchEventLoop(): void {
+    this.loopDelay?.disable();
+  }
 
   /** Connections open now, for the gauge; set by the server (connection-cap.ts counts them). */
   openConnections: () => number = () => 0;
@@ -127,6 +145,15 @@ export class Metrics {
     out.push(`featureflow_process_memory_bytes{kind="rss"} ${memory.rss}`);
     out.push(`featureflow_process_memory_bytes{kind="heap_used"} ${memory.heapUsed}`);
     out.push(`featureflow_process_memory_bytes{kind="array_buffers"} ${memory.arrayBuffers}`);
+
+    if (this.loopDelay && this.loopDelay.count > 0) {
+      out.push('# HELP featureflow_event_loop_delay_seconds Event loop delay since the previous scrape, by quantile.');
+      out.push('# TYPE featureflow_event_loop_delay_seconds gauge');
+      for (const q of [50, 99, 100]) {
+        out.push(`featureflow_event_loop_delay_seconds{quantile="${q / 100}"} ${this.loopDelay.percentile(q) / 1e9}`);
+      }
+      this.loopDelay.reset();
+    }
 
     out.push('# HELP featureflow_online_store_errors_total Online store (Redis) operations that failed.');
     out.push('# TYPE featureflow_online_store_errors_total counter');

@@ -83,12 +83,18 @@ function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
   return true;
 }
 
-/** The JSON texts of one response column, one fragment (an array's items, without brackets) per slice of rows. */
+/**
+ * The JSON texts of one response column, one fragment (an array's items, without brackets) per slice of rows:
+ * strings, or, for a body built in many slices, those strings already encoded (so no step encodes it all at once).
+ */
 interface ColumnParts {
-  values: string[];
-  statuses: string[];
-  timestamps: string[];
+  values: Fragment[];
+  statuses: Fragment[];
+  timestamps: Fragment[];
 }
+
+type Fragment = string | Buffer;
+const COMMA = Buffer.from(',');
 
 /** An array's JSON text without its brackets (arrays here are never empty). */
 function items(json: string): string {
@@ -98,15 +104,24 @@ function items(json: string): string {
 /**
  * Builds the response body for `plan` from slices of rows, so a big request can be read and encoded a slice at a
  * time with other requests served in between: each slice's columns are stringified at once (natively), and the
- * final body is the slices' texts joined per column.
+ * final body is the slices' texts joined per column. With `encodeSlices` each slice's texts are encoded to UTF-8
+ * as they are made, and finishBuffer() only copies bytes: encoding an 8 MB body in one go holds the loop ~5 ms.
  */
 export class OnlineResponseBuilder {
   private rows = 0;
-  private readonly keys: string[][];
+  private readonly keys: Fragment[][];
   private readonly columns: ColumnParts[] = [];
 
-  constructor(private readonly plan: ReadPlan) {
+  constructor(
+    private readonly plan: ReadPlan,
+    private readonly encodeSlices = false,
+  ) {
     this.keys = plan.entityKeys.map(() => []);
+  }
+
+  private fragment(json: string): Fragment {
+    const text = items(json);
+    return this.encodeSlices ? Buffer.from(text) : text;
   }
 
   /**
@@ -119,7 +134,7 @@ export class OnlineResponseBuilder {
     plan.entityKeys.forEach((key, k) => {
       const values = entities[key] as readonly unknown[];
       rows = values.length;
-      (this.keys[k] as string[]).push(items(JSON.stringify(values)));
+      (this.keys[k] as Fragment[]).push(this.fragment(JSON.stringify(values)));
     });
     // Features of one view share their rows' event times, and most statuses are PRESENT: both texts are reused
     // from the previous column when they match, which they usually do.
@@ -154,14 +169,14 @@ export class OnlineResponseBuilder {
         this.columns[c] = parts;
       }
       if (rows === 0) continue;
-      parts.values.push(items(values));
-      parts.statuses.push(items(statusesJson));
-      parts.timestamps.push(items(lastTimestamps));
+      parts.values.push(this.fragment(values));
+      parts.statuses.push(this.fragment(statusesJson));
+      parts.timestamps.push(this.fragment(lastTimestamps));
     }
     this.rows += rows;
   }
 
-  /** The whole body. */
+  /** The whole body (built without encodeSlices). */
   finish(): string {
     const { plan, rows } = this;
     const out: string[] = [plan.head];
@@ -180,6 +195,41 @@ export class OnlineResponseBuilder {
     }
     out.push(']}');
     return out.join('');
+  }
+
+  /** The whole body as bytes (built with encodeSlices): the same JSON as finish() gives. */
+  finishBuffer(): Buffer {
+    const { plan, rows } = this;
+    const out: Buffer[] = [Buffer.from(plan.head)];
+    const text = (s: string): void => void out.push(Buffer.from(s));
+    const list = (fragments: readonly Fragment[]): void => {
+      fragments.forEach((f, i) => {
+        if (i > 0) out.push(COMMA);
+        out.push(typeof f === 'string' ? Buffer.from(f) : f);
+      });
+    };
+    const keyTail = Buffer.from(
+      `],"statuses":${rows === 0 ? '[]' : repeated(PRESENT_JSON, rows)},"event_timestamps":${rows === 0 ? '[]' : repeated(EPOCH_JSON, rows)}}`,
+    );
+    let first = true;
+    for (const fragments of this.keys) {
+      text(first ? '{"values":[' : ',{"values":[');
+      first = false;
+      list(fragments);
+      out.push(keyTail);
+    }
+    for (const parts of this.columns) {
+      text(first ? '{"values":[' : ',{"values":[');
+      first = false;
+      list(parts.values);
+      text('],"statuses":[');
+      list(parts.statuses);
+      text('],"event_timestamps":[');
+      list(parts.timestamps);
+      text(']}');
+    }
+    text(']}');
+    return Buffer.concat(out);
   }
 }
 

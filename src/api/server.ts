@@ -95,6 +95,7 @@ export function createServer(deps: ServerDeps): ApiServer {
   server.on('clientError', onClientError);
   const connections = capConnections(server, limits.maxConnections, metrics);
   metrics.openConnections = () => connections.open;
+  metrics.watchEventLoop();
   // `Expect: 100-continue` (curl sends it for bodies over 1 KiB): only invite the body when it may be accepted, so
   // an oversized upload is refused before it is sent at all.
   server.on('checkContinue', (req, res) => {
@@ -200,6 +201,7 @@ export function createServer(deps: ServerDeps): ApiServer {
 
   async function closeGracefully(): Promise<void> {
     closing = true;
+    metrics.unwatchEventLoop();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     // Idle keep-alive sockets would otherwise hold close() until their keepAliveTimeout.
     server.closeIdleConnections();

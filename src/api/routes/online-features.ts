@@ -10,7 +10,7 @@ import { parseJson, readRequestBody } from '../body.js';
 import { jsonReply, type ApiContext, type Handler } from '../context.js';
 import { computeOnDemand } from '../on-demand.js';
 import type { ReadPlan } from '../online-plan.js';
-import { parseOnlineFeaturesRequest, type OnlineFeaturesRequest } from '../online-request.js';
+import { parseOnlineFeaturesRequestSliced, type OnlineFeaturesRequest } from '../online-request.js';
 import { scanRequestShape } from '../request-shape.js';
 import { emptyCounts, OnlineResponseBuilder } from '../online-response.js';
 import { callStore } from '../store-call.js';
@@ -30,7 +30,7 @@ export const getOnlineFeatures: Handler = async (req, ctx) => {
   checkSize(ctx, roughSize(ctx.repo, body));
   ctx.reads.enter();
   try {
-    const request = parseOnlineFeaturesRequest(body);
+    const request = await parseOnlineFeaturesRequestSliced(body);
     const plan = ctx.planner.plan(request);
     const rows = (Object.values(request.entities)[0] ?? []).length;
     checkSize(ctx, rows * Math.max(plan.features.length, plan.names.length - plan.entityKeys.length));
@@ -79,17 +79,18 @@ function* slices(ctx: ApiContext, plan: ReadPlan, rows: number): Generator<[numb
 }
 
 /** Stored features only: each slice is read, then encoded into the response, before the next one. */
-async function readSliced(ctx: ApiContext, request: OnlineFeaturesRequest, plan: ReadPlan, rows: number): Promise<string> {
-  const builder = new OnlineResponseBuilder(plan);
+async function readSliced(ctx: ApiContext, request: OnlineFeaturesRequest, plan: ReadPlan, rows: number): Promise<string | Buffer> {
+  const ranges = [...slices(ctx, plan, rows)];
+  const builder = new OnlineResponseBuilder(plan, ranges.length > 1);
   const counts = emptyCounts();
-  for (const [from, to] of slices(ctx, plan, rows)) {
+  for (const [from, to] of ranges) {
     if (from > 0) await yieldToEventLoop();
     const entities = sliceEntities(request.entities, from, to);
     const columns = await callStore(ctx, 'read', () => ctx.store.read({ entities, features: plan.features }));
     builder.add(entities, columns, counts);
   }
   ctx.metrics.valuesServed(counts);
-  return builder.finish();
+  return ranges.length > 1 ? builder.finishBuffer() : builder.finish();
 }
 
 /**

@@ -8,10 +8,14 @@ import type { ApiContext } from '../../../src/api/context.js';
 import { DEFAULT_LIMITS } from '../../../src/api/context.js';
 import { silentLogger } from '../../../src/api/logger.js';
 import { Metrics } from '../../../src/api/metrics.js';
+import { OnlinePlanner } from '../../../src/api/online-plan.js';
+import { parseOnlineFeaturesRequest } from '../../../src/api/online-request.js';
+import { emptyCounts, OnlineResponseBuilder } from '../../../src/api/online-response.js';
 import { createServer, type ApiServer } from '../../../src/api/server.js';
 import { callStore } from '../../../src/api/store-call.js';
 import { InvalidEntityKeyError, OnlineStoreUnavailableError } from '../../../src/online/errors.js';
 import { limitsFrom } from '../../../src/cli/serve-limits.js';
+import { viewLayout } from '../../../src/online/layout.js';
 import { apiRepo } from '../../helpers/api-repo.js';
 import { FakeOnlineStore } from '../../helpers/fake-online-store.js';
 import { rawExchange, request } from './http-client.js';
@@ -78,7 +82,7 @@ describe('sliced reads', () => {
     const reads = store.reads;
     const res = await request(url, 'POST', '/get-online-features', { features, entities: { user_id: ids(30) } });
     expect(res.status).toBe(200);
-    // 8 values per slice / 2 features = 4 entities per slice: 8 slices for 30 entities.
+    // 8 values per slice / 2 features = 4 entities per slice: 8 slices for 30 entities, encoded slice by slice.
     expect(store.reads - reads).toBe(8);
     const [keys, clicks, amounts] = res.json.results;
     expect(keys.values).toEqual(ids(30));
@@ -88,6 +92,25 @@ describe('sliced reads', () => {
     expect(amounts.values[3]).toBe(3.5);
     expect(amounts.event_timestamps[4]).toBe('1970-01-01T00:00:00Z');
     expect(amounts.event_timestamps[3]).toBe(`${now.slice(0, 19)}Z`);
+  });
+});
+
+describe('response built in slices', () => {
+  it('gives the same bytes encoded slice by slice as built in one go', () => {
+    const request = parseOnlineFeaturesRequest({ features: ['user_stats:clicks', 'user_stats:avg_amount'], entities: { user_id: [1, 2, 3] } });
+    const plan = new OnlinePlanner(apiRepo(), viewLayout).plan(request);
+    const column = (rows: number[]) => ({
+      values: rows.map((r) => (r === 2 ? null : r * 1.5)),
+      statuses: rows.map((r) => (r === 2 ? ('NOT_FOUND' as const) : ('PRESENT' as const))),
+      eventMicros: rows.map((r) => (r === 2 ? 0 : 1_714_557_600_000_000 + r)),
+    });
+    const whole = new OnlineResponseBuilder(plan);
+    whole.add(request.entities, [column([1, 2, 3]), column([1, 2, 3])], emptyCounts());
+    const sliced = new OnlineResponseBuilder(plan, true);
+    sliced.add({ user_id: [1] }, [column([1]), column([1])], emptyCounts());
+    sliced.add({ user_id: [2, 3] }, [column([2, 3]), column([2, 3])], emptyCounts());
+    expect(sliced.finishBuffer().toString()).toBe(whole.finish());
+    expect(JSON.parse(whole.finish()).results[2].values).toEqual([1.5, null, 4.5]);
   });
 });
 
