@@ -8,10 +8,11 @@ import { FeatureflowError } from '../registry/errors.js';
 
 /** A request asks for more work than one request may (entities x features, or rows of a push). Not retryable. */
 export class RequestTooLargeError extends FeatureflowError {
-  constructor(what: string, size: number, limit: number, limitName: string) {
+  constructor(what: string, size: number, limit: number, limitName: string, atLeast = false) {
     super(
       'REQUEST_TOO_LARGE',
-      `request too large: ${what} is ${size}, over the limit of ${limit} (${limitName}); split it into smaller requests`,
+      `request too large: ${what} is ${atLeast ? 'at least ' : ''}${size}, over the limit of ${limit} (${limitName}); ` +
+        'split it into smaller requests',
     );
   }
 }

@@ -25,13 +25,19 @@ export interface RequestShape {
   rows: number;
   /** Values in the top-level `features` list (0 when there is none). */
   features: number;
+  /** True when the scan stopped early: the counts are lower bounds. */
+  partial: boolean;
 }
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
-export async function scanRequestShape(body: Buffer): Promise<RequestShape> {
+/**
+ * The shape of `body`. With `stopAbove`, the scan stops as soon as rows x max(1, features) counted so far passes
+ * it (the counts returned are then partial, but already over the limit).
+ */
+export async function scanRequestShape(body: Buffer, stopAbove = Infinity): Promise<RequestShape> {
   let depth = 0;
   let inString = false;
   let escaped = false;
@@ -45,7 +51,11 @@ export async function scanRequestShape(body: Buffer): Promise<RequestShape> {
   let rows = 0;
   let features = 0;
   for (let i = 0; i < body.length; i++) {
-    if (i > 0 && i % SLICE_BYTES === 0) await yieldToEventLoop();
+    if (i > 0 && i % SLICE_BYTES === 0) {
+      // A column still open counts its separators so far: enough to know the request is too big already.
+      if (countDepth === 3 && commas * Math.max(1, features) > stopAbove) return { rows: commas, features, partial: true };
+      await yieldToEventLoop();
+    }
     const c = body[i] as number;
     if (inString) {
       if (escaped) escaped = false;
@@ -82,5 +92,5 @@ export async function scanRequestShape(body: Buffer): Promise<RequestShape> {
       commas++;
     }
   }
-  return { rows, features };
+  return { rows, features, partial: false };
 }

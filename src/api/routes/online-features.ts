@@ -23,8 +23,8 @@ export const getOnlineFeatures: Handler = async (req, ctx) => {
   // A big body is counted on its bytes first, a slice at a time: parsing it is itself the kind of work the limit
   // is there to refuse. Then, before validation (checking 200k entity values is such work too), on the parsed body.
   if (raw.length > SCAN_BODIES_OVER) {
-    const shape = await scanRequestShape(raw);
-    checkSize(ctx, shape.rows * Math.max(1, shape.features));
+    const shape = await scanRequestShape(raw, ctx.limits.maxValuesPerRequest);
+    checkSize(ctx, shape.rows * Math.max(1, shape.features), shape.partial);
   }
   const body = parseJson(raw);
   checkSize(ctx, roughSize(ctx.repo, body));
@@ -41,10 +41,10 @@ export const getOnlineFeatures: Handler = async (req, ctx) => {
   }
 };
 
-function checkSize(ctx: ApiContext, values: number): void {
+function checkSize(ctx: ApiContext, values: number, atLeast = false): void {
   if (values > ctx.limits.maxValuesPerRequest) {
     ctx.metrics.rejected('request_too_large');
-    throw new RequestTooLargeError('entities x features', values, ctx.limits.maxValuesPerRequest, 'maxValuesPerRequest');
+    throw new RequestTooLargeError('entities x features', values, ctx.limits.maxValuesPerRequest, 'maxValuesPerRequest', atLeast);
   }
 }
 
