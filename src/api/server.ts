@@ -49,6 +49,8 @@ export interface ApiServer {
 /** Label for requests matching no route, so random URLs cannot blow up the metrics' cardinality. */
 const UNMATCHED = 'unmatched';
 const STORE_ERROR_LOG_EVERY_MS = 5000;
+/** After answering a malformed or timed-out request, how long the client may take to close before we do. */
+const CLIENT_ERROR_GRACE_MS = 1000;
 const KNOWN_PATHS = [...ROUTES.keys()];
 
 export function createServer(deps: ServerDeps): ApiServer {
@@ -187,13 +189,16 @@ export function createServer(deps: ServerDeps): ApiServer {
     metrics.requestFinished(UNMATCHED, '', status, 0);
     const code = status === 408 ? 'REQUEST_TIMEOUT' : status === 431 ? 'HEADERS_TOO_LARGE' : 'BAD_HTTP_REQUEST';
     const body = errorBody(code, `malformed or incomplete HTTP request (${err.code ?? err.message})`);
-    // destroySoon, not end: end only half-closes, and a client that never closes its side (slowloris) would keep
-    // the socket, and any body bytes read so far, long after this answer.
-    socket.write(
+    socket.end(
       `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
-    socket.destroySoon();
+    // end only half-closes: a client that never closes its side (slowloris) would keep the socket, and any body
+    // bytes read so far, for as long as it likes. Closing at once could reset the connection before a client still
+    // sending has read this answer, so it gets a moment first.
+    const grace = setTimeout(() => socket.destroy(), CLIENT_ERROR_GRACE_MS);
+    grace.unref();
+    socket.once('close', () => clearTimeout(grace));
   }
 
   let bound: ServerAddress | undefined;
