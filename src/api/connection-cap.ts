@@ -4,8 +4,9 @@
  * first request with a short 503 OVERLOADED (Retry-After, Connection: close), and closed after a grace period if no
  * request comes. Node's maxConnections stays on as a backstop well above the cap, for floods faster than that.
  */
-import type { Server, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import type { Server, Socket } from 'node:net';
+import tls from 'node:tls';
 import { errorBody } from './errors.js';
 import type { Metrics } from './metrics.js';
 
@@ -26,7 +27,8 @@ export function capConnections(server: Server, maxConnections: number, metrics: 
   const over = new WeakSet<Socket>();
   server.maxConnections = maxConnections + BACKSTOP_MARGIN;
   server.on('drop', () => metrics.rejected('connections'));
-  server.on('connection', (socket: Socket) => {
+  // Over TLS (https.Server is a tls.Server) requests arrive on the TLS socket, not the TCP one 'connection' gives.
+  server.on(server instanceof tls.Server ? 'secureConnection' : 'connection', (socket: Socket) => {
     if (open >= maxConnections) {
       over.add(socket);
       metrics.rejected('connections');
