@@ -5,6 +5,7 @@
  * the client's side before its HTTP parser gets to it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FeatureflowError } from '../registry/errors.js';
 import { BadRequestError, errorBody, PayloadTooLargeError } from './errors.js';
 import { parseExactJson } from './exact-json.js';
 
@@ -23,17 +24,80 @@ export class ClientGoneError extends Error {
 }
 
 /**
+ * An upload cut off before its end: it stalled (no bytes for a while), took longer than the request timeout
+ * (`body_timeout`, 408), or would take the bodies being received past their memory budget (`body_memory`, 503).
+ * The server answers and closes the socket.
+ */
+export class UploadCutError extends FeatureflowError {
+  constructor(
+    code: 'REQUEST_TIMEOUT' | 'OVERLOADED',
+    message: string,
+    readonly reason: 'body_timeout' | 'body_memory',
+  ) {
+    super(code, message, { retryable: code === 'OVERLOADED' });
+  }
+}
+
+/** Bytes of request bodies being received now, across every connection of a server, against a cap. */
+export class BodyBudget {
+  used = 0;
+
+  constructor(readonly max: number) {}
+}
+
+export interface BodyLimits {
+  maxBodyBytes: number;
+  /** No bytes for this long: the upload is cut off. */
+  bodyIdleTimeoutMs: number;
+  /** The whole body must have arrived this long after reading started. */
+  requestTimeoutMs: number;
+}
+
+/**
+ * The body under every body limit. Node's own requestTimeout does fire for a stalled body, but its answer only
+ * half-closes the socket, so a client that keeps its side open kept the socket and the bytes read so far (66 s
+ * and more in issue 10's test), and it knows no idle timeout. These timers cut the upload off (UploadCutError, the
+ * chunks dropped), and the server answers 408 and closes the socket.
+ */
+export function readRequestBody(req: IncomingMessage, ctx: { limits: BodyLimits; bodies: BodyBudget }): Promise<Buffer> {
+  const { limits } = ctx;
+  return readBody(req, limits.maxBodyBytes, { idleMs: limits.bodyIdleTimeoutMs, totalMs: limits.requestTimeoutMs, budget: ctx.bodies });
+}
+
+/**
  * The raw body, or a PayloadTooLargeError as soon as it is known to exceed `limit` (from Content-Length before a
  * byte is read, otherwise when the running total passes it). On that error the request is left flowing for
  * answerTooLarge to drain.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(
+  req: IncomingMessage,
+  limit: number,
+  timeouts?: { idleMs: number; totalMs: number; budget?: BodyBudget },
+): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) return Promise.reject(new PayloadTooLargeError(limit));
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
+    let idle: NodeJS.Timeout | undefined;
+    let total: NodeJS.Timeout | undefined;
+    const budget = timeouts?.budget;
+    let held = 0;
+    const cut = (err: UploadCutError): void => {
+      cleanup();
+      chunks = [];
+      reject(err);
+    };
+    const timedOut = (message: string): void => cut(new UploadCutError('REQUEST_TIMEOUT', message, 'body_timeout'));
+    if (timeouts) {
+      idle = setTimeout(() => timedOut(`request body stalled: no bytes for ${timeouts.idleMs} ms`), timeouts.idleMs);
+      total = setTimeout(() => timedOut(`request body not complete after ${timeouts.totalMs} ms`), timeouts.totalMs);
+    }
     const cleanup = (): void => {
+      if (budget) budget.used -= held;
+      held = 0;
+      clearTimeout(idle);
+      clearTimeout(total);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onGone);
@@ -43,11 +107,20 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       size += chunk.length;
       if (size > limit) {
         cleanup();
-        chunks.length = 0;
+        chunks = [];
         reject(new PayloadTooLargeError(limit));
         return;
       }
+      if (budget) {
+        if (budget.used + chunk.length > budget.max) {
+          cut(new UploadCutError('OVERLOADED', `request bodies being received hold ${budget.max} bytes (the limit); retry shortly`, 'body_memory'));
+          return;
+        }
+        budget.used += chunk.length;
+        held += chunk.length;
+      }
       chunks.push(chunk);
+      idle?.refresh();
     };
     const onEnd = (): void => {
       cleanup();

@@ -2,6 +2,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { OnlineStore } from '../online/types.js';
 import type { Repo } from '../registry/schema.js';
+import type { InFlightGate } from './admission.js';
+import type { BodyBudget } from './body.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { OfflineEngine } from './offline-engine.js';
@@ -19,8 +21,25 @@ export interface ServerLimits {
   keepAliveTimeoutMs: number;
   /** Time allowed to receive a request's headers. */
   headersTimeoutMs: number;
-  /** Time allowed to receive a whole request (headers and body). */
+  /** Time allowed to receive a whole request (headers and body); enforced by our own timer for the body too. */
   requestTimeoutMs: number;
+  /** A request body with no bytes for this long is cut off (408), so a stalled upload does not hold its memory. */
+  bodyIdleTimeoutMs: number;
+  /** Bytes of request bodies being received at once, all connections together; an upload past it is cut (503). */
+  maxBufferedBodyBytes: number;
+  /** Open connections beyond this are answered a short 503 and closed. */
+  maxConnections: number;
+  /** /get-online-features requests being worked on (body received) beyond this are answered 503 at once. */
+  maxInFlightReads: number;
+  /** Largest entities x features of one /get-online-features request; more is a 400 REQUEST_TOO_LARGE. */
+  maxValuesPerRequest: number;
+  /** Largest number of rows of one /push or /write-to-online-store request; more is a 400 REQUEST_TOO_LARGE. */
+  maxRowsPerWrite: number;
+  /**
+   * Entities x features read per store call: bigger requests are read in slices of about this size, yielding to
+   * other requests in between, so one big request never holds the event loop for long (about 1-2 ms per slice).
+   */
+  readSliceValues: number;
   /** An online store read or ping taking longer than this is answered 503. */
   storeTimeoutMs: number;
   /** close(): in-flight requests get this long to finish before their sockets are closed. */
@@ -34,6 +53,13 @@ export const DEFAULT_LIMITS: ServerLimits = {
   keepAliveTimeoutMs: 65_000,
   headersTimeoutMs: 66_000,
   requestTimeoutMs: 30_000,
+  bodyIdleTimeoutMs: 10_000,
+  maxBufferedBodyBytes: 128 * 1024 * 1024,
+  maxConnections: 1024,
+  maxInFlightReads: 128,
+  maxValuesPerRequest: 100_000,
+  maxRowsPerWrite: 10_000,
+  readSliceValues: 1_000,
   storeTimeoutMs: 2_000,
   shutdownTimeoutMs: 10_000,
 };
@@ -51,19 +77,24 @@ export interface ApiContext {
   repoDir?: string | undefined;
   /** DuckDB for pushes with `to: offline`, opened on first use; refuses when the server has no repo folder. */
   offline: OfflineEngine;
+  /** Admission of /get-online-features requests past their body (limits.maxInFlightReads). */
+  reads: InFlightGate;
+  /** Bytes of request bodies being received now (limits.maxBufferedBodyBytes). */
+  bodies: BodyBudget;
   /** True once close() started: readiness fails so load balancers stop sending traffic. */
   isClosing(): boolean;
 }
 
 export interface Reply {
   status: number;
-  body: string;
+  /** Text, or bytes already encoded (big responses are encoded a slice at a time). */
+  body: string | Buffer;
   contentType: string;
   headers?: Record<string, string>;
 }
 
 export type Handler = (req: IncomingMessage, ctx: ApiContext) => Promise<Reply> | Reply;
 
-export function jsonReply(status: number, body: string, headers?: Record<string, string>): Reply {
+export function jsonReply(status: number, body: string | Buffer, headers?: Record<string, string>): Reply {
   return { status, body, contentType: 'application/json', ...(headers ? { headers } : {}) };
 }

@@ -3,6 +3,7 @@
  * metric families. Each process keeps its own numbers; with `serve --workers N` a scrape reaches one worker, so scrape
  * each worker or sum per instance in queries.
  */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { FeatureStatus, WriteResult } from '../online/types.js';
 import type { FreshnessEntry } from '../workflows/contracts/check-freshness.js';
 
@@ -12,6 +13,14 @@ export const LATENCY_BUCKETS = [
 ] as const;
 
 const STATUSES: readonly FeatureStatus[] = ['PRESENT', 'NOT_FOUND', 'NULL_VALUE', 'OUTSIDE_MAX_AGE'];
+
+/**
+ * Why admission control turned a request or connection away: over the connection cap, over the in-flight read
+ * cap, over the entities x features (or rows) limit, a body that stalled or took too long, or one that would take the
+ * bodies being received past their memory budget.
+ */
+export type RejectReason = 'connections' | 'in_flight_reads' | 'request_too_large' | 'body_timeout' | 'body_memory';
+const REJECT_REASONS: readonly RejectReason[] = ['connections', 'in_flight_reads', 'request_too_large', 'body_timeout', 'body_memory'];
 
 interface Histogram {
   /** counts[i] = observations <= LATENCY_BUCKETS[i] (not cumulative yet; summed when rendering). */
@@ -25,11 +34,32 @@ export class Metrics {
   private readonly latency = new Map<string, Histogram>();
   private readonly values = new Map<FeatureStatus, number>(STATUSES.map((s) => [s, 0]));
   private storeErrors = 0;
+  private readonly rejections = new Map<RejectReason, number>(REJECT_REASONS.map((r) => [r, 0]));
   private inFlight = 0;
   /** `view="...",mode="online|offline"` -> rows pushed (POST /push and /write-to-online-store). */
   private readonly pushed = new Map<string, number>();
   /** `view="...",result="written|skipped_older|skipped_expired"` -> rows. */
   private readonly pushWrites = new Map<string, number>();
+
+  /**
+   * How late the event loop runs timers (10 ms resolution sampling): the time one request's CPU work makes every
+   * other request wait. Reported per scrape interval (reset on render), so it shows the current state.
+   */
+  private loopDelay: IntervalHistogram | undefined;
+
+  /** Starts sampling the event loop delay (the server does; a Metrics without it reports no delay). */
+  watchEventLoop(): void {
+    this.loopDelay ??= monitorEventLoopDelay({ resolution: 10 });
+    this.loopDelay.enable();
+  }
+
+  /** Stops sampling (server close). */
+  unwatchEventLoop(): void {
+    this.loopDelay?.disable();
+  }
+
+  /** Connections open now, for the gauge; set by the server (connection-cap.ts counts them). */
+  openConnections: () => number = () => 0;
 
   requestStarted(): void {
     this.inFlight++;
@@ -54,6 +84,11 @@ export class Metrics {
   /** A read or ping that failed because of the online store (unreachable, timed out, unexpected reply). */
   storeError(): void {
     this.storeErrors++;
+  }
+
+  /** A request or connection turned away by admission control (it is also counted by status if it got an answer). */
+  rejected(reason: RejectReason): void {
+    this.rejections.set(reason, (this.rejections.get(reason) ?? 0) + 1);
   }
 
   /** Values served in one response, counted by status. */
@@ -101,9 +136,32 @@ export class Metrics {
     out.push('# TYPE featureflow_http_requests_in_flight gauge');
     out.push(`featureflow_http_requests_in_flight ${this.inFlight}`);
 
+    out.push('# HELP featureflow_http_open_connections Connections open now (counted against the connection cap).');
+    out.push('# TYPE featureflow_http_open_connections gauge');
+    out.push(`featureflow_http_open_connections ${this.openConnections()}`);
+    const memory = process.memoryUsage();
+    out.push('# HELP featureflow_process_memory_bytes Memory of this process: rss, heap_used, and array_buffers (request bodies).');
+    out.push('# TYPE featureflow_process_memory_bytes gauge');
+    out.push(`featureflow_process_memory_bytes{kind="rss"} ${memory.rss}`);
+    out.push(`featureflow_process_memory_bytes{kind="heap_used"} ${memory.heapUsed}`);
+    out.push(`featureflow_process_memory_bytes{kind="array_buffers"} ${memory.arrayBuffers}`);
+
+    if (this.loopDelay && this.loopDelay.count > 0) {
+      out.push('# HELP featureflow_event_loop_delay_seconds Event loop delay since the previous scrape, by quantile.');
+      out.push('# TYPE featureflow_event_loop_delay_seconds gauge');
+      for (const q of [50, 99, 100]) {
+        out.push(`featureflow_event_loop_delay_seconds{quantile="${q / 100}"} ${this.loopDelay.percentile(q) / 1e9}`);
+      }
+      this.loopDelay.reset();
+    }
+
     out.push('# HELP featureflow_online_store_errors_total Online store (Redis) operations that failed.');
     out.push('# TYPE featureflow_online_store_errors_total counter');
     out.push(`featureflow_online_store_errors_total ${this.storeErrors}`);
+
+    out.push('# HELP featureflow_http_rejected_total Requests or connections turned away by admission control, by reason.');
+    out.push('# TYPE featureflow_http_rejected_total counter');
+    for (const [reason, n] of this.rejections) out.push(`featureflow_http_rejected_total{reason="${reason}"} ${n}`);
 
     out.push('# HELP featureflow_feature_values_total Feature values served, by status.');
     out.push('# TYPE featureflow_feature_values_total counter');

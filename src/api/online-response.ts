@@ -84,8 +84,158 @@ function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
 }
 
 /**
+ * The JSON texts of one response column, one fragment (an array's items, without brackets) per slice of rows:
+ * strings, or, for a body built in many slices, those strings already encoded (so no step encodes it all at once).
+ */
+interface ColumnParts {
+  values: Fragment[];
+  statuses: Fragment[];
+  timestamps: Fragment[];
+}
+
+type Fragment = string | Buffer;
+const COMMA = Buffer.from(',');
+
+/** An array's JSON text without its brackets (arrays here are never empty). */
+function items(json: string): string {
+  return json.slice(1, -1);
+}
+
+/**
+ * Builds the response body for `plan` from slices of rows, so a big request can be read and encoded a slice at a
+ * time with other requests served in between: each slice's columns are stringified at once (natively), and the
+ * final body is the slices' texts joined per column. With `encodeSlices` each slice's texts are encoded to UTF-8
+ * as they are made, and finishBuffer() only copies bytes: encoding an 8 MB body in one go holds the loop ~5 ms.
+ */
+export class OnlineResponseBuilder {
+  private rows = 0;
+  private readonly keys: Fragment[][];
+  private readonly columns: ColumnParts[] = [];
+
+  constructor(
+    private readonly plan: ReadPlan,
+    private readonly encodeSlices = false,
+  ) {
+    this.keys = plan.entityKeys.map(() => []);
+  }
+
+  private fragment(json: string): Fragment {
+    const text = items(json);
+    return this.encodeSlices ? Buffer.from(text) : text;
+  }
+
+  /**
+   * Adds the next slice: the request's entity columns for these rows and the feature columns (same order as the
+   * plan's response columns). Adds the statuses served to `counts`.
+   */
+  add(entities: Readonly<Record<string, readonly unknown[]>>, columns: readonly FeatureColumn[], counts: StatusCounts): void {
+    const { plan } = this;
+    let rows = 0;
+    plan.entityKeys.forEach((key, k) => {
+      const values = entities[key] as readonly unknown[];
+      rows = values.length;
+      (this.keys[k] as Fragment[]).push(this.fragment(JSON.stringify(values)));
+    });
+    // Features of one view share their rows' event times, and most statuses are PRESENT: both texts are reused
+    // from the previous column when they match, which they usually do.
+    let presentRun = '';
+    let lastMicros: readonly number[] = [];
+    let lastTimestamps = '';
+    for (let c = 0; c < columns.length; c++) {
+      const column = columns[c] as FeatureColumn;
+      const statuses = column.statuses;
+      rows = statuses.length;
+      let allPresent = true;
+      for (let i = 0; i < statuses.length; i++) {
+        const status = statuses[i] as FeatureStatus;
+        counts[status]++;
+        if (status !== 'PRESENT') allPresent = false;
+      }
+      let statusesJson: string;
+      if (allPresent && statuses.length > 0) {
+        if (presentRun === '') presentRun = repeated(PRESENT_JSON, statuses.length);
+        statusesJson = presentRun;
+      } else {
+        statusesJson = JSON.stringify(statuses);
+      }
+      if (lastTimestamps === '' || !sameNumbers(column.eventMicros, lastMicros)) {
+        lastMicros = column.eventMicros;
+        lastTimestamps = timestampsJson(lastMicros);
+      }
+      const values = plan.floatColumns[c] ? floatColumnJson(column.values) : JSON.stringify(column.values);
+      let parts = this.columns[c];
+      if (!parts) {
+        parts = { values: [], statuses: [], timestamps: [] };
+        this.columns[c] = parts;
+      }
+      if (rows === 0) continue;
+      parts.values.push(this.fragment(values));
+      parts.statuses.push(this.fragment(statusesJson));
+      parts.timestamps.push(this.fragment(lastTimestamps));
+    }
+    this.rows += rows;
+  }
+
+  /** The whole body (built without encodeSlices). */
+  finish(): string {
+    const { plan, rows } = this;
+    const out: string[] = [plan.head];
+    const keyStatuses = rows === 0 ? '[]' : repeated(PRESENT_JSON, rows);
+    const keyTimes = rows === 0 ? '[]' : repeated(EPOCH_JSON, rows);
+    for (const fragments of this.keys) {
+      if (out.length > 1) out.push(',');
+      out.push(`{"values":[${fragments.join(',')}],"statuses":${keyStatuses},"event_timestamps":${keyTimes}}`);
+    }
+    for (const parts of this.columns) {
+      if (out.length > 1) out.push(',');
+      out.push(
+        `{"values":[${parts.values.join(',')}],"statuses":[${parts.statuses.join(',')}],` +
+          `"event_timestamps":[${parts.timestamps.join(',')}]}`,
+      );
+    }
+    out.push(']}');
+    return out.join('');
+  }
+
+  /** The whole body as bytes (built with encodeSlices): the same JSON as finish() gives. */
+  finishBuffer(): Buffer {
+    const { plan, rows } = this;
+    const out: Buffer[] = [Buffer.from(plan.head)];
+    const text = (s: string): void => void out.push(Buffer.from(s));
+    const list = (fragments: readonly Fragment[]): void => {
+      fragments.forEach((f, i) => {
+        if (i > 0) out.push(COMMA);
+        out.push(typeof f === 'string' ? Buffer.from(f) : f);
+      });
+    };
+    const keyTail = Buffer.from(
+      `],"statuses":${rows === 0 ? '[]' : repeated(PRESENT_JSON, rows)},"event_timestamps":${rows === 0 ? '[]' : repeated(EPOCH_JSON, rows)}}`,
+    );
+    let first = true;
+    for (const fragments of this.keys) {
+      text(first ? '{"values":[' : ',{"values":[');
+      first = false;
+      list(fragments);
+      out.push(keyTail);
+    }
+    for (const parts of this.columns) {
+      text(first ? '{"values":[' : ',{"values":[');
+      first = false;
+      list(parts.values);
+      text('],"statuses":[');
+      list(parts.statuses);
+      text('],"event_timestamps":[');
+      list(parts.timestamps);
+      text(']}');
+    }
+    text(']}');
+    return Buffer.concat(out);
+  }
+}
+
+/**
  * The response body for `plan`, the request's entity columns and the store's feature columns (same order as
- * plan.features). Adds the statuses served to `counts`.
+ * plan.features), in one go. Adds the statuses served to `counts`.
  */
 export function buildOnlineResponse(
   plan: ReadPlan,
@@ -93,46 +243,9 @@ export function buildOnlineResponse(
   columns: readonly FeatureColumn[],
   counts: StatusCounts,
 ): string {
-  const parts: string[] = [plan.head];
-  for (const key of plan.entityKeys) {
-    const values = entities[key] as readonly unknown[];
-    const rows = values.length;
-    if (parts.length > 1) parts.push(',');
-    parts.push(
-      `{"values":${JSON.stringify(values)},"statuses":${repeated(PRESENT_JSON, rows)},"event_timestamps":${repeated(EPOCH_JSON, rows)}}`,
-    );
-  }
-  // Features of one view share their rows' event times, and most statuses are PRESENT: both texts are reused
-  // from the previous column when they match, which they usually do.
-  let presentRun = '';
-  let lastMicros: readonly number[] = [];
-  let lastTimestamps = '';
-  for (let c = 0; c < columns.length; c++) {
-    const column = columns[c] as FeatureColumn;
-    const statuses = column.statuses;
-    let allPresent = true;
-    for (let i = 0; i < statuses.length; i++) {
-      const status = statuses[i] as FeatureStatus;
-      counts[status]++;
-      if (status !== 'PRESENT') allPresent = false;
-    }
-    let statusesJson: string;
-    if (allPresent && statuses.length > 0) {
-      if (presentRun === '') presentRun = repeated(PRESENT_JSON, statuses.length);
-      statusesJson = presentRun;
-    } else {
-      statusesJson = JSON.stringify(statuses);
-    }
-    if (lastTimestamps === '' || !sameNumbers(column.eventMicros, lastMicros)) {
-      lastMicros = column.eventMicros;
-      lastTimestamps = timestampsJson(lastMicros);
-    }
-    if (parts.length > 1) parts.push(',');
-    const values = plan.floatColumns[c] ? floatColumnJson(column.values) : JSON.stringify(column.values);
-    parts.push(`{"values":${values},"statuses":${statusesJson},"event_timestamps":${lastTimestamps}}`);
-  }
-  parts.push(']}');
-  return parts.join('');
+  const builder = new OnlineResponseBuilder(plan);
+  builder.add(entities, columns, counts);
+  return builder.finish();
 }
 
 export function emptyCounts(): StatusCounts {

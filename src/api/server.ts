@@ -10,7 +10,9 @@ import type { OnlineStore } from '../online/types.js';
 import type { Repo } from '../registry/schema.js';
 import { authorizeRoute } from './auth/guard.js';
 import type { TokenSource } from './auth/token-source.js';
-import { answerTooLarge, ClientGoneError } from './body.js';
+import { InFlightGate } from './admission.js';
+import { answerTooLarge, BodyBudget, ClientGoneError, UploadCutError } from './body.js';
+import { capConnections } from './connection-cap.js';
 import { DEFAULT_LIMITS, type ApiContext, type Reply, type ServerLimits } from './context.js';
 import { errorBody, errorReply, MethodNotAllowedError, PayloadTooLargeError, RouteNotFoundError } from './errors.js';
 import { errorFields, stderrLogger, type Logger } from './logger.js';
@@ -54,6 +56,8 @@ export interface ApiServer {
 /** Label for requests matching no route, so random URLs cannot blow up the metrics' cardinality. */
 const UNMATCHED = 'unmatched';
 const STORE_ERROR_LOG_EVERY_MS = 5000;
+/** After answering a malformed or timed-out request, how long the client may take to close before we do. */
+const CLIENT_ERROR_GRACE_MS = 1000;
 const KNOWN_PATHS = [...ROUTES.keys()];
 
 /** node:http, or node:https when given a certificate: the same options and handler either way. */
@@ -78,6 +82,8 @@ export function createServer(deps: ServerDeps): ApiServer {
     workflows: deps.workflows,
     repoDir: deps.repoDir,
     offline: new OfflineEngine(deps.repo, deps.repoDir),
+    reads: new InFlightGate(limits.maxInFlightReads, () => metrics.rejected('in_flight_reads')),
+    bodies: new BodyBudget(limits.maxBufferedBodyBytes),
     isClosing: () => closing,
   };
 
@@ -89,6 +95,7 @@ export function createServer(deps: ServerDeps): ApiServer {
       connectionsCheckingInterval: Math.min(1000, limits.requestTimeoutMs, limits.headersTimeoutMs),
     },
     (req, res) => {
+      if (connections.refused(res)) return;
       // Nothing thrown or rejected in a request may reach the process: handle() catches everything it can, and
       // this catches a failure to even write the error response.
       handle(req, res).catch((err: unknown) => {
@@ -101,6 +108,9 @@ export function createServer(deps: ServerDeps): ApiServer {
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   server.on('clientError', onClientError);
+  const connections = capConnections(server, limits.maxConnections, metrics);
+  metrics.openConnections = () => connections.open;
+  metrics.watchEventLoop();
   // `Expect: 100-continue` (curl sends it for bodies over 1 KiB): only invite the body when it may be accepted, so
   // an oversized upload is refused before it is sent at all.
   server.on('checkContinue', (req, res) => {
@@ -150,6 +160,7 @@ export function createServer(deps: ServerDeps): ApiServer {
       await answerTooLarge(req, res, err, limits);
       return 413;
     }
+    if (err instanceof UploadCutError) return answerCutUpload(res, err);
     const reply = errorReply(err);
     if (reply.isBug || reply.status === 500) logger.error('request failed', { route, method: req.method, ...errorFields(err) });
     else if (reply.code === 'ONLINE_STORE_UNAVAILABLE' && Date.now() - lastStoreErrorLogMs > STORE_ERROR_LOG_EVERY_MS) {
@@ -162,6 +173,22 @@ export function createServer(deps: ServerDeps): ApiServer {
       return reply.status;
     }
     return send(res, { status: reply.status, body: errorBody(reply.code, reply.message), contentType: 'application/json', headers: reply.headers });
+  }
+
+  // A stalled, too slow or over-budget upload: answer (408 or 503) and close the socket once the answer is written,
+  // whatever the client does (it may never read it nor close its side), so the connection and its bytes are freed.
+  function answerCutUpload(res: ServerResponse, err: UploadCutError): number {
+    metrics.rejected(err.reason);
+    const reply = errorReply(err);
+    if (res.headersSent) {
+      res.destroy();
+      return reply.status;
+    }
+    const body = errorBody(reply.code, reply.message);
+    res.writeHead(reply.status, { ...reply.headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
+    const socket = res.socket;
+    res.end(body, () => socket?.destroySoon());
+    return reply.status;
   }
 
   // Errors before a request exists (malformed request line or headers, header/request timeouts, resets). Node's
@@ -181,6 +208,12 @@ export function createServer(deps: ServerDeps): ApiServer {
       `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
+    // end only half-closes: a client that never closes its side (slowloris) would keep the socket, and any body
+    // bytes read so far, for as long as it likes. Closing at once could reset the connection before a client still
+    // sending has read this answer, so it gets a moment first.
+    const grace = setTimeout(() => socket.destroy(), CLIENT_ERROR_GRACE_MS);
+    grace.unref();
+    socket.once('close', () => clearTimeout(grace));
   }
 
   let bound: ServerAddress | undefined;
@@ -188,6 +221,7 @@ export function createServer(deps: ServerDeps): ApiServer {
 
   async function closeGracefully(): Promise<void> {
     closing = true;
+    metrics.unwatchEventLoop();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     // Idle keep-alive sockets would otherwise hold close() until their keepAliveTimeout.
     server.closeIdleConnections();

@@ -6,7 +6,7 @@
  * it is still running after `?timeout=` seconds (default 300).
  */
 import type { IncomingMessage } from 'node:http';
-import { parseJson, readBody } from '../body.js';
+import { parseJson, readRequestBody } from '../body.js';
 import { jsonReply, type ApiContext, type Handler, type Reply } from '../context.js';
 import { BadRequestError, TemporalUnavailableError } from '../errors.js';
 import { parseMaterializeIncrementalRequest, parseMaterializeRequest } from '../materialize-request.js';
@@ -17,14 +17,14 @@ const MAX_WAIT_SECONDS = 3600;
 
 export const materialize: Handler = async (req, ctx) => {
   const wait = waitOf(req);
-  const request = parseMaterializeRequest(parseJson(await readBody(req, ctx.limits.maxBodyBytes)), ctx.repo, Date.now());
+  const request = parseMaterializeRequest(parseJson(await readRequestBody(req, ctx)), ctx.repo, Date.now());
   const started = await starter(ctx).materialize(request);
   return answer(ctx, started, request.views, wait);
 };
 
 export const materializeIncremental: Handler = async (req, ctx) => {
   const wait = waitOf(req);
-  const request = parseMaterializeIncrementalRequest(parseJson(await readBody(req, ctx.limits.maxBodyBytes)), ctx.repo);
+  const request = parseMaterializeIncrementalRequest(parseJson(await readRequestBody(req, ctx)), ctx.repo);
   const started = await starter(ctx).materializeIncremental(request);
   return answer(ctx, started, request.views, wait);
 };

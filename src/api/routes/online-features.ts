@@ -1,33 +1,131 @@
 /**
- * POST /get-online-features (SPEC section 4): body -> validated request -> cached plan -> one store read -> on-demand
- * transforms, if any were requested.
+ * POST /get-online-features (SPEC section 4): body -> size check -> validated request -> cached plan -> store reads
+ * -> on-demand transforms, if any were requested. A big request is read and encoded in slices of about
+ * limits.readSliceValues values, so one client's big batch does not hold the event loop while others wait.
  */
 import { requireRead } from '../auth/guard.js';
 import { requireRequested } from '../auth/requested.js';
-import { parseJson, readBody } from '../body.js';
-import { jsonReply, type Handler } from '../context.js';
+import type { FeatureColumn } from '../../online/types.js';
+import type { Repo } from '../../registry/schema.js';
+import { RequestTooLargeError, yieldToEventLoop } from '../admission.js';
+import { parseJson, readRequestBody } from '../body.js';
+import { jsonReply, type ApiContext, type Handler } from '../context.js';
 import { computeOnDemand } from '../on-demand.js';
-import { parseOnlineFeaturesRequest } from '../online-request.js';
-import { buildOnlineResponse, emptyCounts } from '../online-response.js';
+import type { ReadPlan } from '../online-plan.js';
+import { parseOnlineFeaturesRequestSliced, type OnlineFeaturesRequest } from '../online-request.js';
+import { scanRequestShape } from '../request-shape.js';
+import { emptyCounts, OnlineResponseBuilder } from '../online-response.js';
 import { callStore } from '../store-call.js';
 
+/** Bodies up to this size parse in well under a millisecond: not worth a scan first. */
+const SCAN_BODIES_OVER = 64 * 1024;
+
 export const getOnlineFeatures: Handler = async (req, ctx) => {
-  const body = await readBody(req, ctx.limits.maxBodyBytes);
-  const request = parseOnlineFeaturesRequest(parseJson(body));
-  requireRequested(req, ctx.repo, request);
-  const plan = ctx.planner.plan(request);
-  requireRead(req, ctx.repo, plan.views);
-  const reads = await callStore(ctx, 'read', () =>
-    ctx.store.read({ entities: request.entities, features: plan.features }),
-  );
-  const columns = plan.onDemand
-    ? computeOnDemand(plan.onDemand, request.entities, reads, (i) => {
-        const { layout, feature } = plan.features[i] as (typeof plan.features)[number];
-        return layout.dtypes[layout.features.indexOf(feature)];
-      })
-    : reads;
-  const counts = emptyCounts();
-  const json = buildOnlineResponse(plan, request.entities, columns, counts);
-  ctx.metrics.valuesServed(counts);
-  return jsonReply(200, json);
+  const raw = await readRequestBody(req, ctx);
+  // A big body is counted on its bytes first, a slice at a time: parsing it is itself the kind of work the limit
+  // is there to refuse. Then, before validation (checking 200k entity values is such work too), on the parsed body.
+  if (raw.length > SCAN_BODIES_OVER) {
+    const shape = await scanRequestShape(raw, ctx.limits.maxValuesPerRequest);
+    checkSize(ctx, shape.rows * Math.max(1, shape.features), shape.partial);
+  }
+  const body = parseJson(raw);
+  checkSize(ctx, roughSize(ctx.repo, body));
+  ctx.reads.enter();
+  try {
+    const request = await parseOnlineFeaturesRequestSliced(body);
+    requireRequested(req, ctx.repo, request);
+    const plan = ctx.planner.plan(request);
+    requireRead(req, ctx.repo, plan.views);
+    const rows = (Object.values(request.entities)[0] ?? []).length;
+    checkSize(ctx, rows * Math.max(plan.features.length, plan.names.length - plan.entityKeys.length));
+    const json = plan.onDemand ? await readWithOnDemand(ctx, request, plan, rows) : await readSliced(ctx, request, plan, rows);
+    return jsonReply(200, json);
+  } finally {
+    ctx.reads.leave();
+  }
 };
+
+function checkSize(ctx: ApiContext, values: number, atLeast = false): void {
+  if (values > ctx.limits.maxValuesPerRequest) {
+    ctx.metrics.rejected('request_too_large');
+    throw new RequestTooLargeError('entities x features', values, ctx.limits.maxValuesPerRequest, 'maxValuesPerRequest', atLeast);
+  }
+}
+
+/** Entities x features of a parsed body not validated yet (0 for what validation refuses anyway). */
+function roughSize(repo: Repo, body: unknown): number {
+  if (typeof body !== 'object' || body === null) return 0;
+  const { entities, features, feature_service: service } = body as Record<string, unknown>;
+  let rows = 0;
+  if (typeof entities === 'object' && entities !== null) {
+    for (const values of Object.values(entities)) if (Array.isArray(values)) rows = Math.max(rows, values.length);
+  }
+  let count = Array.isArray(features) ? features.length : 0;
+  if (count === 0 && typeof service === 'string') {
+    const found = repo.featureServices.find((s) => s.name === service);
+    for (const names of Object.values(found?.features ?? {})) count += names.length;
+  }
+  return rows * Math.max(1, count);
+}
+
+/** Rows [from, to) of every entity column. */
+function sliceEntities(entities: OnlineFeaturesRequest['entities'], from: number, to: number): OnlineFeaturesRequest['entities'] {
+  if (from === 0 && to >= (Object.values(entities)[0] ?? []).length) return entities;
+  const out: Record<string, Array<string | number | boolean>> = {};
+  for (const [key, values] of Object.entries(entities)) out[key] = values.slice(from, to);
+  return out;
+}
+
+/** Row ranges of about limits.readSliceValues values each. */
+function* slices(ctx: ApiContext, plan: ReadPlan, rows: number): Generator<[number, number]> {
+  const step = Math.max(1, Math.floor(ctx.limits.readSliceValues / Math.max(1, plan.features.length)));
+  for (let from = 0; from < rows; from += step) yield [from, Math.min(rows, from + step)];
+}
+
+/** Stored features only: each slice is read, then encoded into the response, before the next one. */
+async function readSliced(ctx: ApiContext, request: OnlineFeaturesRequest, plan: ReadPlan, rows: number): Promise<string | Buffer> {
+  const ranges = [...slices(ctx, plan, rows)];
+  const builder = new OnlineResponseBuilder(plan, ranges.length > 1);
+  const counts = emptyCounts();
+  for (const [from, to] of ranges) {
+    if (from > 0) await yieldToEventLoop();
+    const entities = sliceEntities(request.entities, from, to);
+    const columns = await callStore(ctx, 'read', () => ctx.store.read({ entities, features: plan.features }));
+    builder.add(entities, columns, counts);
+  }
+  ctx.metrics.valuesServed(counts);
+  return ranges.length > 1 ? builder.finishBuffer() : builder.finish();
+}
+
+/**
+ * With on-demand features: reads are sliced, but transforms run once over every row (a TypeScript transform sees
+ * the whole batch, as it does in training) and the response is built in one go.
+ */
+async function readWithOnDemand(ctx: ApiContext, request: OnlineFeaturesRequest, plan: ReadPlan, rows: number): Promise<string> {
+  const onDemand = plan.onDemand as NonNullable<ReadPlan['onDemand']>;
+  let reads: FeatureColumn[] | undefined;
+  for (const [from, to] of slices(ctx, plan, rows)) {
+    if (from > 0) await yieldToEventLoop();
+    const entities = sliceEntities(request.entities, from, to);
+    const part = await callStore(ctx, 'read', () => ctx.store.read({ entities, features: plan.features }));
+    reads = reads ? reads.map((column, i) => appendColumn(column, part[i] as FeatureColumn)) : part;
+  }
+  const columns = computeOnDemand(onDemand, request.entities, reads ?? [], (i) => {
+    const { layout, feature } = plan.features[i] as (typeof plan.features)[number];
+    return layout.dtypes[layout.features.indexOf(feature)];
+  });
+  const counts = emptyCounts();
+  const builder = new OnlineResponseBuilder(plan);
+  builder.add(request.entities, columns, counts);
+  ctx.metrics.valuesServed(counts);
+  return builder.finish();
+}
+
+function appendColumn(into: FeatureColumn, more: FeatureColumn): FeatureColumn {
+  for (let i = 0; i < more.values.length; i++) {
+    into.values.push(more.values[i] ?? null);
+    into.statuses.push(more.statuses[i] ?? 'NOT_FOUND');
+    into.eventMicros.push(more.eventMicros[i] ?? 0);
+  }
+  return into;
+}

@@ -5,7 +5,8 @@
  * retry after an online failure appends the same rows again, which point-in-time joins read as one).
  */
 import { requireWrite } from '../auth/guard.js';
-import { parseJson, readBody } from '../body.js';
+import { checkWriteRows } from '../admission.js';
+import { parseJson, readRequestBody } from '../body.js';
 import { jsonReply, type Handler } from '../context.js';
 import { BadRequestError } from '../errors.js';
 import { frameOf, parseViewFrame } from '../push-frame.js';
@@ -34,12 +35,13 @@ function pushSource(repo: Repo, name: string): PushSource {
 }
 
 export const push: Handler = async (req, ctx) => {
-  const request = parsePushRequest(parseJson(await readBody(req, ctx.limits.maxBodyBytes)));
+  const request = parsePushRequest(parseJson(await readRequestBody(req, ctx)));
   const source = pushSource(ctx.repo, request.push_source_name);
   const views = ctx.repo.featureViews.filter((v) => v.source === source.name);
   if (views.length === 0) throw new NotFoundError(`no feature view reads push source "${source.name}"`);
   requireWrite(req, views.map((v) => v.name));
   const frame = frameOf(request.df);
+  checkWriteRows(frame.rows, ctx.limits.maxRowsPerWrite, () => ctx.metrics.rejected('request_too_large'));
   const frames = views.map((view) => parseViewFrame(ctx.repo, view, frame));
   const toOnline = request.to !== 'offline';
   const online = toOnline ? frames.filter((f) => f.view.online).map((f) => encodeOnline(ctx.repo, f)) : [];

@@ -5,7 +5,8 @@
  * as naive ISO-8601 UTC (or null). The view's source's own timestamp column names work too.
  */
 import { requireWrite } from '../auth/guard.js';
-import { parseJson, readBody } from '../body.js';
+import { checkWriteRows } from '../admission.js';
+import { parseJson, readRequestBody } from '../body.js';
 import { jsonReply, type Handler } from '../context.js';
 import { ViewNotOnlineError } from '../errors.js';
 import { frameOf, parseViewFrame } from '../push-frame.js';
@@ -14,12 +15,13 @@ import { encodeOnline, writeOnline } from '../push-write.js';
 import { findView } from '../../registry/features.js';
 
 export const writeToOnlineStore: Handler = async (req, ctx) => {
-  const request = parseWriteRequest(parseJson(await readBody(req, ctx.limits.maxBodyBytes)));
+  const request = parseWriteRequest(parseJson(await readRequestBody(req, ctx)));
   // Before the lookup, whose 404 lists every view.
   requireWrite(req, [request.feature_view_name]);
   const view = findView(ctx.repo, request.feature_view_name);
   if (!view.online) throw new ViewNotOnlineError(view.name);
   const frame = frameOf(request.df);
+  checkWriteRows(frame.rows, ctx.limits.maxRowsPerWrite, () => ctx.metrics.rejected('request_too_large'));
   const batch = encodeOnline(ctx.repo, parseViewFrame(ctx.repo, view, frame));
   const summary = { feature_view_name: view.name, rows: frame.rows, written: 0, skippedOlder: 0, skippedExpired: 0 };
   if (frame.rows === 0) return jsonReply(200, JSON.stringify(summary));

@@ -13,6 +13,8 @@ import type { Repo } from '../../registry/schema.js';
 import { viewFeatures } from '../../registry/features.js';
 import type { WorkflowStarter } from '../../api/workflow-starter.js';
 import { openSecurity, SECURITY_HELP, SECURITY_OPTIONS, securityOptions, type SecurityOptions } from '../serve-security.js';
+import type { ServerLimits } from '../../api/context.js';
+import { LIMIT_FLAGS, LIMIT_FLAGS_HELP, limitsFrom } from '../serve-limits.js';
 import { CONFIG_OPTION, helpOrNoArguments, parseCommandArgs, TEMPORAL_OPTIONS, TEMPORAL_OPTIONS_HELP, temporalTarget, UsageError } from '../args.js';
 
 /** The port when neither --port nor FEATUREFLOW_PORT names one (docker-compose.yml publishes the same). */
@@ -22,16 +24,17 @@ const SHUTDOWN_MS = 10_000;
 const HARD_EXIT_MS = SHUTDOWN_MS + 5_000;
 
 const USAGE = `usage: featureflow serve [--config FILE] [--port 6566] [--host 127.0.0.1] [--workers N]
-                       [--max-body-bytes 1048576] [--tokens-file FILE] [--tls-cert FILE --tls-key FILE]
-                       [--address A] [--namespace NS] [--task-queue Q]
+                       [--max-body-bytes N] [--max-values N] [...limits] [--tokens-file FILE]
+                       [--tls-cert FILE --tls-key FILE] [--address A] [--namespace NS] [--task-queue Q]
 
   -c, --config FILE      the repo config (default: featureflow.config.ts, then featureflow.json, here)
   -p, --port PORT        port to listen on (default FEATUREFLOW_PORT, else 6566; 0 picks a free one)
       --host HOST        address to bind (default FEATUREFLOW_HOST, else 127.0.0.1; 0.0.0.0 for every
                          interface)
   -w, --workers N        server processes sharing the port (default 1; "auto" = one per core)
-      --max-body-bytes N largest request body accepted (default 1 MiB)
 ${SECURITY_HELP}
+Limits (per server process; see the README's limits section):
+${LIMIT_FLAGS_HELP}
 Temporal, for POST /materialize and /materialize-incremental (connected on first use):
 ${TEMPORAL_OPTIONS_HELP}
 
@@ -45,8 +48,8 @@ const OPTIONS = {
   port: { type: 'string', short: 'p' },
   host: { type: 'string' },
   workers: { type: 'string', short: 'w' },
-  'max-body-bytes': { type: 'string' },
   ...SECURITY_OPTIONS,
+  ...LIMIT_FLAGS,
   ...TEMPORAL_OPTIONS,
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -56,7 +59,7 @@ interface ServeOptions {
   port: number;
   host: string;
   workers: number;
-  maxBodyBytes: number | undefined;
+  limits: Partial<ServerLimits>;
   temporal: { address?: string; namespace?: string; taskQueue?: string | undefined };
   security: SecurityOptions;
 }
@@ -72,7 +75,7 @@ export async function run(args: string[]): Promise<number> {
       : wholeNumber('FEATUREFLOW_PORT', process.env.FEATUREFLOW_PORT || String(DEFAULT_PORT), 0, 65_535),
     host: values.host ?? (process.env.FEATUREFLOW_HOST || '127.0.0.1'),
     workers: values.workers === 'auto' ? os.availableParallelism() : wholeNumber('--workers', values.workers ?? '1', 1, 256),
-    maxBodyBytes: values['max-body-bytes'] === undefined ? undefined : wholeNumber('--max-body-bytes', values['max-body-bytes'], 1, 2 ** 31),
+    limits: limitsFrom(values),
     temporal: { ...temporalTarget(values), taskQueue: values['task-queue'] },
     security: securityOptions(values),
   };
@@ -102,7 +105,7 @@ async function runServer(options: ServeOptions): Promise<number> {
     repoDir,
     auth: security.auth,
     tls: security.tls,
-    limits: { shutdownTimeoutMs: SHUTDOWN_MS, ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}) },
+    limits: { shutdownTimeoutMs: SHUTDOWN_MS, ...options.limits },
   });
   let address;
   try {
