@@ -88,6 +88,16 @@ describe('pushed frames', () => {
     expect(parseInstant(true)).toBeUndefined();
   });
 
+  it('refuse epoch seconds too large to scale to microseconds (found by the body fuzzer: was a RangeError, a 500)', () => {
+    // -1.797693134862316e302 * 1e6 is -Infinity, which BigInt() throws on.
+    expect(parseInstant(-1.797693134862316e302)).toBeUndefined();
+    expect(parseInstant(1e300)).toBeUndefined();
+    expect(parseInstant(Number.MAX_VALUE)).toBeUndefined();
+    expect(parseInstant(8.64e12)).toBe(8_640_000_000_000_000_000n);
+    expect(parseInstant(8.64e12 + 1)).toBeUndefined();
+    expect(problem('user_stats', { ...good(), event_timestamp: [1e300, 1e300] })).toMatch(/df\.event_timestamp\[0\]: expected a timestamp/);
+  });
+
   it('name the column and the row of a value that does not fit its dtype', () => {
     const df = { ...good(), amount: [1.5, 'abc'] };
     expect(problem('user_stats', df)).toBe('invalid request: df.amount[1]: expected float64, got "abc"');

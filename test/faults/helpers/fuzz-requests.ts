@@ -1,0 +1,255 @@
+/**
+ * Request generators per endpoint for the body fuzzer. Each mixes three kinds of input: (a) arbitrary JSON and
+ * values, (b) requests shaped like Feast's with fields mutated (wrong types, edge numbers, NaN tokens, deep
+ * nesting, long and odd strings, duplicate keys, empty lists, nulls), mostly valid so they get past the first
+ * check and into the deeper ones, and (c) raw bytes and truncated or corrupted JSON. Names come from the fuzz repo,
+ * and entity keys from a small set, so fuzzed pushes land on keys fuzzed reads then find.
+ */
+import fc from 'fast-check';
+import { FEATURE_SERVICES, JOIN_KEYS, LIVE_FEATURES, PUSH_SOURCE, REQUEST_FIELDS, VIEWS } from './fuzz-repo.js';
+import { junk, junkSmall, mostly, mutateText, Obj, objectOf, optional, Raw, toText, unstructured, type J } from './fuzz-json.js';
+
+export interface FuzzRequest {
+  method: string;
+  /** Path and query string. */
+  target: string;
+  body?: Buffer;
+  contentType?: string;
+}
+
+const HOUR_MS = 3_600_000;
+/** Fixed at load, so a seed gives the same bodies for the whole run (and for a shrinking rerun). */
+const NOW_MS = Date.now();
+const VIEW_NAMES = Object.keys(VIEWS);
+
+const isoAgo = (hours: number, style: number): string => {
+  const iso = new Date(NOW_MS - hours * HOUR_MS).toISOString();
+  return style === 0 ? iso : style === 1 ? iso.replace('Z', '') : style === 2 ? iso.replace('Z', '+02:00') : iso.slice(0, 10);
+};
+
+/** An instant, mostly valid and recent (so rows are within the TTL and written), sometimes at or past an edge. */
+const instant: fc.Arbitrary<J> = mostly(
+  fc.oneof(
+    fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 3 })).map(([h, s]) => isoAgo(h, s)),
+    fc.integer({ min: 0, max: 40 }).map((h) => Math.floor((NOW_MS - h * HOUR_MS) / 1000)),
+    fc.double({ min: 0, max: NOW_MS / 1000, noNaN: true }),
+    fc.constantFrom<J>('NaT', null, NOW_MS, NOW_MS * 1000, -1, 0, 8.64e15, 1e300, '2099-01-01T00:00:00', '1677-09-21T00:12:43.145224192'),
+  ),
+  4,
+);
+
+const smallInt = fc.integer({ min: 1, max: 5 });
+
+/** Values of one dtype: valid ones mostly, the edges of the type, then anything. */
+function dtypeValue(dtype: string): fc.Arbitrary<J> {
+  if (dtype.endsWith('[]')) {
+    const element = dtypeValue(dtype.slice(0, -2));
+    return mostly(fc.array(fc.oneof({ weight: 6, arbitrary: element }, { weight: 1, arbitrary: fc.constant(null) }), { maxLength: 6 }), 4);
+  }
+  switch (dtype) {
+    case 'int32':
+      return mostly(fc.oneof(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.constantFrom<J>(2 ** 31, -(2 ** 31) - 1, '7', 1.5)));
+    case 'int64':
+      return mostly(
+        fc.oneof(
+          fc.integer(),
+          fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((b) => new Raw(b.toString())),
+          fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((b) => b.toString()),
+          fc.constantFrom<J>(new Raw('9223372036854775808'), '9223372036854775808', 2 ** 60, 1.5, '12a'),
+        ),
+      );
+    case 'float32':
+    case 'float64':
+      return mostly(fc.oneof(fc.double(), fc.float().map((f) => Math.fround(f)), fc.constantFrom<J>('NaN', 'Infinity', '-Infinity', 3.5e38, new Raw('1e400'), '1.5')));
+    case 'string':
+      return mostly(fc.oneof(fc.string({ unit: 'grapheme', maxLength: 20 }), fc.string({ unit: 'binary', maxLength: 20 })));
+    case 'bool':
+      return mostly(fc.boolean());
+    case 'timestamp':
+      return instant;
+    case 'bytes':
+      return mostly(fc.oneof(fc.uint8Array({ maxLength: 16 }).map((b) => Buffer.from(b).toString('base64')), fc.constantFrom<J>('not base64!', 'AAA', '')));
+    default:
+      return junk;
+  }
+}
+
+/** `table[name]` when `name` is its own key: a fuzzed column may well be called "toString". */
+function own<T>(table: Readonly<Record<string, T>>, name: string): T | undefined {
+  return Object.hasOwn(table, name) ? table[name] : undefined;
+}
+
+/** A key value for `key` as a request sends it. */
+function keyValue(key: string): fc.Arbitrary<J> {
+  const dtype = own<string | undefined>(JOIN_KEYS, key) ?? own<string>(REQUEST_FIELDS, key);
+  if (key === 'merchant_id') return mostly(fc.oneof(fc.constantFrom('m1', 'm2', 'm3'), fc.string({ maxLength: 10 })), 4);
+  if (key === 'device_id') return mostly(fc.oneof(smallInt, fc.constantFrom('d1', 'd2'), fc.boolean()), 4);
+  if (key === 'user_id') return fc.oneof({ weight: 4, arbitrary: smallInt }, { weight: 2, arbitrary: dtypeValue('int64') });
+  return dtype ? dtypeValue(dtype) : junk;
+}
+
+/** A list per column, of one length mostly (`rows`), sometimes one value more or less. */
+function columns(names: fc.Arbitrary<string[]>, value: (name: string) => fc.Arbitrary<J>): fc.Arbitrary<J> {
+  return fc
+    .tuple(names, fc.oneof({ weight: 20, arbitrary: fc.integer({ min: 0, max: 8 }) }, { weight: 1, arbitrary: fc.integer({ min: 50, max: 600 }) }))
+    .chain(([cols, rows]) =>
+      fc.tuple(
+        ...cols.map((c) =>
+          fc.tuple(fc.constant(c), fc.oneof({ weight: 12, arbitrary: fc.constant(rows) }, { weight: 1, arbitrary: fc.constantFrom(0, rows + 1, Math.max(rows - 1, 0)) })).chain(([name, n]) =>
+            // Hundreds of rows repeat one value: a long column costs the server the same, and generating it stays cheap.
+            fc
+              .oneof({ weight: 12, arbitrary: n > 20 ? value(name).map((v) => new Array<J>(n).fill(v)) : fc.array(value(name), { minLength: n, maxLength: n }) }, { weight: 1, arbitrary: junkSmall })
+              .map((v) => [name, v] as const),
+          ),
+        ),
+      ),
+    )
+    .map((entries) => new Obj(entries));
+}
+
+/** The columns a name set usually needs, minus a few, plus a few unknown ones. */
+function columnNames(needed: readonly string[], others: readonly string[]): fc.Arbitrary<string[]> {
+  return fc
+    .tuple(fc.subarray([...needed], { minLength: Math.max(needed.length - 2, 0) }), fc.subarray([...others], { maxLength: 3 }), fc.array(fc.string({ maxLength: 8 }), { maxLength: 2 }))
+    .chain(([kept, extra, random]) => fc.oneof({ weight: 3, arbitrary: fc.constant([...needed]) }, { weight: 2, arbitrary: fc.constant([...kept, ...extra, ...random]) }))
+    .map((names) => [...new Set(names)]);
+}
+
+const OTHER_FEATURES: Readonly<Record<string, string>> = { pair_count: 'int64', seen: 'int32', clicks: 'int64', rate: 'float32', tags: 'string[]' };
+const TIME_COLUMNS = ['event_timestamp', 'created', 'created_timestamp'];
+const PUSH_COLUMNS = ['user_id', 'merchant_id', 'device_id', 'event_timestamp', 'created_timestamp', ...Object.keys(LIVE_FEATURES), 'pair_count', 'seen'];
+
+function columnValue(name: string): fc.Arbitrary<J> {
+  if (Object.hasOwn(JOIN_KEYS, name)) return keyValue(name);
+  if (TIME_COLUMNS.includes(name)) return instant;
+  const dtype = own<string>(LIVE_FEATURES, name) ?? own<string>(OTHER_FEATURES, name);
+  return dtype ? dtypeValue(dtype) : junk;
+}
+
+const frame = (needed: readonly string[], others: readonly string[]): fc.Arbitrary<J> => columns(columnNames(needed, others), columnValue);
+
+const featureRef: fc.Arbitrary<J> = mostly(
+  fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom(...VIEW_NAMES.flatMap((v) => (VIEWS[v] ?? []).map((f) => `${v}:${f}`))) },
+    { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...VIEW_NAMES, ''), fc.string({ maxLength: 6 })).map(([v, f]) => `${v}:${f}`) },
+    { weight: 1, arbitrary: fc.constantFrom('live_stats', 'live_stats:', ':i64', 'a:b:c', 'live_stats__i64', 'LIVE_STATS:I64', 'live_archive:i64') },
+  ),
+  8,
+);
+
+const entityKeyNames = [...Object.keys(JOIN_KEYS), ...Object.keys(REQUEST_FIELDS)];
+
+const onlineBody = objectOf(
+  {
+    features: optional(mostly(fc.array(featureRef, { maxLength: 8 }), 8, junk), 4),
+    feature_service: optional(mostly(fc.constantFrom(...FEATURE_SERVICES, 'nope', '')), 2),
+    entities: optional(mostly(columns(columnNames(['user_id', 'amount', 'qty', 'note'], entityKeyNames), keyValue), 10, junk), 12),
+    full_feature_names: optional(mostly(fc.boolean()), 2),
+    include_feature_view_version_metadata: optional(mostly(fc.boolean()), 2),
+  },
+  ['full_feature_name', 'Features', 'entites', 'feature_services', 'feature-service'],
+);
+
+const pushBody = objectOf(
+  {
+    push_source_name: optional(mostly(fc.constantFrom(PUSH_SOURCE, PUSH_SOURCE, 'history', 'nope')), 12),
+    df: optional(mostly(frame(PUSH_COLUMNS, ['created', 'clicks', 'event_timestamp']), 10, junk), 12),
+    to: optional(mostly(fc.constantFrom('online', 'offline', 'online_and_offline'), 4), 2),
+    allow_registry_cache: optional(mostly(fc.boolean()), 2),
+    transform_on_write: optional(mostly(fc.boolean()), 2),
+  },
+  ['push_source', 'push_source_names', 'dfs', 'To', 'too'],
+);
+
+const writeBody = fc.constantFrom(...VIEW_NAMES, 'nope').chain((view) => {
+  const keys = view === 'live_pair' ? ['user_id', 'merchant_id'] : view === 'live_device' ? ['device_id'] : ['user_id'];
+  return objectOf(
+    {
+      feature_view_name: optional(mostly(fc.constant(view), 10), 12),
+      df: optional(mostly(frame([...keys, 'event_timestamp', ...(VIEWS[view] ?? [])], ['created', 'created_timestamp', 'merchant_id']), 10, junk), 12),
+      allow_registry_cache: optional(mostly(fc.boolean()), 2),
+      transform_on_write: optional(mostly(fc.boolean()), 2),
+    },
+    ['feature_view', 'feature_view_names', 'dff'],
+  );
+});
+
+const viewList = mostly(fc.array(mostly(fc.constantFrom(...VIEW_NAMES, 'nope'), 8), { maxLength: 4 }), 6, junk);
+const pastInstant = mostly(fc.oneof(fc.integer({ min: 0, max: 400 }).chain((h) => fc.integer({ min: 0, max: 3 }).map((s) => isoAgo(h, s))), fc.constantFrom('2024-01-01', '2024-01-02T00:00:00')), 4);
+
+const materializeBody = objectOf(
+  {
+    start_ts: optional(pastInstant, 8),
+    end_ts: optional(pastInstant, 8),
+    feature_views: optional(viewList, 3),
+    disable_event_timestamp: optional(mostly(fc.boolean()), 2),
+    full_feature_names: optional(mostly(fc.boolean()), 2),
+    version: optional(mostly(fc.constant(null)), 2),
+  },
+  ['start', 'end_time', 'feature_view', 'disable_event_timestamps'],
+);
+
+const incrementalBody = objectOf(
+  { end_ts: optional(pastInstant, 10), feature_views: optional(viewList, 3), full_feature_names: optional(mostly(fc.boolean()), 2), version: optional(mostly(fc.constant(null)), 2) },
+  ['end', 'endts', 'feature_view'],
+);
+
+/** A query string from the parameters the routes read and some they do not. */
+const query: fc.Arbitrary<string> = fc
+  .array(
+    fc.tuple(
+      fc.oneof(fc.constantFrom('wait', 'timeout', 'views', 'x'), fc.string({ maxLength: 6 })),
+      fc.oneof(fc.constantFrom('true', 'false', '1', '0', '', 'maybe', '5', '3601', '-1', '1e3', 'live_stats', 'live_stats,user_stats', ',', 'nope', '%zz', '%C0%80'), fc.string({ unit: 'binary', maxLength: 10 })),
+    ),
+    { maxLength: 3 },
+  )
+  .map((pairs) => (pairs.length === 0 ? '' : `?${pairs.map(([k, v]) => `${encodeURIComponent(k)}=${v.startsWith('%') ? v : encodeURIComponent(v)}`).join('&')}`));
+
+/** Bodies for a POST route: mostly structured, the rest unstructured or a structured body's text corrupted. */
+function bodies(structured: fc.Arbitrary<J>): fc.Arbitrary<Buffer> {
+  const text = structured.map(toText);
+  return fc.oneof(
+    { weight: 6, arbitrary: text.map((t) => Buffer.from(t, 'utf8')) },
+    { weight: 2, arbitrary: unstructured },
+    { weight: 2, arbitrary: text.chain(mutateText) },
+  );
+}
+
+const contentType = fc.constantFrom(undefined, 'application/json', 'application/json', 'text/plain', 'application/json; charset=utf-16', 'multipart/form-data; boundary=x');
+
+/** Only waiting materialize requests carry a query string (wait/timeout); the rest mostly none. */
+function post(path: string, structured: fc.Arbitrary<J>): fc.Arbitrary<FuzzRequest> {
+  return fc.tuple(bodies(structured), fc.oneof({ weight: 4, arbitrary: fc.constant('') }, { weight: 1, arbitrary: query }), contentType).map(([body, q, type]) => ({
+    method: 'POST',
+    target: path + q,
+    body,
+    ...(type ? { contentType: type } : {}),
+  }));
+}
+
+const GET_PATHS = ['/health', '/ready', '/registry', '/registry/history', '/freshness', '/metrics', '/ui', '/ui/', '/ui/app.js', '/ui/app.css'];
+
+/** Characters Node's client allows in a request target (0x21-0xFF), so the odd ones reach the server as sent. */
+const pathJunk = fc.string({ unit: fc.integer({ min: 0x21, max: 0xff }).map((c) => String.fromCharCode(c)), maxLength: 30 });
+
+const getRequest: fc.Arbitrary<FuzzRequest> = fc
+  .tuple(
+    fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom(...GET_PATHS) },
+      { weight: 1, arbitrary: pathJunk.map((p) => `/ui/${p}`) },
+      { weight: 1, arbitrary: pathJunk.map((p) => `/${p}`) },
+      { weight: 1, arbitrary: fc.constantFrom('/get-online-features', '/push', '/materialize', '//health', '/health/', '/HEALTH', '/ui/../registry', '/ui/%2e%2e/registry', '*') },
+    ),
+    query,
+    fc.constantFrom('GET', 'GET', 'GET', 'HEAD', 'DELETE', 'OPTIONS', 'PATCH'),
+  )
+  .map(([path, q, method]) => ({ method, target: path.startsWith('/') || path === '*' ? path + q : `/${path}${q}` }));
+
+export const ENDPOINTS: ReadonlyArray<{ name: string; requests: fc.Arbitrary<FuzzRequest> }> = [
+  { name: 'get-online-features', requests: post('/get-online-features', onlineBody) },
+  { name: 'push', requests: post('/push', pushBody) },
+  { name: 'write-to-online-store', requests: post('/write-to-online-store', writeBody) },
+  { name: 'materialize', requests: post('/materialize', materializeBody) },
+  { name: 'materialize-incremental', requests: post('/materialize-incremental', incrementalBody) },
+  { name: 'GET routes (paths, query strings)', requests: getRequest },
+];
