@@ -151,7 +151,10 @@ export function objectOf(fields: Record<string, fc.Arbitrary<J | undefined>>, ex
   return fc
     .tuple(
       fc.tuple(...names.map((n) => fields[n] as fc.Arbitrary<J | undefined>)),
-      fc.array(fc.tuple(fc.oneof(fc.constantFrom(...extraNames, ...names), fc.string({ maxLength: 12 })), junkSmall), { maxLength: 2 }),
+      fc.oneof(
+        { weight: 4, arbitrary: fc.constant([] as Array<[string, J]>) },
+        { weight: 1, arbitrary: fc.array(fc.tuple(fc.oneof(fc.constantFrom(...extraNames, ...names), fc.string({ maxLength: 12 })), junkSmall), { minLength: 1, maxLength: 2 }) },
+      ),
       fc.array(fc.nat(), { maxLength: names.length }),
     )
     .map(([values, extra, order]) => {

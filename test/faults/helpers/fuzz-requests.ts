@@ -27,80 +27,112 @@ const isoAgo = (hours: number, style: number): string => {
   return style === 0 ? iso : style === 1 ? iso.replace('Z', '') : style === 2 ? iso.replace('Z', '+02:00') : iso.slice(0, 10);
 };
 
-/** An instant, mostly valid and recent (so rows are within the TTL and written), sometimes at or past an edge. */
-const instant: fc.Arbitrary<J> = mostly(
-  fc.oneof(
-    fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 3 })).map(([h, s]) => isoAgo(h, s)),
-    fc.integer({ min: 0, max: 40 }).map((h) => Math.floor((NOW_MS - h * HOUR_MS) / 1000)),
-    fc.double({ min: 0, max: NOW_MS / 1000, noNaN: true }),
-    fc.constantFrom<J>('NaT', null, NOW_MS, NOW_MS * 1000, -1, 0, 8.64e15, 1e300, '2099-01-01T00:00:00', '1677-09-21T00:12:43.145224192'),
-  ),
-  4,
+/** A valid instant: recent (within the views' TTL, so rows are written), in the forms clients send. */
+const recentInstant: fc.Arbitrary<J> = fc.oneof(
+  fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 3 })).map(([h, s]) => isoAgo(h, s)),
+  fc.integer({ min: 0, max: 40 }).map((h) => Math.floor((NOW_MS - h * HOUR_MS) / 1000)),
+  fc.double({ min: 0, max: NOW_MS / 1000, noNaN: true }),
 );
 
-const smallInt = fc.integer({ min: 1, max: 5 });
+/** Values at or past the edges of each dtype (and of other types), for the mutated cells. */
+const EDGES: Readonly<Record<string, readonly J[]>> = {
+  int32: [2 ** 31, -(2 ** 31) - 1, '7', 1.5, -0, 2 ** 53],
+  int64: [new Raw('9223372036854775808'), '9223372036854775808', new Raw('-9223372036854775809'), 2 ** 60, 1.5, '12a', '', '-0', new Raw('1e3')],
+  float32: ['NaN', 'Infinity', '-Infinity', 3.5e38, new Raw('1e400'), '1.5', Number.NaN, Number.POSITIVE_INFINITY, new Raw('4.9e-324')],
+  float64: ['NaN', 'Infinity', '-Infinity', new Raw('1e400'), '1.5', Number.NaN, Number.NEGATIVE_INFINITY, 'nan'],
+  string: [1, true, '\u0000', '\ud800', 'x'.repeat(5000)],
+  bool: [0, 1, 'true', 'false'],
+  timestamp: ['NaT', null, NOW_MS, NOW_MS * 1000, -1, 0, 8.64e12, 8.64e12 + 1, 8.64e15, 1e300, -1.797693134862316e302, '2099-01-01T00:00:00', '1677-09-21T00:12:43.145224192', '2024-02-30T00:00:00', '+275760-09-13T00:00:00Z', '-271821-04-20T00:00:00Z', '2024-01-01T00:00:00+99:00'],
+  bytes: ['not base64!', 'AAA', '', 'AA==AA==', '\u00ff'],
+};
 
-/** Values of one dtype: valid ones mostly, the edges of the type, then anything. */
-function dtypeValue(dtype: string): fc.Arbitrary<J> {
+/** Valid values of one dtype, from its whole range. */
+function validValue(dtype: string): fc.Arbitrary<J> {
   if (dtype.endsWith('[]')) {
-    const element = dtypeValue(dtype.slice(0, -2));
-    return mostly(fc.array(fc.oneof({ weight: 6, arbitrary: element }, { weight: 1, arbitrary: fc.constant(null) }), { maxLength: 6 }), 4);
+    return fc.array(fc.oneof({ weight: 6, arbitrary: validValue(dtype.slice(0, -2)) }, { weight: 1, arbitrary: fc.constant(null) }), { maxLength: 6 });
   }
   switch (dtype) {
     case 'int32':
-      return mostly(fc.oneof(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.constantFrom<J>(2 ** 31, -(2 ** 31) - 1, '7', 1.5)));
+      return fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
     case 'int64':
-      return mostly(
-        fc.oneof(
-          fc.integer(),
-          fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((b) => new Raw(b.toString())),
-          fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((b) => b.toString()),
-          fc.constantFrom<J>(new Raw('9223372036854775808'), '9223372036854775808', 2 ** 60, 1.5, '12a'),
-        ),
+      return fc.oneof(
+        fc.integer(),
+        fc.maxSafeInteger(),
+        fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((b) => new Raw(b.toString())),
+        fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((b) => b.toString()),
       );
     case 'float32':
+      return fc.float();
     case 'float64':
-      return mostly(fc.oneof(fc.double(), fc.float().map((f) => Math.fround(f)), fc.constantFrom<J>('NaN', 'Infinity', '-Infinity', 3.5e38, new Raw('1e400'), '1.5')));
+      return fc.oneof(fc.double(), fc.constantFrom<J>('NaN', 'Infinity', '-Infinity'));
     case 'string':
-      return mostly(fc.oneof(fc.string({ unit: 'grapheme', maxLength: 20 }), fc.string({ unit: 'binary', maxLength: 20 })));
+      return fc.oneof(fc.string({ unit: 'grapheme', maxLength: 20 }), fc.string({ unit: 'binary', maxLength: 20 }));
     case 'bool':
-      return mostly(fc.boolean());
+      return fc.boolean();
     case 'timestamp':
-      return instant;
+      return recentInstant;
     case 'bytes':
-      return mostly(fc.oneof(fc.uint8Array({ maxLength: 16 }).map((b) => Buffer.from(b).toString('base64')), fc.constantFrom<J>('not base64!', 'AAA', '')));
+      return fc.uint8Array({ maxLength: 16 }).map((b) => Buffer.from(b).toString('base64'));
     default:
-      return junk;
+      return junkSmall;
   }
 }
+
+/** A value of one dtype: valid, or (when not `clean`) sometimes at an edge or of another type. */
+function dtypeValue(dtype: string, clean: boolean): fc.Arbitrary<J> {
+  if (clean) return validValue(dtype);
+  const edges = EDGES[dtype.replace('[]', '')] ?? [];
+  return fc.oneof(
+    { weight: 3, arbitrary: validValue(dtype) },
+    { weight: 2, arbitrary: edges.length > 0 ? fc.constantFrom(...edges) : junkSmall },
+    { weight: 1, arbitrary: junkSmall },
+  );
+}
+
+const smallInt = fc.integer({ min: 1, max: 5 });
 
 /** `table[name]` when `name` is its own key: a fuzzed column may well be called "toString". */
 function own<T>(table: Readonly<Record<string, T>>, name: string): T | undefined {
   return Object.hasOwn(table, name) ? table[name] : undefined;
 }
 
-/** A key value for `key` as a request sends it. */
-function keyValue(key: string): fc.Arbitrary<J> {
+/** A key value for `key` as a request sends it: mostly from a few keys, so fuzzed pushes and reads meet. */
+function keyValue(key: string, clean: boolean): fc.Arbitrary<J> {
   const dtype = own<string | undefined>(JOIN_KEYS, key) ?? own<string>(REQUEST_FIELDS, key);
-  if (key === 'merchant_id') return mostly(fc.oneof(fc.constantFrom('m1', 'm2', 'm3'), fc.string({ maxLength: 10 })), 4);
-  if (key === 'device_id') return mostly(fc.oneof(smallInt, fc.constantFrom('d1', 'd2'), fc.boolean()), 4);
-  if (key === 'user_id') return fc.oneof({ weight: 4, arbitrary: smallInt }, { weight: 2, arbitrary: dtypeValue('int64') });
-  return dtype ? dtypeValue(dtype) : junk;
+  let usual: fc.Arbitrary<J> | undefined;
+  if (key === 'merchant_id') usual = fc.constantFrom('m1', 'm2', 'm3');
+  else if (key === 'device_id') usual = smallInt;
+  else if (key === 'user_id') usual = smallInt;
+  if (usual === undefined) return dtype ? dtypeValue(dtype, clean) : junkSmall;
+  const other = dtype ? dtypeValue(dtype, clean) : fc.oneof(smallInt, fc.constantFrom('d1', 'd2'), fc.boolean());
+  return fc.oneof({ weight: clean ? 6 : 3, arbitrary: usual }, { weight: 1, arbitrary: other });
 }
 
-/** A list per column, of one length mostly (`rows`), sometimes one value more or less. */
-function columns(names: fc.Arbitrary<string[]>, value: (name: string) => fc.Arbitrary<J>): fc.Arbitrary<J> {
+/**
+ * A list per column, of one length mostly (`rows`), sometimes one value more or less. Most columns are clean (every
+ * value valid for its column), a few dirty (some values at an edge or of another type), so a good share of frames
+ * is valid throughout and reaches the writes, and a bad one usually has one thing wrong.
+ */
+function columns(names: fc.Arbitrary<string[]>, value: (name: string, clean: boolean) => fc.Arbitrary<J>): fc.Arbitrary<J> {
   return fc
     .tuple(names, fc.oneof({ weight: 20, arbitrary: fc.integer({ min: 0, max: 8 }) }, { weight: 1, arbitrary: fc.integer({ min: 50, max: 600 }) }))
     .chain(([cols, rows]) =>
       fc.tuple(
-        ...cols.map((c) =>
-          fc.tuple(fc.constant(c), fc.oneof({ weight: 12, arbitrary: fc.constant(rows) }, { weight: 1, arbitrary: fc.constantFrom(0, rows + 1, Math.max(rows - 1, 0)) })).chain(([name, n]) =>
-            // Hundreds of rows repeat one value: a long column costs the server the same, and generating it stays cheap.
-            fc
-              .oneof({ weight: 12, arbitrary: n > 20 ? value(name).map((v) => new Array<J>(n).fill(v)) : fc.array(value(name), { minLength: n, maxLength: n }) }, { weight: 1, arbitrary: junkSmall })
-              .map((v) => [name, v] as const),
-          ),
+        ...cols.map((name) =>
+          fc
+            .tuple(
+              fc.oneof({ weight: 30, arbitrary: fc.constant(rows) }, { weight: 1, arbitrary: fc.constantFrom(0, rows + 1, Math.max(rows - 1, 0)) }),
+              fc.oneof({ weight: 25, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+            )
+            .chain(([n, clean]) =>
+              // Hundreds of rows repeat one value: a long column costs the server the same, and generating it stays cheap.
+              fc
+                .oneof(
+                  { weight: 30, arbitrary: n > 20 ? value(name, clean).map((v) => new Array<J>(n).fill(v)) : fc.array(value(name, clean), { minLength: n, maxLength: n }) },
+                  { weight: 1, arbitrary: junkSmall },
+                )
+                .map((v) => [name, v] as const),
+            ),
         ),
       ),
     )
@@ -110,8 +142,8 @@ function columns(names: fc.Arbitrary<string[]>, value: (name: string) => fc.Arbi
 /** The columns a name set usually needs, minus a few, plus a few unknown ones. */
 function columnNames(needed: readonly string[], others: readonly string[]): fc.Arbitrary<string[]> {
   return fc
-    .tuple(fc.subarray([...needed], { minLength: Math.max(needed.length - 2, 0) }), fc.subarray([...others], { maxLength: 3 }), fc.array(fc.string({ maxLength: 8 }), { maxLength: 2 }))
-    .chain(([kept, extra, random]) => fc.oneof({ weight: 3, arbitrary: fc.constant([...needed]) }, { weight: 2, arbitrary: fc.constant([...kept, ...extra, ...random]) }))
+    .tuple(fc.subarray([...needed], { minLength: Math.max(needed.length - 2, 0) }), fc.subarray([...others], { maxLength: Math.min(3, others.length) }), fc.array(fc.string({ maxLength: 8 }), { maxLength: 2 }))
+    .chain(([kept, extra, random]) => fc.oneof({ weight: 6, arbitrary: fc.constant([...needed]) }, { weight: 1, arbitrary: fc.constant([...kept, ...extra, ...random]) }))
     .map((names) => [...new Set(names)]);
 }
 
@@ -119,11 +151,10 @@ const OTHER_FEATURES: Readonly<Record<string, string>> = { pair_count: 'int64', 
 const TIME_COLUMNS = ['event_timestamp', 'created', 'created_timestamp'];
 const PUSH_COLUMNS = ['user_id', 'merchant_id', 'device_id', 'event_timestamp', 'created_timestamp', ...Object.keys(LIVE_FEATURES), 'pair_count', 'seen'];
 
-function columnValue(name: string): fc.Arbitrary<J> {
-  if (Object.hasOwn(JOIN_KEYS, name)) return keyValue(name);
-  if (TIME_COLUMNS.includes(name)) return instant;
-  const dtype = own<string>(LIVE_FEATURES, name) ?? own<string>(OTHER_FEATURES, name);
-  return dtype ? dtypeValue(dtype) : junk;
+function columnValue(name: string, clean: boolean): fc.Arbitrary<J> {
+  if (Object.hasOwn(JOIN_KEYS, name)) return keyValue(name, clean);
+  const dtype = TIME_COLUMNS.includes(name) ? 'timestamp' : (own<string>(LIVE_FEATURES, name) ?? own<string>(OTHER_FEATURES, name));
+  return dtype ? dtypeValue(dtype, clean) : junkSmall;
 }
 
 const frame = (needed: readonly string[], others: readonly string[]): fc.Arbitrary<J> => columns(columnNames(needed, others), columnValue);
@@ -139,16 +170,46 @@ const featureRef: fc.Arbitrary<J> = mostly(
 
 const entityKeyNames = [...Object.keys(JOIN_KEYS), ...Object.keys(REQUEST_FIELDS)];
 
-const onlineBody = objectOf(
-  {
-    features: optional(mostly(fc.array(featureRef, { maxLength: 8 }), 8, junk), 4),
-    feature_service: optional(mostly(fc.constantFrom(...FEATURE_SERVICES, 'nope', '')), 2),
-    entities: optional(mostly(columns(columnNames(['user_id', 'amount', 'qty', 'note'], entityKeyNames), keyValue), 10, junk), 12),
-    full_feature_names: optional(mostly(fc.boolean()), 2),
-    include_feature_view_version_metadata: optional(mostly(fc.boolean()), 2),
-  },
-  ['full_feature_name', 'Features', 'entites', 'feature_services', 'feature-service'],
-);
+/** Views that can be read together (same entities), with the entity columns a read of them needs. */
+const READ_GROUPS = [
+  { views: ['live_stats', 'user_stats', 'derived'], keys: ['user_id'] },
+  { views: ['live_pair'], keys: ['user_id', 'merchant_id'] },
+  { views: ['live_device'], keys: ['device_id'] },
+];
+
+/** Features of one group, and the columns they need (the on-demand view's request fields too). */
+const readPlan: fc.Arbitrary<{ features: string[]; keys: string[] }> = fc
+  .constantFrom(...READ_GROUPS)
+  .chain((group) => {
+    const refs = group.views.flatMap((v) => (VIEWS[v] ?? []).map((f) => `${v}:${f}`));
+    return fc.subarray(refs, { minLength: 1, maxLength: Math.min(8, refs.length) }).map((features) => ({ group, features }));
+  })
+  .map(({ group, features }) => ({
+    features,
+    keys: [...group.keys, ...(features.some((f) => f.startsWith('derived:')) ? Object.keys(REQUEST_FIELDS) : [])],
+  }));
+
+/** A service, or a list of features with the right columns, each mutated now and then. */
+const onlineBody = fc
+  .tuple(readPlan, fc.constantFrom(...FEATURE_SERVICES))
+  .chain(([plan, service]) => {
+    const byService = fc.boolean();
+    return byService.chain((useService) => {
+      const keys = useService ? ['user_id', ...(service === 'with_derived' ? Object.keys(REQUEST_FIELDS) : [])] : plan.keys;
+      return objectOf(
+        {
+          features: useService
+            ? optional(fc.constantFrom<J>([], null), 2)
+            : optional(mostly(fc.oneof({ weight: 8, arbitrary: fc.constant(plan.features as J) }, { weight: 1, arbitrary: fc.array(featureRef, { maxLength: 8 }) }), 12, junk), 20),
+          feature_service: useService ? optional(mostly(fc.constant(service), 12), 20) : optional(fc.constantFrom('nope', ''), 10),
+          entities: optional(mostly(columns(columnNames(keys, entityKeyNames), keyValue), 15, junk), 20),
+          full_feature_names: optional(mostly(fc.boolean()), 2),
+          include_feature_view_version_metadata: optional(mostly(fc.boolean()), 2),
+        },
+        ['full_feature_name', 'Features', 'entites', 'feature_services', 'feature-service'],
+      );
+    });
+  });
 
 const pushBody = objectOf(
   {
