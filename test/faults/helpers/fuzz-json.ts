@@ -138,7 +138,7 @@ export const junk: fc.Arbitrary<J> = fc.oneof(
 );
 
 /** Mostly `good`, sometimes something else (small by default). */
-export function mostly<T extends J>(good: fc.Arbitrary<T>, goodWeight = 5, bad: fc.Arbitrary<J> = junkSmall): fc.Arbitrary<J> {
+export function mostly<T extends J>(good: fc.Arbitrary<T>, goodWeight = 12, bad: fc.Arbitrary<J> = junkSmall): fc.Arbitrary<J> {
   return fc.oneof({ weight: goodWeight, arbitrary: good as fc.Arbitrary<J> }, { weight: 1, arbitrary: bad });
 }
 
@@ -171,6 +171,11 @@ export function objectOf(fields: Record<string, fc.Arbitrary<J | undefined>>, ex
       });
       return new Obj([...entries.filter((e) => e !== undefined), ...extra]);
     });
+}
+
+/** The field left out, or (one time in `presentOneIn`) there: for fields a valid request does not have. */
+export function rarely(arb: fc.Arbitrary<J>, presentOneIn = 10): fc.Arbitrary<J | undefined> {
+  return fc.oneof({ weight: presentOneIn - 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb });
 }
 
 /** The field, or (one time in `absentOneIn`) left out. */
