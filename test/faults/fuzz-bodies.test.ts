@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pool, replyProblem, send, type NoReply, type Reply } from './helpers/fuzz-client.js';
 import { ENDPOINTS, type FuzzRequest } from './helpers/fuzz-requests.js';
-import { startFuzzServer, type FuzzServerProcess } from './helpers/fuzz-server-process.js';
+import { startFuzzServer, type FuzzServerProcess, type Memory } from './helpers/fuzz-server-process.js';
 
 const PER_ENDPOINT = Number(process.env.FUZZ_BODIES ?? 10_000);
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_202);
@@ -20,6 +20,8 @@ const CHUNK = 500;
 const CONCURRENCY = 16;
 const MAX_RSS_GROWTH_MB = 50;
 const MB = 1024 * 1024;
+/** Rounds (one chunk of every endpoint) whose median memory is compared at the start and at the end of the run. */
+const ROUNDS_COMPARED = 5;
 
 interface Failure {
   chunkSeed: number;
@@ -51,6 +53,15 @@ afterAll(async () => {
 });
 
 const chunkSeed = (endpoint: number, chunk: number): number => SEED + endpoint * 100_000 + chunk;
+
+/** The element-wise median of memory samples (each figure on its own). */
+function median(samples: readonly Memory[]): Memory {
+  const mid = (pick: (m: Memory) => number): number => {
+    const sorted = samples.map(pick).sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)] ?? 0;
+  };
+  return { rss: mid((m) => m.rss), heapUsed: mid((m) => m.heapUsed), external: mid((m) => m.external) };
+}
 
 function judge(request: FuzzRequest, reply: Reply | NoReply): string | undefined {
   return 'failed' in reply ? `no reply: ${reply.failed}` : replyProblem(request, reply);
@@ -94,26 +105,37 @@ async function shrink(endpoint: number, failure: Failure): Promise<string> {
 describe('fuzzed requests against the real server', () => {
   it('never crash it, never get a 5xx, always get JSON with a reason, and leave its RSS flat', async () => {
     const tallies = ENDPOINTS.map((): Tally => ({ sent: 0, status5xx: 0, nonJson: 0, noReason: 0, noReply: 0, statuses: new Map(), failures: [] }));
-    const startRss = await server.rss();
-    let warmRss = startRss;
+    const start = await server.memory();
+    // Memory after each round (one chunk of every endpoint): a leak climbs round after round, a warm heap levels off.
+    const rounds: Memory[] = [];
     const chunks = Math.ceil(PER_ENDPOINT / CHUNK);
     const started = performance.now();
     for (let chunk = 0; chunk < chunks && !server.exit; chunk++) {
       for (let e = 0; e < ENDPOINTS.length && !server.exit; e++) await runChunk(e, chunk, tallies[e] as Tally);
-      // After one chunk of every endpoint, every code path (DuckDB for offline pushes included) has been loaded once.
-      if (chunk === 0) warmRss = await server.rss();
+      if (!server.exit) rounds.push(await server.memory());
     }
     const seconds = (performance.now() - started) / 1000;
     const crashed = server.exit;
-    const endRss = crashed ? warmRss : await server.rss();
-    const growthMb = (endRss - warmRss) / MB;
+    // After one round every code path (DuckDB for offline pushes included) has been loaded and run once. One sample
+    // swings by +-20 MB with what the allocator holds at that moment (1 MB bodies come and go), so growth compares
+    // the median of the first rounds after warm-up with the median of the last ones.
+    const warm = median(rounds.slice(0, ROUNDS_COMPARED));
+    const end = median(rounds.slice(-ROUNDS_COMPARED));
+    const growthMb = (end.rss - warm.rss) / MB;
+    const peakMb = (Math.max(...rounds.map((m) => m.rss)) - warm.rss) / MB;
 
     ENDPOINTS.forEach(({ name }, e) => {
       const t = tallies[e] as Tally;
       const statuses = [...t.statuses.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}:${n}`).join(' ');
       console.log(`FAULT-FIGURE: fuzz ${name}: ${t.sent} requests, ${t.status5xx} 5xx, ${t.nonJson} non-JSON, ${t.noReason} without a reason, ${t.noReply} unanswered (statuses ${statuses})`);
     });
-    console.log(`FAULT-FIGURE: fuzz server RSS ${(startRss / MB).toFixed(1)} MB at start, ${(warmRss / MB).toFixed(1)} MB after warm-up, ${(endRss / MB).toFixed(1)} MB at end: growth ${growthMb.toFixed(1)} MB after warm-up (${((endRss - startRss) / MB).toFixed(1)} MB from start)`);
+    const mb = (bytes: number): string => (bytes / MB).toFixed(1);
+    console.log(
+      `FAULT-FIGURE: fuzz server RSS growth ${growthMb.toFixed(1)} MB after warm-up (median of ${ROUNDS_COMPARED} rounds: ${mb(warm.rss)} -> ${mb(end.rss)} MB; ` +
+        `peak ${peakMb.toFixed(1)} MB above; ${mb(start.rss)} MB at start); ` +
+        `JS heap in use ${mb(warm.heapUsed)} -> ${mb(end.heapUsed)} MB, external ${mb(warm.external)} -> ${mb(end.external)} MB`,
+    );
+    console.log(`fuzz server RSS per round (MB): ${rounds.map((m) => mb(m.rss)).join(' ')}; heap in use: ${rounds.map((m) => mb(m.heapUsed)).join(' ')}`);
     console.log(`FAULT-FIGURE: fuzz ${tallies.reduce((n, t) => n + t.sent, 0)} requests in ${seconds.toFixed(0)} s, crashes: ${crashed ? `1 (${JSON.stringify(crashed)})` : 0}, server errors logged: ${server.logged.length}, seed ${SEED}`);
     // One line per distinct logged error (message and error text), with how often it was logged.
     const loggedKinds = new Map<string, { count: number; fields: Record<string, unknown> }>();

@@ -7,13 +7,20 @@ import type { FuzzServerCommand, FuzzServerMessage } from './fuzz-server.js';
 
 const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fuzz-server.ts');
 
+export interface Memory {
+  rss: number;
+  heapUsed: number;
+  external: number;
+}
+
 export interface FuzzServerProcess {
   url: URL;
   /** Errors the server logged (it logs every 500 it answers and every failure to answer). */
   logged: Array<{ message: string; fields: Record<string, unknown> }>;
   /** Set when the process ended without being asked to stop: a crash. */
   exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  rss(): Promise<number>;
+  /** Memory after a full GC: RSS, and the JS heap in use and external memory (buffers), which tell a leak from RSS the allocator keeps. */
+  memory(): Promise<Memory>;
   stop(): Promise<void>;
 }
 
@@ -24,7 +31,7 @@ export async function startFuzzServer(): Promise<FuzzServerProcess> {
     url: new URL('http://127.0.0.1'),
     logged: [],
     exit: undefined,
-    rss: () =>
+    memory: () =>
       new Promise((resolve, reject) => {
         if (handle.exit) {
           reject(new Error('the fuzzed server is not running'));
@@ -33,7 +40,7 @@ export async function startFuzzServer(): Promise<FuzzServerProcess> {
         const onMessage = (m: FuzzServerMessage): void => {
           if (m.type !== 'rss') return;
           child.off('message', onMessage);
-          resolve(m.bytes);
+          resolve({ rss: m.bytes, heapUsed: m.heapUsed, external: m.external });
         };
         child.on('message', onMessage);
         child.send({ type: 'rss' } satisfies FuzzServerCommand);

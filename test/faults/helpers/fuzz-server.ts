@@ -5,7 +5,7 @@
  * repo folder for offline pushes, and a workflow starter that answers without Temporal.
  *
  * Messages: it sends `{ type: 'ready', url }`, then `{ type: 'logged', message, fields }` for every error the
- * server logs (the server logs every 500 it answers); it answers `{ type: 'rss' }` with `{ type: 'rss', bytes }`
+ * server logs (the server logs every 500 it answers); it answers `{ type: 'rss' }` with `{ type: 'rss', bytes, heapUsed, external }`
  * (measured after a full GC) and `{ type: 'stop' }` by closing, deleting its keys and folder, and exiting 0.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,7 +22,7 @@ import { fakeWorkflowStarter, fuzzRepo } from './fuzz-repo.js';
 export type FuzzServerMessage =
   | { type: 'ready'; url: string; pid: number }
   | { type: 'logged'; message: string; fields: Record<string, unknown> }
-  | { type: 'rss'; bytes: number };
+  | { type: 'rss'; bytes: number; heapUsed: number; external: number };
 
 export type FuzzServerCommand = { type: 'rss' } | { type: 'stop' };
 
@@ -65,7 +65,8 @@ async function shutDown(): Promise<void> {
 process.on('message', (command: FuzzServerCommand) => {
   if (command.type === 'rss') {
     (globalThis as { gc?: () => void }).gc?.();
-    tell({ type: 'rss', bytes: process.memoryUsage().rss });
+    const usage = process.memoryUsage();
+    tell({ type: 'rss', bytes: usage.rss, heapUsed: usage.heapUsed, external: usage.external });
   } else if (command.type === 'stop') {
     stop().then(
       () => process.exit(0),
