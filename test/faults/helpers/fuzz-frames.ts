@@ -20,7 +20,8 @@ export const isoAgo = (hours: number, style: number): string => {
 const recentInstant: fc.Arbitrary<J> = fc.oneof(
   fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 3 })).map(([h, s]) => isoAgo(h, s)),
   fc.integer({ min: 0, max: 40 }).map((h) => Math.floor((NOW_MS - h * HOUR_MS) / 1000)),
-  fc.double({ min: 0, max: NOW_MS / 1000, noNaN: true }),
+  // Fractional epoch seconds; a plain fc.double would mostly give tiny ones (1970), which newer-wins skips.
+  fc.integer({ min: NOW_MS - 40 * HOUR_MS, max: NOW_MS }).map((ms) => ms / 1000),
 );
 
 /** Values at or past the edges of each dtype (and of other types), for the mutated cells. */
@@ -31,7 +32,7 @@ const EDGES: Readonly<Record<string, readonly J[]>> = {
   float64: ['NaN', 'Infinity', '-Infinity', new Raw('1e400'), '1.5', Number.NaN, Number.NEGATIVE_INFINITY, 'nan'],
   string: [1, true, '\u0000', '\ud800', 'x'.repeat(5000)],
   bool: [0, 1, 'true', 'false'],
-  timestamp: ['NaT', null, NOW_MS, NOW_MS * 1000, -1, 0, 8.64e12, 8.64e12 + 1, 8.64e15, 1e300, -1.797693134862316e302, '2099-01-01T00:00:00', '1677-09-21T00:12:43.145224192', '2024-02-30T00:00:00', '+275760-09-13T00:00:00Z', '-271821-04-20T00:00:00Z', '2024-01-01T00:00:00+99:00'],
+  timestamp: ['NaT', null, 1e-300, 4.9e-324, NOW_MS, NOW_MS * 1000, -1, 0, 8.64e12, 8.64e12 + 1, 8.64e15, 1e300, -1.797693134862316e302, '2099-01-01T00:00:00', '1677-09-21T00:12:43.145224192', '2024-02-30T00:00:00', '+275760-09-13T00:00:00Z', '-271821-04-20T00:00:00Z', '2024-01-01T00:00:00+99:00'],
   bytes: ['not base64!', 'AAA', '', 'AA==AA==', '\u00ff'],
 };
 
@@ -131,17 +132,33 @@ export function columns(names: fc.Arbitrary<string[]>, value: (name: string, cle
     .map((entries) => new Obj(entries));
 }
 
-/** The columns a name set usually needs, minus a few, plus a few unknown ones. */
+/** Column names no view reads, some of them properties every JS object inherits. */
+const strangeNames = fc.array(fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', '')), { maxLength: 2 });
+
+/** The columns a frame needs; sometimes one left out (the case each check must catch alone), or more changed. */
 export function columnNames(needed: readonly string[], others: readonly string[]): fc.Arbitrary<string[]> {
+  const extra = fc.subarray([...others], { maxLength: Math.min(3, others.length) });
   return fc
-    .tuple(fc.subarray([...needed], { minLength: Math.max(needed.length - 2, 0) }), fc.subarray([...others], { maxLength: Math.min(3, others.length) }), fc.array(fc.string({ maxLength: 8 }), { maxLength: 2 }))
-    .chain(([kept, extra, random]) => fc.oneof({ weight: 6, arbitrary: fc.constant([...needed]) }, { weight: 1, arbitrary: fc.constant([...kept, ...extra, ...random]) }))
+    .oneof(
+      { weight: 12, arbitrary: fc.constant([...needed]) },
+      { weight: 2, arbitrary: fc.nat({ max: Math.max(needed.length - 1, 0) }).map((i) => needed.filter((_, k) => k !== i)) },
+      { weight: 1, arbitrary: fc.tuple(extra, strangeNames).map(([e, r]) => [...needed, ...e, ...r]) },
+      { weight: 1, arbitrary: fc.tuple(fc.subarray([...needed], { minLength: Math.max(needed.length - 2, 0) }), extra, strangeNames).map(([k, e, r]) => [...k, ...e, ...r]) },
+    )
     .map((names) => [...new Set(names)]);
 }
 
-const OTHER_FEATURES: Readonly<Record<string, string>> = { pair_count: 'int64', seen: 'int32', clicks: 'int64', rate: 'float32', tags: 'string[]' };
+const OTHER_FEATURES: Readonly<Record<string, string>> = {
+  pair_count: 'int64',
+  seen: 'int32',
+  clicks: 'int64',
+  rate: 'float32',
+  tags: 'string[]',
+  toString: 'int64',
+  constructor: 'string',
+};
 const TIME_COLUMNS = ['event_timestamp', 'created', 'created_timestamp'];
-export const PUSH_COLUMNS = ['user_id', 'merchant_id', 'device_id', 'event_timestamp', 'created_timestamp', ...Object.keys(LIVE_FEATURES), 'pair_count', 'seen'];
+export const PUSH_COLUMNS = ['user_id', 'merchant_id', 'device_id', 'event_timestamp', 'created_timestamp', ...Object.keys(LIVE_FEATURES), 'pair_count', 'seen', 'toString', 'constructor'];
 
 function columnValue(name: string, clean: boolean): fc.Arbitrary<J> {
   if (Object.hasOwn(JOIN_KEYS, name)) return keyValue(name, clean);

@@ -1,6 +1,7 @@
 // The repo the body fuzzer serves: every dtype a push can carry (scalars and lists), keys with and without a
 // declared type, a push source read by an online and an offline-only view, a view fed by a file source only
-// (/write-to-online-store), on-demand views over stored features and request fields, and a feature service. The
+// (/write-to-online-store), on-demand views over stored features and request fields, features named like the
+// properties every JS object inherits (toString, constructor), and feature services. The
 // names are exported so the generators build requests that reach deep into the parsers instead of stopping at
 // "unknown view".
 import type { WorkflowStarter } from '../../../src/api/workflow-starter.js';
@@ -34,6 +35,7 @@ export const VIEWS: Readonly<Record<string, readonly string[]>> = {
   live_pair: ['pair_count'],
   live_device: ['seen'],
   live_archive: ['i64'],
+  live_odd: ['toString', 'constructor'],
   user_stats: ['clicks', 'rate', 'tags'],
   derived: ['ratio', 'big', 'label', 'flag'],
 };
@@ -62,6 +64,16 @@ export function fuzzRepo(onlineStore: { url: string; keyPrefix: string }): Repo 
       { name: 'live_pair', entities: ['user', 'merchant'], source: PUSH_SOURCE, schema: [{ name: 'pair_count', dtype: 'int64' }] },
       { name: 'live_device', entities: ['device'], source: PUSH_SOURCE, schema: [{ name: 'seen', dtype: 'int32' }] },
       { name: 'live_archive', entities: ['user'], source: PUSH_SOURCE, online: false, schema: [{ name: 'i64', dtype: 'int64' }] },
+      // Valid names that are also properties every JS object inherits: a lookup by name must not find those.
+      {
+        name: 'live_odd',
+        entities: ['user'],
+        source: PUSH_SOURCE,
+        schema: [
+          { name: 'toString', dtype: 'int64' },
+          { name: 'constructor', dtype: 'string' },
+        ],
+      },
       {
         name: 'user_stats',
         entities: ['user'],
