@@ -32,7 +32,7 @@ export function send(base: URL, agent: http.Agent, request: FuzzRequest): Promis
         agent,
         headers: {
           ...(request.contentType ? { 'Content-Type': request.contentType } : {}),
-          ...(request.body ? { 'Content-Length': request.body.length } : {}),
+          ...(request.body && request.chunkedAt === undefined ? { 'Content-Length': request.body.length } : {}),
         },
         timeout: REPLY_TIMEOUT_MS,
       });
@@ -49,7 +49,13 @@ export function send(base: URL, agent: http.Agent, request: FuzzRequest): Promis
     });
     req.on('timeout', () => req.destroy(new Error(`no reply within ${REPLY_TIMEOUT_MS} ms`)));
     req.on('error', (err) => resolve({ failed: `${(err as NodeJS.ErrnoException).code ?? ''} ${err.message}`.trim() }));
-    req.end(request.body);
+    if (request.body && request.chunkedAt !== undefined) {
+      // Without Content-Length Node sends the body chunked: the server learns its size only as it arrives.
+      req.write(request.body.subarray(0, request.chunkedAt));
+      req.end(request.body.subarray(request.chunkedAt));
+    } else {
+      req.end(request.body);
+    }
   });
 }
 

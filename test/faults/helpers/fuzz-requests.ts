@@ -16,6 +16,8 @@ export interface FuzzRequest {
   target: string;
   body?: Buffer;
   contentType?: string;
+  /** Sent with Transfer-Encoding: chunked (no Content-Length), split in two at this byte. */
+  chunkedAt?: number;
 }
 
 const VIEW_NAMES = Object.keys(VIEWS);
@@ -141,13 +143,15 @@ function bodies(structured: fc.Arbitrary<J>): fc.Arbitrary<Buffer> {
 
 const contentType = fc.constantFrom(undefined, 'application/json', 'application/json', 'text/plain', 'application/json; charset=utf-16', 'multipart/form-data; boundary=x');
 
-/** Only waiting materialize requests carry a query string (wait/timeout); the rest mostly none. */
+/** A POST, sometimes with a query string (/materialize* read wait and timeout), sometimes sent chunked. */
 function post(path: string, structured: fc.Arbitrary<J>): fc.Arbitrary<FuzzRequest> {
-  return fc.tuple(bodies(structured), fc.oneof({ weight: 4, arbitrary: fc.constant('') }, { weight: 1, arbitrary: query }), contentType).map(([body, q, type]) => ({
+  const chunkedAt = fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.nat() });
+  return fc.tuple(bodies(structured), fc.oneof({ weight: 4, arbitrary: fc.constant('') }, { weight: 1, arbitrary: query }), contentType, chunkedAt).map(([body, q, type, at]) => ({
     method: 'POST',
     target: path + q,
     body,
     ...(type ? { contentType: type } : {}),
+    ...(at !== undefined ? { chunkedAt: at % (body.length + 1) } : {}),
   }));
 }
 
