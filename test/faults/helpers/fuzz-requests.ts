@@ -169,9 +169,15 @@ const getRequest: fc.Arbitrary<FuzzRequest> = fc
       { weight: 1, arbitrary: fc.constantFrom('/get-online-features', '/push', '/materialize', '//health', '/health/', '/HEALTH', '/ui/../registry', '/ui/%2e%2e/registry', '*') },
     ),
     query,
-    fc.constantFrom('GET', 'GET', 'GET', 'HEAD', 'DELETE', 'OPTIONS', 'PATCH'),
+    fc.constantFrom('GET', 'GET', 'GET', 'HEAD', 'DELETE', 'OPTIONS', 'PATCH', 'POST', 'PUT'),
+    // A body where none is read: the server must still answer, and keep the connection usable or close it.
+    fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: unstructured }),
   )
-  .map(([path, q, method]) => ({ method, target: path.startsWith('/') || path === '*' ? path + q : `/${path}${q}` }));
+  .map(([path, q, method, body]) => ({
+    method,
+    target: path.startsWith('/') || path === '*' ? path + q : `/${path}${q}`,
+    ...(body && method !== 'HEAD' && method !== 'GET' ? { body } : {}),
+  }));
 
 export const ENDPOINTS: ReadonlyArray<{ name: string; requests: fc.Arbitrary<FuzzRequest> }> = [
   { name: 'get-online-features', requests: post('/get-online-features', onlineBody) },
@@ -179,5 +185,5 @@ export const ENDPOINTS: ReadonlyArray<{ name: string; requests: fc.Arbitrary<Fuz
   { name: 'write-to-online-store', requests: post('/write-to-online-store', writeBody) },
   { name: 'materialize', requests: post('/materialize', materializeBody) },
   { name: 'materialize-incremental', requests: post('/materialize-incremental', incrementalBody) },
-  { name: 'GET routes (paths, query strings)', requests: getRequest },
+  { name: 'GET routes (paths, methods, query strings)', requests: getRequest },
 ];
