@@ -65,6 +65,14 @@ export function frameOf(df: Readonly<Record<string, readonly unknown[]>>): Frame
   return { columns: df, rows: firstValues.length, parsed: new Map() };
 }
 
+/**
+ * The values of column `name`, if the frame has it. Own columns only: a feature may be called `toString` or
+ * `constructor` (valid names), and a frame without it must not find the one every object inherits.
+ */
+function columnOf(frame: Frame, name: string): readonly unknown[] | undefined {
+  return Object.hasOwn(frame.columns, name) ? frame.columns[name] : undefined;
+}
+
 function expected(column: string, row: number, dtype: string, value: unknown): string {
   const hint = typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value) ? ' (send integers beyond 2^53 as strings)' : '';
   return `df.${column}[${row}]: expected ${dtype}, got ${showValue(value)}${hint}`;
@@ -74,7 +82,7 @@ function parseColumn(frame: Frame, name: string, dtype: Dtype | undefined, nulla
   const cacheKey = `${name}|${dtype ?? ''}|${nullable}`;
   const cached = frame.parsed.get(cacheKey);
   if (cached) return cached;
-  const raw = frame.columns[name] ?? [];
+  const raw = columnOf(frame, name) ?? [];
   const out: TypedValue[] = new Array<TypedValue>(raw.length);
   let bad = false;
   for (let i = 0; i < raw.length; i++) {
@@ -127,7 +135,7 @@ export const MAX_FUTURE_MS = 24 * 3600 * 1000;
 
 function parseInstants(frame: Frame, name: string, nullable: boolean, problems: Problems, nowMs: number): (bigint | null)[] {
   const latest = BigInt(nowMs + MAX_FUTURE_MS) * 1000n;
-  const raw = frame.columns[name] ?? [];
+  const raw = columnOf(frame, name) ?? [];
   const out: (bigint | null)[] = new Array<bigint | null>(raw.length);
   let bad = false;
   for (let i = 0; i < raw.length; i++) {
@@ -154,7 +162,7 @@ function parseInstants(frame: Frame, name: string, nullable: boolean, problems: 
 
 /** The first of `names` the frame has. */
 function pick(frame: Frame, names: readonly (string | undefined)[]): string | undefined {
-  return names.find((n): n is string => n !== undefined && n in frame.columns);
+  return names.find((n): n is string => n !== undefined && columnOf(frame, n) !== undefined);
 }
 
 /**
@@ -167,7 +175,7 @@ export function parseViewFrame(repo: Repo, view: FeatureView, frame: Frame, nowM
   const computed = view.transform !== undefined || view.aggregation !== undefined;
   const source = computed ? undefined : repo.sources.find((s) => s.name === view.source);
   const need = (name: string, what: string): boolean => {
-    if (name in frame.columns) return true;
+    if (columnOf(frame, name) !== undefined) return true;
     problems.add(`df.${name}: missing; feature view "${view.name}" needs it (${what})`);
     return false;
   };
@@ -177,8 +185,8 @@ export function parseViewFrame(repo: Repo, view: FeatureView, frame: Frame, nowM
     const entity = repo.entities.find((e) => e.name === entityName);
     for (const key of entity?.joinKeys ?? []) {
       if (!need(key, `join key of entity "${entityName}"`)) continue;
-      const dtype = entity?.valueType ?? inferKeyDtype(frame.columns[key] ?? []);
-      if (entity?.valueType === undefined && !sameJsonKind(frame.columns[key] ?? [], key, dtype, problems)) continue;
+      const dtype = entity?.valueType ?? inferKeyDtype(columnOf(frame, key) ?? []);
+      if (entity?.valueType === undefined && !sameJsonKind(columnOf(frame, key) ?? [], key, dtype, problems)) continue;
       keys.push({ name: key, dtype, values: parseColumn(frame, key, dtype, false, problems) });
     }
   }

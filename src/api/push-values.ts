@@ -25,7 +25,8 @@ const MAX_MICROS = 8.64e18;
 export function parseInstant(value: unknown): bigint | undefined {
   let micros: bigint | undefined;
   if (typeof value === 'string') micros = parseIsoMicros(value);
-  else if (typeof value === 'number' && Number.isFinite(value)) micros = BigInt(Math.round(value * 1e6));
+  // Range first: seconds beyond ~1.8e302 overflow to Infinity once scaled, which BigInt() throws on (a 500).
+  else if (typeof value === 'number' && Math.abs(value) <= MAX_MICROS / 1e6) micros = BigInt(Math.round(value * 1e6));
   if (micros === undefined || micros > BigInt(MAX_MICROS) || micros < -BigInt(MAX_MICROS)) return undefined;
   return micros;
 }

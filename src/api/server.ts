@@ -203,7 +203,8 @@ export function createServer(deps: ServerDeps): ApiServer {
     metrics.requestStarted();
     metrics.requestFinished(UNMATCHED, '', status, 0);
     const code = status === 408 ? 'REQUEST_TIMEOUT' : status === 431 ? 'HEADERS_TOO_LARGE' : 'BAD_HTTP_REQUEST';
-    const body = errorBody(code, `malformed or incomplete HTTP request (${err.code ?? err.message})`);
+    // No body for HEAD (RFC 9110 9.3.2): the client would read it as the start of a next answer and fail.
+    const body = isHeadPacket(err) ? '' : errorBody(code, `malformed or incomplete HTTP request (${err.code ?? err.message})`);
     socket.end(
       `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
@@ -264,4 +265,10 @@ export function createServer(deps: ServerDeps): ApiServer {
       return closingDone;
     },
   };
+}
+
+/** Whether the bytes Node could not parse (it hands them over as `rawPacket`) start a HEAD request. */
+function isHeadPacket(err: Error): boolean {
+  const raw = (err as Error & { rawPacket?: unknown }).rawPacket;
+  return Buffer.isBuffer(raw) && raw.subarray(0, 5).toString('latin1') === 'HEAD ';
 }

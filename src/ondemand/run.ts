@@ -17,6 +17,16 @@ export class TransformError extends FeatureflowError {
   }
 }
 
+/**
+ * An expression computed a value its output's dtype cannot hold for this row's values (an int64 beyond 2^53, where
+ * serving's JS numbers stop being exact; an int32 past its range). Expressions are type-checked when the repo loads,
+ * so this is never the definition's fault nor the client's request's: it is what the stored and sent values add up to.
+ */
+export class TransformRangeError extends FeatureflowError {
+  constructor(message: string) {
+    super('TRANSFORM_OUT_OF_RANGE', message);
+  }
+}
 
 /**
  * A stored or joined value as a transform sees it: int64 (bigint from DuckDB, a decimal string beyond 2^53 in the
@@ -43,7 +53,12 @@ export function toOdValue(raw: unknown, dtype: Dtype | undefined): OdValue | und
   }
 }
 
-function checkOutput(value: unknown, field: Field, where: () => string): OdValue {
+type Refusal = (message: string) => FeatureflowError;
+const definitionBug: Refusal = (message) => new TransformError(message);
+const outOfRange: Refusal = (message) =>
+  new TransformRangeError(`${message}: out of range for the output's dtype (integers are exact up to 2^53 in serving)`);
+
+function checkOutput(value: unknown, field: Field, where: () => string, refuse: Refusal = definitionBug): OdValue {
   if (value === null || value === undefined) return null;
   switch (field.dtype) {
     case 'int32':
@@ -67,7 +82,10 @@ function checkOutput(value: unknown, field: Field, where: () => string): OdValue
     default:
       break;
   }
-  throw new TransformError(`${where()}: ${JSON.stringify(value)?.slice(0, 60) ?? typeof value} is not a valid ${field.dtype}`);
+  // Only a number missing an integer dtype's range is the values' doing; anything else is a bug wherever it came from.
+  const refusal = typeof value === 'number' && (field.dtype === 'int32' || field.dtype === 'int64') ? refuse : definitionBug;
+  const shown = typeof value === 'number' ? String(value) : (JSON.stringify(value)?.slice(0, 60) ?? typeof value);
+  throw refusal(`${where()}: ${shown} is not a valid ${field.dtype}`);
 }
 
 export interface OnDemandRunner {
@@ -106,7 +124,8 @@ function expressionRunner(compiled: CompiledOnDemand): OnDemandRunner {
         const evaluate = evaluators[k] as RowEvaluator;
         const out: OdValue[] = new Array(rows);
         for (let i = 0; i < rows; i++) {
-          out[i] = checkOutput(evaluate(columns, i), field, () => `${odfv.name}:${field.name} row ${i}`);
+          // Type-checked at load, an expression can only go wrong by the values of a row, never by its kind.
+          out[i] = checkOutput(evaluate(columns, i), field, () => `${odfv.name}:${field.name} row ${i}`, outOfRange);
         }
         return out;
       });

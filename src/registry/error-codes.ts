@@ -44,6 +44,7 @@ export const ERROR_CODES = {
   // Featureflow, its repo or its store is broken: a bug, a bad definition or config, damaged data. The repo is
   // validated before a server starts, so a definition problem seen while answering a request is the server's.
   INTERNAL: { status: 500, retryable: false, internal: true },
+  TRANSFORM_OUT_OF_RANGE: { status: 422, retryable: false },
   TRANSFORM_FAILED: { status: 500, retryable: false },
   WORKFLOW_FAILED: { status: 500, retryable: false },
   INVALID_DEFINITION: { status: 500, retryable: false, internal: true },

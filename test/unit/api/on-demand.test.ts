@@ -117,6 +117,17 @@ describe('on-demand views over HTTP', () => {
     expect(res.json.error.message).toContain('half');
   });
 
+  it('answers 422 TRANSFORM_OUT_OF_RANGE when the values make an expression leave its integer range (found by the body fuzzer: was a 500)', async () => {
+    // A valid int64 stored beyond 2^53 plus a request value: JS numbers cannot hold the sum exactly.
+    store.put('user_stats', [3], { clicks: 2 ** 60, avg: 1 }, '2024-01-01T00:00:00Z');
+    const res = await post({ features: ['derived:clicks_plus'], entities: { user_id: [1, 3], amount: [1, 1] } });
+    expect(res.status).toBe(422);
+    expect(res.json.error).toEqual({
+      code: 'TRANSFORM_OUT_OF_RANGE',
+      message: `derived:clicks_plus row 1: ${2 ** 60} is not a valid int64: out of range for the output's dtype (integers are exact up to 2^53 in serving)`,
+    });
+  });
+
   it('shows a TypeScript transform as its source text in GET /registry', async () => {
     const res = await request(url, 'GET', '/registry');
     const broken = res.json.onDemandFeatureViews.find((v: { name: string }) => v.name === 'broken');

@@ -88,6 +88,16 @@ describe('pushed frames', () => {
     expect(parseInstant(true)).toBeUndefined();
   });
 
+  it('refuse epoch seconds too large to scale to microseconds (found by the body fuzzer: was a RangeError, a 500)', () => {
+    // -1.797693134862316e302 * 1e6 is -Infinity, which BigInt() throws on.
+    expect(parseInstant(-1.797693134862316e302)).toBeUndefined();
+    expect(parseInstant(1e300)).toBeUndefined();
+    expect(parseInstant(Number.MAX_VALUE)).toBeUndefined();
+    expect(parseInstant(8.64e12)).toBe(8_640_000_000_000_000_000n);
+    expect(parseInstant(8.64e12 + 1)).toBeUndefined();
+    expect(problem('user_stats', { ...good(), event_timestamp: [1e300, 1e300] })).toMatch(/df\.event_timestamp\[0\]: expected a timestamp/);
+  });
+
   it('name the column and the row of a value that does not fit its dtype', () => {
     const df = { ...good(), amount: [1.5, 'abc'] };
     expect(problem('user_stats', df)).toBe('invalid request: df.amount[1]: expected float64, got "abc"');
@@ -170,5 +180,45 @@ describe('special float texts', () => {
     expect(parseTypedValue('-Infinity', 'float32')).toBe(-Infinity);
     expect(parseTypedValue('toString', 'float64')).toBeUndefined();
     expect(parseTypedValue('constructor', 'float64')).toBeUndefined();
+  });
+});
+
+describe('pushed frames for features named like inherited object properties', () => {
+  // Found while writing the body fuzzer (its repo has such features): `toString` and `constructor` are valid feature
+  // names, and a frame without them found
+  // the ones every object inherits; a push without `toString` was answered 200 and wrote `undefined` into the
+  // stored payload, and every later read of the key failed with a 500.
+  const odd = RepoSchema.parse({
+    project: 'odd',
+    entities: [{ name: 'user', joinKeys: ['user_id'], valueType: 'int64' }],
+    sources: [
+      { name: 'events', type: 'file', path: 'events.parquet' },
+      { name: 'live', type: 'push', batchSource: 'events' },
+    ],
+    featureViews: [
+      { name: 'props', entities: ['user'], source: 'live', schema: [{ name: 'toString', dtype: 'int64' }, { name: 'constructor', dtype: 'string' }] },
+    ],
+  });
+  const view = findView(odd, 'props');
+  const oddProblem = (df: Record<string, unknown[]>): string => {
+    try {
+      parseViewFrame(odd, view, frameOf(df));
+    } catch (err) {
+      return (err as Error).message;
+    }
+    throw new Error('expected the frame to be refused');
+  };
+
+  it('refuse a frame without them as missing', () => {
+    expect(oddProblem({ user_id: [1], event_timestamp: ['2024-05-01T10:00:00'] })).toBe(
+      'invalid request: df.toString: missing; feature view "props" needs it (a row replaces every feature of the view); ' +
+        'df.constructor: missing; feature view "props" needs it (a row replaces every feature of the view)',
+    );
+  });
+
+  it('read them from the frame when it has them', () => {
+    const parsed = parseViewFrame(odd, view, frameOf({ user_id: [1], event_timestamp: ['2024-05-01T10:00:00'], toString: [7], constructor: ['x'] }));
+    expect(parsed.features.map((f) => f.values)).toEqual([[7], ['x']]);
+    expect(encodeOnline(odd, parsed).rows[0]?.payload).toBe('[7,"x"]');
   });
 });
