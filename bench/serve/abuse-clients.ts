@@ -28,8 +28,11 @@ function readBody(entitiesPerRequest: number, featureCount: number, seed: number
 }
 
 /** Requests in a closed loop on `concurrency` keep-alive connections until `durationSeconds` pass. */
+/** The abuser's own peer address (any 127.x.y.z is loopback on Linux), so the server sees two clients, as in production. */
+const ABUSER_ADDRESS = '127.0.0.2';
+
 async function closedLoop(url: URL, body: string, concurrency: number, durationSeconds: number): Promise<Record<string, number>> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency, localAddress: ABUSER_ADDRESS });
   const statuses: Record<string, number> = {};
   const end = performance.now() + durationSeconds * 1000;
   const one = (): Promise<void> =>
@@ -71,7 +74,7 @@ async function stall(url: URL, count: number, durationSeconds: number): Promise<
   await Promise.all(
     Array.from({ length: count }, () =>
       new Promise<void>((resolve) => {
-        const socket = net.connect({ host: url.hostname, port: Number(url.port), allowHalfOpen: true });
+        const socket = net.connect({ host: url.hostname, port: Number(url.port), allowHalfOpen: true, localAddress: ABUSER_ADDRESS });
         sockets.push(socket);
         let lastByte = 0;
         socket.on('connect', () => {

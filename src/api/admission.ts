@@ -1,8 +1,7 @@
 /**
  * Admission control: what keeps one client's requests from taking the server away from everyone else. A request
  * bigger than the configured size is refused before its work starts (400, the limit named), and reads beyond the
- * in-flight cap are answered 503 at once: queueing them would only make every client wait, while a 503 with
- * Retry-After lets a well-behaved client back off and a load balancer try another instance.
+ * in-flight cap wait their turn, fairly between clients (fair-gate.ts).
  */
 import { FeatureflowError } from '../registry/errors.js';
 
@@ -21,34 +20,6 @@ export class RequestTooLargeError extends FeatureflowError {
 export class OverloadedError extends FeatureflowError {
   constructor(message: string) {
     super('OVERLOADED', message, { retryable: true });
-  }
-}
-
-/** Counts requests inside a section and refuses entry beyond `limit`. */
-export class InFlightGate {
-  private active = 0;
-
-  /** `onRefuse` is told of every refused entry (the metrics count them). */
-  constructor(
-    private readonly limit: number,
-    private readonly onRefuse: () => void = () => {},
-  ) {}
-
-  get inFlight(): number {
-    return this.active;
-  }
-
-  /** Enters, or throws OverloadedError when `limit` requests are inside already; call leave() exactly once after. */
-  enter(): void {
-    if (this.active >= this.limit) {
-      this.onRefuse();
-      throw new OverloadedError(`the server is handling ${this.limit} reads already (its limit); retry shortly`);
-    }
-    this.active++;
-  }
-
-  leave(): void {
-    this.active--;
   }
 }
 

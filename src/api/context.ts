@@ -2,7 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { OnlineStore } from '../online/types.js';
 import type { Repo } from '../registry/schema.js';
-import type { InFlightGate } from './admission.js';
+import type { FairGate } from './fair-gate.js';
 import type { BodyBudget } from './body.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -29,8 +29,15 @@ export interface ServerLimits {
   maxBufferedBodyBytes: number;
   /** Open connections beyond this are answered a short 503 and closed. */
   maxConnections: number;
-  /** /get-online-features requests being worked on (body received) beyond this are answered 503 at once. */
+  /**
+   * /get-online-features requests worked on at once (body received); more wait for a slot, which goes round-robin
+   * between clients (fair-gate.ts), so one client's flood cannot push others' reads to the back.
+   */
   maxInFlightReads: number;
+  /** Reads one client (its token's name, else its address) may have waiting for a slot; more are answered 503. */
+  maxQueuedReadsPerClient: number;
+  /** Longest a read waits for a slot before it is answered 503. */
+  readQueueWaitMs: number;
   /** Largest entities x features of one /get-online-features request; more is a 400 REQUEST_TOO_LARGE. */
   maxValuesPerRequest: number;
   /** Largest number of rows of one /push or /write-to-online-store request; more is a 400 REQUEST_TOO_LARGE. */
@@ -57,6 +64,8 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxBufferedBodyBytes: 128 * 1024 * 1024,
   maxConnections: 1024,
   maxInFlightReads: 128,
+  maxQueuedReadsPerClient: 64,
+  readQueueWaitMs: 1_000,
   maxValuesPerRequest: 100_000,
   maxRowsPerWrite: 10_000,
   readSliceValues: 1_000,
@@ -78,7 +87,7 @@ export interface ApiContext {
   /** DuckDB for pushes with `to: offline`, opened on first use; refuses when the server has no repo folder. */
   offline: OfflineEngine;
   /** Admission of /get-online-features requests past their body (limits.maxInFlightReads). */
-  reads: InFlightGate;
+  reads: FairGate;
   /** Bytes of request bodies being received now (limits.maxBufferedBodyBytes). */
   bodies: BodyBudget;
   /** True once close() started: readiness fails so load balancers stop sending traffic. */

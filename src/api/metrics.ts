@@ -19,8 +19,23 @@ const STATUSES: readonly FeatureStatus[] = ['PRESENT', 'NOT_FOUND', 'NULL_VALUE'
  * cap, over the entities x features (or rows) limit, a body that stalled or took too long, or one that would take the
  * bodies being received past their memory budget.
  */
-export type RejectReason = 'connections' | 'in_flight_reads' | 'request_too_large' | 'body_timeout' | 'body_memory';
-const REJECT_REASONS: readonly RejectReason[] = ['connections', 'in_flight_reads', 'request_too_large', 'body_timeout', 'body_memory'];
+export type RejectReason =
+  | 'connections'
+  | 'client_read_queue'
+  | 'read_queue'
+  | 'read_wait'
+  | 'request_too_large'
+  | 'body_timeout'
+  | 'body_memory';
+const REJECT_REASONS: readonly RejectReason[] = [
+  'connections',
+  'client_read_queue',
+  'read_queue',
+  'read_wait',
+  'request_too_large',
+  'body_timeout',
+  'body_memory',
+];
 
 interface Histogram {
   /** counts[i] = observations <= LATENCY_BUCKETS[i] (not cumulative yet; summed when rendering). */

@@ -10,10 +10,10 @@ import type { OnlineStore } from '../online/types.js';
 import type { Repo } from '../registry/schema.js';
 import { authorizeRoute } from './auth/guard.js';
 import type { TokenSource } from './auth/token-source.js';
-import { InFlightGate } from './admission.js';
 import { answerTooLarge, BodyBudget, ClientGoneError, UploadCutError } from './body.js';
 import { capConnections } from './connection-cap.js';
 import { DEFAULT_LIMITS, type ApiContext, type Reply, type ServerLimits } from './context.js';
+import { FairGate } from './fair-gate.js';
 import { errorBody, errorReply, MethodNotAllowedError, PayloadTooLargeError, RouteNotFoundError } from './errors.js';
 import { errorFields, stderrLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -82,7 +82,13 @@ export function createServer(deps: ServerDeps): ApiServer {
     workflows: deps.workflows,
     repoDir: deps.repoDir,
     offline: new OfflineEngine(deps.repo, deps.repoDir),
-    reads: new InFlightGate(limits.maxInFlightReads, () => metrics.rejected('in_flight_reads')),
+    reads: new FairGate({
+      slots: limits.maxInFlightReads,
+      perClientQueue: limits.maxQueuedReadsPerClient,
+      totalQueue: limits.maxConnections,
+      maxWaitMs: limits.readQueueWaitMs,
+      onRefuse: (reason) => metrics.rejected(reason === 'client_queue' ? 'client_read_queue' : reason === 'queue' ? 'read_queue' : 'read_wait'),
+    }),
     bodies: new BodyBudget(limits.maxBufferedBodyBytes),
     isClosing: () => closing,
   };

@@ -5,7 +5,7 @@ import http from 'node:http';
 import net from 'node:net';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ServerLimits } from '../../src/api/context.js';
 import type { FeatureColumn, OnlineReadRequest } from '../../src/online/types.js';
 import { startApiEnv, type ApiEnv } from '../integration/api/api-env.js';
@@ -284,8 +284,8 @@ describe('caps on connections and in-flight reads', () => {
     }
   });
 
-  it('answers reads over the in-flight cap 503 with Retry-After at once, counted, and serves the rest', async () => {
-    const env = await startApiEnv({ limits: { maxInFlightReads: 3 } });
+  it('answers reads past the in-flight cap and a full client queue 503 with Retry-After at once, counted, and serves the rest', async () => {
+    const env = await startApiEnv({ limits: { maxInFlightReads: 3, maxQueuedReadsPerClient: 0 } });
     // Slow reads hold their place in flight, as a slow store would.
     const read = env.store.read.bind(env.store);
     env.store.read = async (req: OnlineReadRequest): Promise<FeatureColumn[]> => {
@@ -302,8 +302,54 @@ describe('caps on connections and in-flight reads', () => {
         expect(a.json.error.code).toBe('OVERLOADED');
         expect(a.headers['retry-after']).toBe('1');
       }
-      expect(await scrape(env, 'featureflow_http_rejected_total{reason="in_flight_reads"}')).toBe(7);
+      expect(await scrape(env, 'featureflow_http_rejected_total{reason="client_read_queue"}')).toBe(7);
       expect(await scrape(env, STORE_ERRORS)).toBe(0);
+    } finally {
+      await env.teardown();
+    }
+  });
+
+  it('gives a freed read slot to another client before the flooding client\'s backlog', async () => {
+    const env = await startApiEnv({ limits: { maxInFlightReads: 2 } });
+    const read = env.store.read.bind(env.store);
+    env.store.read = async (req: OnlineReadRequest): Promise<FeatureColumn[]> => {
+      await sleep(150);
+      return read(req);
+    };
+    const finished: string[] = [];
+    // Two clients as two peer addresses: the loopback range is all ours.
+    const post = (who: string, localAddress: string): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const body = JSON.stringify(small);
+        const url = new URL(env.url);
+        const req = http.request(
+          { host: url.hostname, port: url.port, path: '/get-online-features', method: 'POST', localAddress, agent: false,
+            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+          (res) => {
+            res.resume();
+            res.on('end', () => {
+              finished.push(who);
+              resolve(res.statusCode ?? 0);
+            });
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    try {
+      const flood = Array.from({ length: 12 }, () => post('flooder', '127.0.0.1'));
+      // 12 flood reads plus the /metrics request itself; then a moment for the flood to reach the read gate.
+      await vi.waitFor(async () => expect(await scrape(env, 'featureflow_http_requests_in_flight')).toBeGreaterThanOrEqual(13), { timeout: 10_000 });
+      await sleep(50);
+      const polite = await post('polite', '127.0.0.2');
+      const statuses = await Promise.all(flood);
+      const place = finished.indexOf('polite');
+      figure('polite read behind a 12-read flood with 2 slots', `finished ${place + 1} of ${finished.length}`);
+      expect(polite).toBe(200);
+      expect(statuses.every((s) => s === 200)).toBe(true);
+      // FIFO would put it 13th; round-robin admits it with the second freed slot at the latest (the flooder's queue
+      // came first), so at most 2 running reads and 2 admitted with it or before it finish ahead of it.
+      expect(place).toBeLessThanOrEqual(4);
     } finally {
       await env.teardown();
     }

@@ -3,8 +3,9 @@
  * -> on-demand transforms, if any were requested. A big request is read and encoded in slices of about
  * limits.readSliceValues values, so one client's big batch does not hold the event loop while others wait.
  */
-import { requireRead } from '../auth/guard.js';
+import { principalOf, requireRead } from '../auth/guard.js';
 import { requireRequested } from '../auth/requested.js';
+import type { IncomingMessage } from 'node:http';
 import type { FeatureColumn } from '../../online/types.js';
 import type { Repo } from '../../registry/schema.js';
 import { RequestTooLargeError, yieldToEventLoop } from '../admission.js';
@@ -30,7 +31,7 @@ export const getOnlineFeatures: Handler = async (req, ctx) => {
   }
   const body = parseJson(raw);
   checkSize(ctx, roughSize(ctx.repo, body));
-  ctx.reads.enter();
+  await ctx.reads.enter(clientKey(req));
   try {
     const request = await parseOnlineFeaturesRequestSliced(body);
     requireRequested(req, ctx.repo, request);
@@ -44,6 +45,12 @@ export const getOnlineFeatures: Handler = async (req, ctx) => {
     ctx.reads.leave();
   }
 };
+
+/** Who a read is queued as: the token's name when auth is on, else the peer address. */
+function clientKey(req: IncomingMessage): string {
+  const principal = principalOf(req);
+  return principal ? `token:${principal.name}` : `addr:${req.socket.remoteAddress ?? 'unknown'}`;
+}
 
 function checkSize(ctx: ApiContext, values: number, atLeast = false): void {
   if (values > ctx.limits.maxValuesPerRequest) {

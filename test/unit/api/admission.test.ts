@@ -3,7 +3,6 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InFlightGate, OverloadedError } from '../../../src/api/admission.js';
 import type { ApiContext } from '../../../src/api/context.js';
 import { DEFAULT_LIMITS } from '../../../src/api/context.js';
 import { silentLogger } from '../../../src/api/logger.js';
@@ -127,20 +126,6 @@ describe('body timeouts', () => {
     } finally {
       await server.close();
     }
-  });
-});
-
-describe('in-flight gate', () => {
-  it('admits up to its limit, refuses the next with OverloadedError and tells onRefuse, admits again after leave', () => {
-    let refused = 0;
-    const gate = new InFlightGate(2, () => refused++);
-    gate.enter();
-    gate.enter();
-    expect(() => gate.enter()).toThrow(OverloadedError);
-    expect(refused).toBe(1);
-    gate.leave();
-    gate.enter();
-    expect(gate.inFlight).toBe(2);
   });
 });
 
