@@ -63,7 +63,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   bodyIdleTimeoutMs: 10_000,
   maxBufferedBodyBytes: 128 * 1024 * 1024,
   maxConnections: 1024,
-  maxInFlightReads: 128,
+  maxInFlightReads: 16,
   maxQueuedReadsPerClient: 64,
   readQueueWaitMs: 1_000,
   maxValuesPerRequest: 100_000,

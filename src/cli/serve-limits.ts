@@ -19,7 +19,7 @@ const LIMIT_OPTIONS: readonly LimitOption[] = [
   { flag: 'max-write-rows', env: 'FEATUREFLOW_MAX_WRITE_ROWS', key: 'maxRowsPerWrite', min: 1, help: 'largest rows per /push or write (default 10000)' },
   { flag: 'max-body-buffer-bytes', env: 'FEATUREFLOW_MAX_BODY_BUFFER_BYTES', key: 'maxBufferedBodyBytes', min: 1, help: 'bodies being received, all together (default 128 MiB)' },
   { flag: 'max-connections', env: 'FEATUREFLOW_MAX_CONNECTIONS', key: 'maxConnections', min: 1, help: 'open connections per process (default 1024)' },
-  { flag: 'max-in-flight', env: 'FEATUREFLOW_MAX_IN_FLIGHT', key: 'maxInFlightReads', min: 1, help: 'reads worked on at once per process (default 128)' },
+  { flag: 'max-in-flight', env: 'FEATUREFLOW_MAX_IN_FLIGHT', key: 'maxInFlightReads', min: 1, help: 'reads worked on at once per process (default 16)' },
   { flag: 'max-queued-reads', env: 'FEATUREFLOW_MAX_QUEUED_READS', key: 'maxQueuedReadsPerClient', min: 0, help: 'reads one client may have waiting for a slot (default 64)' },
   { flag: 'read-queue-wait-ms', env: 'FEATUREFLOW_READ_QUEUE_WAIT_MS', key: 'readQueueWaitMs', min: 1, help: 'longest wait for a read slot (default 1000)' },
   { flag: 'body-idle-timeout-ms', env: 'FEATUREFLOW_BODY_IDLE_TIMEOUT_MS', key: 'bodyIdleTimeoutMs', min: 1, help: 'a body stalled this long is cut (default 10000)' },

@@ -284,8 +284,8 @@ describe('caps on connections and in-flight reads', () => {
     }
   });
 
-  it('answers reads past the in-flight cap and a full client queue 503 with Retry-After at once, counted, and serves the rest', async () => {
-    const env = await startApiEnv({ limits: { maxInFlightReads: 3, maxQueuedReadsPerClient: 0 } });
+  it('answers reads past the in-flight cap and a full client queue 503 with Retry-After, counted, and serves the rest', async () => {
+    const env = await startApiEnv({ limits: { maxInFlightReads: 3, maxQueuedReadsPerClient: 0, readQueueWaitMs: 200 } });
     // Slow reads hold their place in flight, as a slow store would.
     const read = env.store.read.bind(env.store);
     env.store.read = async (req: OnlineReadRequest): Promise<FeatureColumn[]> => {

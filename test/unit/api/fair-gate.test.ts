@@ -43,27 +43,37 @@ describe('FairGate', () => {
     expect(admitted.filter((c) => c === 'flooder')).toHaveLength(5);
   });
 
-  it('refuses a client whose queue is full while others may still queue', async () => {
-    const { gate: g, refusals } = gate({ slots: 1, perClientQueue: 2 });
+  it('refuses a client whose queue is full, after the slot wait, while others may still queue', async () => {
+    vi.useFakeTimers();
+    const { gate: g, refusals } = gate({ slots: 1, perClientQueue: 2, maxWaitMs: 500 });
     await g.enter('a');
-    void g.enter('a');
-    void g.enter('a');
-    await expect(g.enter('a')).rejects.toThrow(OverloadedError);
+    const queued = [g.enter('a'), g.enter('a')];
+    let refusal: unknown;
+    const refused = g.enter('a').catch((err: unknown) => {
+      refusal = err;
+    });
     expect(refusals).toEqual(['client_queue']);
     const other = g.enter('b');
     expect(g.inQueue).toBe(3);
+    // Not answered at once: a client ignoring Retry-After must not get refusals as fast as it can ask.
+    await vi.advanceTimersByTimeAsync(400);
+    expect(refusal).toBeUndefined();
     g.leave();
     g.leave();
     g.leave();
-    await other;
+    await Promise.all([...queued, other]);
+    await vi.advanceTimersByTimeAsync(100);
+    await refused;
+    expect(refusal).toBeInstanceOf(OverloadedError);
   });
 
   it('refuses when the queue across all clients is full', async () => {
-    const { gate: g, refusals } = gate({ slots: 1, totalQueue: 1 });
+    const { gate: g, refusals } = gate({ slots: 1, totalQueue: 1, maxWaitMs: 20 });
     await g.enter('a');
-    void g.enter('b');
+    const waiting = g.enter('b').catch((err: unknown) => err);
     await expect(g.enter('c')).rejects.toThrow(/reads are waiting already/);
-    expect(refusals).toEqual(['queue']);
+    expect(refusals[0]).toBe('queue');
+    expect(await waiting).toBeInstanceOf(OverloadedError);
   });
 
   it('refuses a read that waited past maxWaitMs and frees its place in the queue', async () => {
