@@ -168,6 +168,9 @@ export function createServer(deps: ServerDeps): ApiServer {
     }
     if (err instanceof UploadCutError) return answerCutUpload(res, err);
     const reply = errorReply(err);
+    if (reply.code === 'REQUEST_TOO_LARGE' && limits.tooLargeAnswerDelayMs > 0) {
+      await new Promise((resolve) => setTimeout(resolve, limits.tooLargeAnswerDelayMs));
+    }
     if (reply.isBug || reply.status === 500) logger.error('request failed', { route, method: req.method, ...errorFields(err) });
     else if (reply.code === 'ONLINE_STORE_UNAVAILABLE' && Date.now() - lastStoreErrorLogMs > STORE_ERROR_LOG_EVERY_MS) {
       // Clients get a generic message; the details go to the log, once every few seconds during an outage.

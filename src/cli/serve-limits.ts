@@ -22,6 +22,7 @@ const LIMIT_OPTIONS: readonly LimitOption[] = [
   { flag: 'max-in-flight', env: 'FEATUREFLOW_MAX_IN_FLIGHT', key: 'maxInFlightReads', min: 1, help: 'reads worked on at once per process (default 16)' },
   { flag: 'max-queued-reads', env: 'FEATUREFLOW_MAX_QUEUED_READS', key: 'maxQueuedReadsPerClient', min: 0, help: 'reads one client may have waiting for a slot (default 64)' },
   { flag: 'read-queue-wait-ms', env: 'FEATUREFLOW_READ_QUEUE_WAIT_MS', key: 'readQueueWaitMs', min: 1, help: 'longest wait for a read slot (default 1000)' },
+  { flag: 'too-large-delay-ms', env: 'FEATUREFLOW_TOO_LARGE_DELAY_MS', key: 'tooLargeAnswerDelayMs', min: 0, help: 'a REQUEST_TOO_LARGE is answered this late (default 250)' },
   { flag: 'body-idle-timeout-ms', env: 'FEATUREFLOW_BODY_IDLE_TIMEOUT_MS', key: 'bodyIdleTimeoutMs', min: 1, help: 'a body stalled this long is cut (default 10000)' },
   { flag: 'request-timeout-ms', env: 'FEATUREFLOW_REQUEST_TIMEOUT_MS', key: 'requestTimeoutMs', min: 1, help: 'a request not received by then is cut (default 30000)' },
 ];
