@@ -5,7 +5,7 @@
  * registry here, so an unknown view is a 404 before anything starts.
  */
 import { z } from 'zod';
-import { formatPath, NotFoundError } from '../registry/errors.js';
+import { FeatureflowError, formatPath, NotFoundError } from '../registry/errors.js';
 import { FUTURE_SKEW_MS, INSTANT_HINT, parseInstantMs } from '../registry/instant.js';
 import type { Repo } from '../registry/schema.js';
 import { BadRequestError, ViewNotOnlineError } from './errors.js';
@@ -75,7 +75,8 @@ export function parseMaterializeIncrementalRequest(body: unknown, repo: Repo, no
   const parsed = checked(MaterializeIncrementalBody.safeParse(body));
   const endMs = parseInstantMs(parsed.end_ts) as number;
   if (endMs > nowMs + FUTURE_SKEW_MS) {
-    throw new BadRequestError(
+    throw new FeatureflowError(
+      'END_IN_FUTURE',
       `invalid request: end_ts (${parsed.end_ts}) is later than now (${iso(nowMs)}): an incremental run records it as where the next ` +
         'one starts, so a future end_ts would freeze the views until then; send an end_ts up to now',
     );

@@ -7,7 +7,6 @@
  * store against the watermark stored at the moment of the write (a compare-and-set), never against one read before
  * the run: two runs racing, or backfill chunks finishing out of order, can then never move a watermark back.
  */
-import { FUTURE_SKEW_MS } from '../registry/instant.js';
 import type { FeatureView } from '../registry/schema.js';
 import type { Watermark } from '../online/types.js';
 import type { MaterializeDeps, ViewMaterialization } from './materialize-view.js';
@@ -21,8 +20,10 @@ export function recordWatermark(
 ): Promise<Watermark | undefined> {
   // A range run may end in the future (its rows are written all the same), but its watermark never passes now:
   // the next incremental run then starts at now and redoes the rest, which newer-wins writes make harmless.
-  const latest = Date.now() + FUTURE_SKEW_MS;
-  const end = Date.parse(result.end) > latest ? new Date(latest).toISOString() : result.end;
+  // Now exactly, not now plus the skew an incremental END is allowed: rows stamped a little ahead of our clock that
+  // arrive later must still be in the next run's range.
+  const now = Date.now();
+  const end = Date.parse(result.end) > now ? new Date(now).toISOString() : result.end;
   return deps.store.advanceWatermark(deps.ctx.repo.project, view.name, {
     mode: options.onlyAdvance ? 'advance' : 'record',
     start: start?.toISOString(),
