@@ -14,6 +14,7 @@ import { jsonReply, type ApiContext, type Handler } from '../context.js';
 import { computeOnDemand } from '../on-demand.js';
 import type { ReadPlan } from '../online-plan.js';
 import { parseOnlineFeaturesRequestSliced, type OnlineFeaturesRequest } from '../online-request.js';
+import { rowsPerSlice, sliceEntities, slices } from '../read-slices.js';
 import { scanRequestShape } from '../request-shape.js';
 import { emptyCounts, OnlineResponseBuilder } from '../online-response.js';
 import { callStore } from '../store-call.js';
@@ -75,33 +76,19 @@ function roughSize(repo: Repo, body: unknown): number {
   return rows * Math.max(1, count);
 }
 
-/** Rows [from, to) of every entity column. */
-function sliceEntities(entities: OnlineFeaturesRequest['entities'], from: number, to: number): OnlineFeaturesRequest['entities'] {
-  if (from === 0 && to >= (Object.values(entities)[0] ?? []).length) return entities;
-  const out: Record<string, Array<string | number | boolean>> = {};
-  for (const [key, values] of Object.entries(entities)) out[key] = values.slice(from, to);
-  return out;
-}
-
-/** Row ranges of about limits.readSliceValues values each. */
-function* slices(ctx: ApiContext, plan: ReadPlan, rows: number): Generator<[number, number]> {
-  const step = Math.max(1, Math.floor(ctx.limits.readSliceValues / Math.max(1, plan.features.length)));
-  for (let from = 0; from < rows; from += step) yield [from, Math.min(rows, from + step)];
-}
-
 /** Stored features only: each slice is read, then encoded into the response, before the next one. */
 async function readSliced(ctx: ApiContext, request: OnlineFeaturesRequest, plan: ReadPlan, rows: number): Promise<string | Buffer> {
-  const ranges = [...slices(ctx, plan, rows)];
-  const builder = new OnlineResponseBuilder(plan, ranges.length > 1);
+  const sliced = rows > rowsPerSlice(ctx.limits.readSliceValues, plan.features.length);
+  const builder = new OnlineResponseBuilder(plan, sliced);
   const counts = emptyCounts();
-  for (const [from, to] of ranges) {
+  for (const [from, to] of slices(ctx.limits.readSliceValues, plan.features.length, rows, () => ctx.reads.inFlight > 1)) {
     if (from > 0) await yieldToEventLoop();
     const entities = sliceEntities(request.entities, from, to);
     const columns = await callStore(ctx, 'read', () => ctx.store.read({ entities, features: plan.features }));
     builder.add(entities, columns, counts);
   }
   ctx.metrics.valuesServed(counts);
-  return ranges.length > 1 ? builder.finishBuffer() : builder.finish();
+  return sliced ? builder.finishBuffer() : builder.finish();
 }
 
 /**
@@ -111,7 +98,7 @@ async function readSliced(ctx: ApiContext, request: OnlineFeaturesRequest, plan:
 async function readWithOnDemand(ctx: ApiContext, request: OnlineFeaturesRequest, plan: ReadPlan, rows: number): Promise<string> {
   const onDemand = plan.onDemand as NonNullable<ReadPlan['onDemand']>;
   let reads: FeatureColumn[] | undefined;
-  for (const [from, to] of slices(ctx, plan, rows)) {
+  for (const [from, to] of slices(ctx.limits.readSliceValues, plan.features.length, rows)) {
     if (from > 0) await yieldToEventLoop();
     const entities = sliceEntities(request.entities, from, to);
     const part = await callStore(ctx, 'read', () => ctx.store.read({ entities, features: plan.features }));
