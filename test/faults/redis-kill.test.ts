@@ -16,7 +16,7 @@ import { freshPrefix } from '../helpers/redis.js';
 import { Redis } from 'ioredis';
 import { faultEngine, keysDigest, PROJECT, VIEW } from './helpers/redis-fixture.js';
 import { startProber } from './helpers/redis-prober.js';
-import { KillableRedis } from './helpers/redis-server.js';
+import { OwnRedis } from '../helpers/own-redis.js';
 
 const ENTITIES = 200_000;
 /** The kill lands once this share of the rows has been written: mid-run by construction, not by timing. */
@@ -25,15 +25,15 @@ const OUTAGE_MS = 3000;
 const DAY = 86_400_000;
 
 const keyPrefix = freshPrefix().replace(/:$/, '');
-let victim: KillableRedis;
-let never: KillableRedis;
+let victim: OwnRedis;
+let never: OwnRedis;
 let engine: TestEngine;
 let store: RedisOnlineStore;
 let api: ApiServer;
 let baseUrl: string;
 
 beforeAll(async () => {
-  [victim, never] = await Promise.all([KillableRedis.create(), KillableRedis.create()]);
+  [victim, never] = await Promise.all([OwnRedis.create(), OwnRedis.create()]);
   engine = await faultEngine(victim.url, keyPrefix, ENTITIES);
   store = await connectOnlineStore({ url: victim.url, keyPrefix });
   api = createServer({ repo: engine.ctx.repo, store, logger: silentLogger });
@@ -56,7 +56,7 @@ async function storeErrorsMetric(): Promise<number> {
   return Number(/^featureflow_online_store_errors_total (\d+)$/m.exec(text)?.[1] ?? NaN);
 }
 
-async function digestOf(server: KillableRedis): Promise<{ keys: number; sha256: string }> {
+async function digestOf(server: OwnRedis): Promise<{ keys: number; sha256: string }> {
   const redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
   try {
     return await keysDigest(redis, `${keyPrefix}:`);

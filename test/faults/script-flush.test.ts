@@ -23,21 +23,21 @@ import type { EncodedRow } from '../../src/online/types.js';
 import type { TestEngine } from '../helpers/engine.js';
 import { freshPrefix } from '../helpers/redis.js';
 import { bump, faultEngine, hoursAfterBase, keysDigest, PROJECT, VIEW } from './helpers/redis-fixture.js';
-import { KillableRedis } from './helpers/redis-server.js';
+import { OwnRedis } from '../helpers/own-redis.js';
 
 const ENTITIES = 200_000;
 const SMALL_WRITES = 400;
 const SMALL_WRITE_ROWS = 250;
 const FLUSH_EVERY_MS = 100;
 
-let server: KillableRedis;
+let server: OwnRedis;
 let admin: Redis;
 let engine: TestEngine;
 const prefixes = { reference: freshPrefix().replace(/:$/, ''), flushed: freshPrefix().replace(/:$/, '') };
 const stores: Partial<Record<keyof typeof prefixes, RedisOnlineStore>> = {};
 
 beforeAll(async () => {
-  server = await KillableRedis.create();
+  server = await OwnRedis.create();
   admin = new Redis(server.url, { maxRetriesPerRequest: 1 });
   engine = await faultEngine(server.url, prefixes.flushed, ENTITIES);
   for (const name of ['reference', 'flushed'] as const) stores[name] = await connectOnlineStore({ url: server.url, keyPrefix: prefixes[name] });

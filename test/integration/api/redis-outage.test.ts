@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../../unit/api/http-client.js';
 import { startApiEnv, type ApiEnv } from './api-env.js';
-import { freePort, OwnRedis } from './own-redis.js';
+import { freePort, OwnRedis } from '../../helpers/own-redis.js';
 import { STORE_UNAVAILABLE_MESSAGE } from '../../../src/api/errors.js';
 
 let redis: OwnRedis;
@@ -19,7 +19,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await env?.teardown().catch(() => undefined);
-  await redis?.stop().catch(() => undefined);
+  await redis?.dispose();
 });
 
 describe('API while Redis is down', () => {

@@ -5,7 +5,7 @@ import { connectOnlineStore, type RedisOnlineStore } from '../../../src/online/r
 import { encodeRow } from '../../../src/online/stored-value.js';
 import type { ViewLayout } from '../../../src/online/types.js';
 import { freshPrefix } from '../../helpers/redis.js';
-import { startCluster, type OwnRedis } from './own-redis.js';
+import { startCluster, type OwnRedis } from '../../helpers/own-redis.js';
 
 const keyPrefix = `${freshPrefix()}ff`;
 const a: ViewLayout = { project: 'p', view: 'a', features: ['n'], dtypes: ['int64'], joinKeys: ['id'], keyTypes: ['int64'], ttlSeconds: 3600 };

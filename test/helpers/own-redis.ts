@@ -1,5 +1,6 @@
-// redis-server processes a test starts for itself: one to stop and restart, or a small cluster. Never the shared
-// server, which other tests (and developers) are using.
+// redis-server processes a test starts for itself, on a free port: one to stop (as an operator would), SIGKILL (as
+// a crash would) and start again empty on the same port, one to hit with server-wide commands such as SCRIPT FLUSH,
+// or a small cluster. Never the shared Redis at 6379: other tests and developers are using it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -7,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 
-async function portIsFree(port: number): Promise<boolean> {
+function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const probe = net.createServer();
     probe.once('error', () => resolve(false));
@@ -15,10 +16,10 @@ async function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** A free port from 6391 up, picked at random so parallel runs rarely race for the same one. */
+/** A free port picked at random from 20000 up, so parallel runs rarely race for the same one. */
 export async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 100; attempt++) {
-    const port = 6391 + Math.floor(Math.random() * 3000);
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
     if (await portIsFree(port)) return port;
   }
   throw new Error('no free port found for a test redis-server');
@@ -33,13 +34,30 @@ export class OwnRedis {
     private readonly extraArgs: readonly string[] = [],
   ) {}
 
+  /** A server on a free port, started. */
+  static async create(): Promise<OwnRedis> {
+    const server = new OwnRedis(await freePort());
+    await server.start();
+    return server;
+  }
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  /** Starts the server (no persistence) and resolves once it answers PING. */
+  /** The pid of the running server, for the log; undefined when it is not running. */
+  get pid(): number | undefined {
+    return this.running ? this.child?.pid : undefined;
+  }
+
+  private get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Starts an empty server (no RDB, no AOF) and resolves once it answers PING. */
   async start(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...this.extraArgs];
+    if (this.running) throw new Error(`redis-server on port ${this.port} is already running`);
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, ...this.extraArgs];
     const child = spawn('redis-server', args, { cwd: this.dir, stdio: 'ignore' });
     let spawnError: Error | undefined;
     child.on('error', (err) => (spawnError = err));
@@ -47,15 +65,16 @@ export class OwnRedis {
     const probe = new Redis(this.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     probe.on('error', () => undefined); // refused until the server listens
     try {
-      for (let attempt = 0; attempt < 100; attempt++) {
+      for (let attempt = 0; attempt < 200; attempt++) {
         if (spawnError) throw new Error(`cannot start redis-server (${spawnError.message}); this test needs it on PATH (apt-get install redis-server)`);
         if (child.exitCode !== null) throw new Error(`redis-server on port ${this.port} exited with code ${child.exitCode}`);
         try {
-          await probe.connect();
+          if (probe.status !== 'ready') await probe.connect();
           await probe.ping();
           return;
         } catch {
-          await new Promise((r) => setTimeout(r, 100));
+          probe.disconnect();
+          await new Promise((r) => setTimeout(r, 50));
         }
       }
       throw new Error(`redis-server on port ${this.port} did not answer within 10 s`);
@@ -67,7 +86,7 @@ export class OwnRedis {
   /** SHUTDOWN NOSAVE, as an operator would; resolves when the process has exited. */
   async stop(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    if (!child || !this.running) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     const admin = new Redis(this.port, '127.0.0.1', { maxRetriesPerRequest: 0, retryStrategy: () => null });
     admin.on('error', () => undefined);
@@ -78,9 +97,18 @@ export class OwnRedis {
     clearTimeout(timer);
   }
 
-  /** Stops the server if it runs and removes its working folder (cluster config files). */
+  /** SIGKILL, as a crash or the OOM killer would: no shutdown, every connection dropped. Resolves once it exited. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Kills the server if it runs and removes its working folder (cluster config files). */
   async dispose(): Promise<void> {
-    await this.stop();
+    await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
