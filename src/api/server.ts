@@ -209,6 +209,15 @@ export function createServer(deps: ServerDeps): ApiServer {
       socket.destroy();
       return;
     }
+    if (inProgress && !inProgress.writableEnded) {
+      // The bad bytes came after a request still being answered on this socket: an error answered now would reach
+      // the client as the answer to that request (and its own answer after it). Let that answer go out whole, as the
+      // connection's last, then close.
+      inProgress.shouldKeepAlive = false;
+      inProgress.once('finish', () => socket.destroySoon());
+      inProgress.once('close', () => socket.destroy());
+      return;
+    }
     metrics.requestStarted();
     metrics.requestFinished(UNMATCHED, '', status, 0);
     const code = status === 408 ? 'REQUEST_TIMEOUT' : status === 431 ? 'HEADERS_TOO_LARGE' : 'BAD_HTTP_REQUEST';
