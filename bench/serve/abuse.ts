@@ -25,13 +25,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { redisUrl } from '../../src/devtools/redis-url.js';
-import { viewLayout } from '../../src/online/layout.js';
-import { connectOnlineStore } from '../../src/online/redis-store.js';
-import { encodeRow } from '../../src/online/stored-value.js';
-import { RepoSchema, type RepoInput } from '../../src/registry/schema.js';
 import { cleanupPrefix } from '../../test/helpers/redis.js';
 import { runClient } from './abuse-clients.js';
 import { FEATURES } from './features.js';
+import { repoInput, waitReady, writeData } from './server-fixture.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -67,48 +64,6 @@ const PHASES: Phase[] = [
   { name: 'stall', abuser: ['--role', 'stall', '--count', '300'] },
   { name: 'flood', abuser: ['--role', 'flood', '--count', '1', '--feature-count', '10', '--concurrency', '300'] },
 ];
-
-function repoInput(keyPrefix: string): RepoInput {
-  return {
-    project: 'bench',
-    onlineStore: { url: redisUrl(), keyPrefix },
-    entities: [{ name: 'user', joinKeys: ['user_id'], valueType: 'int64' }],
-    sources: [{ name: 'events', type: 'file', path: 'data/events.parquet' }],
-    featureViews: [{ name: 'user_stats', entities: ['user'], source: 'events', schema: FEATURES.map(([name, dtype]) => ({ name, dtype })) }],
-  };
-}
-
-async function writeData(input: RepoInput): Promise<void> {
-  const repo = RepoSchema.parse(input);
-  const layout = viewLayout(repo, repo.featureViews[0]!);
-  const store = await connectOnlineStore({ url: redisUrl(), keyPrefix: repo.onlineStore.keyPrefix });
-  try {
-    const schemaId = await store.registerLayout(layout);
-    const now = Date.now();
-    const rows = Array.from({ length: ENTITIES }, (_, i) =>
-      encodeRow(layout, [i], new Date(now - (i % 3600) * 1000), null, [
-        i % 100, i % 700, i % 10, i % 70, 10.5 + (i % 13), 11.25 + (i % 17), 99.99, 0.5, 'DE', ['a', 'b'],
-      ]),
-    );
-    await store.writeRows(layout, schemaId, rows);
-  } finally {
-    await store.close();
-  }
-}
-
-async function waitReady(url: string, server: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`server exited with code ${server.exitCode}`);
-    try {
-      if ((await fetch(`${url}/ready`)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error('server did not become ready within 30 s');
-}
 
 /** Runs a client role in its own process; resolves with the JSON it printed. */
 function client(url: string, extra: string[]): { done: Promise<Record<string, unknown>> } {
@@ -187,7 +142,7 @@ async function main(): Promise<void> {
   let server: ChildProcess | undefined;
   try {
     console.log(`writing ${ENTITIES} entities x ${FEATURES.length} features under ${keyPrefix} ...`);
-    await writeData(input);
+    await writeData(input, ENTITIES);
     server = spawn(process.execPath, ['bin/featureflow.js', 'serve', '--config', config, '--port', args.port, '--workers', '1'], {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'inherit'],

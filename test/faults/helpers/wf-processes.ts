@@ -10,6 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { findTemporalCli } from '../../../src/devtools/temporal-binaries.js';
 import { WORKFLOWS_PATH } from '../../../src/worker.js';
+import { freePort } from '../../helpers/free-port.js';
+import { waitFor } from '../../integration/workflows/helpers/wait.js';
+export { freePort };
 
 const WORKER_SCRIPT = fileURLToPath(new URL('./wf-worker.ts', import.meta.url));
 
@@ -83,18 +86,6 @@ export async function stopGracefully(child: ChildProcess): Promise<void> {
   children.delete(child);
 }
 
-/** A TCP port free right now on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });
@@ -136,17 +127,6 @@ export async function startPersistentServer(spec: PersistentServerSpec): Promise
 }
 
 /** Polls until a condition holds: a bound on how long to wait for an event, never a timed assertion. */
-export async function waitUntil<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+export function waitUntil<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
+  return waitFor(what, check, timeoutMs);
 }

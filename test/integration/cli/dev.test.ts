@@ -15,23 +15,12 @@ import { redisUrl } from '../../../src/devtools/redis-url.js';
 import { cleanupPrefix } from '../../helpers/redis.js';
 import { runCli } from '../../helpers/cli.js';
 import { startDevServer } from '../../helpers/temporal-env.js';
+import { freePort } from '../../helpers/free-port.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 let root: string;
 let dir: string;
 let project: string;
-
-/** A port nothing listens on right now (the OS picks it; closed again before use). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function answers(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -2,13 +2,13 @@
 // FEATUREFLOW_HOST stand in for --port and --host, and the flags still win when given.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiRepoInput } from '../../helpers/api-repo.js';
 import { request } from '../../unit/api/http-client.js';
 import { ROOT } from '../../unit/deploy/compose-file.js';
+import { freePort } from '../../helpers/free-port.js';
 
 let dir: string;
 let config: string;
@@ -23,14 +23,6 @@ beforeAll(() => {
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Runs serve until it prints its URL (then checks /health and stops it with SIGTERM) or exits by itself. */
 async function serve(args: string[], env: Record<string, string>): Promise<{ url?: string; health?: number; code: number | null; output: string }> {

@@ -1,0 +1,54 @@
+/**
+ * What bench:serve and bench:serve:abuse share: the 10-feature repo, writing its rows straight into Redis, and
+ * waiting for a spawned `featureflow serve` to be ready.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { redisUrl } from '../../src/devtools/redis-url.js';
+import { viewLayout } from '../../src/online/layout.js';
+import { connectOnlineStore } from '../../src/online/redis-store.js';
+import { encodeRow } from '../../src/online/stored-value.js';
+import { RepoSchema, type RepoInput } from '../../src/registry/schema.js';
+import { FEATURES } from './features.js';
+
+export function repoInput(keyPrefix: string): RepoInput {
+  return {
+    project: 'bench',
+    onlineStore: { url: redisUrl(), keyPrefix },
+    entities: [{ name: 'user', joinKeys: ['user_id'], valueType: 'int64' }],
+    sources: [{ name: 'events', type: 'file', path: 'data/events.parquet' }],
+    featureViews: [{ name: 'user_stats', entities: ['user'], source: 'events', schema: FEATURES.map(([name, dtype]) => ({ name, dtype })) }],
+  };
+}
+
+/** `entities` users with one row each of the 10 features, written as materialization would. */
+export async function writeData(input: RepoInput, entities: number): Promise<void> {
+  const repo = RepoSchema.parse(input);
+  const layout = viewLayout(repo, repo.featureViews[0]!);
+  const store = await connectOnlineStore({ url: redisUrl(), keyPrefix: repo.onlineStore.keyPrefix });
+  try {
+    const schemaId = await store.registerLayout(layout);
+    const now = Date.now();
+    const rows = Array.from({ length: entities }, (_, i) =>
+      encodeRow(layout, [i], new Date(now - (i % 3600) * 1000), null, [
+        i % 100, i % 700, i % 10, i % 70, 10.5 + (i % 13), 11.25 + (i % 17), 99.99, 0.5, 'DE', ['a', 'b'],
+      ]),
+    );
+    await store.writeRows(layout, schemaId, rows);
+  } finally {
+    await store.close();
+  }
+}
+
+export async function waitReady(url: string, server: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`server exited with code ${server.exitCode}`);
+    try {
+      if ((await fetch(`${url}/ready`)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error('server did not become ready within 30 s');
+}
