@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { requireRclone } from '../../src/devtools/rclone-binary.js';
@@ -49,11 +49,24 @@ async function answers(endpoint: string): Promise<boolean> {
   }
 }
 
-export async function startS3Server(options: { bucket?: string; timeoutMs?: number } = {}): Promise<S3Server> {
+export interface S3ServerOptions {
+  bucket?: string;
+  /** Objects the bucket starts with: key -> local file copied in before the server starts. */
+  seed?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Server> {
   const rclone = requireRclone();
   const bucket = options.bucket ?? 'featureflow-test';
   const root = mkdtempSync(path.join(os.tmpdir(), 'ff-s3-'));
   mkdirSync(path.join(root, bucket));
+  // Copied before the start rather than PUT afterwards: no S3 client needed, and rclone lists them like any object.
+  for (const [key, file] of Object.entries(options.seed ?? {})) {
+    const target = path.join(root, bucket, key);
+    mkdirSync(path.dirname(target), { recursive: true });
+    copyFileSync(file, target);
+  }
   // rclone turns away very short key ids, so both are long random hex.
   const accessKeyId = `AK${randomBytes(9).toString('hex').toUpperCase()}`;
   const secretAccessKey = randomBytes(20).toString('hex');

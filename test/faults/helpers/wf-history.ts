@@ -70,6 +70,39 @@ export async function measureChain(client: Client, workflowId: string, firstRunI
   return runs;
 }
 
+/**
+ * How many activities each worker completed over the chain, by the identity on their started events: the server
+ * writes an activity's started event when it finishes, with its last attempt, so this is who finished it.
+ * Only activities of `activityType` (e.g. `computeChunk`) count.
+ */
+export async function completedByIdentity(
+  client: Client,
+  workflowId: string,
+  firstRunId: string,
+  activityType: string,
+): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  let runId: string | undefined = firstRunId;
+  while (runId) {
+    const events: HistoryEvent[] = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+    const startedBy = new Map<string, string>();
+    const scheduledType = new Map<string, string>();
+    for (const event of events) {
+      const scheduled = event.activityTaskScheduledEventAttributes;
+      if (scheduled) scheduledType.set(String(event.eventId), scheduled.activityType?.name ?? '');
+      const started = event.activityTaskStartedEventAttributes;
+      if (started) startedBy.set(String(event.eventId), started.identity ?? '');
+      const completed = event.activityTaskCompletedEventAttributes;
+      if (completed && scheduledType.get(String(completed.scheduledEventId)) === activityType) {
+        const identity = startedBy.get(String(completed.startedEventId)) ?? completed.identity ?? '';
+        counts.set(identity, (counts.get(identity) ?? 0) + 1);
+      }
+    }
+    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  return counts;
+}
+
 function reportedSeconds(data: Uint8Array | null | undefined): number {
   if (!data) return 0;
   try {

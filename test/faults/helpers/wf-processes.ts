@@ -6,7 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { findTemporalCli } from '../../../src/devtools/temporal-binaries.js';
 import { WORKFLOWS_PATH } from '../../../src/worker.js';
@@ -15,6 +16,9 @@ import { waitFor } from '../../integration/workflows/helpers/wait.js';
 export { freePort };
 
 const WORKER_SCRIPT = fileURLToPath(new URL('./wf-worker.ts', import.meta.url));
+// tsx's loader by its own URL: `--import tsx` would look for the package from the worker's folder, which need not
+// be inside this project (the scale test runs workers in temp folders).
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 const children = new Set<ChildProcess>();
 
@@ -44,11 +48,17 @@ export interface WorkerSpec {
   bundlePath: string;
   identity: string;
   chunkDelayMs?: number;
+  /** The worker's working folder (a relative configPath is read from there); default this process's. */
+  cwd?: string;
+  /** More environment for the worker, e.g. the AWS_* variables of an S3 offline store. */
+  env?: Record<string, string>;
+  /** Each worker holds at most this many chunks at once (default 8, like `featureflow worker`). */
+  maxActivities?: number;
 }
 
 /** Starts a worker process and resolves once it polls. */
 export async function spawnWorker(spec: WorkerSpec): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER_SCRIPT], {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, WORKER_SCRIPT], {
     env: {
       ...process.env,
       TEMPORAL_ADDRESS: spec.address,
@@ -57,7 +67,10 @@ export async function spawnWorker(spec: WorkerSpec): Promise<ChildProcess> {
       WORKER_IDENTITY: spec.identity,
       WORKFLOW_BUNDLE: spec.bundlePath,
       CHUNK_DELAY_MS: String(spec.chunkDelayMs ?? 0),
+      ...(spec.maxActivities === undefined ? {} : { MAX_ACTIVITIES: String(spec.maxActivities) }),
+      ...spec.env,
     },
+    ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.add(child);

@@ -14,10 +14,13 @@ import { computedViewDir, computedViewGlob } from '../../../src/engine/compute/i
 import { closeEngine, openEngine, type EngineContext } from '../../../src/engine/context.js';
 import { Database } from '../../../src/engine/database.js';
 import { literal } from '../../../src/engine/sql.js';
+import { isRemotePath } from '../../../src/registry/data-paths.js';
 import { loadValidatedRepo } from '../../../src/registry/load.js';
 import { cleanupPrefix, freshPrefix } from '../../helpers/redis.js';
 
 export const VIEW = 'user_txn';
+/** Where a repo folder keeps its events, relative to the folder. */
+export const EVENTS_FILE = 'data/events.parquet';
 
 export interface WfRepoOptions {
   /** First event time, ISO-8601 UTC. */
@@ -53,13 +56,22 @@ export interface WfRepo {
   cleanup(): Promise<void>;
 }
 
-function repoJson(options: WfRepoOptions, offline: string, keyPrefix: string): object {
+/**
+ * The repo config: the offline store block is a folder name by default; `sourcePath` is where the events are, as
+ * written in the config (default the repo folder's own copy).
+ */
+export function repoJson(
+  options: Pick<WfRepoOptions, 'cadence' | 'windows'>,
+  offline: string | { path: string; [setting: string]: unknown },
+  keyPrefix: string,
+  sourcePath = EVENTS_FILE,
+): object {
   return {
     project: 'wffault',
-    offlineStore: { path: offline },
+    offlineStore: typeof offline === 'string' ? { path: offline } : offline,
     onlineStore: { url: redisUrl(), keyPrefix },
     entities: [{ name: 'user', joinKeys: ['user_id'], valueType: 'int64' }],
-    sources: [{ name: 'events', type: 'file', path: 'data/events.parquet', timestampField: 'event_timestamp' }],
+    sources: [{ name: 'events', type: 'file', path: sourcePath, timestampField: 'event_timestamp' }],
     featureViews: [
       {
         name: VIEW,
@@ -78,12 +90,10 @@ function repoJson(options: WfRepoOptions, offline: string, keyPrefix: string): o
   };
 }
 
-export async function createWfRepo(options: WfRepoOptions): Promise<WfRepo> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ff-faultwf-'));
-  const keyPrefix = `${freshPrefix()}ff`;
+/** Generated events (user_id, event_timestamp, amount) as a Parquet file at `file`, its folder made if need be. */
+export async function writeEvents(file: string, options: Pick<WfRepoOptions, 'dataStart' | 'events' | 'everySeconds' | 'users'>): Promise<void> {
   const db = await Database.open({ threads: 1, memoryLimit: '256MB' });
   try {
-    const file = path.join(dir, 'data', 'events.parquet');
     mkdirSync(path.dirname(file), { recursive: true });
     await db.withConnection((c) =>
       c.run(`COPY (
@@ -96,6 +106,12 @@ export async function createWfRepo(options: WfRepoOptions): Promise<WfRepo> {
   } finally {
     db.close();
   }
+}
+
+export async function createWfRepo(options: WfRepoOptions): Promise<WfRepo> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ff-faultwf-'));
+  const keyPrefix = `${freshPrefix()}ff`;
+  await writeEvents(path.join(dir, EVENTS_FILE), options);
   const configs = new Map<string, string>();
   const config = (name: string): string => {
     let file = configs.get(name);
@@ -110,30 +126,7 @@ export async function createWfRepo(options: WfRepoOptions): Promise<WfRepo> {
     dir,
     keyPrefix,
     config,
-    async digest(name) {
-      const { repo, repoDir } = await loadValidatedRepo(config(name));
-      const ctx: EngineContext = await openEngine(repo, repoDir, { threads: 1, memoryLimit: '256MB' });
-      try {
-        const viewDir = computedViewDir(ctx, VIEW);
-        const glob = literal(computedViewGlob(viewDir));
-        return await ctx.db.withConnection(async (c) => {
-          const rows = (await c.runAndReadAll(`SELECT * FROM read_parquet(${glob}) ORDER BY ALL`)).getRowObjectsJson();
-          const hash = createHash('sha256');
-          for (const row of rows) hash.update(`${JSON.stringify(row)}\n`);
-          const dup = await c.runAndReadAll(
-            `SELECT count(*) - count(DISTINCT (user_id, event_timestamp)) FROM read_parquet(${glob})`,
-          );
-          return {
-            rows: rows.length,
-            sha256: hash.digest('hex'),
-            duplicates: Number(dup.getRowsJS()[0]?.[0] ?? -1),
-            tempFiles: countTempFiles(viewDir),
-          };
-        });
-      } finally {
-        closeEngine(ctx);
-      }
-    },
+    digest: (name) => offlineDigest(config(name)),
     wipe(name) {
       rmSync(path.join(dir, `offline-${name}`), { recursive: true, force: true });
     },
@@ -145,6 +138,31 @@ export async function createWfRepo(options: WfRepoOptions): Promise<WfRepo> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** What the offline store of the repo at `configPath` holds for the view (local or remote store alike). */
+export async function offlineDigest(configPath: string): Promise<OfflineDigest> {
+  const { repo, repoDir } = await loadValidatedRepo(configPath);
+  const ctx: EngineContext = await openEngine(repo, repoDir, { threads: 1, memoryLimit: '256MB' });
+  try {
+    const viewDir = computedViewDir(ctx, VIEW);
+    const glob = literal(computedViewGlob(viewDir));
+    return await ctx.db.withConnection(async (c) => {
+      const rows = (await c.runAndReadAll(`SELECT * FROM read_parquet(${glob}) ORDER BY ALL`)).getRowObjectsJson();
+      const hash = createHash('sha256');
+      for (const row of rows) hash.update(`${JSON.stringify(row)}\n`);
+      const dup = await c.runAndReadAll(`SELECT count(*) - count(DISTINCT (user_id, event_timestamp)) FROM read_parquet(${glob})`);
+      return {
+        rows: rows.length,
+        sha256: hash.digest('hex'),
+        duplicates: Number(dup.getRowsJS()[0]?.[0] ?? -1),
+        // An object store has no hidden temp files to count: a killed upload leaves no object at all.
+        tempFiles: isRemotePath(viewDir) ? 0 : countTempFiles(viewDir),
+      };
+    });
+  } finally {
+    closeEngine(ctx);
+  }
 }
 
 function countTempFiles(viewDir: string): number {
