@@ -5,9 +5,20 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-export async function startWorkerProcess(config: string, address: string, taskQueue: string): Promise<ChildProcess> {
-  const worker = spawn(process.execPath, ['bin/featureflow.js', 'worker', '--config', config, '--address', address, '--task-queue', taskQueue], {
-    cwd: root,
+export interface WorkerProcessOptions {
+  /** The worker's working folder (a relative config is read from there); default the project's. */
+  cwd?: string;
+  /** More environment, e.g. the AWS_* variables of an S3 offline store. */
+  env?: Record<string, string>;
+  /** Further `featureflow worker` flags, e.g. `['--max-activities', '2']`. */
+  args?: string[];
+}
+
+export async function startWorkerProcess(config: string, address: string, taskQueue: string, options: WorkerProcessOptions = {}): Promise<ChildProcess> {
+  const args = [path.join(root, 'bin', 'featureflow.js'), 'worker', '--config', config, '--address', address, '--task-queue', taskQueue, ...(options.args ?? [])];
+  const worker = spawn(process.execPath, args, {
+    cwd: options.cwd ?? root,
+    env: { ...process.env, ...options.env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
