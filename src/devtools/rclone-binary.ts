@@ -7,12 +7,17 @@ export function findRclone(): string | undefined {
   return findTool('RCLONE_PATH', 'rclone');
 }
 
+/** The error for a machine without rclone: where we looked and how to install it. */
+export function rcloneMissing(): Error {
+  return new Error(
+    `rclone not found (looked at RCLONE_PATH, ${venvBin}, PATH): run \`node scripts/setup.mjs\` to install it, ` +
+      'or set RCLONE_PATH to an existing binary.',
+  );
+}
+
 /** Like findRclone, but a missing binary is an error that says how to install it. */
 export function requireRclone(): string {
   const found = findRclone();
   if (found) return found;
-  throw new Error(
-    `rclone not found (looked at RCLONE_PATH, ${venvBin}, PATH): run \`node scripts/setup.mjs\` to install it, ` +
-      'or set RCLONE_PATH to an existing binary.',
-  );
+  throw rcloneMissing();
 }
