@@ -1,9 +1,7 @@
 // Locates the Temporal CLI (dev server) and the time-skipping test server that scripts/setup.mjs installs from PyPI.
 // The SDK would otherwise download them itself, which cannot work on our machines (no internet but the package
 // registries), so tests, the demo and CI look here first.
-import { accessSync, constants, statSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { findTool as find, venvBin } from './venv-tools.js';
 
 /**
  * Structurally the `EphemeralServerExecutable` of `@temporalio/testing` (the subset we produce). Declared here so
@@ -11,40 +9,6 @@ import { fileURLToPath } from 'node:url';
  * `createLocal` / `createTimeSkipping`, where the compiler checks the match.
  */
 export type ServerExecutable = { type: 'existing-path'; path: string } | { type: 'cached-download' };
-
-// src/devtools/ -> project root. Resolved from this file, not process.cwd(), so it works from any directory.
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const venvBin = path.join(projectRoot, '.tools', 'venv', 'bin');
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    if (isExecutable(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-function find(envVar: string, name: string): string | undefined {
-  const fromEnv = process.env[envVar];
-  if (fromEnv) {
-    // An explicit setting that points nowhere is a mistake to report, not a reason to quietly try elsewhere.
-    if (!isExecutable(fromEnv)) throw new Error(`${envVar}=${fromEnv} is not an executable file`);
-    return fromEnv;
-  }
-  const inVenv = path.join(venvBin, name);
-  if (isExecutable(inVenv)) return inVenv;
-  return onPath(name);
-}
 
 /** The `temporal` CLI (which runs the dev server): TEMPORAL_CLI_PATH, then .tools/venv, then PATH. */
 export function findTemporalCli(): string | undefined {
