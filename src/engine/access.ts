@@ -17,13 +17,16 @@ export function repoAccess(repo: Repo, repoDir: string): FileAccess {
     const refusal = p === undefined ? undefined : pathRefusal(repo, repoDir, p);
     if (refusal) throw new SourceError(`${what}: ${refusal}`);
   }
-  const directories = [...dataRoots(repo, repoDir), resolveRepoPath(repoDir, repo.offlineStore.path)];
+  const offline = repo.offlineStore.path;
+  const directories = [...dataRoots(repo, repoDir), ...(isRemotePath(offline) ? [] : [resolveRepoPath(repoDir, offline)])];
   const database = repo.offlineStore.database;
   const files = database && !isRemotePath(database) ? [resolveRepoPath(repoDir, database)] : [];
   const remote = [
     ...repo.sources.flatMap((s) => (s.type === 'file' && isRemotePath(s.path) ? [s.path] : [])),
     ...(repo.offlineStore.allowedPaths ?? []).filter(isRemotePath),
   ].map(remotePrefix);
+  // The store's own prefix, as a folder: `s3://b/p/` and not `s3://b/p`, which would also allow `s3://b/px`.
+  if (isRemotePath(offline)) remote.push(`${offline.replace(/\/+$/, '')}/`);
   return { directories, files, remote: [...new Set(remote)] };
 }
 

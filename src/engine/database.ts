@@ -6,6 +6,9 @@ import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { HttpfsUnavailableError, loadHttpfs } from './httpfs.js';
+import { duckdbSecretSql, type S3Settings } from './s3-settings.js';
+import { SourceError } from './errors.js';
 import { ident, literal, literalList } from './sql.js';
 
 export interface DatabaseOptions {
@@ -22,6 +25,12 @@ export interface DatabaseOptions {
    * instance can reach every file: only for SQL Featureflow writes itself (demo data, tests), never repo SQL.
    */
   access?: FileAccess;
+  /**
+   * Remote files (S3, HTTP): httpfs is loaded and an S3 secret made before the lock. `required` when the offline
+   * store itself is remote: then a missing extension stops the engine; for remote sources alone it is best effort,
+   * so everything local (and `plan --skip-data-check`) keeps working and only the remote read fails.
+   */
+  remote?: { s3: S3Settings; required: boolean };
 }
 
 /** What an engine may read and write: folders (with everything under them), single files, remote prefixes. */
@@ -62,6 +71,14 @@ export class Database {
         conn.run(`ATTACH ${literal(options.attach as string)} AS ${ident(ATTACHED_CATALOG)} (READ_ONLY)`),
       );
     }
+    if (options.remote) {
+      try {
+        await db.withConnection((conn) => prepareRemote(conn, options.remote as NonNullable<DatabaseOptions['remote']>));
+      } catch (err) {
+        db.close();
+        throw err;
+      }
+    }
     if (options.access) {
       try {
         await db.withConnection((conn) => lockDown(conn, options.access as FileAccess, tempDirectory));
@@ -101,21 +118,26 @@ function asDirectoryPrefix(dir: string): string {
  * Limits the instance to `access` and locks the configuration, so repo SQL cannot read or write other files,
  * ATTACH, INSTALL or LOAD, or SET any of this back (DuckDB: "Securing DuckDB"). Everything an engine needs that
  * an extension provides must be loaded before this: the icu extension (TimeZone, set above) and, for remote
- * sources, httpfs; autoloading is off afterwards.
+ * files, httpfs (prepareRemote); autoloading is off afterwards.
  */
 async function lockDown(conn: DuckDBConnection, access: FileAccess, tempDirectory: string): Promise<void> {
   const directories = [...access.directories, tempDirectory].map(asDirectoryPrefix);
   await conn.run(`SET GLOBAL allowed_directories = ${literalList([...directories, ...(access.remote ?? [])])}`);
   await conn.run(`SET GLOBAL allowed_paths = ${literalList(access.files)}`);
-  if ((access.remote ?? []).length > 0) {
-    // Best effort: without it (offline machine, no extension cache) remote sources fail when read, with DuckDB's
-    // own error, while everything local (and `plan --skip-data-check`) keeps working.
-    await conn.run('LOAD httpfs').catch(() => conn.run('INSTALL httpfs').then(() => conn.run('LOAD httpfs'))).catch(() => undefined);
-  }
   await conn.run('SET GLOBAL autoinstall_known_extensions = false');
   await conn.run('SET GLOBAL autoload_known_extensions = false');
   await conn.run('SET GLOBAL enable_external_access = false');
   // The one setting the engine changes per connection (row order where it carries no meaning); repo SQL cannot SET.
   await conn.run(`SET GLOBAL allowed_configs = ${literalList(SESSION_SETTINGS)}`);
   await conn.run('SET GLOBAL lock_configuration = true');
+}
+
+async function prepareRemote(conn: DuckDBConnection, remote: NonNullable<DatabaseOptions['remote']>): Promise<void> {
+  try {
+    await loadHttpfs(conn);
+  } catch (err) {
+    if (!remote.required && err instanceof HttpfsUnavailableError) return;
+    throw new SourceError((err as Error).message, { cause: err });
+  }
+  await conn.run(duckdbSecretSql(remote.s3));
 }

@@ -5,10 +5,11 @@
 import { FeatureflowError } from '../registry/errors.js';
 import type { DescribeSource } from '../registry/validate.js';
 import type { Repo, Source } from '../registry/schema.js';
-import { repoAccess } from './access.js';
-import type { EngineContext } from './context.js';
+import { engineAccess, type EngineContext } from './context.js';
 import { Database } from './database.js';
 import { SourceError, sourceReadProblem } from './errors.js';
+import { openCatalog } from './offline/catalog.js';
+import { offlineLocation } from './offline/location.js';
 import { checkRepoSql, checkSourceSql } from './repo-sql.js';
 import { UnsafeSqlError } from './sql-guard.js';
 import { describeRelation, sourceRelation } from './sources.js';
@@ -16,11 +17,8 @@ import { describeRelation, sourceRelation } from './sources.js';
 export function sourceDescriber(db: Database) {
   return async (source: Source, repoDir: string, repo?: Repo): Promise<string[]> => {
     // A single-source repo is enough for file and table sources; sql sources need the others they name.
-    const ctx: EngineContext = {
-      repo: repo ?? ({ sources: [source], offlineStore: { path: '.featureflow/offline' } } as unknown as Repo),
-      repoDir,
-      db,
-    };
+    const described = repo ?? ({ sources: [source], offlineStore: { path: '.featureflow/offline' } } as unknown as Repo);
+    const ctx: EngineContext = { repo: described, repoDir, db, offline: openCatalog(offlineLocation(described, repoDir), db) };
     // Repo SQL is parser-checked before DuckDB binds any of it, even to describe it.
     await checkSourceSql(ctx, source.name);
     try {
@@ -51,8 +49,11 @@ export function repoProbe(): RepoProbe {
   let unsafe: UnsafeSqlError | undefined;
   const open = (repo: Repo, repoDir: string): Promise<EngineContext> => {
     // Not openEngine: the offline database is not attached (plan must work before it exists), as before.
-    opening ??= Database.open({ threads: 1, memoryLimit: '256MB', access: repoAccess(repo, repoDir) }).then(async (db) => {
-      const ctx = { repo, repoDir, db };
+    const { access, remote } = engineAccess(repo, repoDir);
+    // The store's listing is not needed to check SQL and describe sources (plan works before the store exists).
+    const probeRemote = remote ? { remote: { ...remote, required: false } } : {};
+    opening ??= Database.open({ threads: 1, memoryLimit: '256MB', ...(access ? { access } : {}), ...probeRemote }).then(async (db) => {
+      const ctx = { repo, repoDir, db, offline: openCatalog(offlineLocation(repo, repoDir), db) };
       try {
         await checkRepoSql(ctx);
       } catch (err) {

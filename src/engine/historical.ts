@@ -75,6 +75,7 @@ export async function getHistoricalFeatures(
   const request = { ...options, entities };
   const timestampColumn = options.timestampColumn ?? 'event_timestamp';
   const resolved = resolveFeatureRefs(ctx.repo, refs);
+  await ctx.offline.refresh();
   const conn = await ctx.db.connect();
   try {
     return await build(ctx, conn, request, resolved, timestampColumn);

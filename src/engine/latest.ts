@@ -124,6 +124,7 @@ export async function exportLatestRows(
 ): Promise<number> {
   const batchRows = options.batchRows ?? 10_000;
   const parts = options.partitions ?? 4;
+  await ctx.offline.refresh();
   const conns = [await ctx.db.connect(), await ctx.db.connect()] as const;
   let staging: Promise<unknown> = Promise.resolve();
   try {
@@ -155,6 +156,7 @@ export async function exportLatestRows(
 
 /** Earliest event time of a view (first incremental run of a view without TTL), or undefined when it is empty. */
 export async function earliestEventTime(ctx: EngineContext, view: FeatureView): Promise<Date | undefined> {
+  await ctx.offline.refresh();
   const rows = viewRows(ctx, view, []);
   return ctx.db.withConnection(async (conn) => {
     const reader = await conn.runAndReadAll(`SELECT epoch_ms(min(${TS}))::DOUBLE FROM ${rows.relation}`);

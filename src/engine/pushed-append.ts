@@ -10,7 +10,8 @@ import { blobValue, DuckDBTimestampTZValue, listValue, type DuckDBAppender, type
 import { elementDtype, isListDtype, type Dtype, type ScalarDtype } from '../registry/dtypes.js';
 import type { EngineContext } from './context.js';
 import { duckdbMessage, SourceError } from './errors.js';
-import { newPushedFileName, pushedDir, pushedTempPath } from './pushed-files.js';
+import { offlinePath } from './offline/location.js';
+import { newPushedFileName, PUSHED_FOLDER, pushedDir, pushedTempPath } from './pushed-files.js';
 import { ident, literal } from './sql.js';
 import { duckdbType } from './types.js';
 
@@ -74,10 +75,12 @@ export async function appendPushedRows(
   columns: readonly PushedColumn[],
   rows: readonly (readonly unknown[])[],
 ): Promise<string> {
-  const dir = pushedDir(ctx.repo, ctx.repoDir, source);
-  await mkdir(dir, { recursive: true });
-  const final = path.join(dir, newPushedFileName());
-  const temp = pushedTempPath(final);
+  const location = ctx.offline.location;
+  // On object storage an upload appears whole or not at all, so it goes straight to its unique key.
+  const dir = location.kind === 's3' ? offlinePath(location, PUSHED_FOLDER, source) : pushedDir(ctx.repo, ctx.repoDir, source);
+  if (location.kind === 'local') await mkdir(dir, { recursive: true });
+  const final = location.kind === 's3' ? `${dir}/${newPushedFileName()}` : path.join(dir, newPushedFileName());
+  const temp = location.kind === 's3' ? final : pushedTempPath(final);
   try {
     await ctx.db.withConnection(async (conn) => {
       const defs = columns.map((c) => `${ident(c.name)} ${duckdbType(c.dtype)}`).join(', ');
@@ -94,6 +97,7 @@ export async function appendPushedRows(
         await conn.run(`DROP TABLE IF EXISTS ${ident(TABLE)}`);
       }
     });
+    if (location.kind === 's3') return final;
     await syncPath(temp);
     await rename(temp, final);
     await syncPath(dir);
@@ -102,6 +106,6 @@ export async function appendPushedRows(
     if (err instanceof SourceError) throw err;
     throw new SourceError(`appending pushed rows to source "${source}" failed: ${duckdbMessage(err)}`, { cause: err, retryable: true });
   } finally {
-    await rm(temp, { force: true });
+    if (location.kind === 'local') await rm(temp, { force: true });
   }
 }

@@ -10,7 +10,6 @@ import type { PushSource, Source, SqlSource } from '../registry/schema.js';
 import type { EngineContext } from './context.js';
 import { ATTACHED_CATALOG } from './database.js';
 import { SourceError, sourceReadProblem } from './errors.js';
-import { listPushedFiles, pushedDir } from './pushed-files.js';
 import { asSubquery } from './sql-guard.js';
 import { ident, literal, literalList, qualifiedIdent } from './sql.js';
 
@@ -91,7 +90,7 @@ function pushRelation(ctx: EngineContext, source: PushSource, expanding: readonl
     columns.push(`${created} AS ${ident(source.createdTimestampField)}`);
   }
   const base = `SELECT * EXCLUDE (${renamed.map(ident).join(', ')}), ${columns.join(', ')} FROM ${sourceRelation(ctx, batch.name, expanding)}`;
-  const files = listPushedFiles(pushedDir(ctx.repo, ctx.repoDir, source.name));
+  const files = ctx.offline.pushedFiles(source.name);
   if (files.length === 0) return `(${base})`;
   return `((${base}) UNION ALL BY NAME (SELECT * FROM read_parquet(${literalList(files)}, union_by_name = true)))`;
 }

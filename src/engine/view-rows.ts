@@ -8,9 +8,9 @@ import { viewFeatures } from '../registry/features.js';
 import type { FeatureView, Repo } from '../registry/schema.js';
 import type { EngineContext } from './context.js';
 import { InvalidRequestError } from './errors.js';
-import { computedViewDir, computedViewGlob, hasRowFiles } from './compute/layout.js';
+import { computedViewPlace } from './offline/catalog.js';
 import { findSource, sourceRelation } from './sources.js';
-import { ident, literal } from './sql.js';
+import { ident, literalList } from './sql.js';
 import { duckdbType } from './types.js';
 
 export const TS = '__ff_ts';
@@ -41,14 +41,14 @@ export function isComputedView(view: FeatureView): boolean {
  * NULL instead of failing the read.
  */
 function computedRowsRelation(ctx: EngineContext, view: FeatureView): string {
-  const dir = computedViewDir(ctx, view.name);
-  if (!hasRowFiles(dir)) {
+  const files = ctx.offline.computedFiles(view.name);
+  if (!files) {
     throw new InvalidRequestError(
-      `feature view "${view.name}" is computed and has no offline rows yet (nothing under ${dir}): ` +
+      `feature view "${view.name}" is computed and has no offline rows yet (nothing under ${computedViewPlace(ctx.offline.location, view.name)}): ` +
         'compute or backfill it first (computeFeatures or the backfill workflow)',
     );
   }
-  return `read_parquet(${literal(computedViewGlob(dir))}, hive_partitioning = false, union_by_name = true)`;
+  return `read_parquet(${literalList(files)}, hive_partitioning = false, union_by_name = true)`;
 }
 
 export function viewRows(ctx: EngineContext, view: FeatureView, features: readonly string[]): ViewRows {

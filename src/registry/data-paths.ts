@@ -10,6 +10,8 @@ import type { ValidationIssue } from './errors.js';
 import type { Repo } from './schema.js';
 
 const URL_RE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+/** An offline store on object storage: a bucket and an optional prefix. */
+export const S3_STORE_RE = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/;
 /** Characters that make a DuckDB path a glob; the folder before the first one is what the glob can reach. */
 const GLOB_CHARS = /[*?[{]/;
 
@@ -70,6 +72,10 @@ export function checkSourcePaths(repo: Repo, repoDir: string): ValidationIssue[]
     if (refusal) issues.push({ path: where, message: `${what}: ${refusal}` });
   };
   check('offlineStore.path', 'the offline store', repo.offlineStore.path);
+  const offline = repo.offlineStore.path;
+  if (isRemotePath(offline) && !S3_STORE_RE.test(offline)) {
+    issues.push({ path: 'offlineStore.path', message: `the offline store: ${JSON.stringify(offline)} is a URL, but only s3://BUCKET/PREFIX is supported` });
+  }
   if (repo.offlineStore.database) check('offlineStore.database', 'the offline database', repo.offlineStore.database);
   repo.sources.forEach((source, i) => {
     if (source.type === 'file') check(`sources[${i}].path`, `source "${source.name}"`, source.path);

@@ -235,6 +235,20 @@ export const RepoSchema = z.strictObject({
        * Anything else outside it is refused (data-paths.ts), and DuckDB itself can reach nothing more.
        */
       allowedPaths: z.array(z.string().min(1)).optional(),
+      /**
+       * Where an `s3://bucket/prefix` offline store lives (credentials come from the environment only:
+       * AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN; AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL and
+       * AWS_REGION override what is here).
+       */
+      s3: z
+        .strictObject({
+          /** An S3-compatible server, e.g. `http://127.0.0.1:9000`; default AWS. */
+          endpoint: z.string().url().optional(),
+          region: z.string().min(1).optional(),
+          /** `path` (bucket in the path, what most S3-compatible servers want) or `vhost`; default path with an endpoint. */
+          urlStyle: z.enum(['path', 'vhost']).optional(),
+        })
+        .optional(),
     })
     .default({ path: '.featureflow/offline' }),
   onlineStore: z

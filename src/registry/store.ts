@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { isRemotePath } from './data-paths.js';
 import { z } from 'zod';
 import { FeatureflowError } from './errors.js';
 import { resolveRepoPath } from './load.js';
@@ -63,7 +64,9 @@ const HistoryEntrySchema = z.object({
 
 const HISTORY_FILE_RE = /^(\d{6,})\.json$/;
 
+/** Beside the offline data; for an offline store on object storage, in the repo's own `.featureflow/registry`. */
 export function registryDir(repoDir: string, repo: RepoLocation): string {
+  if (isRemotePath(repo.offlineStore.path)) return path.join(repoDir, '.featureflow', 'registry');
   return path.join(resolveRepoPath(repoDir, repo.offlineStore.path), 'registry');
 }
 

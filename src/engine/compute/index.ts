@@ -16,7 +16,8 @@ import { aggregationSql, OUTPUT } from './aggregation-sql.js';
 import { checkAggregations, computeInput, type ComputeInput } from './checks.js';
 import { definitionFingerprint } from './definition.js';
 import { computedViewDir } from './layout.js';
-import { checkedRange, dateSlices, MICROS_PER_SECOND, type MicrosRange } from './range.js';
+import { writeRangeObjects } from '../offline/object-writer.js';
+import { checkedRange, dateSlices, MICROS_PER_SECOND, type DateSlice, type MicrosRange } from './range.js';
 import { transformSql } from './transform-sql.js';
 import { writeRangeFiles } from './writer.js';
 
@@ -54,6 +55,8 @@ export async function computeFeatures(
   }
   const range = checkedRange(view.name, start, end);
   const dates = dateSlices(range);
+  // Push sources' files and, on object storage, what other writers published since.
+  await ctx.offline.refresh();
   const statements = view.aggregation ? 2 : 1;
   const steps = statements + dates.length;
   const conn = await ctx.db.connect();
@@ -76,23 +79,22 @@ export async function computeFeatures(
       }
     }
     const dateStarted: number[] = [];
-    const written = await writeRangeFiles(conn, {
-      viewDir: computedViewDir(ctx, view.name),
-      table: OUTPUT,
-      range,
-      definition: definitionFingerprint(ctx.repo, view),
-      onDate: (slice, index, done) => {
-        if (!done) dateStarted[index] = performance.now();
-        options.onProgress?.({
-          step: statements + index + 1,
-          steps,
-          label: `${view.name}: writing date=${slice.date}`,
-          percent: done ? 100 : undefined,
-          done,
-          elapsedMs: performance.now() - (dateStarted[index] ?? 0),
-        });
-      },
-    });
+    const onDate = (slice: DateSlice, index: number, done: boolean): void => {
+      if (!done) dateStarted[index] = performance.now();
+      options.onProgress?.({
+        step: statements + index + 1,
+        steps,
+        label: `${view.name}: writing date=${slice.date}`,
+        percent: done ? 100 : undefined,
+        done,
+        elapsedMs: performance.now() - (dateStarted[index] ?? 0),
+      });
+    };
+    const write = { table: OUTPUT, range, definition: definitionFingerprint(ctx.repo, view), onDate };
+    const written =
+      ctx.offline.location.kind === 's3'
+        ? await writeRangeObjects(conn, ctx.offline, { ...write, view: view.name })
+        : await writeRangeFiles(conn, { ...write, viewDir: computedViewDir(ctx, view.name) });
     return { view: view.name, start, end, ...written };
   } finally {
     conn.closeSync();

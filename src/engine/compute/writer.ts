@@ -103,7 +103,7 @@ async function stageRemainder(conn: DuckDBConnection, file: RangeFile, cut: Micr
   return staged;
 }
 
-async function copyToParquet(conn: DuckDBConnection, select: string, file: string, definition: string): Promise<number> {
+export async function copyToParquet(conn: DuckDBConnection, select: string, file: string, definition: string): Promise<number> {
   const metadata = `KV_METADATA {${literal(DEFINITION_KEY)}: ${literal(definition)}}`;
   try {
     const reader = await conn.runAndReadAll(`COPY (${select}) TO ${literal(file)} (FORMAT parquet, ${metadata})`);
@@ -114,7 +114,7 @@ async function copyToParquet(conn: DuckDBConnection, select: string, file: strin
 }
 
 /** The definition fingerprint a file was written with ('' for files without one). */
-async function definitionOf(conn: DuckDBConnection, file: string): Promise<string> {
+export async function definitionOf(conn: DuckDBConnection, file: string): Promise<string> {
   const reader = await conn.runAndReadAll(
     `SELECT decode(value) FROM parquet_kv_metadata(${literal(file)}) WHERE decode(key) = ${literal(DEFINITION_KEY)}`,
   );
