@@ -172,7 +172,10 @@ it('two workers in their own folders share a 60-chunk backfill on S3, one is kil
   await stopGracefully(single);
 
   const [two, reference] = [await offlineDigest(hostA.configPath), await offlineDigest(hostOne.configPath)];
-  console.log(`SCALE-FIGURE: offline rows two workers ${two.rows} (duplicates ${two.duplicates}), one worker ${reference.rows} (duplicates ${reference.duplicates})`);
+  console.log(
+    `SCALE-FIGURE: offline rows two workers ${two.rows} (duplicates ${two.duplicates}, unread objects ${two.unreadObjects ?? '-'}), ` +
+      `one worker ${reference.rows} (duplicates ${reference.duplicates}, unread objects ${reference.unreadObjects ?? '-'})`,
+  );
   expect(reference.rows).toBeGreaterThan(0);
   expect(two.duplicates).toBe(0);
   expect(reference.duplicates).toBe(0);

@@ -10,11 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { redisUrl } from '../../../src/devtools/redis-url.js';
-import { computedViewDir, computedViewGlob } from '../../../src/engine/compute/index.js';
+import { computedViewDir } from '../../../src/engine/compute/index.js';
 import { closeEngine, openEngine, type EngineContext } from '../../../src/engine/context.js';
 import { Database } from '../../../src/engine/database.js';
-import { literal } from '../../../src/engine/sql.js';
-import { isRemotePath } from '../../../src/registry/data-paths.js';
+import { offlinePath } from '../../../src/engine/offline/location.js';
+import { literal, literalList } from '../../../src/engine/sql.js';
 import { loadValidatedRepo } from '../../../src/registry/load.js';
 import { cleanupPrefix, freshPrefix } from '../../helpers/redis.js';
 
@@ -43,6 +43,11 @@ export interface OfflineDigest {
   duplicates: number;
   /** Hidden temp files a killed writer left behind (readers ignore them; reported, not failed on). */
   tempFiles: number;
+  /**
+   * S3 store only: row objects no manifest entry makes live (superseded by a chunk's rerun, or written by a worker
+   * killed before it published), which readers never read (left for a sweep).
+   */
+  unreadObjects?: number;
 }
 
 export interface WfRepo {
@@ -140,24 +145,34 @@ export async function createWfRepo(options: WfRepoOptions): Promise<WfRepo> {
   };
 }
 
-/** What the offline store of the repo at `configPath` holds for the view (local or remote store alike). */
+/** What the offline store of the repo at `configPath` holds for the view (local or S3 store alike). */
 export async function offlineDigest(configPath: string): Promise<OfflineDigest> {
   const { repo, repoDir } = await loadValidatedRepo(configPath);
   const ctx: EngineContext = await openEngine(repo, repoDir, { threads: 1, memoryLimit: '256MB' });
   try {
-    const viewDir = computedViewDir(ctx, VIEW);
-    const glob = literal(computedViewGlob(viewDir));
+    // The view's rows as the engine reads them: on S3, only objects a manifest entry makes live.
+    await ctx.offline.refresh();
+    const files = ctx.offline.computedFiles(VIEW) ?? [];
+    if (files.length === 0) return { rows: 0, sha256: '', duplicates: 0, tempFiles: 0 };
+    const rowsOf = `read_parquet(${literalList(files)}, hive_partitioning = false, union_by_name = true)`;
     return await ctx.db.withConnection(async (c) => {
-      const rows = (await c.runAndReadAll(`SELECT * FROM read_parquet(${glob}) ORDER BY ALL`)).getRowObjectsJson();
+      const rows = (await c.runAndReadAll(`SELECT * FROM ${rowsOf} ORDER BY ALL`)).getRowObjectsJson();
       const hash = createHash('sha256');
       for (const row of rows) hash.update(`${JSON.stringify(row)}\n`);
-      const dup = await c.runAndReadAll(`SELECT count(*) - count(DISTINCT (user_id, event_timestamp)) FROM read_parquet(${glob})`);
+      const dup = await c.runAndReadAll(`SELECT count(*) - count(DISTINCT (user_id, event_timestamp)) FROM ${rowsOf}`);
+      const location = ctx.offline.location;
+      let unreadObjects: number | undefined;
+      if (location.kind === 's3') {
+        const all = await c.runAndReadAll(`SELECT count(*) FROM glob(${literal(offlinePath(location, VIEW, '*', '*.parquet'))})`);
+        unreadObjects = Number(all.getRowsJS()[0]?.[0] ?? 0) - files.length;
+      }
       return {
         rows: rows.length,
         sha256: hash.digest('hex'),
         duplicates: Number(dup.getRowsJS()[0]?.[0] ?? -1),
-        // An object store has no hidden temp files to count: a killed upload leaves no object at all.
-        tempFiles: isRemotePath(viewDir) ? 0 : countTempFiles(viewDir),
+        // An object store has no temp files: an upload that never finished leaves no object at all.
+        tempFiles: location.kind === 'local' ? countTempFiles(computedViewDir(ctx, VIEW)) : 0,
+        ...(unreadObjects === undefined ? {} : { unreadObjects }),
       };
     });
   } finally {
