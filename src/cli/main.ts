@@ -29,6 +29,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     load: () => import('./commands/schedules.js'),
   },
   freshness: { summary: 'how fresh each online view is, against its freshness SLA', load: () => import('./commands/freshness.js') },
+  offline: { summary: 'sweep: delete what offline writers left behind (unpublished or superseded objects)', load: () => import('./commands/offline.js') },
   watermarks: { summary: "list | reset VIEW TIME: where each view's next incremental run starts", load: () => import('./commands/watermarks.js') },
   replay: {
     summary: 'replay workflow histories against the current code (the check before deploying a change)',
