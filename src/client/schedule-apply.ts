@@ -25,6 +25,11 @@ export interface ApplyOptions {
   onChange?: (change: ScheduleChange) => void;
 }
 
+/** Registers the missing search attributes; returns the names added. Kept for 0.1 callers: see setupSearchAttributes. */
+export async function ensureSearchAttributes(client: Client): Promise<string[]> {
+  return (await setupSearchAttributes(client)).added;
+}
+
 /** Makes the server's Schedules of `repo.project` match the registry. Returns one change per Schedule, in order. */
 export async function applySchedules(client: Client, repo: Repo, options: ApplyOptions = {}): Promise<ScheduleChange[]> {
   // Schedules and their runs carry the attributes unconditionally, so they must exist first (as `featureflow temporal setup` does).

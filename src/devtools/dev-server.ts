@@ -36,7 +36,7 @@ export interface DevServerOptions {
 }
 
 /** Featureflow's search attributes, registered as the server starts (what `featureflow temporal setup` does later). */
-function searchAttributeFlags(): string[] {
+export function searchAttributeFlags(): string[] {
   return Object.entries(CUSTOM_SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]);
 }
 
