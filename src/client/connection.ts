@@ -9,7 +9,7 @@ import { ApplicationFailure, type Workflow } from '@temporalio/common';
 import { isErrorCode } from '../registry/error-codes.js';
 import { FeatureflowError } from '../registry/errors.js';
 import { TASK_QUEUE } from '../workflows/shared.js';
-import { forgetSearchAttributes, searchAttributesFor } from './search-attributes.js';
+import { forgetSearchAttributes, refusedOverSearchAttributes, searchAttributesFor } from './search-attributes.js';
 
 export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
 export const DEFAULT_NAMESPACE = 'default';
@@ -92,9 +92,10 @@ export async function startWorkflowOnce<W extends Workflow>(
       return await start(typedSearchAttributes);
     } catch (err) {
       // Refused over its labels (an attribute removed since the look-up, or not yet usable): start it unlabelled.
-      if (typedSearchAttributes.length === 0 || !/search attribute/i.test((err as Error).message ?? '')) throw err;
+      if (typedSearchAttributes.length === 0 || !refusedOverSearchAttributes(err)) throw err;
       forgetSearchAttributes(client);
-      console.warn(`featureflow: starting ${how.workflowId} without search attributes: ${(err as Error).message}`);
+      const why = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
+      console.warn(`featureflow: starting ${how.workflowId} without search attributes: ${why}`);
       return await start([]);
     }
   } catch (err) {

@@ -154,9 +154,20 @@ export async function registeredSearchAttributes(client: Client, warn: (message:
   return (await looking).names;
 }
 
-/** A start was refused over its attributes (one removed after the look-up): forget them until the next look-up. */
+/**
+ * Whether a start was refused over its search attributes. The SDK wraps the server's answer: "Failed to start
+ * Workflow", caused by "3 INVALID_ARGUMENT: Namespace default has no mapping defined for search attribute X".
+ */
+export function refusedOverSearchAttributes(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (/search attribute/i.test(e.message)) return true;
+  }
+  return false;
+}
+
+/** A start was refused over its attributes (one removed after the look-up): the next start looks them up again. */
 export function forgetSearchAttributes(client: Client): void {
-  known.set(client, { names: new Set(), checkedAtMs: Date.now(), warned: known.get(client)?.warned ?? false });
+  known.set(client, { names: new Set(), checkedAtMs: 0, warned: known.get(client)?.warned ?? false });
 }
 
 /** The labels of a run, limited to what the namespace has. */

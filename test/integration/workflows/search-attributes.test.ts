@@ -1,7 +1,8 @@
 /**
  * Featureflow's search attributes on a real dev server that starts without them: runs started before the setup
  * still start (unlabelled), `featureflow temporal setup` registers them, and the runs a client starts afterwards are
- * found by the visibility queries the Temporal UI runs, also after a backfill continued as new.
+ * found by the visibility queries the Temporal UI runs, also after a backfill continued as new; a start refused over
+ * an attribute removed since the look-up goes ahead without them.
  */
 import { randomUUID } from 'node:crypto';
 import { Client } from '@temporalio/client';
@@ -9,7 +10,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { createApiWorkflows } from '../../../src/client/api-workflows.js';
 import { startBackfill } from '../../../src/client/backfill.js';
-import { setupSearchAttributes } from '../../../src/client/search-attributes.js';
+import { refusedOverSearchAttributes, setupSearchAttributes } from '../../../src/client/search-attributes.js';
 import { FEATUREFLOW_KIND, FEATUREFLOW_VIEW } from '../../../src/workflows/contracts/search-attributes.js';
 import { runCli } from '../../helpers/cli.js';
 import { startDevServer } from '../../helpers/temporal-env.js';
@@ -83,5 +84,43 @@ it('starts runs unlabelled before the setup, and labelled by view, project and k
     expect((await backfill.describe()).typedSearchAttributes.get(FEATUREFLOW_VIEW)).toEqual(['user_txn']);
   } finally {
     await api.close();
+  }
+});
+
+it('starts a run unlabelled when an attribute was removed after the client looked them up', { timeout: 180_000 }, async () => {
+  await setupSearchAttributes(env.client);
+  const client = new Client({ connection: env.connection, namespace: 'default' });
+  const range = { view: 'user_txn', start: '2024-01-07T00:00:00Z', chunk: '1d' };
+  const labelled = await startBackfill(client, { ...range, end: '2024-01-08T00:00:00Z' }, { taskQueue, project: 'wf' });
+  await labelled.result();
+  expect((await labelled.describe()).typedSearchAttributes.get(FEATUREFLOW_KIND)).toBe('backfill');
+
+  await env.connection.operatorService.removeSearchAttributes({ namespace: 'default', searchAttributes: ['FeatureflowView'] });
+  // Until the namespace has dropped it, labelled starts still pass: wait until the server refuses one.
+  await waitFor('the server to refuse FeatureflowView', async () => {
+    const id = `probe-${randomUUID()}`;
+    try {
+      await env.client.workflow.start('backfill', { taskQueue: `nobody-${id}`, workflowId: id, args: [{}], typedSearchAttributes: [{ key: FEATUREFLOW_VIEW, value: ['x'] }] });
+    } catch (err) {
+      return refusedOverSearchAttributes(err);
+    }
+    await env.client.workflow.getHandle(id).terminate('probe');
+    return false;
+  });
+
+  const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+  try {
+    const unlabelled = await startBackfill(client, { ...range, end: '2024-01-09T00:00:00Z', start: '2024-01-08T00:00:00Z' }, { taskQueue, project: 'wf' });
+    await unlabelled.result();
+    expect((await unlabelled.describe()).typedSearchAttributes.get(FEATUREFLOW_KIND)).toBeUndefined();
+    expect(warn.mock.calls.map((c) => String(c[0])).join('\n')).toContain('without search attributes');
+    // The next start looks them up again and sets the ones still there.
+    const next = await startBackfill(client, { ...range, start: '2024-01-06T00:00:00Z', end: '2024-01-07T00:00:00Z' }, { taskQueue, project: 'wf' });
+    await next.result();
+    const attributes = (await next.describe()).typedSearchAttributes;
+    expect([attributes.get(FEATUREFLOW_KIND), attributes.get(FEATUREFLOW_VIEW)]).toEqual(['backfill', undefined]);
+    expect(warn.mock.calls.map((c) => String(c[0])).join('\n')).toContain('FeatureflowView is not registered');
+  } finally {
+    warn.mockRestore();
   }
 });

@@ -34,7 +34,9 @@ function fakeClient(registered: Record<string, number>, behaviour: { refuseAdd?:
   const workflow = {
     start: async (_type: string, options: Fake['started'][number] & { workflowId: string }) => {
       if (behaviour.refuseLabelledStart && options.typedSearchAttributes) {
-        throw new Error('3 INVALID_ARGUMENT: search attribute FeatureflowView is not defined');
+        // As the SDK reports it: the server's answer is the cause.
+        const cause = Object.assign(new Error('3 INVALID_ARGUMENT: Namespace ns has no mapping defined for search attribute FeatureflowView'), { code: 3 });
+        throw new Error('Failed to start Workflow', { cause });
       }
       fake.started.push(options);
       return { workflowId: options.workflowId, firstExecutionRunId: 'run-1' };
