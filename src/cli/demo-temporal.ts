@@ -5,6 +5,7 @@
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { connectClient } from '../client/connection.js';
+import { setupSearchAttributes } from '../client/search-attributes.js';
 import { ensureDevServer, type DevServer, type DevServerOptions } from '../devtools/dev-server.js';
 import { createFeatureflowWorker, type FeatureflowWorker } from '../worker.js';
 
@@ -12,6 +13,8 @@ export interface DemoTemporal {
   dev: DevServer;
   worker: FeatureflowWorker;
   client: Client;
+  /** Labels the runs the demo starts (FeatureflowProject). */
+  project: string | undefined;
   /** Stops the worker, closes the client, and stops the dev server if the demo started it. */
   stop(): Promise<void>;
 }
@@ -21,6 +24,7 @@ export interface DemoTemporalOptions extends DevServerOptions {
   namespace?: string;
   taskQueue?: string;
   who?: string;
+  project?: string;
 }
 
 export async function startDemoTemporal(configPath: string, options: DemoTemporalOptions = {}): Promise<DemoTemporal> {
@@ -30,7 +34,7 @@ export async function startDemoTemporal(configPath: string, options: DemoTempora
   } catch {
     // already installed by the embedding process
   }
-  const { namespace, taskQueue, who = 'the demo', ...serverOptions } = options;
+  const { namespace, taskQueue, who = 'the demo', project, ...serverOptions } = options;
   const dev = await ensureDevServer(serverOptions);
   console.log(`Temporal dev server at ${dev.address} (${dev.started ? `started for ${who}` : 'already running'}), UI ${dev.uiUrl}`);
   const target = { address: dev.address, ...(namespace ? { namespace } : {}) };
@@ -43,12 +47,19 @@ export async function startDemoTemporal(configPath: string, options: DemoTempora
   }
   const running = worker.run();
   const client = await connectClient(target);
+  // A dev server started here has them from its flags; one found running may not, and the UI filters need them.
+  try {
+    await setupSearchAttributes(client);
+  } catch (err) {
+    console.warn(`featureflow: runs are not labelled for the UI's filters: ${(err as Error).message}`);
+  }
   console.log(`worker polling task queue "${worker.taskQueue}" (namespace ${worker.namespace})`);
   let stopped: Promise<void> | undefined;
   return {
     dev,
     worker,
     client,
+    project,
     stop() {
       stopped ??= (async () => {
         await client.connection.close();

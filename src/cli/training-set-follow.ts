@@ -10,6 +10,7 @@ import { TASK_QUEUE, type TrainingSetInput, type TrainingSetResult } from '../wo
 import { failureText, followWorkflow } from './follow-workflow.js';
 
 export interface WorkflowTarget {
+  project?: string;
   address?: string;
   namespace?: string;
   taskQueue?: string;
@@ -22,7 +23,7 @@ export async function runTrainingSetWorkflow(input: TrainingSetInput, target: Wo
   });
   try {
     const taskQueue = target.taskQueue ?? TASK_QUEUE;
-    const handle = await startTrainingSet(client, input, { taskQueue });
+    const handle = await startTrainingSet(client, input, { taskQueue, project: target.project });
     console.log(`Started training set ${handle.workflowId}`);
     console.log(`Temporal UI: ${workflowUiUrl(handle.workflowId, client.options.namespace)}`);
     console.error('Ctrl-C stops watching; the workflow keeps running.');

@@ -9,6 +9,7 @@ import { ApplicationFailure, type Workflow } from '@temporalio/common';
 import { isErrorCode } from '../registry/error-codes.js';
 import { FeatureflowError } from '../registry/errors.js';
 import { TASK_QUEUE } from '../workflows/shared.js';
+import { forgetSearchAttributes, refusedOverSearchAttributes, searchAttributesFor } from './search-attributes.js';
 
 export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
 export const DEFAULT_NAMESPACE = 'default';
@@ -66,22 +67,37 @@ export class WorkflowAlreadyRunningError extends FeatureflowError {
 
 export interface StartOptions {
   taskQueue?: string;
+  /** Labels the run with FeatureflowProject (see client/search-attributes.ts). */
+  project?: string | undefined;
 }
 
 /**
  * Starts `workflowType` under `workflowId` with conflict policy FAIL: while a run of that id is open, the start fails
  * with WorkflowAlreadyRunningError naming it (`what` says what is running), instead of doing the same work twice.
+ * The run is labelled with the search attributes the namespace has (kind = workflowType, `project`, `views`).
  */
 export async function startWorkflowOnce<W extends Workflow>(
   client: Client,
   workflowType: string,
   input: Parameters<W>[0],
-  how: { workflowId: string; what: string; taskQueue?: string | undefined },
+  how: { workflowId: string; what: string; taskQueue?: string | undefined; project?: string | undefined; views?: readonly string[] | undefined },
 ): Promise<WorkflowHandleWithFirstExecutionRunId<W>> {
+  const typedSearchAttributes = await searchAttributesFor(client, { kind: workflowType, project: how.project, views: how.views });
+  // The cast only restates what W's single object argument means for the SDK's conditional options type.
+  const options = { taskQueue: how.taskQueue ?? TASK_QUEUE, workflowId: how.workflowId, args: [input], workflowIdConflictPolicy: 'FAIL' } as const;
+  const start = (labels: typeof typedSearchAttributes) =>
+    client.workflow.start<W>(workflowType, { ...options, ...(labels.length > 0 ? { typedSearchAttributes: labels } : {}) } as unknown as WorkflowStartOptions<W>);
   try {
-    // The cast only restates what W's single object argument means for the SDK's conditional options type.
-    const options = { taskQueue: how.taskQueue ?? TASK_QUEUE, workflowId: how.workflowId, args: [input], workflowIdConflictPolicy: 'FAIL' } as const;
-    return await client.workflow.start<W>(workflowType, options as unknown as WorkflowStartOptions<W>);
+    try {
+      return await start(typedSearchAttributes);
+    } catch (err) {
+      // Refused over its labels (an attribute removed since the look-up, or not yet usable): start it unlabelled.
+      if (typedSearchAttributes.length === 0 || !refusedOverSearchAttributes(err)) throw err;
+      forgetSearchAttributes(client);
+      const why = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
+      console.warn(`featureflow: starting ${how.workflowId} without search attributes: ${why}`);
+      return await start([]);
+    }
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       throw new WorkflowAlreadyRunningError(how.workflowId, how.what, client.options.namespace);

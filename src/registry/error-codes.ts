@@ -63,6 +63,7 @@ export const ERROR_CODES = {
   FRESHNESS_CHECK_FAILED: { status: 500, retryable: false, internal: true },
   FRESHNESS_ALERT_FAILED: { status: 500, retryable: false, internal: true },
   SEARCH_ATTRIBUTES_MISSING: { status: 500, retryable: false, internal: true },
+  SEARCH_ATTRIBUTE_CONFLICT: { status: 500, retryable: false, internal: true },
   HISTORY_UNREADABLE: { status: 500, retryable: false, internal: true },
   REPLAY_SETUP: { status: 500, retryable: false, internal: true },
   INIT_FAILED: { status: 500, retryable: false, internal: true },

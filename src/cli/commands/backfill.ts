@@ -64,13 +64,13 @@ export async function run(args: string[]): Promise<number> {
     ...(parallelism !== undefined ? { parallelism } : {}),
     ...(values.materialize ? { materialize: true } : {}),
   };
-  await checkView(values.config, view, input.materialize === true);
+  const project = await checkView(values.config, view, input.materialize === true);
 
   const { connectClient, startBackfill, workflowUiUrl } = await import('../../client.js');
   const target = { ...(values.address ? { address: values.address } : {}), ...(values.namespace ? { namespace: values.namespace } : {}) };
   const client = await connectClient(target);
   try {
-    const handle = await startBackfill(client, input, values['task-queue'] ? { taskQueue: values['task-queue'] } : {});
+    const handle = await startBackfill(client, input, { project, ...(values['task-queue'] ? { taskQueue: values['task-queue'] } : {}) });
     console.log(`Started backfill ${handle.workflowId}`);
     console.log(`Temporal UI: ${workflowUiUrl(handle.workflowId, client.options.namespace)}`);
     if (!values.wait) return 0;
@@ -81,7 +81,8 @@ export async function run(args: string[]): Promise<number> {
   }
 }
 
-async function checkView(configPath: string | undefined, name: string, materialize: boolean): Promise<void> {
+/** Returns the repo's project, which labels the run. */
+async function checkView(configPath: string | undefined, name: string, materialize: boolean): Promise<string> {
   // The same default as the worker's, so both read the same repo.
   const { repo } = await loadValidatedRepo(configPath);
   const view = findView(repo, name);
@@ -94,6 +95,7 @@ async function checkView(configPath: string | undefined, name: string, materiali
   if (materialize && !view.online) {
     throw new FeatureflowError('VIEW_NOT_ONLINE', `feature view "${name}" has online: false; it cannot be materialized`);
   }
+  return repo.project;
 }
 
 /** Polls `progress` until the workflow ends (see follow-workflow.ts). */

@@ -101,7 +101,7 @@ export async function run(args: string[]): Promise<number> {
 
   const aggregations = repo.featureViews.filter((v) => v.aggregation).map((v) => v.name);
   step(4, `Computing the windowed aggregations (${aggregations.join(', ')}) as backfill workflows on Temporal`);
-  const temporal = await startDemoTemporal(loaded.configPath);
+  const temporal = await startDemoTemporal(loaded.configPath, { project: repo.project });
   const interrupted = values['keep-serving'] ? new Promise<void>((resolve) => process.once('SIGINT', () => resolve())) : undefined;
   try {
     const dayMs = 86_400_000;

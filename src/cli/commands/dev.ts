@@ -93,7 +93,7 @@ export async function run(args: string[]): Promise<number> {
       if (err.code !== 'EADDRINUSE') throw err;
       throw new UsageError(`--port: ${host}:${port} is in use; choose another port (0 picks a free one)`);
     });
-    temporal = await startDemoTemporal(loaded.configPath, { port: temporalPort, uiPort, namespace, taskQueue, who: 'featureflow dev' });
+    temporal = await startDemoTemporal(loaded.configPath, { port: temporalPort, uiPort, namespace, taskQueue, who: 'featureflow dev', project: repo.project });
   } catch (err) {
     await closeApi();
     throw err;

@@ -81,6 +81,7 @@ export async function run(args: string[]): Promise<number> {
   };
   const { runTrainingSetWorkflow } = await import('../training-set-follow.js');
   return runTrainingSetWorkflow(input, {
+    project: repo.project,
     ...(values.address ? { address: values.address } : {}),
     ...(values.namespace ? { namespace: values.namespace } : {}),
     ...(values['task-queue'] ? { taskQueue: values['task-queue'] } : {}),

@@ -113,6 +113,9 @@ describe('featureflow init + dev', () => {
         const client = new Client({ connection });
         const described = await client.schedule.getHandle(`featureflow:${project}:materialize:user_last_purchase`).describe();
         expect(described.action).toMatchObject({ workflowType: 'materializeIncremental' });
+        // Its own dev server registered the search attributes: the backfill `dev` started is found by the UI's filters.
+        const query = `FeatureflowProject = "${project}" AND FeatureflowKind = "backfill"`;
+        await expect.poll(async () => (await client.workflow.count(query)).count, { timeout: 60_000, interval: 500 }).toBeGreaterThan(0);
       } finally {
         await connection.close();
       }
