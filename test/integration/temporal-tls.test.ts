@@ -3,16 +3,20 @@
 // refused with an error naming the server and how it was reached. `temporal server start-dev` has no TLS options, so
 // a TLS front (test/helpers/tls-proxy.ts) terminates TLS and checks client certificates in front of it.
 import { randomUUID } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemoTemporal } from '../../src/cli/demo-temporal.js';
 import { connectClient } from '../../src/client/connection.js';
 import { resolveTemporalTarget, type TemporalTarget } from '../../src/client/temporal-target.js';
 import { FeatureflowError } from '../../src/registry/errors.js';
 import { createSmokeActivities } from './fixtures/smoke-activities.js';
 import { smokeWorkflow } from './fixtures/smoke-workflows.js';
+import { FRAUD_JSON } from '../fixtures/repos/helpers.js';
 import { startDevServer } from '../helpers/temporal-env.js';
 import { makeTestCerts, type TestCerts } from '../helpers/test-certs.js';
 import { startTlsProxy, type TlsProxy } from '../helpers/tls-proxy.js';
@@ -101,5 +105,21 @@ describe('Temporal over mutual TLS', () => {
   it('does not connect when the server certificate does not carry the expected name', async () => {
     const err = await refusal(flags({ tlsCertPath: certs!.clientCert, tlsKeyPath: certs!.clientKey, tlsServerName: 'elsewhere.test' }));
     expect(err.code).toBe('TEMPORAL_UNAVAILABLE');
+  });
+
+  it("gives the demo's worker (src/worker.ts) and client a server of its own over mTLS, and starts no dev server", async () => {
+    const repoDir = mkdtempSync(path.join(os.tmpdir(), 'ff-tls-repo-'));
+    copyFileSync(FRAUD_JSON, path.join(repoDir, 'featureflow.json'));
+    const server = flags({ tlsCertPath: certs!.clientCert, tlsKeyPath: certs!.clientKey });
+    const temporal = await startDemoTemporal(path.join(repoDir, 'featureflow.json'), { server, taskQueue: `demo-${randomUUID()}` });
+    try {
+      expect(temporal.dev).toMatchObject({ address: proxy!.address, started: false });
+      expect(temporal.worker.address).toBe(proxy!.address);
+      // Reaching the server through the TLS front: an id nobody started is not found there.
+      await expect(temporal.client.workflow.getHandle(`none-${randomUUID()}`).describe()).rejects.toThrow(/not found/i);
+    } finally {
+      await temporal.stop();
+      rmSync(repoDir, { recursive: true, force: true });
+    }
   });
 });

@@ -70,6 +70,8 @@ export async function run(args: string[]): Promise<number> {
   const dir = path.resolve(values.dir ?? DEFAULT_DIR);
   const hours = values.hours === undefined ? 24 : Number(values.hours);
   if (!Number.isInteger(hours) || hours < 1 || hours > 24 * 14) throw new UsageError(`--hours: expected a whole number of hours from 1 to 336, got "${values.hours}"`);
+  // Before any work: a TLS flag without a server to use it with is a usage error.
+  const temporalChoice = temporalOptions(values);
   const scale = values.small ? 'small' : 'full';
   const size = DEMO_SIZES[scale];
   const timings: Array<{ step: string; seconds: number }> = [];
@@ -114,7 +116,7 @@ export async function run(args: string[]): Promise<number> {
 
   const aggregations = repo.featureViews.filter((v) => v.aggregation).map((v) => v.name);
   step(4, `Computing the windowed aggregations (${aggregations.join(', ')}) as backfill workflows on Temporal`);
-  const temporal = await startDemoTemporal(loaded.configPath, temporalOptions(values));
+  const temporal = await startDemoTemporal(loaded.configPath, temporalChoice);
   const interrupted = values['keep-serving'] ? new Promise<void>((resolve) => process.once('SIGINT', () => resolve())) : undefined;
   try {
     const dayMs = 86_400_000;
