@@ -90,11 +90,10 @@ function invalid(message: string): FeatureflowError {
   return new FeatureflowError('INVALID_TEMPORAL_CONFIG', message);
 }
 
-function parsed<T>(schema: z.ZodType<T>, setting: Sourced<string>, shown = true): T {
+function parsed<T>(schema: z.ZodType<T>, setting: Sourced<string>): T {
   const result = schema.safeParse(setting.value);
   if (result.success) return result.data;
-  const what = result.error.issues[0]?.message ?? 'invalid';
-  throw invalid(`${setting.source}: ${what}${shown ? `, got ${JSON.stringify(setting.value)}` : ''}`);
+  throw invalid(`${setting.source}: ${result.error.issues[0]?.message ?? 'invalid'}, got ${JSON.stringify(setting.value)}`);
 }
 
 /** The option if given (named by its flag), else the first of the variables that is set and not empty. */
@@ -182,7 +181,8 @@ export function resolveTemporalTarget(target: TemporalTarget = {}, environment: 
   if (key && !cert) throw invalid(`${key.origin} gives a private key but no client certificate: set TEMPORAL_TLS_CLIENT_CERT_PATH (--tls-cert-path) too`);
   const tlsOnly = cert ?? ca ?? serverName;
   if (explicitTls === false && tlsOnly) {
-    throw invalid(`${tlsText?.source ?? 'tls: false'} turns TLS off, but ${tlsOnly.source} is a TLS setting: remove one of them`);
+    const off = target.tls === false ? 'tls: false' : (tlsText?.source ?? 'TEMPORAL_TLS');
+    throw invalid(`${off} turns TLS off, but ${tlsOnly.source} is a TLS setting: remove one of them`);
   }
 
   const tlsOn = explicitTls ?? (apiKey !== undefined || tlsOnly !== undefined);
