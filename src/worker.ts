@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, WorkerResources, type ResourceFactories } from './activities/index.js';
-import { temporalAddress, temporalNamespace, type TemporalTarget } from './client.js';
+import { connectFailure, resolveTemporalTarget, type TemporalTarget } from './client/temporal-target.js';
 import { computeFeatures } from './engine/compute/index.js';
 import { closeEngine, openEngine, type DatabaseOptions } from './engine/index.js';
 import { connectOnlineStore } from './online/redis-store.js';
@@ -70,14 +70,16 @@ export interface FeatureflowWorker {
 
 export async function createFeatureflowWorker(options: FeatureflowWorkerOptions = {}): Promise<FeatureflowWorker> {
   const resources = new WorkerResources(realResourceFactories(options.configPath, options.engine));
-  const address = temporalAddress(options);
-  const namespace = temporalNamespace(options);
+  const target = resolveTemporalTarget(options);
+  const { address, namespace } = target;
   const taskQueue = options.taskQueue ?? TASK_QUEUE;
   let connection: NativeConnection | undefined;
   try {
     // Load the repo and open DuckDB now: a broken config should stop the worker at start, not fail every chunk.
     await resources.engine();
-    connection = await NativeConnection.connect({ address });
+    connection = await NativeConnection.connect(target.connection).catch((err: unknown) => {
+      throw connectFailure(target, err);
+    });
     const worker = await Worker.create({
       connection,
       namespace,

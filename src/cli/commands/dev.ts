@@ -79,7 +79,8 @@ export async function run(args: string[]): Promise<number> {
   console.log(`featureflow dev: project "${repo.project}" from ${loaded.configPath}`);
   // The API listens first: a port in use fails in a second, before a dev server is started for nothing.
   const store = await connectOnlineStore({ url: repo.onlineStore.url, keyPrefix: repo.onlineStore.keyPrefix, lazy: true });
-  const workflows = createApiWorkflows({ project: repo.project, address: `127.0.0.1:${temporalPort}`, namespace, taskQueue });
+  // The local dev server is plaintext: an API key or certificates in the shell are for another server.
+  const workflows = createApiWorkflows({ project: repo.project, address: `127.0.0.1:${temporalPort}`, namespace, taskQueue, environment: false });
   const api = createServer({ repo, store, workflows, repoDir });
   const closeApi = async (): Promise<void> => {
     await api.close().catch((err: unknown) => console.error('featureflow dev: closing the API failed:', err));

@@ -15,7 +15,17 @@ import type { WorkflowStarter } from '../../api/workflow-starter.js';
 import { openSecurity, SECURITY_HELP, SECURITY_OPTIONS, securityOptions, type SecurityOptions } from '../serve-security.js';
 import type { ServerLimits } from '../../api/context.js';
 import { LIMIT_FLAGS, LIMIT_FLAGS_HELP, limitsFrom } from '../serve-limits.js';
-import { CONFIG_OPTION, helpOrNoArguments, parseCommandArgs, TEMPORAL_OPTIONS, TEMPORAL_OPTIONS_HELP, temporalTarget, UsageError } from '../args.js';
+import { resolveTemporalTarget, type TemporalTarget } from '../../client/temporal-target.js';
+import {
+  CONFIG_OPTION,
+  helpOrNoArguments,
+  parseCommandArgs,
+  TEMPORAL_PREFIXED_OPTIONS,
+  TEMPORAL_SERVE_PREFIX,
+  temporalConnectionHelp,
+  temporalTarget,
+  UsageError,
+} from '../args.js';
 
 /** The port when neither --port nor FEATUREFLOW_PORT names one (docker-compose.yml publishes the same). */
 export const DEFAULT_PORT = 6566;
@@ -26,6 +36,7 @@ const HARD_EXIT_MS = SHUTDOWN_MS + 5_000;
 const USAGE = `usage: featureflow serve [--config FILE] [--port 6566] [--host 127.0.0.1] [--workers N]
                        [--max-body-bytes N] [--max-values N] [...limits] [--tokens-file FILE]
                        [--tls-cert FILE --tls-key FILE] [--address A] [--namespace NS] [--task-queue Q]
+                       [--temporal-api-key K] [--temporal-tls] [--temporal-tls-cert-path F ...]
 
   -c, --config FILE      the repo config (default: featureflow.config.ts, then featureflow.json, here)
   -p, --port PORT        port to listen on (default FEATUREFLOW_PORT, else 6566; 0 picks a free one)
@@ -35,8 +46,9 @@ const USAGE = `usage: featureflow serve [--config FILE] [--port 6566] [--host 12
 ${SECURITY_HELP}
 Limits (per server process; see the README's limits section):
 ${LIMIT_FLAGS_HELP}
-Temporal, for POST /materialize and /materialize-incremental (connected on first use):
-${TEMPORAL_OPTIONS_HELP}
+Temporal, for POST /materialize and /materialize-incremental (connected on first use; settings checked at start;
+the --temporal-* flags are the other commands' --api-key and --tls* flags, see docs/temporal-connections.md):
+${temporalConnectionHelp(TEMPORAL_SERVE_PREFIX, true)}
 
 Routes: POST /get-online-features, /push, /write-to-online-store, /materialize, /materialize-incremental;
         GET /health, /ready, /registry, /freshness, /metrics. Pushes with to: "offline" append Parquet files
@@ -50,7 +62,8 @@ const OPTIONS = {
   workers: { type: 'string', short: 'w' },
   ...SECURITY_OPTIONS,
   ...LIMIT_FLAGS,
-  ...TEMPORAL_OPTIONS,
+  'task-queue': { type: 'string' },
+  ...TEMPORAL_PREFIXED_OPTIONS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -60,7 +73,7 @@ interface ServeOptions {
   host: string;
   workers: number;
   limits: Partial<ServerLimits>;
-  temporal: { address?: string; namespace?: string; taskQueue?: string | undefined };
+  temporal: TemporalTarget & { taskQueue?: string | undefined };
   security: SecurityOptions;
 }
 
@@ -76,9 +89,11 @@ export async function run(args: string[]): Promise<number> {
     host: values.host ?? (process.env.FEATUREFLOW_HOST || '127.0.0.1'),
     workers: values.workers === 'auto' ? os.availableParallelism() : wholeNumber('--workers', values.workers ?? '1', 1, 256),
     limits: limitsFrom(values),
-    temporal: { ...temporalTarget(values), taskQueue: values['task-queue'] },
+    temporal: { ...temporalTarget(values, TEMPORAL_SERVE_PREFIX), taskQueue: values['task-queue'] },
     security: securityOptions(values),
   };
+  // Connecting waits for the first /materialize, but a certificate without its key should stop the start.
+  resolveTemporalTarget(options.temporal);
   // A worker is forked with the same argv, so it lands here too and serves.
   if (options.workers > 1 && cluster.isPrimary) return runPrimary(options);
   return runServer(options);

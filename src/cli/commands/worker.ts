@@ -1,7 +1,7 @@
 /** `featureflow worker`: a Temporal worker running Featureflow's workflows and activities until SIGTERM/SIGINT. */
-import { CONFIG_OPTION, helpOrNoArguments, parseCommandArgs, UsageError } from '../args.js';
+import { CONFIG_OPTION, helpOrNoArguments, parseCommandArgs, TEMPORAL_OPTIONS, TEMPORAL_OPTIONS_HELP, temporalTarget, UsageError } from '../args.js';
 
-const USAGE = `usage: featureflow worker [--config FILE] [--task-queue Q] [--address HOST:PORT] [--namespace NS]
+const USAGE = `usage: featureflow worker [--config FILE] [--task-queue Q] [--address HOST:PORT] [--namespace NS] [TLS options]
                         [--max-activities N] [--threads N] [--memory-limit 4GB]
 
 Runs every Featureflow workflow (backfill, computeFeatures, materializeIncremental, checkFreshness, trainingSet)
@@ -9,9 +9,7 @@ and their activities; Schedules (featureflow schedules apply) start their runs o
 
   -c, --config FILE       the repo config (default: FEATUREFLOW_CONFIG, else featureflow.config.ts, then
                           featureflow.json, here)
-      --task-queue Q      default FEATUREFLOW_TASK_QUEUE, else featureflow
-      --address A         Temporal frontend (default TEMPORAL_ADDRESS, else 127.0.0.1:7233)
-      --namespace NS      default TEMPORAL_NAMESPACE, else default
+${TEMPORAL_OPTIONS_HELP}
       --max-activities N  chunks run at once by this worker, across workflows (default 8)
       --threads N         DuckDB threads (default: every core)
       --memory-limit M    DuckDB memory limit (default 60% of RAM)
@@ -21,9 +19,7 @@ elsewhere), close Redis and DuckDB, exit 0.`;
 
 const OPTIONS = {
   ...CONFIG_OPTION,
-  'task-queue': { type: 'string' },
-  address: { type: 'string' },
-  namespace: { type: 'string' },
+  ...TEMPORAL_OPTIONS,
   'max-activities': { type: 'string' },
   threads: { type: 'string' },
   'memory-limit': { type: 'string' },
@@ -46,8 +42,7 @@ export async function run(args: string[]): Promise<number> {
     {
       ...(values.config ? { configPath: values.config } : {}),
       ...(values['task-queue'] ? { taskQueue: values['task-queue'] } : {}),
-      ...(values.address ? { address: values.address } : {}),
-      ...(values.namespace ? { namespace: values.namespace } : {}),
+      ...temporalTarget(values),
       ...(values['max-activities'] ? { maxConcurrentActivities: positive('--max-activities', values['max-activities']) } : {}),
       engine: {
         ...(threads ? { threads } : {}),
