@@ -10,7 +10,7 @@ import { createActivities, WorkerResources, type ResourceFactories } from './act
 import { temporalAddress, temporalNamespace, type TemporalTarget } from './client.js';
 import { computeFeatures } from './engine/compute/index.js';
 import { closeEngine, openEngine, type DatabaseOptions } from './engine/index.js';
-import { connectOnlineStore } from './online/redis-store.js';
+import { connectRepoStore } from './online/store-target.js';
 import { loadValidatedRepo } from './registry/load.js';
 import { TASK_QUEUE } from './workflows/shared.js';
 
@@ -37,7 +37,7 @@ export function realResourceFactories(configPath: string | undefined, engine: Da
     loadRepo: () => loadValidatedRepo(configPath),
     openEngine: (repo, repoDir) => openEngine(repo, repoDir, engine),
     closeEngine,
-    openStore: (repo) => connectOnlineStore({ url: repo.onlineStore.url, keyPrefix: repo.onlineStore.keyPrefix }),
+    openStore: (repo) => connectRepoStore(repo.onlineStore),
   };
 }
 

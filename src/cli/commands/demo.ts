@@ -10,7 +10,8 @@ import { computeFreshness } from '../../freshness/compute.js';
 import { formatPlan } from '../../registry/plan.js';
 import { resolveRepoPath } from '../../registry/load.js';
 import { applyRepo } from '../../registry/store.js';
-import { connectOnlineStore, type RedisOnlineStore } from '../../online/redis-store.js';
+import type { RedisOnlineStore } from '../../online/redis-store.js';
+import { connectRepoStore, resolveOnlineStoreTarget } from '../../online/store-target.js';
 import type { Repo } from '../../registry/schema.js';
 import { parseCommandArgs, UsageError } from '../args.js';
 import { runDemoBackfills } from '../demo-backfill.js';
@@ -28,7 +29,7 @@ Runs the example end to end: generates data (~1M card transactions over 90 days;
 backfill workflow, builds a training set as a trainingSet workflow, applies the repo's Temporal Schedules and
 backfills them over the last --hours (each window materialized into Redis as of its own time), checks freshness,
 and serves the features over HTTP. Temporal: a dev server on 127.0.0.1:7233 if one runs, else the project's own
-(UI on :8233); Redis: the repo's onlineStore.url (REDIS_URL in the example). With --keep-serving the dev server,
+(UI on :8233); Redis: REDIS_URL, else the repo's onlineStore.url. With --keep-serving the dev server,
 the worker and the API stay up until Ctrl-C, so the Schedules can be explored (and backfilled) in the Temporal UI.
 Each step says how long it took, and a summary closes the run.`;
 const DEFAULT_DIR = fileURLToPath(new URL('../../../examples/fraud', import.meta.url));
@@ -120,10 +121,10 @@ export async function run(args: string[]): Promise<number> {
       'user_merchant:txn_count_30d',
     ], out);
 
-    step(6, `Applying the Temporal Schedules and backfilling them over the last ${hours} hours into Redis (${repo.onlineStore.url}, prefix ${repo.onlineStore.keyPrefix})`);
+    step(6, `Applying the Temporal Schedules and backfilling them over the last ${hours} hours into Redis (${resolveOnlineStoreTarget(repo.onlineStore).display}, prefix ${repo.onlineStore.keyPrefix})`);
     await runDemoSchedules(temporal, repo, hours);
 
-    const store = await connectOnlineStore({ url: repo.onlineStore.url, keyPrefix: repo.onlineStore.keyPrefix });
+    const store = await connectRepoStore(repo.onlineStore);
     try {
       step(7, 'Checking freshness against each view\'s SLA (what GET /freshness and the checkFreshness Schedules report)');
       const now = new Date();
@@ -146,7 +147,7 @@ export async function run(args: string[]): Promise<number> {
 }
 
 async function withStore<T>(repo: Repo, use: (store: RedisOnlineStore) => Promise<T>): Promise<T> {
-  const store = await connectOnlineStore({ url: repo.onlineStore.url, keyPrefix: repo.onlineStore.keyPrefix });
+  const store = await connectRepoStore(repo.onlineStore);
   try {
     return await use(store);
   } finally {
