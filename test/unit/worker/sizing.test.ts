@@ -2,6 +2,7 @@
 // FEATUREFLOW_WORKER_* under options and flags, and errors that name the option and value.
 import { describe, expect, it } from 'vitest';
 import { tuningFlags } from '../../../src/cli/commands/worker.js';
+import { runCli } from '../../helpers/cli.js';
 import { FeatureflowError } from '../../../src/registry/errors.js';
 import {
   describeSizing,
@@ -151,5 +152,12 @@ describe('where sizing comes from', () => {
     const err = failure(() => tuningFlags({ 'sticky-timeout': 'soon' }));
     expect(err.code).toBe('USAGE');
     expect(err.message).toBe('--sticky-timeout="soon": expected a duration above zero such as 10s, 500ms or 1m');
+  });
+
+  it('stops `featureflow worker` before it starts when a flag is wrong or two flags set the same thing', async () => {
+    const both = await runCli('worker', '--threads', '2', '--duckdb-threads', '1');
+    expect(both).toMatchObject({ code: 2, err: expect.stringContaining('give --threads or --duckdb-threads, not both') as unknown });
+    const bad = await runCli('worker', '--max-activities', '0');
+    expect(bad).toMatchObject({ code: 2, err: expect.stringContaining('--max-activities="0": expected at least 1') as unknown });
   });
 });
