@@ -15,6 +15,8 @@ import { loadValidatedRepo } from './registry/load.js';
 import { TASK_QUEUE } from './workflows/shared.js';
 import { hostFacts, resolveWorkerSizing, type HostFacts, type WorkerSizing, type WorkerTuning } from './worker-sizing.js';
 
+export type { HostFacts, WorkerSizing, WorkerTuning } from './worker-sizing.js';
+
 // This module's own extension (a loader may add a query to the URL): .ts from the sources, .js once built.
 const OWN_EXTENSION = new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js';
 
