@@ -59,6 +59,7 @@ export const ERROR_CODES = {
   INVALID_WATERMARK: { status: 500, retryable: false, internal: true },
   INVALID_ONLINE_STORE_CONFIG: { status: 500, retryable: false, internal: true },
   INVALID_TEMPORAL_CONFIG: { status: 500, retryable: false, internal: true },
+  INVALID_WORKER_OPTIONS: { status: 500, retryable: false, internal: true },
   MATERIALIZE_FAILED: { status: 500, retryable: true, internal: true },
   BACKFILL_CHUNK_FAILED: { status: 500, retryable: false, internal: true },
   FRESHNESS_CHECK_FAILED: { status: 500, retryable: false, internal: true },

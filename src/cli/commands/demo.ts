@@ -10,7 +10,8 @@ import { computeFreshness } from '../../freshness/compute.js';
 import { formatPlan } from '../../registry/plan.js';
 import { resolveRepoPath } from '../../registry/load.js';
 import { applyRepo } from '../../registry/store.js';
-import { connectOnlineStore, type RedisOnlineStore } from '../../online/redis-store.js';
+import type { RedisOnlineStore } from '../../online/redis-store.js';
+import { connectRepoStore, resolveOnlineStoreTarget } from '../../online/store-target.js';
 import type { Repo } from '../../registry/schema.js';
 import { parseCommandArgs, TEMPORAL_OPTIONS, TEMPORAL_OPTIONS_HELP, temporalTarget, UsageError } from '../args.js';
 import { runDemoBackfills } from '../demo-backfill.js';
@@ -30,7 +31,7 @@ backfill workflow, builds a training set as a trainingSet workflow, applies the 
 backfills them over the last --hours (each window materialized into Redis as of its own time), checks freshness,
 and serves the features over HTTP. Temporal: the server of --address or TEMPORAL_ADDRESS (with TEMPORAL_API_KEY and
 the TLS variables) when one is given, else a dev server on 127.0.0.1:7233 if one runs, else the project's own
-(UI on :8233). On a shared server give the demo its own --task-queue: its worker runs the demo's code. Redis: the repo's onlineStore.url (REDIS_URL in the example). With --keep-serving the dev server,
+(UI on :8233). On a shared server give the demo its own --task-queue: its worker runs the demo's code. Redis: REDIS_URL, else the repo's onlineStore.url. With --keep-serving the dev server,
 the worker and the API stay up until Ctrl-C, so the Schedules can be explored (and backfilled) in the Temporal UI.
 Each step says how long it took, and a summary closes the run.
 
@@ -135,10 +136,10 @@ export async function run(args: string[]): Promise<number> {
       'user_merchant:txn_count_30d',
     ], out);
 
-    step(6, `Applying the Temporal Schedules and backfilling them over the last ${hours} hours into Redis (${repo.onlineStore.url}, prefix ${repo.onlineStore.keyPrefix})`);
+    step(6, `Applying the Temporal Schedules and backfilling them over the last ${hours} hours into Redis (${resolveOnlineStoreTarget(repo.onlineStore).display}, prefix ${repo.onlineStore.keyPrefix})`);
     await runDemoSchedules(temporal, repo, hours);
 
-    const store = await connectOnlineStore({ url: repo.onlineStore.url, keyPrefix: repo.onlineStore.keyPrefix });
+    const store = await connectRepoStore(repo.onlineStore);
     try {
       step(7, 'Checking freshness against each view\'s SLA (what GET /freshness and the checkFreshness Schedules report)');
       const now = new Date();
@@ -171,7 +172,7 @@ function temporalOptions(values: Parameters<typeof temporalTarget>[0] & { 'task-
 }
 
 async function withStore<T>(repo: Repo, use: (store: RedisOnlineStore) => Promise<T>): Promise<T> {
-  const store = await connectOnlineStore({ url: repo.onlineStore.url, keyPrefix: repo.onlineStore.keyPrefix });
+  const store = await connectRepoStore(repo.onlineStore);
   try {
     return await use(store);
   } finally {

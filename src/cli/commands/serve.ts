@@ -6,7 +6,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import os from 'node:os';
 import { createServer } from '../../api/server.js';
-import { connectOnlineStore } from '../../online/redis-store.js';
+import { connectRepoStore, describeOnlineStoreTarget, resolveOnlineStoreTarget } from '../../online/store-target.js';
 import type { OnlineStore } from '../../online/types.js';
 import { loadValidatedRepo } from '../../registry/load.js';
 import type { Repo } from '../../registry/schema.js';
@@ -111,7 +111,7 @@ async function runServer(options: ServeOptions): Promise<number> {
   const { repo, repoDir } = await loadValidatedRepo(options.config);
   const security = openSecurity(options.security, options.host);
   // Lazy: the server starts (answering 503, /ready failing) while Redis is down, and recovers when it returns.
-  const store = await connectOnlineStore({ url: repo.onlineStore.url, keyPrefix: repo.onlineStore.keyPrefix, lazy: true });
+  const store = await connectRepoStore(repo.onlineStore, { lazy: true });
   const workflows = lazyWorkflows(repo.project, options.temporal);
   const api = createServer({
     repo,
@@ -200,6 +200,7 @@ async function warnIfUnreachable(store: OnlineStore): Promise<void> {
 async function runPrimary(options: ServeOptions): Promise<number> {
   // Load once here so a bad repo fails with one message instead of N crashing workers.
   const { repo } = await loadValidatedRepo(options.config);
+  resolveOnlineStoreTarget(repo.onlineStore); // a bad REDIS_URL, too
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -259,6 +260,7 @@ async function runPrimary(options: ServeOptions): Promise<number> {
 
 function printBanner(repo: Repo, url: string, workers: number): void {
   console.log(`featureflow serve: project "${repo.project}" on ${url} (${workers} process${workers === 1 ? '' : 'es'})`);
+  console.log(`featureflow serve: online store ${describeOnlineStoreTarget(resolveOnlineStoreTarget(repo.onlineStore))}`);
   const example = exampleRequest(repo);
   if (example) {
     console.log(`try: curl -s -X POST ${url}/get-online-features -H 'Content-Type: application/json' \\\n       -d '${example}'`);

@@ -9,13 +9,12 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { redisUrl } from '../../../src/devtools/redis-url.js';
 import { computedViewDir, computedViewGlob } from '../../../src/engine/compute/index.js';
 import { closeEngine, openEngine, type EngineContext } from '../../../src/engine/context.js';
 import { Database } from '../../../src/engine/database.js';
 import { literal } from '../../../src/engine/sql.js';
 import { loadValidatedRepo } from '../../../src/registry/load.js';
-import { cleanupPrefix, freshPrefix } from '../../helpers/redis.js';
+import { cleanupPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
 
 export const VIEW = 'user_txn';
 
