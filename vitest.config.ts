@@ -8,6 +8,11 @@ import { defineConfig } from 'vitest/config';
 // project's `env` also covers child processes (the pool's forks, a spawned dev server) that inherit this environment.
 process.env.TZ = 'UTC';
 const env = { TZ: 'UTC' };
+// REDIS_URL overrides the online store of every repo (src/online/store-target.ts), and tests point repos at Redis
+// servers of their own and at dead ports: no test, nor any process it starts, may inherit it. The shared Redis it
+// names is handed on under another name (test/helpers/redis.ts); a test of the override sets REDIS_URL itself.
+if (process.env.REDIS_URL) process.env.FEATUREFLOW_TEST_REDIS_URL ??= process.env.REDIS_URL;
+delete process.env.REDIS_URL;
 
 export default defineConfig({
   test: {

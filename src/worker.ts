@@ -7,12 +7,15 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, WorkerResources, type ResourceFactories } from './activities/index.js';
-import { temporalAddress, temporalNamespace, type TemporalTarget } from './client.js';
+import { connectFailure, resolveTemporalTarget, type TemporalTarget } from './client/temporal-target.js';
 import { computeFeatures } from './engine/compute/index.js';
 import { closeEngine, openEngine, type DatabaseOptions } from './engine/index.js';
-import { connectOnlineStore } from './online/redis-store.js';
+import { connectRepoStore, resolveOnlineStoreTarget, type OnlineStoreTarget } from './online/store-target.js';
 import { loadValidatedRepo } from './registry/load.js';
 import { TASK_QUEUE } from './workflows/shared.js';
+import { hostFacts, resolveWorkerSizing, type HostFacts, type WorkerSizing, type WorkerTuning } from './worker-sizing.js';
+
+export type { HostFacts, WorkerSizing, WorkerTuning } from './worker-sizing.js';
 
 // This module's own extension (a loader may add a query to the URL): .ts from the sources, .js once built.
 const OWN_EXTENSION = new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js';
@@ -20,13 +23,15 @@ const OWN_EXTENSION = new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' 
 /** Entry of the workflow bundle (workflows/index beside this module); the replay tests bundle the same file. */
 export const WORKFLOWS_PATH = fileURLToPath(new URL(`./workflows/index${OWN_EXTENSION}`, import.meta.url));
 
-export interface FeatureflowWorkerOptions extends TemporalTarget {
+/**
+ * Tuning (worker-sizing.ts) left out here falls back to FEATUREFLOW_WORKER_* and then to defaults from the host;
+ * `engine.threads` and `engine.memoryLimit`, if given, size the whole shared DuckDB instead of per activity.
+ */
+export interface FeatureflowWorkerOptions extends TemporalTarget, WorkerTuning {
   /** Repo config; default FEATUREFLOW_CONFIG, else featureflow.config.ts / featureflow.json in the current folder. */
   configPath?: string;
   taskQueue?: string;
   engine?: DatabaseOptions;
-  /** Activities (chunks) this worker runs at once, across all workflows; default 8. */
-  maxConcurrentActivities?: number;
   /** How long running chunks may take to finish after a shutdown signal before they are cancelled; default 30 s. */
   shutdownGraceTime?: string | number;
 }
@@ -37,7 +42,7 @@ export function realResourceFactories(configPath: string | undefined, engine: Da
     loadRepo: () => loadValidatedRepo(configPath),
     openEngine: (repo, repoDir) => openEngine(repo, repoDir, engine),
     closeEngine,
-    openStore: (repo) => connectOnlineStore({ url: repo.onlineStore.url, keyPrefix: repo.onlineStore.keyPrefix }),
+    openStore: (repo) => connectRepoStore(repo.onlineStore),
   };
 }
 
@@ -64,27 +69,40 @@ export interface FeatureflowWorker {
   taskQueue: string;
   address: string;
   namespace: string;
+  host: HostFacts;
+  sizing: WorkerSizing;
+  /** The Redis activities write to (REDIS_URL or the repo's), checked at start. */
+  onlineStore: OnlineStoreTarget;
   /** Polls until shutdown() (or a signal), then closes connection, store and engine. */
   run(): Promise<void>;
 }
 
 export async function createFeatureflowWorker(options: FeatureflowWorkerOptions = {}): Promise<FeatureflowWorker> {
-  const resources = new WorkerResources(realResourceFactories(options.configPath, options.engine));
-  const address = temporalAddress(options);
-  const namespace = temporalNamespace(options);
+  const host = hostFacts();
+  const sizing = resolveWorkerSizing(options, { threads: options.engine?.threads, memoryLimit: options.engine?.memoryLimit }, host);
+  const engine: DatabaseOptions = { ...options.engine, ...sizing.engine };
+  const resources = new WorkerResources(realResourceFactories(options.configPath, engine));
+  const target = resolveTemporalTarget(options);
+  const { address, namespace } = target;
   const taskQueue = options.taskQueue ?? TASK_QUEUE;
   let connection: NativeConnection | undefined;
   try {
     // Load the repo and open DuckDB now: a broken config should stop the worker at start, not fail every chunk.
-    await resources.engine();
-    connection = await NativeConnection.connect({ address });
+    const { repo } = await resources.engine();
+    const onlineStore = resolveOnlineStoreTarget(repo.onlineStore);
+    connection = await NativeConnection.connect(target.connection).catch((err: unknown) => {
+      throw connectFailure(target, err);
+    });
     const worker = await Worker.create({
       connection,
       namespace,
       taskQueue,
       workflowsPath: WORKFLOWS_PATH,
       activities: createActivities({ resources, computeFeatures }),
-      maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 8,
+      maxConcurrentActivityTaskExecutions: sizing.maxConcurrentActivities,
+      maxConcurrentWorkflowTaskExecutions: sizing.maxConcurrentWorkflowTasks,
+      maxCachedWorkflows: sizing.maxCachedWorkflows,
+      stickyQueueScheduleToStartTimeout: sizing.stickyQueueTimeoutMs,
       shutdownGraceTime: options.shutdownGraceTime ?? '30s',
     });
     const open = connection;
@@ -93,6 +111,9 @@ export async function createFeatureflowWorker(options: FeatureflowWorkerOptions 
       taskQueue,
       address,
       namespace,
+      host,
+      sizing,
+      onlineStore,
       async run() {
         try {
           await worker.run();

@@ -18,6 +18,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startBackfill } from '../../src/client.js';
 import { devServerExecutable } from '../../src/devtools/temporal-binaries.js';
+import { FEATUREFLOW_SEARCH_ATTRIBUTES } from '../../src/workflows/contracts/search-attributes.js';
 import { DATA_DIR, generateEvents, writeConfig } from './data.js';
 import { collectSlotGaps, mean, percentile, type SlotGaps } from './latency.js';
 import { peakRssMb } from './rss.js';
@@ -86,7 +87,8 @@ const eventsFile = await generateEvents(events);
 const plainConfig = writeConfig('plain', eventsFile);
 const temporalConfig = writeConfig('temporal', eventsFile);
 const env = await TestWorkflowEnvironment.createLocal({
-  server: { executable: devServerExecutable(), ip: '127.0.0.1', log: { format: 'pretty', level: 'warn' } },
+  // With the search attributes, as a set-up namespace: the starts label their runs instead of warning.
+  server: { executable: devServerExecutable(), ip: '127.0.0.1', log: { format: 'pretty', level: 'warn' }, searchAttributes: [...FEATUREFLOW_SEARCH_ATTRIBUTES] },
 });
 const plain: Figures[] = [];
 const temporal: Figures[] = [];

@@ -14,6 +14,7 @@ import { answerTooLarge, BodyBudget, ClientGoneError, UploadCutError } from './b
 import { capConnections } from './connection-cap.js';
 import { DEFAULT_LIMITS, type ApiContext, type Reply, type ServerLimits } from './context.js';
 import { FairGate } from './fair-gate.js';
+import { wasHeadRequest } from './head-request.js';
 import { errorBody, errorReply, MethodNotAllowedError, PayloadTooLargeError, RouteNotFoundError } from './errors.js';
 import { errorFields, stderrLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -222,7 +223,7 @@ export function createServer(deps: ServerDeps): ApiServer {
     metrics.requestFinished(UNMATCHED, '', status, 0);
     const code = status === 408 ? 'REQUEST_TIMEOUT' : status === 431 ? 'HEADERS_TOO_LARGE' : 'BAD_HTTP_REQUEST';
     // No body for HEAD (RFC 9110 9.3.2): the client would read it as the start of a next answer and fail.
-    const body = isHeadPacket(err) ? '' : errorBody(code, `malformed or incomplete HTTP request (${err.code ?? err.message})`);
+    const body = wasHeadRequest(err) ? '' : errorBody(code, `malformed or incomplete HTTP request (${err.code ?? err.message})`);
     socket.end(
       `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
@@ -283,10 +284,4 @@ export function createServer(deps: ServerDeps): ApiServer {
       return closingDone;
     },
   };
-}
-
-/** Whether the bytes Node could not parse (it hands them over as `rawPacket`) start a HEAD request. */
-function isHeadPacket(err: Error): boolean {
-  const raw = (err as Error & { rawPacket?: unknown }).rawPacket;
-  return Buffer.isBuffer(raw) && raw.subarray(0, 5).toString('latin1') === 'HEAD ';
 }

@@ -17,7 +17,7 @@ function bar(done: number, total: number): string {
 export async function runDemoBackfills(t: DemoTemporal, views: readonly string[], start: Date, end: Date, chunk: string): Promise<number> {
   const runs = await Promise.all(
     views.map(async (view) => {
-      const handle = await startBackfill(t.client, { view, start: start.toISOString(), end: end.toISOString(), chunk, parallelism: 2 });
+      const handle = await startBackfill(t.client, { view, start: start.toISOString(), end: end.toISOString(), chunk, parallelism: 2 }, { project: t.project });
       console.log(`backfill ${view}: ${workflowUiUrl(handle.workflowId, t.worker.namespace, t.dev.uiUrl)}`);
       const result = handle.result();
       result.catch(() => undefined);

@@ -10,7 +10,7 @@ import type { DemoTemporal } from './demo-temporal.js';
 import { formatTable } from './table.js';
 
 export async function runDemoTrainingSet(t: DemoTemporal, entities: string, features: string[], out: string): Promise<void> {
-  const handle = await startTrainingSet(t.client, { entities, features, out, fullFeatureNames: false });
+  const handle = await startTrainingSet(t.client, { entities, features, out, fullFeatureNames: false }, { project: t.project });
   console.log(`trainingSet ${handle.workflowId}\n  ${workflowUiUrl(handle.workflowId, t.worker.namespace, t.dev.uiUrl)}`);
   const result = await handle.result();
   const db = await Database.open({ threads: 1 });

@@ -33,7 +33,7 @@ export async function applyAndKickOff(client: Client, repo: Repo, options: Kicko
       if (options.backfillDays === 0) continue;
       const input = { view: view.name, start: new Date(end - (options.backfillDays + 1) * dayMs).toISOString(), end: new Date(end).toISOString(), chunk: '1d', materialize: true };
       try {
-        const handle = await startBackfill(client, input, { taskQueue: options.taskQueue });
+        const handle = await startBackfill(client, input, { taskQueue: options.taskQueue, project: repo.project });
         console.log(`  backfill  ${view.name} over [${input.start}, ${input.end}), materialized: ${workflowUiUrl(handle.workflowId, namespace, options.uiUrl)}`);
       } catch (err) {
         if (!(err instanceof WorkflowAlreadyRunningError)) throw err;

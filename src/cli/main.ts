@@ -29,7 +29,12 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     load: () => import('./commands/schedules.js'),
   },
   freshness: { summary: 'how fresh each online view is, against its freshness SLA', load: () => import('./commands/freshness.js') },
+  offline: { summary: 'sweep: delete what offline writers left behind (unpublished or superseded objects)', load: () => import('./commands/offline.js') },
   watermarks: { summary: "list | reset VIEW TIME: where each view's next incremental run starts", load: () => import('./commands/watermarks.js') },
+  temporal: {
+    summary: "temporal setup: register Featureflow's search attributes (the UI's filters by view, project, kind)",
+    load: () => import('./commands/temporal.js'),
+  },
   replay: {
     summary: 'replay workflow histories against the current code (the check before deploying a change)',
     load: () => import('./commands/replay.js'),

@@ -1,7 +1,7 @@
 /** Shared by `materialize` and `materialize-incremental`: open engine and online store, show progress, print counts. */
 import { closeEngine, openEngine } from '../engine/context.js';
 import type { LoadedRepo } from '../registry/load.js';
-import { connectOnlineStore } from '../online/redis-store.js';
+import { connectRepoStore } from '../online/store-target.js';
 import type { MaterializeDeps, MaterializeProgress, ViewMaterialization } from '../materialize/materialize-view.js';
 import { CONFIG_OPTION, parseCommandArgs, UsageError } from './args.js';
 import { parseInstant } from './instant.js';
@@ -40,7 +40,7 @@ export async function parseMaterializeCommand(
 export async function withMaterializeDeps<T>(loaded: LoadedRepo, fn: (deps: MaterializeDeps) => Promise<T>): Promise<T> {
   const ctx = await openEngine(loaded.repo, loaded.repoDir);
   try {
-    const store = await connectOnlineStore({ url: loaded.repo.onlineStore.url, keyPrefix: loaded.repo.onlineStore.keyPrefix });
+    const store = await connectRepoStore(loaded.repo.onlineStore);
     try {
       return await fn({ ctx, store });
     } finally {

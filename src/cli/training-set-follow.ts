@@ -5,24 +5,20 @@
  * pay for the Temporal client.
  */
 import type { Client } from '@temporalio/client';
-import { connectClient, getTrainingSetProgress, startTrainingSet, workflowUiUrl, type TrainingSetProgress } from '../client.js';
+import { connectClient, getTrainingSetProgress, startTrainingSet, workflowUiUrl, type TemporalTarget, type TrainingSetProgress } from '../client.js';
 import { TASK_QUEUE, type TrainingSetInput, type TrainingSetResult } from '../workflows/shared.js';
 import { failureText, followWorkflow } from './follow-workflow.js';
 
-export interface WorkflowTarget {
-  address?: string;
-  namespace?: string;
+export interface WorkflowTarget extends TemporalTarget {
+  project?: string;
   taskQueue?: string;
 }
 
 export async function runTrainingSetWorkflow(input: TrainingSetInput, target: WorkflowTarget): Promise<number> {
-  const client = await connectClient({
-    ...(target.address ? { address: target.address } : {}),
-    ...(target.namespace ? { namespace: target.namespace } : {}),
-  });
+  const client = await connectClient(target);
   try {
     const taskQueue = target.taskQueue ?? TASK_QUEUE;
-    const handle = await startTrainingSet(client, input, { taskQueue });
+    const handle = await startTrainingSet(client, input, { taskQueue, project: target.project });
     console.log(`Started training set ${handle.workflowId}`);
     console.log(`Temporal UI: ${workflowUiUrl(handle.workflowId, client.options.namespace)}`);
     console.error('Ctrl-C stops watching; the workflow keeps running.');

@@ -43,6 +43,9 @@ export function createApiWorkflows(options: ApiWorkflowsOptions): WorkflowStarte
         workflowId,
         what,
         taskQueue: options.taskQueue,
+        project: options.project,
+        // Absent views mean every online view; the run then carries no FeatureflowView.
+        views: input.views,
       });
       return { workflowId, runId: handle.firstExecutionRunId, uiUrl: workflowUiUrl(workflowId, namespace), alreadyRunning: false };
     } catch (err) {

@@ -27,6 +27,8 @@ export async function startBackfill(
     workflowId: backfillWorkflowId(input),
     what: `a backfill of "${input.view}" over [${input.start}, ${input.end})`,
     taskQueue: options.taskQueue,
+    project: options.project,
+    views: [input.view],
   });
 }
 
@@ -40,6 +42,8 @@ export async function startComputeFeatures(
     workflowId: computeWorkflowId(input),
     what: `a computation of "${input.view}" over [${input.start}, ${input.end})`,
     taskQueue: options.taskQueue,
+    project: options.project,
+    views: [input.view],
   });
 }
 

@@ -1,52 +1,37 @@
 /**
- * Reaching Temporal from code and the CLI: the frontend address and namespace (from options or the environment),
- * the UI link of a workflow, and starting a workflow at most once per id. Ids are deterministic (see
- * workflows/contracts) and a start fails when a workflow with the same id is running (conflict policy FAIL), so the
- * same job never runs twice at once; once it has finished, the same id may run again.
+ * Reaching Temporal from code and the CLI: a client for a TemporalTarget (temporal-target.ts resolves address,
+ * namespace, API key and TLS from options and the environment), the UI link of a workflow, and starting a workflow
+ * at most once per id. Ids are deterministic (see workflows/contracts) and a start fails when a workflow with the
+ * same id is running (conflict policy FAIL), so the same job never runs twice at once; once it has finished, the
+ * same id may run again.
  */
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowHandleWithFirstExecutionRunId, type WorkflowStartOptions } from '@temporalio/client';
 import { ApplicationFailure, type Workflow } from '@temporalio/common';
 import { isErrorCode } from '../registry/error-codes.js';
 import { FeatureflowError } from '../registry/errors.js';
 import { TASK_QUEUE } from '../workflows/shared.js';
+import { forgetSearchAttributes, refusedOverSearchAttributes, searchAttributesFor } from './search-attributes.js';
+import { connectFailure, resolveTemporalTarget, temporalNamespace, type TemporalTarget } from './temporal-target.js';
 
-export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
-export const DEFAULT_NAMESPACE = 'default';
+export { DEFAULT_NAMESPACE, DEFAULT_TEMPORAL_ADDRESS, resolveTemporalTarget, temporalAddress, temporalNamespace } from './temporal-target.js';
+export type { ResolvedTemporalTarget, TemporalConnectionOptions, TemporalTarget } from './temporal-target.js';
 export const DEFAULT_UI_URL = 'http://localhost:8233';
-
-export interface TemporalTarget {
-  /** host:port of the Temporal frontend; default TEMPORAL_ADDRESS, else 127.0.0.1:7233. */
-  address?: string;
-  /** Default TEMPORAL_NAMESPACE, else `default`. */
-  namespace?: string;
-}
-
-export function temporalAddress(target: TemporalTarget = {}): string {
-  return target.address || process.env.TEMPORAL_ADDRESS || DEFAULT_TEMPORAL_ADDRESS;
-}
-
-export function temporalNamespace(target: TemporalTarget = {}): string {
-  return target.namespace || process.env.TEMPORAL_NAMESPACE || DEFAULT_NAMESPACE;
-}
 
 /** The workflow's page in the Temporal UI (TEMPORAL_UI_URL, else the dev server's http://localhost:8233). */
 export function workflowUiUrl(workflowId: string, namespace = temporalNamespace(), uiUrl = process.env.TEMPORAL_UI_URL || DEFAULT_UI_URL): string {
   return `${uiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
+/** A client for the target (flags, then TEMPORAL_* variables: see temporal-target.ts). */
 export async function connectClient(target: TemporalTarget = {}): Promise<Client> {
-  const address = temporalAddress(target);
+  const resolved = resolveTemporalTarget(target);
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address });
+    connection = await Connection.connect(resolved.connection);
   } catch (err) {
-    throw new FeatureflowError(
-      'TEMPORAL_UNAVAILABLE',
-      `cannot reach the Temporal server at ${address} (set TEMPORAL_ADDRESS, or start one: temporal server start-dev): ${(err as Error).message}`,
-      { cause: err },
-    );
+    throw connectFailure(resolved, err);
   }
-  return new Client({ connection, namespace: temporalNamespace(target) });
+  return new Client({ connection, namespace: resolved.namespace });
 }
 
 /** Another run of this workflow id is in progress; `workflowId` names it. */
@@ -66,22 +51,37 @@ export class WorkflowAlreadyRunningError extends FeatureflowError {
 
 export interface StartOptions {
   taskQueue?: string;
+  /** Labels the run with FeatureflowProject (see client/search-attributes.ts). */
+  project?: string | undefined;
 }
 
 /**
  * Starts `workflowType` under `workflowId` with conflict policy FAIL: while a run of that id is open, the start fails
  * with WorkflowAlreadyRunningError naming it (`what` says what is running), instead of doing the same work twice.
+ * The run is labelled with the search attributes the namespace has (kind = workflowType, `project`, `views`).
  */
 export async function startWorkflowOnce<W extends Workflow>(
   client: Client,
   workflowType: string,
   input: Parameters<W>[0],
-  how: { workflowId: string; what: string; taskQueue?: string | undefined },
+  how: { workflowId: string; what: string; taskQueue?: string | undefined; project?: string | undefined; views?: readonly string[] | undefined },
 ): Promise<WorkflowHandleWithFirstExecutionRunId<W>> {
+  const typedSearchAttributes = await searchAttributesFor(client, { kind: workflowType, project: how.project, views: how.views });
+  // The cast only restates what W's single object argument means for the SDK's conditional options type.
+  const options = { taskQueue: how.taskQueue ?? TASK_QUEUE, workflowId: how.workflowId, args: [input], workflowIdConflictPolicy: 'FAIL' } as const;
+  const start = (labels: typeof typedSearchAttributes) =>
+    client.workflow.start<W>(workflowType, { ...options, ...(labels.length > 0 ? { typedSearchAttributes: labels } : {}) } as unknown as WorkflowStartOptions<W>);
   try {
-    // The cast only restates what W's single object argument means for the SDK's conditional options type.
-    const options = { taskQueue: how.taskQueue ?? TASK_QUEUE, workflowId: how.workflowId, args: [input], workflowIdConflictPolicy: 'FAIL' } as const;
-    return await client.workflow.start<W>(workflowType, options as unknown as WorkflowStartOptions<W>);
+    try {
+      return await start(typedSearchAttributes);
+    } catch (err) {
+      // Refused over its labels (an attribute removed since the look-up, or not yet usable): start it unlabelled.
+      if (typedSearchAttributes.length === 0 || !refusedOverSearchAttributes(err)) throw err;
+      forgetSearchAttributes(client);
+      const why = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
+      console.warn(`featureflow: starting ${how.workflowId} without search attributes: ${why}`);
+      return await start([]);
+    }
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       throw new WorkflowAlreadyRunningError(how.workflowId, how.what, client.options.namespace);

@@ -3,10 +3,9 @@
  * which ones), idempotently: created, updated (keeping a person's pause), deleted, or left alone.
  */
 import { ScheduleNotFoundError, type Client, type ScheduleHandle } from '@temporalio/client';
-import { FeatureflowError } from '../registry/errors.js';
 import type { Repo } from '../registry/schema.js';
-import { CUSTOM_SEARCH_ATTRIBUTES } from '../workflows/contracts/search-attributes.js';
 import { TASK_QUEUE } from '../workflows/shared.js';
+import { setupSearchAttributes } from './search-attributes.js';
 import { desiredSchedules, parseScheduleId, scheduleId, type DesiredSchedule, type ScheduleKind, type ScheduleMemo } from './schedule-plan.js';
 
 export type ScheduleAction = 'created' | 'updated' | 'deleted' | 'unchanged';
@@ -26,40 +25,15 @@ export interface ApplyOptions {
   onChange?: (change: ScheduleChange) => void;
 }
 
-/** temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD (the proto package is not our dependency). */
-const INDEXED_VALUE_TYPE_KEYWORD = 2;
-
-/**
- * Registers FeatureflowProject and FeatureflowView (Keyword) in the namespace when missing; returns the names added.
- * Needs the operator API: where it is not allowed (Temporal Cloud, restricted clusters) the error says what to run.
- */
+/** Registers the missing search attributes; returns the names added. Kept for 0.1 callers: see setupSearchAttributes. */
 export async function ensureSearchAttributes(client: Client): Promise<string[]> {
-  const namespace = client.options.namespace;
-  const names = Object.keys(CUSTOM_SEARCH_ATTRIBUTES);
-  try {
-    const { customAttributes } = await client.connection.operatorService.listSearchAttributes({ namespace });
-    const missing = names.filter((n) => !(customAttributes && n in customAttributes));
-    if (missing.length > 0) {
-      await client.connection.operatorService.addSearchAttributes({
-        namespace,
-        searchAttributes: Object.fromEntries(missing.map((n) => [n, INDEXED_VALUE_TYPE_KEYWORD])),
-      });
-    }
-    return missing;
-  } catch (err) {
-    const create = names.map((n) => `--name ${n} --type Keyword`).join(' ');
-    throw new FeatureflowError(
-      'SEARCH_ATTRIBUTES_MISSING',
-      `cannot register the search attributes ${names.join(', ')} in namespace "${namespace}" (${(err as Error).message}); ` +
-        `create them once with: temporal operator search-attribute create --namespace ${namespace} ${create}`,
-      { cause: err },
-    );
-  }
+  return (await setupSearchAttributes(client)).added;
 }
 
 /** Makes the server's Schedules of `repo.project` match the registry. Returns one change per Schedule, in order. */
 export async function applySchedules(client: Client, repo: Repo, options: ApplyOptions = {}): Promise<ScheduleChange[]> {
-  await ensureSearchAttributes(client);
+  // Schedules and their runs carry the attributes unconditionally, so they must exist first (as `featureflow temporal setup` does).
+  await setupSearchAttributes(client);
   const desired = desiredSchedules(repo, options.taskQueue ?? TASK_QUEUE);
   const changes: ScheduleChange[] = [];
   const report = (change: ScheduleChange): void => {

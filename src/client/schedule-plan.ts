@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
 import { parseDuration } from '../registry/duration.js';
 import type { FeatureView, OverlapPolicy, Repo } from '../registry/schema.js';
-import { FEATUREFLOW_PROJECT, FEATUREFLOW_VIEW } from '../workflows/contracts/search-attributes.js';
+import { featureflowSearchAttributes } from '../workflows/contracts/search-attributes.js';
 
 export type ScheduleKind = 'materialize' | 'freshness';
 
@@ -112,12 +112,10 @@ interface Parts {
 
 function build(project: string, view: string, kind: ScheduleKind, when: string, parts: Parts): DesiredSchedule {
   const id = scheduleId(project, kind, view);
-  const fingerprint = createHash('sha256').update(JSON.stringify({ v: 1, ...parts })).digest('hex').slice(0, 16);
+  // v2: FeatureflowView became a list and FeatureflowKind was added, so Schedules applied before are updated.
+  const fingerprint = createHash('sha256').update(JSON.stringify({ v: 2, ...parts })).digest('hex').slice(0, 16);
   const memo: ScheduleMemo = { featureflow: { project, view, kind, when, fingerprint } };
-  const searchAttributes = [
-    { key: FEATUREFLOW_PROJECT, value: project },
-    { key: FEATUREFLOW_VIEW, value: view },
-  ];
+  const searchAttributes = featureflowSearchAttributes({ kind: parts.workflowType, project, views: [view] });
   return {
     id,
     kind,

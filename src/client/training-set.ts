@@ -8,7 +8,7 @@ import type { Payload } from '@temporalio/common';
 import { z } from 'zod';
 import type { HeartbeatDetails } from '../activities/heartbeat.js';
 import { resolveTrainingSetInput, type trainingSet } from '../workflows/training-set.js';
-import { trainingSetWorkflowId, type TrainingSetInput } from '../workflows/shared.js';
+import { trainingSetWorkflowId, viewsOfFeatureRefs, type TrainingSetInput } from '../workflows/shared.js';
 import { checked, startWorkflowOnce, type StartOptions } from './connection.js';
 
 /** Fails before starting when the input is invalid (the workflow's own check) or `out` is being written already. */
@@ -22,6 +22,9 @@ export async function startTrainingSet(
     workflowId: trainingSetWorkflowId(input),
     what: `a training set writing ${input.out}`,
     taskQueue: options.taskQueue,
+    project: options.project,
+    // A feature service's views are known to the worker only: such a run carries no FeatureflowView.
+    views: viewsOfFeatureRefs(input.features),
   });
 }
 

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../workflows/contracts/search-attributes.js';
 import { findTemporalCli } from './temporal-binaries.js';
 
 export interface DevServer {
@@ -34,6 +35,11 @@ export interface DevServerOptions {
   uiPort?: number;
 }
 
+/** Featureflow's search attributes, registered as the server starts (what `featureflow temporal setup` does later). */
+export function searchAttributeFlags(): string[] {
+  return Object.entries(CUSTOM_SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]);
+}
+
 export async function ensureDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 7233;
@@ -45,7 +51,7 @@ export async function ensureDevServer(options: DevServerOptions = {}): Promise<D
   if (!cli) throw new Error('no Temporal CLI found: run `node scripts/setup.mjs` or set TEMPORAL_CLI_PATH');
   const child: ChildProcess = spawn(
     cli,
-    ['server', 'start-dev', '--ip', host, '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'error'],
+    ['server', 'start-dev', '--ip', host, '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'error', ...searchAttributeFlags()],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const deadline = Date.now() + 30_000;

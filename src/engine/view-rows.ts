@@ -8,6 +8,7 @@ import { viewFeatures } from '../registry/features.js';
 import type { FeatureView, Repo } from '../registry/schema.js';
 import type { EngineContext } from './context.js';
 import { InvalidRequestError } from './errors.js';
+import { instantSql } from './compute/time-sql.js';
 import { computedViewPlace } from './offline/catalog.js';
 import { findSource, sourceRelation } from './sources.js';
 import { ident, literalList } from './sql.js';
@@ -48,7 +49,18 @@ function computedRowsRelation(ctx: EngineContext, view: FeatureView): string {
         'compute or backfill it first (computeFeatures or the backfill workflow)',
     );
   }
-  return `read_parquet(${literalList(files)}, hive_partitioning = false, union_by_name = true)`;
+  const read = (list: readonly string[]): string => `read_parquet(${literalList(list)}, hive_partitioning = false, union_by_name = true)`;
+  const whole = files.filter((f) => f.parts === undefined).map((f) => f.file);
+  // An object a newer write covers in part is read only in the rest of its range (object stores, offline/manifest.ts).
+  const ts = ident('event_timestamp');
+  const clipped = files.flatMap((f) => {
+    if (f.parts === undefined) return [];
+    const where = f.parts.map((p) => `(${ts} >= ${instantSql(p.start)} AND ${ts} < ${instantSql(p.end)})`).join(' OR ');
+    return [`SELECT * FROM ${read([f.file])} WHERE ${where}`];
+  });
+  if (clipped.length === 0) return read(whole);
+  const selects = [...(whole.length > 0 ? [`SELECT * FROM ${read(whole)}`] : []), ...clipped];
+  return `(${selects.join(' UNION ALL BY NAME ')})`;
 }
 
 export function viewRows(ctx: EngineContext, view: FeatureView, features: readonly string[]): ViewRows {

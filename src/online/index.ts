@@ -1,6 +1,7 @@
 /** The online store's public pieces: the contract, the Redis implementation, codecs and errors. */
 export type * from './types.js';
 export { connectOnlineStore, RedisOnlineStore } from './redis-store.js';
+export { connectRepoStore, resolveOnlineStoreTarget, type OnlineStoreTarget } from './store-target.js';
 export type { OnlineStoreOptions } from './connection.js';
 export { viewLayout } from './layout.js';
 export { encodeEntityKey, keySlot, rowKey, schemaKey, watermarksKey } from './keys.js';

@@ -9,12 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/api/logger.js';
 import { createServer, type ApiServer } from '../../src/api/server.js';
 import type { WorkflowStarter } from '../../src/api/workflow-starter.js';
-import { redisUrl } from '../../src/devtools/redis-url.js';
 import { materialize, materializeIncremental } from '../../src/materialize/index.js';
 import type { MaterializeDeps } from '../../src/materialize/materialize-view.js';
 import { connectOnlineStore, type RedisOnlineStore } from '../../src/online/redis-store.js';
 import { testEngine, type TestEngine } from '../helpers/engine.js';
-import { cleanupPrefix, freshPrefix } from '../helpers/redis.js';
+import { cleanupPrefix, freshPrefix, redisUrl } from '../helpers/redis.js';
 
 const prefix = freshPrefix();
 const keyPrefix = `${prefix}ff`;

@@ -3,6 +3,16 @@
 // test running in parallel.
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { DEFAULT_REDIS_URL } from '../../src/devtools/redis-url.js';
+
+/**
+ * The shared Redis: what REDIS_URL named when vitest started, else the local default. vitest.config.ts moves
+ * REDIS_URL out of the way, because the code lets it override every repo's onlineStore.url, and tests point repos
+ * at servers of their own and at dead ports.
+ */
+export function redisUrl(): string {
+  return process.env.FEATUREFLOW_TEST_REDIS_URL || DEFAULT_REDIS_URL;
+}
 
 /** A key prefix no other test run uses, e.g. `fftest:3f9a0c1d2b4e5f60:`. */
 export function freshPrefix(): string {

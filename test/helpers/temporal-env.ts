@@ -3,6 +3,7 @@
 import { TestWorkflowEnvironment, type DevServerConfig } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { devServerExecutable } from '../../src/devtools/temporal-binaries.js';
+import { FEATUREFLOW_SEARCH_ATTRIBUTES } from '../../src/workflows/contracts/search-attributes.js';
 
 /** Extra dev-server settings, e.g. `extraArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=40']`. */
 export type DevServerOptions = Omit<DevServerConfig, 'type' | 'executable'>;
@@ -20,7 +21,8 @@ function quietSdkLogs(): void {
 
 /**
  * Starts a dev server (`temporal server start-dev`, in memory, random free port) and returns the environment;
- * call `env.teardown()` in afterAll. Bound to 127.0.0.1 because "localhost" may resolve to ::1 first while the
+ * call `env.teardown()` in afterAll. Featureflow's search attributes are registered, as `featureflow temporal setup`
+ * would; `searchAttributes: []` starts a namespace without them. Bound to 127.0.0.1 because "localhost" may resolve to ::1 first while the
  * server listens on IPv4 only.
  */
 export async function startDevServer(opts: DevServerOptions = {}): Promise<TestWorkflowEnvironment> {
@@ -30,6 +32,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<TestW
       executable: devServerExecutable(),
       ip: '127.0.0.1',
       log: { format: 'pretty', level: 'warn' },
+      searchAttributes: [...FEATUREFLOW_SEARCH_ATTRIBUTES],
       ...opts,
     },
   });

@@ -6,12 +6,11 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisUrl } from '../../src/devtools/redis-url.js';
 import { findTemporalCli } from '../../src/devtools/temporal-binaries.js';
 import { createSmokeActivities } from './fixtures/smoke-activities.js';
 import { smokeWorkflow } from './fixtures/smoke-workflows.js';
 import { startDevServer } from '../helpers/temporal-env.js';
-import { cleanupPrefix, freshPrefix } from '../helpers/redis.js';
+import { cleanupPrefix, freshPrefix, redisUrl } from '../helpers/redis.js';
 
 describe('temporal dev server', () => {
   let env: TestWorkflowEnvironment | undefined;

@@ -9,12 +9,12 @@ import { FeatureflowError } from '../../registry/errors.js';
 import { findView } from '../../registry/features.js';
 import { loadValidatedRepo } from '../../registry/load.js';
 import { progressQuery, type BackfillInput, type BackfillProgress, type BackfillResult } from '../../workflows/shared.js';
-import { CONFIG_OPTION, parseCommandArgs, UsageError } from '../args.js';
+import { CONFIG_OPTION, parseCommandArgs, TEMPORAL_OPTIONS, TEMPORAL_OPTIONS_HELP, temporalTarget, UsageError } from '../args.js';
 import { failureText, followWorkflow } from '../follow-workflow.js';
 import { parseInstant } from '../instant.js';
 
 const USAGE = `usage: featureflow backfill VIEW START END [--chunk 1d] [--parallelism 4] [--materialize] [--wait]
-                          [--config FILE] [--task-queue Q] [--address HOST:PORT] [--namespace NS]
+                          [--config FILE] [--task-queue Q] [--address HOST:PORT] [--namespace NS] [TLS options]
 
 Computes a computed view's offline rows for [START, END) in chunks, as a Temporal workflow that survives worker
 crashes, can be paused, resumed and cancelled, and shows its progress in the Temporal UI. With --materialize each
@@ -27,9 +27,7 @@ chunk is also written to the online store (for a plain view, that is all it does
       --parallelism N   chunks in flight at once (default 4)
       --materialize     also write each chunk's latest values to the online store
       --wait            follow the progress until the backfill ends (exit 1 if it fails or is cancelled)
-      --task-queue Q    default FEATUREFLOW_TASK_QUEUE, else featureflow
-      --address A       Temporal frontend (default TEMPORAL_ADDRESS, else 127.0.0.1:7233)
-      --namespace NS    default TEMPORAL_NAMESPACE, else default
+${TEMPORAL_OPTIONS_HELP}
 START and END are ISO-8601 (UTC unless they carry a zone). UI links use TEMPORAL_UI_URL (default http://localhost:8233).`;
 
 const OPTIONS = {
@@ -38,9 +36,7 @@ const OPTIONS = {
   parallelism: { type: 'string' },
   materialize: { type: 'boolean' },
   wait: { type: 'boolean' },
-  'task-queue': { type: 'string' },
-  address: { type: 'string' },
-  namespace: { type: 'string' },
+  ...TEMPORAL_OPTIONS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -64,13 +60,12 @@ export async function run(args: string[]): Promise<number> {
     ...(parallelism !== undefined ? { parallelism } : {}),
     ...(values.materialize ? { materialize: true } : {}),
   };
-  await checkView(values.config, view, input.materialize === true);
+  const project = await checkView(values.config, view, input.materialize === true);
 
   const { connectClient, startBackfill, workflowUiUrl } = await import('../../client.js');
-  const target = { ...(values.address ? { address: values.address } : {}), ...(values.namespace ? { namespace: values.namespace } : {}) };
-  const client = await connectClient(target);
+  const client = await connectClient(temporalTarget(values));
   try {
-    const handle = await startBackfill(client, input, values['task-queue'] ? { taskQueue: values['task-queue'] } : {});
+    const handle = await startBackfill(client, input, { project, ...(values['task-queue'] ? { taskQueue: values['task-queue'] } : {}) });
     console.log(`Started backfill ${handle.workflowId}`);
     console.log(`Temporal UI: ${workflowUiUrl(handle.workflowId, client.options.namespace)}`);
     if (!values.wait) return 0;
@@ -81,7 +76,8 @@ export async function run(args: string[]): Promise<number> {
   }
 }
 
-async function checkView(configPath: string | undefined, name: string, materialize: boolean): Promise<void> {
+/** Returns the repo's project, which labels the run. */
+async function checkView(configPath: string | undefined, name: string, materialize: boolean): Promise<string> {
   // The same default as the worker's, so both read the same repo.
   const { repo } = await loadValidatedRepo(configPath);
   const view = findView(repo, name);
@@ -94,6 +90,7 @@ async function checkView(configPath: string | undefined, name: string, materiali
   if (materialize && !view.online) {
     throw new FeatureflowError('VIEW_NOT_ONLINE', `feature view "${name}" has online: false; it cannot be materialized`);
   }
+  return repo.project;
 }
 
 /** Polls `progress` until the workflow ends (see follow-workflow.ts). */

@@ -10,9 +10,10 @@ import { computeFreshness } from '../../freshness/compute.js';
 import { formatPlan } from '../../registry/plan.js';
 import { resolveRepoPath } from '../../registry/load.js';
 import { applyRepo } from '../../registry/store.js';
-import { connectOnlineStore, type RedisOnlineStore } from '../../online/redis-store.js';
+import type { RedisOnlineStore } from '../../online/redis-store.js';
+import { connectRepoStore, resolveOnlineStoreTarget } from '../../online/store-target.js';
 import type { Repo } from '../../registry/schema.js';
-import { parseCommandArgs, UsageError } from '../args.js';
+import { parseCommandArgs, TEMPORAL_OPTIONS, TEMPORAL_OPTIONS_HELP, temporalTarget, UsageError } from '../args.js';
 import { runDemoBackfills } from '../demo-backfill.js';
 import { DEMO_SIZES, writeDemoData } from '../demo-data.js';
 import { runDemoSchedules } from '../demo-schedules.js';
@@ -23,14 +24,19 @@ import { loadCheckedRepo } from '../load-checked.js';
 import { freshnessReport } from './freshness.js';
 
 const USAGE = `usage: featureflow demo [--dir examples/fraud] [--small] [--keep-serving] [--port 6566] [--hours 24]
+                      [--address HOST:PORT --namespace NS --task-queue Q [TLS options]]
 
 Runs the example end to end: generates data (~1M card transactions over 90 days; --small: 20,000 over 14 days), checks and applies the repo, computes the windowed aggregations as a
 backfill workflow, builds a training set as a trainingSet workflow, applies the repo's Temporal Schedules and
 backfills them over the last --hours (each window materialized into Redis as of its own time), checks freshness,
-and serves the features over HTTP. Temporal: a dev server on 127.0.0.1:7233 if one runs, else the project's own
-(UI on :8233); Redis: the repo's onlineStore.url (REDIS_URL in the example). With --keep-serving the dev server,
+and serves the features over HTTP. Temporal: the server of --address or TEMPORAL_ADDRESS (with TEMPORAL_API_KEY and
+the TLS variables) when one is given, else a dev server on 127.0.0.1:7233 if one runs, else the project's own
+(UI on :8233). On a shared server give the demo its own --task-queue: its worker runs the demo's code. Redis: REDIS_URL, else the repo's onlineStore.url. With --keep-serving the dev server,
 the worker and the API stay up until Ctrl-C, so the Schedules can be explored (and backfilled) in the Temporal UI.
-Each step says how long it took, and a summary closes the run.`;
+Each step says how long it took, and a summary closes the run.
+
+Temporal (a server of your own; without --address nor TEMPORAL_ADDRESS, the dev server above):
+${TEMPORAL_OPTIONS_HELP}`;
 const DEFAULT_DIR = fileURLToPath(new URL('../../../examples/fraud', import.meta.url));
 const STEP_NAMES = [
   'generate data',
@@ -47,7 +53,15 @@ const STEPS = STEP_NAMES.length;
 export async function run(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(
     args,
-    { dir: { type: 'string' }, small: { type: 'boolean' }, 'keep-serving': { type: 'boolean' }, port: { type: 'string' }, hours: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    {
+      dir: { type: 'string' },
+      small: { type: 'boolean' },
+      'keep-serving': { type: 'boolean' },
+      port: { type: 'string' },
+      hours: { type: 'string' },
+      ...TEMPORAL_OPTIONS,
+      help: { type: 'boolean', short: 'h' },
+    },
     USAGE,
   );
   if (values.help) {
@@ -57,6 +71,8 @@ export async function run(args: string[]): Promise<number> {
   const dir = path.resolve(values.dir ?? DEFAULT_DIR);
   const hours = values.hours === undefined ? 24 : Number(values.hours);
   if (!Number.isInteger(hours) || hours < 1 || hours > 24 * 14) throw new UsageError(`--hours: expected a whole number of hours from 1 to 336, got "${values.hours}"`);
+  // Before any work: a TLS flag without a server to use it with is a usage error.
+  const temporalChoice = temporalOptions(values);
   const scale = values.small ? 'small' : 'full';
   const size = DEMO_SIZES[scale];
   const timings: Array<{ step: string; seconds: number }> = [];
@@ -101,7 +117,7 @@ export async function run(args: string[]): Promise<number> {
 
   const aggregations = repo.featureViews.filter((v) => v.aggregation).map((v) => v.name);
   step(4, `Computing the windowed aggregations (${aggregations.join(', ')}) as backfill workflows on Temporal`);
-  const temporal = await startDemoTemporal(loaded.configPath);
+  const temporal = await startDemoTemporal(loaded.configPath, { ...temporalChoice, project: repo.project });
   const interrupted = values['keep-serving'] ? new Promise<void>((resolve) => process.once('SIGINT', () => resolve())) : undefined;
   try {
     const dayMs = 86_400_000;
@@ -120,10 +136,10 @@ export async function run(args: string[]): Promise<number> {
       'user_merchant:txn_count_30d',
     ], out);
 
-    step(6, `Applying the Temporal Schedules and backfilling them over the last ${hours} hours into Redis (${repo.onlineStore.url}, prefix ${repo.onlineStore.keyPrefix})`);
+    step(6, `Applying the Temporal Schedules and backfilling them over the last ${hours} hours into Redis (${resolveOnlineStoreTarget(repo.onlineStore).display}, prefix ${repo.onlineStore.keyPrefix})`);
     await runDemoSchedules(temporal, repo, hours);
 
-    const store = await connectOnlineStore({ url: repo.onlineStore.url, keyPrefix: repo.onlineStore.keyPrefix });
+    const store = await connectRepoStore(repo.onlineStore);
     try {
       step(7, 'Checking freshness against each view\'s SLA (what GET /freshness and the checkFreshness Schedules report)');
       const now = new Date();
@@ -145,8 +161,18 @@ export async function run(args: string[]): Promise<number> {
   return 0;
 }
 
+/** A server of your own when an address is given (flag or TEMPORAL_ADDRESS); the dev server otherwise. */
+function temporalOptions(values: Parameters<typeof temporalTarget>[0] & { 'task-queue'?: string | undefined }): Parameters<typeof startDemoTemporal>[1] {
+  const target = temporalTarget(values);
+  const taskQueue = values['task-queue'];
+  const own = target.address || process.env.TEMPORAL_ADDRESS;
+  const secured = (['apiKey', 'tls', 'tlsCertPath', 'tlsKeyPath', 'tlsCaPath', 'tlsServerName'] as const).find((k) => target[k] !== undefined);
+  if (!own && secured) throw new UsageError(`${secured === 'apiKey' ? '--api-key' : 'a --tls option'} needs --address (or TEMPORAL_ADDRESS): the dev server is plaintext`);
+  return { ...(own ? { server: target } : target.namespace ? { namespace: target.namespace } : {}), ...(taskQueue ? { taskQueue } : {}) };
+}
+
 async function withStore<T>(repo: Repo, use: (store: RedisOnlineStore) => Promise<T>): Promise<T> {
-  const store = await connectOnlineStore({ url: repo.onlineStore.url, keyPrefix: repo.onlineStore.keyPrefix });
+  const store = await connectRepoStore(repo.onlineStore);
   try {
     return await use(store);
   } finally {

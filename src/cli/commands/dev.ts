@@ -5,7 +5,7 @@
  */
 import { createServer } from '../../api/server.js';
 import { createApiWorkflows } from '../../client/api-workflows.js';
-import { connectOnlineStore } from '../../online/redis-store.js';
+import { connectRepoStore, describeOnlineStoreTarget, resolveOnlineStoreTarget } from '../../online/store-target.js';
 import { CONFIG_OPTION, helpOrNoArguments, parseCommandArgs, UsageError } from '../args.js';
 import { startDemoTemporal } from '../demo-temporal.js';
 import { applyAndKickOff } from '../dev-kickoff.js';
@@ -77,9 +77,11 @@ export async function run(args: string[]): Promise<number> {
   const loaded = await loadCheckedRepo(values.config);
   const { repo, repoDir } = loaded;
   console.log(`featureflow dev: project "${repo.project}" from ${loaded.configPath}`);
+  console.log(`featureflow dev: online store ${describeOnlineStoreTarget(resolveOnlineStoreTarget(repo.onlineStore))}`);
   // The API listens first: a port in use fails in a second, before a dev server is started for nothing.
-  const store = await connectOnlineStore({ url: repo.onlineStore.url, keyPrefix: repo.onlineStore.keyPrefix, lazy: true });
-  const workflows = createApiWorkflows({ project: repo.project, address: `127.0.0.1:${temporalPort}`, namespace, taskQueue });
+  const store = await connectRepoStore(repo.onlineStore, { lazy: true });
+  // The local dev server is plaintext: an API key or certificates in the shell are for another server.
+  const workflows = createApiWorkflows({ project: repo.project, address: `127.0.0.1:${temporalPort}`, namespace, taskQueue, environment: false });
   const api = createServer({ repo, store, workflows, repoDir });
   const closeApi = async (): Promise<void> => {
     await api.close().catch((err: unknown) => console.error('featureflow dev: closing the API failed:', err));
@@ -93,7 +95,7 @@ export async function run(args: string[]): Promise<number> {
       if (err.code !== 'EADDRINUSE') throw err;
       throw new UsageError(`--port: ${host}:${port} is in use; choose another port (0 picks a free one)`);
     });
-    temporal = await startDemoTemporal(loaded.configPath, { port: temporalPort, uiPort, namespace, taskQueue, who: 'featureflow dev' });
+    temporal = await startDemoTemporal(loaded.configPath, { port: temporalPort, uiPort, namespace, taskQueue, who: 'featureflow dev', project: repo.project });
   } catch (err) {
     await closeApi();
     throw err;

@@ -4,7 +4,7 @@
  * when a view is stale, so a cron job or a CI step can act on it without parsing the output.
  */
 import { computeFreshness, durationText, selectFreshnessViews } from '../../freshness/index.js';
-import { connectOnlineStore } from '../../online/redis-store.js';
+import { connectRepoStore } from '../../online/store-target.js';
 import { loadValidatedRepo } from '../../registry/load.js';
 import type { FreshnessEntry } from '../../workflows/contracts/check-freshness.js';
 import { CONFIG_OPTION, helpOrNoArguments, parseCommandArgs, UsageError } from '../args.js';
@@ -43,7 +43,7 @@ export async function run(args: string[]): Promise<number> {
   // Only the definitions matter here: no data check, no DuckDB.
   const { repo } = await loadValidatedRepo(values.config);
   selectFreshnessViews(repo, views);
-  const store = await connectOnlineStore({ url: repo.onlineStore.url, keyPrefix: repo.onlineStore.keyPrefix });
+  const store = await connectRepoStore(repo.onlineStore);
   const checkedAt = new Date();
   let entries: FreshnessEntry[];
   try {

@@ -11,12 +11,12 @@ import { resolveFeatureRefs } from '../../registry/features.js';
 import { loadValidatedRepo, resolveRepoPath } from '../../registry/load.js';
 import type { TrainingSetInput } from '../../workflows/contracts/training-set.js';
 import { loadCheckedRepo } from '../load-checked.js';
-import { CONFIG_OPTION, parseCommandArgs, UsageError } from '../args.js';
+import { CONFIG_OPTION, parseCommandArgs, TEMPORAL_OPTIONS, TEMPORAL_OPTIONS_HELP, temporalTarget, UsageError } from '../args.js';
 import { progressPrinter } from '../progress-line.js';
 
 const USAGE = `usage: featureflow historical --config F --entities IN.(csv|parquet) --features REFS --out OUT.(csv|parquet)
                               [--full-feature-names] [--filter-created] [--threads N] [--memory-limit 4GB]
-                              [--workflow [--task-queue Q] [--address HOST:PORT] [--namespace NS]]
+                              [--workflow [--task-queue Q] [--address HOST:PORT] [--namespace NS] [TLS options]]
 
   --entities        entity rows: join keys, event_timestamp and any other columns (kept as they are)
   --features        comma-separated references: view:feature, view:*, service:NAME
@@ -28,9 +28,8 @@ const USAGE = `usage: featureflow historical --config F --entities IN.(csv|parqu
                     with a progress bar. --entities and --out are made absolute from the current folder, but the
                     worker reads and writes them on its own machine, with its own repo and DuckDB settings: give
                     paths the worker can reach. The same --out cannot be written by two workflows at once.
-  --task-queue Q    default FEATUREFLOW_TASK_QUEUE, else featureflow
-  --address A       Temporal frontend (default TEMPORAL_ADDRESS, else 127.0.0.1:7233)
-  --namespace NS    default TEMPORAL_NAMESPACE, else default
+With --workflow:
+${TEMPORAL_OPTIONS_HELP}
 UI links use TEMPORAL_UI_URL (default http://localhost:8233).`;
 
 const OPTIONS = {
@@ -43,13 +42,11 @@ const OPTIONS = {
   threads: { type: 'string' },
   'memory-limit': { type: 'string' },
   workflow: { type: 'boolean' },
-  'task-queue': { type: 'string' },
-  address: { type: 'string' },
-  namespace: { type: 'string' },
+  ...TEMPORAL_OPTIONS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const WORKFLOW_ONLY = ['task-queue', 'address', 'namespace'] as const;
+const WORKFLOW_ONLY = Object.keys(TEMPORAL_OPTIONS) as Array<keyof typeof TEMPORAL_OPTIONS>;
 const LOCAL_ONLY = ['threads', 'memory-limit'] as const;
 
 export async function run(args: string[]): Promise<number> {
@@ -80,11 +77,7 @@ export async function run(args: string[]): Promise<number> {
     ...(values['filter-created'] ? { filterCreated: true } : {}),
   };
   const { runTrainingSetWorkflow } = await import('../training-set-follow.js');
-  return runTrainingSetWorkflow(input, {
-    ...(values.address ? { address: values.address } : {}),
-    ...(values.namespace ? { namespace: values.namespace } : {}),
-    ...(values['task-queue'] ? { taskQueue: values['task-queue'] } : {}),
-  });
+  return runTrainingSetWorkflow(input, { ...temporalTarget(values), project: repo.project, ...(values['task-queue'] ? { taskQueue: values['task-queue'] } : {}) });
 }
 
 type Values = ReturnType<typeof parseCommandArgs<typeof OPTIONS>>['values'];

@@ -8,9 +8,9 @@ import path from 'node:path';
 import type { TemporalTarget } from '../../client/connection.js';
 import type { HistoryToReplay, ReplayOutcome } from '../../devtools/replay.js';
 import { FeatureflowError } from '../../registry/errors.js';
-import { parseCommandArgs, UsageError } from '../args.js';
+import { parseCommandArgs, TEMPORAL_CONNECTION_OPTIONS, temporalConnectionHelp, temporalTarget, UsageError } from '../args.js';
 
-const USAGE = `usage: featureflow replay --workflow-id ID [--run-id R] [--address HOST:PORT] [--namespace NS]
+const USAGE = `usage: featureflow replay --workflow-id ID [--run-id R] [--address HOST:PORT] [--namespace NS] [TLS options]
        featureflow replay --file F [F ...]
        featureflow replay --dir D
        (sources combine; any of them can take --workflows PATH)
@@ -25,8 +25,7 @@ with patched() (see the README, "Replay: checking a workflow change before deplo
 
       --workflow-id ID   fetch this workflow's history from the server (its latest run, even a running one)
       --run-id R         with --workflow-id: that run instead of the latest
-      --address A        Temporal frontend (default TEMPORAL_ADDRESS, else 127.0.0.1:7233)
-      --namespace NS     default TEMPORAL_NAMESPACE, else default
+${temporalConnectionHelp()}
       --file F [F ...]   history files, as \`temporal workflow show --workflow-id ID --output json\` or the Temporal
                          UI's download write them, or test/replay/histories/*.json
       --dir D            every *.json file in folder D
@@ -39,8 +38,7 @@ is printed last) or a history cannot be read or fetched; 2 on wrong arguments.`;
 const OPTIONS = {
   'workflow-id': { type: 'string' },
   'run-id': { type: 'string' },
-  address: { type: 'string' },
-  namespace: { type: 'string' },
+  ...TEMPORAL_CONNECTION_OPTIONS,
   file: { type: 'string', multiple: true },
   dir: { type: 'string' },
   workflows: { type: 'string' },
@@ -71,7 +69,7 @@ export function parseReplayArgs(args: string[], cwd = process.cwd()): ReplayRequ
   }
   const workflowId = values['workflow-id'];
   if (!workflowId) {
-    for (const name of ['run-id', 'address', 'namespace'] as const) {
+    for (const name of ['run-id', ...Object.keys(TEMPORAL_CONNECTION_OPTIONS)] as Array<'run-id' | keyof typeof TEMPORAL_CONNECTION_OPTIONS>) {
       if (values[name] !== undefined) throw new UsageError(`--${name} only applies with --workflow-id\n\n${USAGE}`);
     }
   }
@@ -79,10 +77,7 @@ export function parseReplayArgs(args: string[], cwd = process.cwd()): ReplayRequ
   if (!workflowId && files.length === 0 && values.dir === undefined) {
     throw new UsageError(`nothing to replay: give --workflow-id, --file or --dir\n\n${USAGE}`);
   }
-  const target: TemporalTarget = {
-    ...(values.address ? { address: values.address } : {}),
-    ...(values.namespace ? { namespace: values.namespace } : {}),
-  };
+  const target: TemporalTarget = temporalTarget(values);
   return {
     ...(workflowId ? { server: { workflowId, ...(values['run-id'] ? { runId: values['run-id'] } : {}), target } } : {}),
     files,

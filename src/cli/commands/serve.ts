@@ -6,7 +6,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import os from 'node:os';
 import { createServer } from '../../api/server.js';
-import { connectOnlineStore } from '../../online/redis-store.js';
+import { connectRepoStore, describeOnlineStoreTarget, resolveOnlineStoreTarget } from '../../online/store-target.js';
 import type { OnlineStore } from '../../online/types.js';
 import { loadValidatedRepo } from '../../registry/load.js';
 import type { Repo } from '../../registry/schema.js';
@@ -15,7 +15,17 @@ import type { WorkflowStarter } from '../../api/workflow-starter.js';
 import { openSecurity, SECURITY_HELP, SECURITY_OPTIONS, securityOptions, type SecurityOptions } from '../serve-security.js';
 import type { ServerLimits } from '../../api/context.js';
 import { LIMIT_FLAGS, LIMIT_FLAGS_HELP, limitsFrom } from '../serve-limits.js';
-import { CONFIG_OPTION, helpOrNoArguments, parseCommandArgs, TEMPORAL_OPTIONS, TEMPORAL_OPTIONS_HELP, temporalTarget, UsageError } from '../args.js';
+import { resolveTemporalTarget, type TemporalTarget } from '../../client/temporal-target.js';
+import {
+  CONFIG_OPTION,
+  helpOrNoArguments,
+  parseCommandArgs,
+  TEMPORAL_PREFIXED_OPTIONS,
+  TEMPORAL_SERVE_PREFIX,
+  temporalConnectionHelp,
+  temporalTarget,
+  UsageError,
+} from '../args.js';
 
 /** The port when neither --port nor FEATUREFLOW_PORT names one (docker-compose.yml publishes the same). */
 export const DEFAULT_PORT = 6566;
@@ -26,6 +36,7 @@ const HARD_EXIT_MS = SHUTDOWN_MS + 5_000;
 const USAGE = `usage: featureflow serve [--config FILE] [--port 6566] [--host 127.0.0.1] [--workers N]
                        [--max-body-bytes N] [--max-values N] [...limits] [--tokens-file FILE]
                        [--tls-cert FILE --tls-key FILE] [--address A] [--namespace NS] [--task-queue Q]
+                       [--temporal-api-key K] [--temporal-tls] [--temporal-tls-cert-path F ...]
 
   -c, --config FILE      the repo config (default: featureflow.config.ts, then featureflow.json, here)
   -p, --port PORT        port to listen on (default FEATUREFLOW_PORT, else 6566; 0 picks a free one)
@@ -35,8 +46,9 @@ const USAGE = `usage: featureflow serve [--config FILE] [--port 6566] [--host 12
 ${SECURITY_HELP}
 Limits (per server process; see the README's limits section):
 ${LIMIT_FLAGS_HELP}
-Temporal, for POST /materialize and /materialize-incremental (connected on first use):
-${TEMPORAL_OPTIONS_HELP}
+Temporal, for POST /materialize and /materialize-incremental (connected on first use; settings checked at start;
+the --temporal-* flags are the other commands' --api-key and --tls* flags, see docs/temporal-connections.md):
+${temporalConnectionHelp(TEMPORAL_SERVE_PREFIX, true)}
 
 Routes: POST /get-online-features, /push, /write-to-online-store, /materialize, /materialize-incremental;
         GET /health, /ready, /registry, /freshness, /metrics. Pushes with to: "offline" append Parquet files
@@ -50,7 +62,8 @@ const OPTIONS = {
   workers: { type: 'string', short: 'w' },
   ...SECURITY_OPTIONS,
   ...LIMIT_FLAGS,
-  ...TEMPORAL_OPTIONS,
+  'task-queue': { type: 'string' },
+  ...TEMPORAL_PREFIXED_OPTIONS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -60,7 +73,7 @@ interface ServeOptions {
   host: string;
   workers: number;
   limits: Partial<ServerLimits>;
-  temporal: { address?: string; namespace?: string; taskQueue?: string | undefined };
+  temporal: TemporalTarget & { taskQueue?: string | undefined };
   security: SecurityOptions;
 }
 
@@ -76,9 +89,11 @@ export async function run(args: string[]): Promise<number> {
     host: values.host ?? (process.env.FEATUREFLOW_HOST || '127.0.0.1'),
     workers: values.workers === 'auto' ? os.availableParallelism() : wholeNumber('--workers', values.workers ?? '1', 1, 256),
     limits: limitsFrom(values),
-    temporal: { ...temporalTarget(values), taskQueue: values['task-queue'] },
+    temporal: { ...temporalTarget(values, TEMPORAL_SERVE_PREFIX), taskQueue: values['task-queue'] },
     security: securityOptions(values),
   };
+  // Connecting waits for the first /materialize, but a certificate without its key should stop the start.
+  resolveTemporalTarget(options.temporal);
   // A worker is forked with the same argv, so it lands here too and serves.
   if (options.workers > 1 && cluster.isPrimary) return runPrimary(options);
   return runServer(options);
@@ -96,7 +111,7 @@ async function runServer(options: ServeOptions): Promise<number> {
   const { repo, repoDir } = await loadValidatedRepo(options.config);
   const security = openSecurity(options.security, options.host);
   // Lazy: the server starts (answering 503, /ready failing) while Redis is down, and recovers when it returns.
-  const store = await connectOnlineStore({ url: repo.onlineStore.url, keyPrefix: repo.onlineStore.keyPrefix, lazy: true });
+  const store = await connectRepoStore(repo.onlineStore, { lazy: true });
   const workflows = lazyWorkflows(repo.project, options.temporal);
   const api = createServer({
     repo,
@@ -185,6 +200,7 @@ async function warnIfUnreachable(store: OnlineStore): Promise<void> {
 async function runPrimary(options: ServeOptions): Promise<number> {
   // Load once here so a bad repo fails with one message instead of N crashing workers.
   const { repo } = await loadValidatedRepo(options.config);
+  resolveOnlineStoreTarget(repo.onlineStore); // a bad REDIS_URL, too
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -244,6 +260,7 @@ async function runPrimary(options: ServeOptions): Promise<number> {
 
 function printBanner(repo: Repo, url: string, workers: number): void {
   console.log(`featureflow serve: project "${repo.project}" on ${url} (${workers} process${workers === 1 ? '' : 'es'})`);
+  console.log(`featureflow serve: online store ${describeOnlineStoreTarget(resolveOnlineStoreTarget(repo.onlineStore))}`);
   const example = exampleRequest(repo);
   if (example) {
     console.log(`try: curl -s -X POST ${url}/get-online-features -H 'Content-Type: application/json' \\\n       -d '${example}'`);

@@ -50,14 +50,14 @@ export function tempPathFor(finalPath: string): string {
 }
 
 /** Deletes temp files a dead writer left in `dir` (readers ignore them, but they pile up and can be large). */
-export async function sweepStaleTemps(dir: string, nowMs: number = Date.now()): Promise<number> {
+export async function sweepStaleTemps(dir: string, nowMs: number = Date.now(), graceMs = STALE_TEMP_MS, dryRun = false): Promise<number> {
   let swept = 0;
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     if (!TEMP_FILE_RE.test(name)) continue;
     const file = path.join(dir, name);
     const info = await stat(file).catch(() => undefined);
-    if (!info || nowMs - info.mtimeMs < STALE_TEMP_MS) continue;
-    await rm(file, { force: true });
+    if (!info || nowMs - info.mtimeMs < graceMs) continue;
+    if (!dryRun) await rm(file, { force: true });
     swept += 1;
   }
   return swept;

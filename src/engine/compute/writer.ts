@@ -114,7 +114,7 @@ export async function copyToParquet(conn: DuckDBConnection, select: string, file
 }
 
 /** The definition fingerprint a file was written with ('' for files without one). */
-export async function definitionOf(conn: DuckDBConnection, file: string): Promise<string> {
+async function definitionOf(conn: DuckDBConnection, file: string): Promise<string> {
   const reader = await conn.runAndReadAll(
     `SELECT decode(value) FROM parquet_kv_metadata(${literal(file)}) WHERE decode(key) = ${literal(DEFINITION_KEY)}`,
   );

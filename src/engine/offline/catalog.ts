@@ -10,14 +10,14 @@ import { duckdbMessage, SourceError } from '../errors.js';
 import { listPushedFiles, PUSHED_FOLDER } from '../pushed-files.js';
 import { literal, literalList } from '../sql.js';
 import { offlinePath, type OfflineLocation } from './location.js';
-import { liveFiles, MANIFESTS_FOLDER, parseEntryUrl, type ManifestItem } from './manifest.js';
+import { liveFiles, MANIFESTS_FOLDER, parseEntryUrl, type LiveFile, type ManifestItem } from './manifest.js';
 
 export interface OfflineCatalog {
   readonly location: OfflineLocation;
   /** Lists an object store again (a local store needs nothing). */
   refresh(): Promise<void>;
-  /** Files (or a glob) holding a computed view's rows; undefined while it has none. */
-  computedFiles(view: string): string[] | undefined;
+  /** Files (or a glob) holding a computed view's rows, some to be read only in parts; undefined while it has none. */
+  computedFiles(view: string): LiveFile[] | undefined;
   /** Files of rows pushed to a push source, in push order. */
   pushedFiles(source: string): string[];
   /** Every manifest item of a view (object stores only): what a writer supersedes. */
@@ -31,9 +31,9 @@ export function openCatalog(location: OfflineLocation, db: Database): OfflineCat
 class LocalCatalog implements OfflineCatalog {
   constructor(readonly location: Extract<OfflineLocation, { kind: 'local' }>) {}
   async refresh(): Promise<void> {}
-  computedFiles(view: string): string[] | undefined {
+  computedFiles(view: string): LiveFile[] | undefined {
     const dir = path.join(this.location.dir, view);
-    return hasRowFiles(dir) ? [computedViewGlob(dir)] : undefined;
+    return hasRowFiles(dir) ? [{ file: computedViewGlob(dir) }] : undefined;
   }
   pushedFiles(source: string): string[] {
     return listPushedFiles(path.join(this.location.dir, PUSHED_FOLDER, source));
@@ -84,7 +84,7 @@ class ObjectCatalog implements OfflineCatalog {
     }
   }
 
-  computedFiles(view: string): string[] | undefined {
+  computedFiles(view: string): LiveFile[] | undefined {
     const files = liveFiles(this.manifestItems(view));
     return files.length > 0 ? files : undefined;
   }

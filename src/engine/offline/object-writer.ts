@@ -1,19 +1,18 @@
 /**
  * computeFeatures' writer for an offline store on object storage (the local one is compute/writer.ts): per UTC date
- * of the range, the rows go to an object under a unique key, the live objects the range cuts into are rewritten
- * as the pieces outside it (new unique keys too), and one manifest entry publishes all of it at once (manifest.ts).
- * Nothing is deleted: superseded and unpublished objects are left to `featureflow offline sweep`, because a
- * reader that listed the store a moment ago may still be reading them.
+ * of the range, the rows go to an object under a unique key, then one manifest entry publishes it for the range
+ * (manifest.ts). Older objects the range overlaps are neither rewritten nor deleted: readers clip them to the rest
+ * of their range, and `featureflow offline sweep` deletes them once nothing reads them.
  */
 import { randomBytes } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { copyToParquet, definitionOf, type WriteOptions, type WriteResult } from '../compute/writer.js';
-import { dateSlices, overlaps, subtractRange, type DateSlice, type MicrosRange } from '../compute/range.js';
+import { copyToParquet, type WriteOptions, type WriteResult } from '../compute/writer.js';
+import { dateSlices, type DateSlice, type MicrosRange } from '../compute/range.js';
 import { instantSql } from '../compute/time-sql.js';
 import { SourceError, duckdbMessage } from '../errors.js';
 import { ident, literal } from '../sql.js';
 import type { OfflineCatalog } from './catalog.js';
-import { dataUrl, entryUrl, liveItems, nextVersion } from './manifest.js';
+import { dataUrl, entryUrl, nextVersion } from './manifest.js';
 
 export interface ObjectWriteOptions extends Omit<WriteOptions, 'viewDir'> {
   view: string;
@@ -36,24 +35,13 @@ export async function writeRangeObjects(conn: DuckDBConnection, catalog: Offline
     options.onDate?.(slice, index, false);
     const published = catalog.manifestItems(options.view).filter((item) => item.date === slice.date);
     const version = nextVersion(published);
-    const items: Published[] = [];
-    const fresh = await writeFresh(conn, options, slice, dataUrl(store, options.view, slice.date, slice, version, writer));
-    items.push({ start: slice.start, end: slice.end, file: fresh > 0 ? dataUrl(store, options.view, slice.date, slice, version, writer) : null, rows: fresh });
-    for (const old of liveItems(published).filter((item) => item.file !== null && overlaps(item, slice))) {
-      const definition = await definitionOf(conn, old.file as string);
-      for (const piece of subtractRange(old, slice)) {
-        // Bounded on the cut side only, so no row the old object holds outside the cut can be dropped.
-        const ts = ident('event_timestamp');
-        const condition = piece.end <= slice.start ? `${ts} < ${instantSql(slice.start)}` : `${ts} >= ${instantSql(slice.end)}`;
-        const url = dataUrl(store, options.view, slice.date, piece, version, writer);
-        const rows = await copyToParquet(conn, `SELECT * FROM read_parquet(${literal(old.file as string)}, hive_partitioning = false) WHERE ${condition}`, url, definition);
-        items.push({ ...piece, file: rows > 0 ? url : null, rows });
-      }
-    }
+    const url = dataUrl(store, options.view, slice.date, slice, version, writer);
+    const fresh = await writeFresh(conn, options, slice, url);
+    const items: Published[] = [{ start: slice.start, end: slice.end, file: fresh > 0 ? url : null, rows: fresh }];
     await publish(conn, entryUrl(store, options.view, slice.date, version, writer), items);
     if (fresh > 0) {
       result.rowsWritten += fresh;
-      result.files.push(items[0]?.file as string);
+      result.files.push(url);
     }
     options.onDate?.(slice, index, true);
   }

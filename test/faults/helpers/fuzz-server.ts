@@ -14,9 +14,8 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { Logger } from '../../../src/api/logger.js';
 import { createServer } from '../../../src/api/server.js';
-import { redisUrl } from '../../../src/devtools/redis-url.js';
 import { connectOnlineStore } from '../../../src/online/redis-store.js';
-import { cleanupPrefix, freshPrefix } from '../../helpers/redis.js';
+import { cleanupPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
 import { fakeWorkflowStarter, fuzzRepo } from './fuzz-repo.js';
 
 export type FuzzServerMessage =

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { searchAttributeFlags } from '../../../src/devtools/dev-server.js';
 import { findTemporalCli } from '../../../src/devtools/temporal-binaries.js';
 import { WORKFLOWS_PATH } from '../../../src/worker.js';
 import { freePort } from '../../helpers/free-port.js';
@@ -125,7 +126,8 @@ export interface PersistentServerSpec {
 export async function startPersistentServer(spec: PersistentServerSpec): Promise<ChildProcess> {
   const cli = findTemporalCli();
   if (!cli) throw new Error('no Temporal CLI found: run `node scripts/setup.mjs` or set TEMPORAL_CLI_PATH');
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(spec.port), '--db-filename', spec.dbFile];
+  // The search attributes as `featureflow dev` registers them (a restart on the same file accepts the same flags).
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(spec.port), '--db-filename', spec.dbFile, ...searchAttributeFlags()];
   const child = spawn(cli, [...args, '--headless', '--log-level', 'error', ...(spec.extraArgs ?? [])], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });

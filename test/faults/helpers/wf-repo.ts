@@ -9,14 +9,15 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { redisUrl } from '../../../src/devtools/redis-url.js';
 import { computedViewDir } from '../../../src/engine/compute/index.js';
 import { closeEngine, openEngine, type EngineContext } from '../../../src/engine/context.js';
 import { Database } from '../../../src/engine/database.js';
 import { offlinePath } from '../../../src/engine/offline/location.js';
-import { literal, literalList } from '../../../src/engine/sql.js';
+import { literal } from '../../../src/engine/sql.js';
+import { CREATED, TS, viewRows } from '../../../src/engine/view-rows.js';
+import { findView, viewFeatures } from '../../../src/registry/features.js';
 import { loadValidatedRepo } from '../../../src/registry/load.js';
-import { cleanupPrefix, freshPrefix } from '../../helpers/redis.js';
+import { cleanupPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
 
 export const VIEW = 'user_txn';
 /** Where a repo folder keeps its events, relative to the folder. */
@@ -150,16 +151,17 @@ export async function offlineDigest(configPath: string): Promise<OfflineDigest> 
   const { repo, repoDir } = await loadValidatedRepo(configPath);
   const ctx: EngineContext = await openEngine(repo, repoDir, { threads: 1, memoryLimit: '256MB' });
   try {
-    // The view's rows as the engine reads them: on S3, only objects a manifest entry makes live.
+    // The view's rows as the engine reads them (on S3: only live manifest objects, superseded parts cut off).
     await ctx.offline.refresh();
     const files = ctx.offline.computedFiles(VIEW) ?? [];
     if (files.length === 0) return { rows: 0, sha256: '', duplicates: 0, tempFiles: 0 };
-    const rowsOf = `read_parquet(${literalList(files)}, hive_partitioning = false, union_by_name = true)`;
+    const view = findView(repo, VIEW);
+    const rowsOf = viewRows(ctx, view, viewFeatures(view).map((f) => f.name)).relation;
     return await ctx.db.withConnection(async (c) => {
-      const rows = (await c.runAndReadAll(`SELECT * FROM ${rowsOf} ORDER BY ALL`)).getRowObjectsJson();
+      const rows = (await c.runAndReadAll(`SELECT * EXCLUDE (${CREATED}) FROM ${rowsOf} ORDER BY ALL`)).getRowObjectsJson();
       const hash = createHash('sha256');
       for (const row of rows) hash.update(`${JSON.stringify(row)}\n`);
-      const dup = await c.runAndReadAll(`SELECT count(*) - count(DISTINCT (user_id, event_timestamp)) FROM ${rowsOf}`);
+      const dup = await c.runAndReadAll(`SELECT count(*) - count(DISTINCT (user_id, ${TS})) FROM ${rowsOf}`);
       const location = ctx.offline.location;
       let unreadObjects: number | undefined;
       if (location.kind === 's3') {

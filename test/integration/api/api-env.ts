@@ -4,14 +4,13 @@ import { Redis } from 'ioredis';
 import { createServer, type ApiServer } from '../../../src/api/server.js';
 import { silentLogger } from '../../../src/api/logger.js';
 import type { ServerLimits } from '../../../src/api/context.js';
-import { redisUrl } from '../../../src/devtools/redis-url.js';
 import { viewLayout } from '../../../src/online/layout.js';
 import { connectOnlineStore, type RedisOnlineStore } from '../../../src/online/redis-store.js';
 import { encodeRow } from '../../../src/online/stored-value.js';
 import type { ViewLayout } from '../../../src/online/types.js';
 import type { Repo } from '../../../src/registry/schema.js';
 import { apiRepo } from '../../helpers/api-repo.js';
-import { cleanupPrefix, freshPrefix } from '../../helpers/redis.js';
+import { cleanupPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
 
 export interface ApiEnv {
   repo: Repo;

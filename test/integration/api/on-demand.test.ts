@@ -4,13 +4,12 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/api/logger.js';
 import { createServer, type ApiServer } from '../../../src/api/server.js';
-import { redisUrl } from '../../../src/devtools/redis-url.js';
 import { viewLayout } from '../../../src/online/layout.js';
 import { connectOnlineStore, type RedisOnlineStore } from '../../../src/online/redis-store.js';
 import { encodeRow } from '../../../src/online/stored-value.js';
 import { RepoSchema, type Repo } from '../../../src/registry/schema.js';
 import { request } from '../../unit/api/http-client.js';
-import { cleanupPrefix, freshPrefix } from '../../helpers/redis.js';
+import { cleanupPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
 
 const keyPrefix = freshPrefix().replace(/:$/, '');
 let repo: Repo;

@@ -8,7 +8,6 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/api/logger.js';
 import { createServer, type ApiServer } from '../../../src/api/server.js';
-import { redisUrl } from '../../../src/devtools/redis-url.js';
 import { closeEngine, openEngine } from '../../../src/engine/context.js';
 import { Database } from '../../../src/engine/database.js';
 import { getHistoricalFeatures } from '../../../src/engine/historical.js';
@@ -17,7 +16,7 @@ import { materializeView } from '../../../src/materialize/materialize-view.js';
 import { connectOnlineStore, type RedisOnlineStore } from '../../../src/online/redis-store.js';
 import { RepoSchema, type Repo } from '../../../src/registry/schema.js';
 import { request, type Answer } from '../../unit/api/http-client.js';
-import { cleanupPrefix, freshPrefix } from '../../helpers/redis.js';
+import { cleanupPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
 
 let dir: string;
 let repo: Repo;

@@ -11,8 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectNameFor } from '../../../src/cli/init-template.js';
-import { redisUrl } from '../../../src/devtools/redis-url.js';
-import { cleanupPrefix } from '../../helpers/redis.js';
+import { cleanupPrefix, redisUrl } from '../../helpers/redis.js';
 import { runCli } from '../../helpers/cli.js';
 import { startDevServer } from '../../helpers/temporal-env.js';
 import { freePort } from '../../helpers/free-port.js';
@@ -113,6 +112,9 @@ describe('featureflow init + dev', () => {
         const client = new Client({ connection });
         const described = await client.schedule.getHandle(`featureflow:${project}:materialize:user_last_purchase`).describe();
         expect(described.action).toMatchObject({ workflowType: 'materializeIncremental' });
+        // Its own dev server registered the search attributes: the backfill `dev` started is found by the UI's filters.
+        const query = `FeatureflowProject = "${project}" AND FeatureflowKind = "backfill"`;
+        await expect.poll(async () => (await client.workflow.count(query)).count, { timeout: 60_000, interval: 500 }).toBeGreaterThan(0);
       } finally {
         await connection.close();
       }

@@ -5,13 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisUrl } from '../../../src/devtools/redis-url.js';
 import { watermarksKey } from '../../../src/online/keys.js';
 import { connectOnlineStore, type RedisOnlineStore } from '../../../src/online/redis-store.js';
 import { WatermarkRepair } from '../../../src/online/watermark-repair.js';
 import { apiRepoInput } from '../../helpers/api-repo.js';
 import { runCli } from '../../helpers/cli.js';
-import { cleanupPrefix, freshPrefix } from '../../helpers/redis.js';
+import { cleanupPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
 
 const prefix = freshPrefix().replace(/:$/, '');
 const project = apiRepoInput().project as string;

@@ -4,14 +4,13 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisUrl } from '../../../src/devtools/redis-url.js';
 import { materialize, materializeIncremental } from '../../../src/materialize/index.js';
 import type { MaterializeDeps } from '../../../src/materialize/materialize-view.js';
 import { viewLayout } from '../../../src/online/layout.js';
 import { connectOnlineStore, type RedisOnlineStore } from '../../../src/online/redis-store.js';
 import type { OnlineStore } from '../../../src/online/types.js';
 import { testEngine, type TestEngine } from '../../helpers/engine.js';
-import { cleanupPrefix, freshPrefix } from '../../helpers/redis.js';
+import { cleanupPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
 
 const prefix = freshPrefix();
 const keyPrefix = `${prefix}ff`;

@@ -6,8 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeFeatures } from '../../../src/engine/compute/index.js';
 import { liveItems } from '../../../src/engine/offline/manifest.js';
+import { sweepOffline } from '../../../src/engine/offline/sweep.js';
 import { appendPushedRows } from '../../../src/engine/pushed-append.js';
 import { sourceRelation } from '../../../src/engine/sources.js';
+import { TS, viewRows } from '../../../src/engine/view-rows.js';
+import { findView } from '../../../src/registry/features.js';
 import type { RepoInput } from '../../../src/registry/schema.js';
 import { at, testEngine, type TestEngine } from '../../helpers/engine.js';
 import { startS3Server, type S3Server } from '../../helpers/s3-server.js';
@@ -59,15 +62,14 @@ async function engine(): Promise<TestEngine> {
   return testEngine(repo(), { events: EVENTS });
 }
 
-/** The view's rows as read (what training and materialization read): tick, user, total; sorted. */
+/** The view's rows as training and materialization read them: tick, user, total; sorted. */
 async function rows(e: TestEngine): Promise<string[]> {
   await e.ctx.offline.refresh();
-  const files = e.ctx.offline.computedFiles('hourly') ?? [];
-  if (files.length === 0) return [];
+  if (!e.ctx.offline.computedFiles('hourly')) return [];
+  const relation = viewRows(e.ctx, findView(e.ctx.repo, 'hourly'), ['total_1h']).relation;
   return e.ctx.db.withConnection(async (conn) => {
-    const list = files.map((f) => `'${f}'`).join(', ');
     const reader = await conn.runAndReadAll(
-      `SELECT strftime(event_timestamp, '%d %H:%M') || ' u' || user_id || ' ' || total_1h FROM read_parquet([${list}]) ORDER BY 1`,
+      `SELECT strftime(${TS}, '%d %H:%M') || ' u' || user_id || ' ' || total_1h FROM ${relation} ORDER BY 1`,
     );
     return reader.getRowsJS().map((r) => String(r[0]));
   });
@@ -104,8 +106,10 @@ describe('offline store on S3', () => {
       await computeFeatures(e.ctx, 'hourly', at('2024-01-01 03:00'), at('2024-01-01 04:00'));
       expect(await rows(e)).toEqual(ticks(1, 12));
       // The first run's object is superseded, not deleted: readers that listed it a moment ago may still read it.
+      // The second run's object is read in part: the third and fourth runs cover the rest.
       const items = e.ctx.offline.manifestItems('hourly');
       expect(items.length).toBeGreaterThan(liveItems(items).length);
+      expect(liveItems(items).some((i) => i.parts.length === 2)).toBe(true);
     } finally {
       e.close();
     }
@@ -150,6 +154,34 @@ describe('offline store on S3', () => {
     } finally {
       a.close();
       b.close();
+    }
+  }, 60_000);
+
+  it('sweep deletes superseded entries and unpublished objects, and what readers see stays the same', async () => {
+    const e = await engine();
+    try {
+      await computeFeatures(e.ctx, 'hourly', at('2024-01-01 01:00'), at('2024-01-01 10:00'));
+      await computeFeatures(e.ctx, 'hourly', at('2024-01-01 01:00'), at('2024-01-01 10:00'));
+      await computeFeatures(e.ctx, 'hourly', at('2024-01-01 04:00'), at('2024-01-01 06:00'));
+      const store = e.ctx.offline.location.kind === 's3' ? e.ctx.offline.location.url : '';
+      const unpublished = `${store}/hourly/date=2024-01-01/0_1-1-deadbeef.parquet`;
+      await e.run(`COPY (SELECT 9 AS user_id, TIMESTAMPTZ '2024-01-01 01:00:00+00' AS event_timestamp, 99.0 AS total_1h) TO '${unpublished}' (FORMAT parquet)`);
+      const before = await rows(e);
+      // Within the grace period nothing goes.
+      expect(await sweepOffline(e.ctx)).toMatchObject({ entries: [], files: [] });
+      const dry = await sweepOffline(e.ctx, { graceMs: 0, dryRun: true, nowMs: Date.now() + 1000 });
+      // The first run's entry and object (the second covers all of its range) and the unpublished object; the
+      // second run's object stays, still read outside the third run's range.
+      expect(dry.entries).toHaveLength(1);
+      expect(dry.files).toContain(unpublished);
+      expect(dry.files).toHaveLength(2);
+      const swept = await sweepOffline(e.ctx, { graceMs: 0, nowMs: Date.now() + 1000 });
+      expect(swept.files.sort()).toEqual(dry.files.sort());
+      expect(await rows(e)).toEqual(before);
+      expect(await sweepOffline(e.ctx, { graceMs: 0, nowMs: Date.now() + 1000 })).toMatchObject({ entries: [], files: [] });
+      expect(await rows(e)).toEqual(ticks(1, 10));
+    } finally {
+      e.close();
     }
   }, 60_000);
 

@@ -1,11 +1,10 @@
 /** clearProject deletes one project's keys (rows, feature lists, watermarks) and nothing else under the prefix. */
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { redisUrl } from '../../../src/devtools/redis-url.js';
 import { connectOnlineStore } from '../../../src/online/redis-store.js';
 import { encodeRow } from '../../../src/online/stored-value.js';
 import type { ViewLayout } from '../../../src/online/types.js';
-import { cleanupPrefix, freshPrefix } from '../../helpers/redis.js';
+import { cleanupPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
 
 const prefix = freshPrefix().replace(/:$/, '');
 const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });

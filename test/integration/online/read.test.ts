@@ -1,13 +1,12 @@
 // Batched reads against a real Redis: every status, several views, schema changes, watermarks.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisUrl } from '../../../src/devtools/redis-url.js';
 import { CorruptOnlineValueError, InvalidEntityKeyError, InvalidWatermarkError } from '../../../src/online/errors.js';
 import { watermarksKey } from '../../../src/online/keys.js';
 import { connectOnlineStore, type RedisOnlineStore } from '../../../src/online/redis-store.js';
 import { encodeRow } from '../../../src/online/stored-value.js';
 import type { FeatureColumn, ViewLayout } from '../../../src/online/types.js';
-import { cleanupPrefix, freshPrefix } from '../../helpers/redis.js';
+import { cleanupPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
 
 const prefix = freshPrefix();
 const keyPrefix = `${prefix}ff`;

@@ -4,11 +4,10 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisUrl } from '../../../src/devtools/redis-url.js';
 import { watermarksKey } from '../../../src/online/keys.js';
 import { connectOnlineStore, type RedisOnlineStore } from '../../../src/online/redis-store.js';
 import type { WatermarkAdvance } from '../../../src/online/types.js';
-import { cleanupPrefix, freshPrefix } from '../../helpers/redis.js';
+import { cleanupPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
 
 const WRITER = fileURLToPath(new URL('./fixtures/watermark-writer.ts', import.meta.url));
 const keyPrefix = `${freshPrefix()}ff`;

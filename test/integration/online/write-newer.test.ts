@@ -1,12 +1,11 @@
 // Newer-wins writes against a real Redis, under this file's own key prefix.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisUrl } from '../../../src/devtools/redis-url.js';
 import { rowKey } from '../../../src/online/keys.js';
 import { connectOnlineStore, type RedisOnlineStore } from '../../../src/online/redis-store.js';
 import { encodeRow, parseStoredValue } from '../../../src/online/stored-value.js';
 import type { EncodedRow, ViewLayout } from '../../../src/online/types.js';
-import { cleanupPrefix, freshPrefix } from '../../helpers/redis.js';
+import { cleanupPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
 
 const prefix = freshPrefix();
 const keyPrefix = `${prefix}ff`;

@@ -12,8 +12,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisUrl } from '../../../src/devtools/redis-url.js';
-import { cleanupPrefix, freshPrefix } from '../../helpers/redis.js';
+import { cleanupPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
 import { startDevServer } from '../../helpers/temporal-env.js';
 import { duKib, installedBin, mib, run, runOk, startUntil, stop } from './installed.js';
 

@@ -64,10 +64,14 @@ describe('applySchedules', () => {
     expect(a.action).toMatchObject({ workflowType: 'materializeIncremental', taskQueue: TASK_QUEUE, args: [{ views: ['a'] }] });
     expect(a.policies).toMatchObject({ overlap: 'SKIP', catchupWindow: 86_400_000, pauseOnFailure: false });
     expect((a.memo as unknown as ScheduleMemo).featureflow).toMatchObject({ project: 'appl', view: 'a', kind: 'materialize' });
-    expect(a.typedSearchAttributes.get(FEATUREFLOW_VIEW)).toBe('a');
+    expect(a.typedSearchAttributes.get(FEATUREFLOW_VIEW)).toEqual(['a']);
     // The runs it starts carry the same attributes, so the UI's workflow list filters by view too.
     const runAttributes = JSON.parse(JSON.stringify(a.action.typedSearchAttributes)) as Array<{ key: { name: string }; value: unknown }>;
-    expect(Object.fromEntries(runAttributes.map((p) => [p.key.name, p.value]))).toEqual({ FeatureflowView: 'a', FeatureflowProject: 'appl' });
+    expect(Object.fromEntries(runAttributes.map((p) => [p.key.name, p.value]))).toEqual({
+      FeatureflowView: ['a'],
+      FeatureflowProject: 'appl',
+      FeatureflowKind: 'materializeIncremental',
+    });
     const b = await env.client.schedule.getHandle(scheduleId('appl', 'materialize', 'b')).describe();
     expect(b.policies).toMatchObject({ overlap: 'BUFFER_ONE', catchupWindow: 7_200_000, pauseOnFailure: true });
     const c = await env.client.schedule.getHandle(scheduleId('appl', 'freshness', 'c')).describe();

@@ -7,13 +7,12 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { silentLogger } from '../../../src/api/logger.js';
 import { createServer, type ApiServer } from '../../../src/api/server.js';
-import { redisUrl } from '../../../src/devtools/redis-url.js';
 import { viewLayout } from '../../../src/online/layout.js';
 import { connectOnlineStore, type RedisOnlineStore } from '../../../src/online/redis-store.js';
 import { encodeRow } from '../../../src/online/stored-value.js';
 import { RepoSchema, type Repo, type RepoInput } from '../../../src/registry/schema.js';
 import { applyRepo } from '../../../src/registry/store.js';
-import { cleanupPrefix, freshPrefix } from '../../helpers/redis.js';
+import { cleanupPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
 
 export interface UiEnv {
   repo: Repo;

@@ -17,7 +17,6 @@ import { Redis } from 'ioredis';
 import { expect, vi } from 'vitest';
 import { createActivities, WorkerResources } from '../../../src/activities/index.js';
 import { main } from '../../../src/cli/main.js';
-import { redisUrl } from '../../../src/devtools/redis-url.js';
 import { computeFeatures } from '../../../src/engine/compute/index.js';
 import type { FreshnessAlertLog, FreshnessAlertPayload } from '../../../src/freshness/alert.js';
 import { connectOnlineStore, type RedisOnlineStore } from '../../../src/online/redis-store.js';
@@ -25,7 +24,7 @@ import { realResourceFactories } from '../../../src/worker.js';
 import type { checkFreshness } from '../../../src/workflows/check-freshness.js';
 import type { CheckFreshnessInput, CheckFreshnessResult } from '../../../src/workflows/contracts/check-freshness.js';
 import { startDevServer } from '../../helpers/temporal-env.js';
-import { cleanupPrefix, freshPrefix } from '../../helpers/redis.js';
+import { cleanupPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
 import { workflowBundle } from './helpers/worker.js';
 
 /** Its views: user_stats, merchant_stats, pair_a, pair_b with `maxStaleness: 1h`; no_sla without; archive offline. */

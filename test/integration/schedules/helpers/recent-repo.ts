@@ -9,10 +9,9 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { Database } from '../../../../src/engine/database.js';
 import { literal } from '../../../../src/engine/sql.js';
-import { redisUrl } from '../../../../src/devtools/redis-url.js';
 import type { RepoInput } from '../../../../src/registry/schema.js';
 import { rng } from '../../../helpers/prng.js';
-import { cleanupPrefix, freshPrefix } from '../../../helpers/redis.js';
+import { cleanupPrefix, freshPrefix, redisUrl } from '../../../helpers/redis.js';
 
 export const HOUR_MS = 3_600_000;
 export const USERS = 40;

@@ -11,9 +11,8 @@ import { computedViewGlob, computedViewDir } from '../../../../src/engine/comput
 import { closeEngine, openEngine, type EngineContext } from '../../../../src/engine/context.js';
 import { Database } from '../../../../src/engine/database.js';
 import { literal } from '../../../../src/engine/sql.js';
-import { redisUrl } from '../../../../src/devtools/redis-url.js';
 import { loadValidatedRepo } from '../../../../src/registry/load.js';
-import { cleanupPrefix, freshPrefix } from '../../../helpers/redis.js';
+import { cleanupPrefix, freshPrefix, redisUrl } from '../../../helpers/redis.js';
 
 export const DATA_START = '2024-01-01T00:00:00.000Z';
 /** Events run to 2024-01-08T20:36:40Z (7,000 events x 97 s). */
