@@ -36,6 +36,10 @@ RUN mkdir -p /node_modules /repo/.featureflow/offline \
  && ln -s /app /node_modules/featureflow \
  && chown -R node:node /repo
 USER node
+# DuckDB's httpfs extension, for an offline store on S3 (docs/offline-store-s3.md): installed at build time into the
+# runtime user's DuckDB extension folder, since the engine never downloads at run time. A build without internet
+# access still succeeds; only S3 stores then fail, saying how to provide the extension (FEATUREFLOW_DUCKDB_HTTPFS).
+RUN node -e "import('@duckdb/node-api').then(async ({ DuckDBInstance }) => { const c = await (await DuckDBInstance.create(':memory:')).connect(); await c.run('INSTALL httpfs'); }).catch((e) => console.error('httpfs not installed:', e.message))"
 WORKDIR /repo
 EXPOSE 6566
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 CMD ["node", "/app/deploy/healthcheck.mjs"]

@@ -3,25 +3,17 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FeatureflowError } from '../../../src/registry/errors.js';
 import {
   describeOnlineStoreTarget,
   maskRedisPassword,
   parseRedisUrl,
   resolveOnlineStoreTarget,
 } from '../../../src/online/store-target.js';
+import { featureflowErrorOf } from '../../helpers/failure.js';
 
 const repo = { url: 'redis://repo-host:6379/0' };
 
-function failure(fn: () => unknown): FeatureflowError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof FeatureflowError) return err;
-    throw err;
-  }
-  throw new Error('expected a FeatureflowError');
-}
+const failure = featureflowErrorOf;
 
 describe('resolveOnlineStoreTarget', () => {
   it('uses the repo URL as written when REDIS_URL is unset, empty or blank', () => {

@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 import { tuningFlags } from '../../../src/cli/commands/worker.js';
 import { runCli } from '../../helpers/cli.js';
-import { FeatureflowError } from '../../../src/registry/errors.js';
 import {
   describeSizing,
   parseMemorySize,
@@ -12,21 +11,14 @@ import {
   tuningFromEnv,
   type HostFacts,
 } from '../../../src/worker-sizing.js';
+import { featureflowErrorOf } from '../../helpers/failure.js';
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
 const small: HostFacts = { cores: 2, memoryBytes: 8 * GiB, heapLimitBytes: 2 * GiB };
 const large: HostFacts = { cores: 16, memoryBytes: 64 * GiB, heapLimitBytes: 4 * GiB };
 
-function failure(fn: () => unknown): FeatureflowError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof FeatureflowError) return err;
-    throw err;
-  }
-  throw new Error('expected a FeatureflowError');
-}
+const failure = featureflowErrorOf;
 
 describe('default sizing', () => {
   it('on 2 cores and 8 GB shares the 2 cores between 8 activities and gives them 60% of RAM', () => {
