@@ -24,6 +24,8 @@ export interface S3Server {
   url(prefix: string): string;
   /** The AWS_* variables a Featureflow process needs to reach this server (endpoint and credentials). */
   env(): Record<string, string>;
+  /** Puts env() into this process's environment (for engines opened in-process); returns what undoes it. */
+  useEnv(): () => void;
   /** The repo's `offlineStore.s3` block for this server. */
   repoS3(): { endpoint: string; region: string; urlStyle: 'path' };
   /** Stops the server and deletes its folder. */
@@ -98,6 +100,12 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  const variables: Record<string, string> = {
+    AWS_ACCESS_KEY_ID: accessKeyId,
+    AWS_SECRET_ACCESS_KEY: secretAccessKey,
+    AWS_REGION: REGION,
+    AWS_ENDPOINT_URL_S3: endpoint,
+  };
   return {
     endpoint,
     bucket,
@@ -105,12 +113,17 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
     accessKeyId,
     secretAccessKey,
     url: (prefix) => `s3://${bucket}/${prefix.replace(/^\/+|\/+$/g, '')}`,
-    env: () => ({
-      AWS_ACCESS_KEY_ID: accessKeyId,
-      AWS_SECRET_ACCESS_KEY: secretAccessKey,
-      AWS_REGION: REGION,
-      AWS_ENDPOINT_URL_S3: endpoint,
-    }),
+    useEnv: () => {
+      const saved = Object.fromEntries(Object.keys(variables).map((k) => [k, process.env[k]]));
+      Object.assign(process.env, variables);
+      return () => {
+        for (const [k, v] of Object.entries(saved)) {
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
+        }
+      };
+    },
+    env: () => ({ ...variables }),
     repoS3: () => ({ endpoint, region: REGION, urlStyle: 'path' }),
     stop,
   };

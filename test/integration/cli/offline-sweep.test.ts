@@ -12,22 +12,16 @@ import { startS3Server, type S3Server } from '../../helpers/s3-server.js';
 
 let s3: S3Server;
 let dir: string;
-const saved: Record<string, string | undefined> = {};
+let restoreEnv: () => void = () => undefined;
 
 beforeAll(async () => {
   s3 = await startS3Server();
-  for (const [k, v] of Object.entries(s3.env())) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
+  restoreEnv = s3.useEnv();
   dir = mkdtempSync(path.join(os.tmpdir(), 'ff-sweep-cli-'));
 }, 60_000);
 
 afterAll(async () => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv();
   rmSync(dir, { recursive: true, force: true });
   await s3?.stop();
 });
