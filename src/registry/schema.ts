@@ -6,16 +6,11 @@
 import { z } from 'zod';
 import { DTYPES, type Dtype } from './dtypes.js';
 import { cronProblem } from './cron.js';
-import { durationProblem, tryParseDuration } from './duration.js';
 
-const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-export const Name = z
-  .string()
-  .regex(NAME_RE, 'must start with a letter or underscore and hold only letters, digits and underscores');
+import { Duration, Name } from './primitives.js';
+import { DriftConfigSchema, ValidationRuleSchema } from './quality-schema.js';
 
-export const Duration = z.union([z.string(), z.number()]).superRefine((value, ctx) => {
-  if (tryParseDuration(value) === undefined) ctx.addIssue({ code: 'custom', message: durationProblem(value) });
-});
+export { Duration, Name } from './primitives.js';
 
 export const DtypeSchema = z.enum(DTYPES as unknown as [Dtype, ...Dtype[]], {
   error: (issue) => `${JSON.stringify(issue.input)} is not a dtype: use one of ${DTYPES.join(', ')}`,
@@ -151,6 +146,10 @@ export const FeatureViewSchema = z.strictObject({
   schedule: ScheduleSchema.optional(),
   transform: TransformSchema.optional(),
   aggregation: AggregationSchema.optional(),
+  /** Checks on the rows about to be materialized or written as a computed partition (quality-schema.ts). */
+  validation: z.array(ValidationRuleSchema).optional(),
+  /** Drift reference and thresholds (quality-schema.ts). */
+  drift: DriftConfigSchema.optional(),
 });
 
 export const FeatureServiceSchema = z.strictObject({
