@@ -11,12 +11,11 @@ import type { ComputeDriftFn } from './compute.js';
 const OWN_EXTENSION = new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js';
 const DRIFT_MODULE = new URL(`../engine/stats/drift${OWN_EXTENSION}`, import.meta.url).href;
 
-let loaded: Promise<ComputeDriftFn> | undefined;
-
-async function load(): Promise<ComputeDriftFn> {
+/** The computeDrift of the module at `url`; exported for tests of the failure messages. */
+export async function loadComputeDrift(url: string = DRIFT_MODULE): Promise<ComputeDriftFn> {
   let mod: unknown;
   try {
-    mod = await import(DRIFT_MODULE);
+    mod = await import(url);
   } catch (err) {
     throw new FeatureflowError('DRIFT_UNAVAILABLE', `the drift engine (engine/stats/drift) could not be loaded: ${err instanceof Error ? err.message : String(err)}`, {
       cause: err,
@@ -27,9 +26,11 @@ async function load(): Promise<ComputeDriftFn> {
   return fn as ComputeDriftFn;
 }
 
+let loaded: Promise<ComputeDriftFn> | undefined;
+
 /** A computeDrift that loads the real one on its first call (a failed load is tried again next time). */
 export const lazyComputeDrift: ComputeDriftFn = async (ctx, view, opts) => {
-  loaded ??= load().catch((err: unknown) => {
+  loaded ??= loadComputeDrift().catch((err: unknown) => {
     loaded = undefined;
     throw err;
   });
