@@ -5,6 +5,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { isListDtype, type Dtype } from '../../registry/dtypes.js';
+import { dtypeOfDuckdbType } from '../compute/dtypes.js';
 import { ident } from '../sql.js';
 import { newSketch, sketchFromRows, sketchSql } from './sketch.js';
 import type { FeatureStats, NumericSketch, ViewStats } from './types.js';
@@ -81,12 +82,24 @@ async function rowsOf(conn: DuckDBConnection, sql: string): Promise<Row[]> {
   return (await conn.runAndReadAll(sql)).getRowObjectsJS() as Row[];
 }
 
+/** Undeclared dtypes (an aggregation's sum follows its input) read from the relation's column types. */
+async function resolveDtypes(conn: DuckDBConnection, relation: string, features: readonly StatsFeature[]): Promise<StatsFeature[]> {
+  if (features.every((f) => f.dtype !== 'unknown')) return [...features];
+  const types = new Map((await rowsOf(conn, `DESCRIBE SELECT * FROM ${relation}`)).map((r) => [String(r['column_name']), String(r['column_type'])]));
+  return features.map((f) => {
+    if (f.dtype !== 'unknown') return f;
+    const type = types.get(f.name);
+    return { name: f.name, dtype: (type === undefined ? undefined : dtypeOfDuckdbType(type)) ?? 'unknown' };
+  });
+}
+
 export async function computeRelationStats(
   conn: DuckDBConnection,
   relation: string,
-  features: readonly StatsFeature[],
+  declared: readonly StatsFeature[],
   range: StatsRange,
 ): Promise<ViewStats> {
+  const features = await resolveDtypes(conn, relation, declared);
   const [agg = {}] = await rowsOf(conn, aggregateSql(relation, features));
   const rows = count(agg['rows']);
   const numeric = features.map((f, index) => ({ index, name: f.name })).filter((f) => isNumericDtype(features[f.index]?.dtype ?? 'string'));
