@@ -15,7 +15,9 @@ import type {
 } from '../workflows/contracts/check-freshness.js';
 import type { MaterializeRangeInput, MaterializeRangeResult } from '../workflows/contracts/materialize-incremental.js';
 import type { TrainingSetInput, TrainingSetResult } from '../workflows/contracts/training-set.js';
+import type { ComputeStatsInput, ComputeStatsResult } from '../workflows/contracts/compute-stats.js';
 import { computeChunk } from './compute-chunk.js';
+import { computeStats } from './compute-stats.js';
 import type { ActivityDeps } from './deps.js';
 import { toActivityFailure } from './failures.js';
 import { checkFreshness, recordFreshnessAlert, sendFreshnessAlert } from './freshness.js';
@@ -46,5 +48,6 @@ export function createActivities(deps: ActivityDeps) {
     sendFreshnessAlert: mapped<FreshnessAlertInput, void>(sendFreshnessAlert, deps),
     recordFreshnessAlert: mapped<RecordAlertInput, void>(recordFreshnessAlert, deps),
     buildTrainingSet: mapped<TrainingSetInput, TrainingSetResult>(buildTrainingSet, deps),
+    computeStats: mapped<ComputeStatsInput, ComputeStatsResult>(computeStats, deps),
   };
 }
