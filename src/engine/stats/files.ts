@@ -100,8 +100,13 @@ export async function readStatsFiles(conn: DuckDBConnection, files: readonly str
   });
 }
 
-/** Whether a (snapshot) file exists, without reading it. */
-export async function statsFileExists(conn: DuckDBConnection, file: string): Promise<boolean> {
-  const rows = (await conn.runAndReadAll(`SELECT count(*) FROM glob(${literal(file)})`)).getRowsJS();
-  return Number(rows[0]?.[0] ?? 0) > 0;
+/**
+ * Whether a (snapshot) file exists, without reading it. Its folder is listed: a glob without a wildcard answers
+ * the path itself on object storage, whether or not the object exists.
+ */
+export async function statsFileExists(conn: DuckDBConnection, location: OfflineLocation, file: string): Promise<boolean> {
+  const sep = location.kind === 's3' ? '/' : path.sep;
+  const folder = file.slice(0, file.lastIndexOf(sep));
+  const rows = (await conn.runAndReadAll(`SELECT file FROM glob(${literal(`${folder}${sep}*.parquet`)})`)).getRowsJS();
+  return rows.some((r) => String(r[0]) === file);
 }

@@ -118,7 +118,7 @@ export async function loadSnapshot(ctx: EngineContext, view: string, name: strin
   findView(ctx.repo, view);
   const file = snapshotPath(ctx.offline.location, view, name);
   return ctx.db.withConnection(async (conn) => {
-    if (!(await statsFileExists(conn, file))) {
+    if (!(await statsFileExists(conn, ctx.offline.location, file))) {
       throw new FeatureflowError('STATS_MISSING', `view "${view}" has no statistics snapshot "${name}" (take one with \`featureflow stats snapshot ${view} ${name}\`)`);
     }
     const [stats] = await readStatsFiles(conn, [file]);
