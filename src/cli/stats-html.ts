@@ -2,7 +2,8 @@
  * `featureflow stats --html`: one static, self-contained page (inline CSS and SVG, no script, nothing fetched) with a
  * card per feature: its figures and a histogram, the reference drawn behind the current range when there is one.
  * Numeric histograms are re-binned from the sketch into equal-width bins between the p1 and p99 of both sides, so
- * outliers do not squash the picture; string features show their top values as bars.
+ * outliers do not squash the picture (the end bins hold the tails, hence the ≤ and ≥ on the axis); string features
+ * show their top values as bars.
  */
 import { sketchCdf } from '../engine/stats/sketch.js';
 import type { FeatureStats, NumericSketch, ViewStats } from '../engine/stats/types.js';
@@ -65,7 +66,7 @@ function numericSvg(current: FeatureStats, reference: FeatureStats | undefined):
         .join(''),
     )
     .join('');
-  const axis = `<text x="0" y="${HEIGHT - 4}" class="axis">${escapeHtml(num(lo))}</text><text x="${WIDTH}" y="${HEIGHT - 4}" class="axis" text-anchor="end">${escapeHtml(num(hi))}</text>`;
+  const axis = `<text x="0" y="${HEIGHT - 4}" class="axis">≤ ${escapeHtml(num(lo))}</text><text x="${WIDTH}" y="${HEIGHT - 4}" class="axis" text-anchor="end">≥ ${escapeHtml(num(hi))}</text>`;
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="histogram of ${escapeHtml(current.feature)}">${bars}${axis}</svg>`;
 }
 
