@@ -6,6 +6,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeFeatures } from '../../../src/engine/compute/index.js';
+import { sweepOffline } from '../../../src/engine/offline/sweep.js';
 import { computeViewStats, loadSnapshot, loadStats, saveSnapshot } from '../../../src/engine/stats/store.js';
 import type { RepoInput } from '../../../src/registry/schema.js';
 import { at, testEngine, type TestEngine } from '../../helpers/engine.js';
@@ -65,6 +66,14 @@ describe('statistics on S3', () => {
     const after = await loadStats(engine.ctx, 'hourly', at('2024-01-01 00:00'), at('2024-01-02 00:00'));
     expect(after.rows).toBe(before.rows);
     expect(after.features[0]?.mean).toBeCloseTo(before.features[0]?.mean ?? 0, 9);
+  }, 120_000);
+
+  it('offline sweep leaves the stats alone: no manifest publishes them, yet they are not orphans', async () => {
+    const before = statsObjects('hourly');
+    expect(before.length).toBeGreaterThan(0);
+    const swept = await sweepOffline(engine.ctx, { graceMs: 0 });
+    expect(swept.files.filter((f) => f.includes('/_stats/'))).toEqual([]);
+    expect(statsObjects('hourly')).toEqual(before);
   }, 120_000);
 
   it('plain views\' stats and snapshots round-trip through the store', async () => {
