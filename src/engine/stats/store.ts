@@ -30,19 +30,31 @@ function statsFeatures(ctx: EngineContext, view: string): StatsFeature[] {
  * Stats of the rows of `select` (a SELECT over a view's rows with its feature columns) for one range of one date,
  * stored for that range. Called by the offline writers with the temp table they copy from, before they publish.
  */
-export async function recordPartitionStats(ctx: EngineContext, conn: DuckDBConnection, view: string, select: string, range: MicrosRange & { date: string }): Promise<ViewStats> {
+export async function recordPartitionStats(
+  ctx: EngineContext,
+  conn: DuckDBConnection,
+  view: string,
+  select: string,
+  range: MicrosRange & { date: string },
+  store = true,
+): Promise<ViewStats> {
   const stats = await computeRelationStats(conn, `(${select})`, statsFeatures(ctx, view), { view, start: iso(range.start), end: iso(range.end) });
-  await writeStatsFile(conn, ctx.offline.location, statsFilePath(ctx.offline.location, view, range.date, range, writtenMicros()), stats);
+  if (store) await writeStatsFile(conn, ctx.offline.location, statsFilePath(ctx.offline.location, view, range.date, range, writtenMicros()), stats);
   return stats;
 }
 
 /** Computes and stores the stats of a view's rows per UTC date of [start, end) (any view; reads its rows). */
 export async function computeViewStats(ctx: EngineContext, view: string, start: Date, end: Date): Promise<ViewStats[]> {
   const range = checkedRange(view, start, end);
-  return computeRanges(ctx, view, dateSlices(range));
+  return computeRanges(ctx, view, dateSlices(range), () => true);
 }
 
-async function computeRanges(ctx: EngineContext, view: string, ranges: ReadonlyArray<MicrosRange & { date: string }>): Promise<ViewStats[]> {
+async function computeRanges(
+  ctx: EngineContext,
+  view: string,
+  ranges: ReadonlyArray<MicrosRange & { date: string }>,
+  store: (range: MicrosRange) => boolean,
+): Promise<ViewStats[]> {
   if (ranges.length === 0) return [];
   const features = statsFeatures(ctx, view);
   await ctx.offline.refresh();
@@ -55,7 +67,7 @@ async function computeRanges(ctx: EngineContext, view: string, ranges: ReadonlyA
       // Materialised once: the stats statements read the rows three times, the source only once.
       const where = `${TS} >= ${instantSql(range.start)} AND ${TS} < ${instantSql(range.end)}`;
       await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT * FROM ${rows.relation} WHERE ${where}`);
-      out.push(await recordPartitionStats(ctx, conn, view, `SELECT * FROM ${table}`, range));
+      out.push(await recordPartitionStats(ctx, conn, view, `SELECT * FROM ${table}`, range, store(range)));
     }
     await conn.run(`DROP TABLE IF EXISTS ${table}`);
     return out;
@@ -103,7 +115,10 @@ export async function loadStats(ctx: EngineContext, view: string, start: Date, e
         `compute them first (the computeStats activity, or computeFeatures for a computed view)`,
     );
   }
-  const computed = await computeRanges(ctx, view, gaps);
+  // A range still open (ending after now) is computed but not stored: rows still arrive, and stored stats would
+  // hide them until the next computeStats.
+  const nowMicros = Date.now() * 1000;
+  const computed = await computeRanges(ctx, view, gaps, (r) => r.end <= nowMicros);
   const parts = [...stored.stats, ...computed];
   return mergeViewStats(view, iso(range.start), iso(range.end), parts);
 }

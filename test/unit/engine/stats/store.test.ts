@@ -101,6 +101,15 @@ describe('stored statistics', () => {
     expect(readdirSync(statsDir('plain')).sort()).toEqual(['date=2024-01-01', 'date=2024-01-02']);
   });
 
+  it('computes but does not store a date that has not ended yet, so rows arriving later are not hidden', async () => {
+    const today = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
+    const tomorrow = new Date(today.getTime() + 86_400_000);
+    const yesterday = new Date(today.getTime() - 86_400_000);
+    const stats = await loadStats(engine.ctx, 'plain', yesterday, tomorrow);
+    expect(stats.rows).toBe(0);
+    expect(readdirSync(statsDir('plain'))).toEqual([`date=${yesterday.toISOString().slice(0, 10)}`]);
+  });
+
   it('names the missing dates when too many have no stats to compute them on the spot', async () => {
     const end = new Date(at('2024-01-01 00:00').getTime() + (MAX_DATES_COMPUTED_ON_LOAD + 1) * 86_400_000);
     await expect(loadStats(engine.ctx, 'plain', at('2024-01-01 00:00'), end)).rejects.toMatchObject({
