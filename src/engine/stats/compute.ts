@@ -102,8 +102,9 @@ export async function computeRelationStats(
   const features = await resolveDtypes(conn, relation, declared);
   const [agg = {}] = await rowsOf(conn, aggregateSql(relation, features));
   const rows = count(agg['rows']);
-  const numeric = features.map((f, index) => ({ index, name: f.name })).filter((f) => isNumericDtype(features[f.index]?.dtype ?? 'string'));
-  const strings = features.map((f, index) => ({ index, name: f.name, dtype: f.dtype })).filter((f) => f.dtype === 'string');
+  const indexed = features.map((f, index) => ({ index, name: f.name, dtype: f.dtype }));
+  const numeric = indexed.filter((f) => isNumericDtype(f.dtype));
+  const strings = indexed.filter((f) => f.dtype === 'string');
   const sketches = new Map<number, NumericSketch>();
   if (numeric.length > 0 && rows > 0) {
     const bucketRows = await rowsOf(conn, sketchSql(relation, numeric.map((f) => f.name)));

@@ -10,6 +10,7 @@ import { findView, viewFeatures } from '../../registry/features.js';
 import type { EngineContext } from '../context.js';
 import { checkedRange, dateSlices, overlaps, subtractRange, type MicrosRange } from '../compute/range.js';
 import { instantSql } from '../compute/time-sql.js';
+import { duckdbMessage, SourceError } from '../errors.js';
 import { ident } from '../sql.js';
 import { TS, viewRows } from '../view-rows.js';
 import { computeRelationStats, type StatsFeature } from './compute.js';
@@ -38,7 +39,17 @@ export async function recordPartitionStats(
   range: MicrosRange & { date: string },
   store = true,
 ): Promise<ViewStats> {
-  const stats = await computeRelationStats(conn, `(${select})`, statsFeatures(ctx, view), { view, start: iso(range.start), end: iso(range.end) });
+  let stats: ViewStats;
+  try {
+    stats = await computeRelationStats(conn, `(${select})`, statsFeatures(ctx, view), { view, start: iso(range.start), end: iso(range.end) });
+  } catch (err) {
+    if (err instanceof FeatureflowError) throw err;
+    const message = duckdbMessage(err);
+    throw new SourceError(`computing statistics of view "${view}" for ${iso(range.start)}..${iso(range.end)} failed: ${message}`, {
+      cause: err,
+      retryable: /^(IO|HTTP|Out of Memory) Error/.test(message),
+    });
+  }
   if (store) await writeStatsFile(conn, ctx.offline.location, statsFilePath(ctx.offline.location, view, range.date, range, writtenMicros()), stats);
   return stats;
 }
