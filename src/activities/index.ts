@@ -16,7 +16,9 @@ import type {
 } from '../workflows/contracts/check-freshness.js';
 import type { MaterializeRangeInput, MaterializeRangeResult } from '../workflows/contracts/materialize-incremental.js';
 import type { TrainingSetInput, TrainingSetResult } from '../workflows/contracts/training-set.js';
+import type { ComputeStatsInput, ComputeStatsResult } from '../workflows/contracts/compute-stats.js';
 import { computeChunk } from './compute-chunk.js';
+import { computeStats } from './compute-stats.js';
 import type { ActivityDeps } from './deps.js';
 import { checkDrift, recordDriftAlert, sendDriftAlert } from './drift.js';
 import { toActivityFailure } from './failures.js';
@@ -51,5 +53,6 @@ export function createActivities(deps: ActivityDeps) {
     sendDriftAlert: mapped<DriftAlertInput, void>(sendDriftAlert, deps),
     recordDriftAlert: mapped<RecordDriftAlertInput, void>(recordDriftAlert, deps),
     buildTrainingSet: mapped<TrainingSetInput, TrainingSetResult>(buildTrainingSet, deps),
+    computeStats: mapped<ComputeStatsInput, ComputeStatsResult>(computeStats, deps),
   };
 }

@@ -33,6 +33,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: "each view's latest drift report against its reference (--run computes one now)",
     load: () => import('./commands/drift.js'),
   },
+  stats: {
+    summary: "a view's feature statistics (table, JSON, or an HTML page of histograms); stats snapshot VIEW NAME",
+    load: () => import('./commands/stats.js'),
+  },
   offline: { summary: 'sweep: delete what offline writers left behind (unpublished or superseded objects)', load: () => import('./commands/offline.js') },
   watermarks: { summary: "list | reset VIEW TIME: where each view's next incremental run starts", load: () => import('./commands/watermarks.js') },
   temporal: {
