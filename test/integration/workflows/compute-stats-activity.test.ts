@@ -9,6 +9,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createActivities, WorkerResources, type ResourceFactories } from '../../../src/activities/index.js';
 import { testEngine, type TestEngine } from '../../helpers/engine.js';
+import { lazyComputeDrift } from '../../../src/drift/engine-loader.js';
 
 let engine: TestEngine;
 beforeEach(async () => {
@@ -33,7 +34,7 @@ function activities() {
       throw new Error('computeStats needs no online store');
     },
   };
-  return createActivities({ resources: new WorkerResources(factories), computeFeatures: async () => ({ rowsWritten: 0, files: [] }) });
+  return createActivities({ computeDrift: lazyComputeDrift, resources: new WorkerResources(factories), computeFeatures: async () => ({ rowsWritten: 0, files: [] }) });
 }
 
 describe('computeStats activity', () => {
