@@ -11,7 +11,7 @@ import { elementDtype, isListDtype, type Dtype, type ScalarDtype } from '../regi
 import type { EngineContext } from './context.js';
 import { duckdbMessage, SourceError } from './errors.js';
 import { offlinePath } from './offline/location.js';
-import { newPushedFileName, PUSHED_FOLDER, pushedDir, pushedTempPath } from './pushed-files.js';
+import { newPushedFileName, PUSHED_FOLDER, pushedTempPath } from './pushed-files.js';
 import { ident, literal } from './sql.js';
 import { duckdbType } from './types.js';
 
@@ -75,11 +75,26 @@ export async function appendPushedRows(
   columns: readonly PushedColumn[],
   rows: readonly (readonly unknown[])[],
 ): Promise<string> {
+  return appendRowsFile(ctx, [PUSHED_FOLDER, source], newPushedFileName(), columns, rows, `pushed rows to source "${source}"`);
+}
+
+/**
+ * Writes `rows` as the new Parquet file `name` in the folder `folder` (path parts under the offline store) and
+ * returns its path: temp name, fsync and rename on a local folder; straight to its unique key on object storage,
+ * where an upload appears whole or not at all. `what` names the rows in errors.
+ */
+export async function appendRowsFile(
+  ctx: EngineContext,
+  folder: readonly string[],
+  name: string,
+  columns: readonly PushedColumn[],
+  rows: readonly (readonly unknown[])[],
+  what: string,
+): Promise<string> {
   const location = ctx.offline.location;
-  // On object storage an upload appears whole or not at all, so it goes straight to its unique key.
-  const dir = location.kind === 's3' ? offlinePath(location, PUSHED_FOLDER, source) : pushedDir(ctx.repo, ctx.repoDir, source);
+  const dir = offlinePath(location, ...folder);
   if (location.kind === 'local') await mkdir(dir, { recursive: true });
-  const final = location.kind === 's3' ? `${dir}/${newPushedFileName()}` : path.join(dir, newPushedFileName());
+  const final = location.kind === 's3' ? `${dir}/${name}` : path.join(dir, name);
   const temp = location.kind === 's3' ? final : pushedTempPath(final);
   try {
     await ctx.db.withConnection(async (conn) => {
@@ -104,7 +119,7 @@ export async function appendPushedRows(
     return final;
   } catch (err) {
     if (err instanceof SourceError) throw err;
-    throw new SourceError(`appending pushed rows to source "${source}" failed: ${duckdbMessage(err)}`, { cause: err, retryable: true });
+    throw new SourceError(`appending ${what} failed: ${duckdbMessage(err)}`, { cause: err, retryable: true });
   } finally {
     if (location.kind === 'local') await rm(temp, { force: true });
   }
