@@ -10,6 +10,7 @@ import { overlaps } from '../compute/range.js';
 import { STALE_TEMP_MS, sweepStaleTemps } from '../compute/layout.js';
 import type { EngineContext } from '../context.js';
 import { PUSHED_FOLDER } from '../pushed-files.js';
+import { SERVED_FOLDER } from '../served-log.js';
 import { s3Settings } from '../s3-settings.js';
 import { objectKey, type OfflineLocation } from './location.js';
 import { MANIFESTS_FOLDER, newer, uncovered, type ManifestItem } from './manifest.js';
@@ -49,8 +50,9 @@ export async function sweepOffline(ctx: EngineContext, options: SweepOptions = {
   const orphans = objects.filter((o) => {
     const rest = o.key.slice(prefix.length);
     const top = rest.split('/')[0] ?? '';
-    // Only computed rows: pushed rows are never superseded, and the manifest entries are decided above.
-    if (top === PUSHED_FOLDER || top === MANIFESTS_FOLDER || !/\/date=[^/]+\/[^/]+\.parquet$/.test(rest)) return false;
+    // Only computed rows: pushed rows and the serving log are never superseded, and the manifest entries are
+    // decided above.
+    if (top === PUSHED_FOLDER || top === SERVED_FOLDER || top === MANIFESTS_FOLDER || !/\/date=[^/]+\/[^/]+\.parquet$/.test(rest)) return false;
     return !referenced.has(`s3://${location.bucket}/${o.key}`) && nowMs - o.lastModifiedMs > graceMs;
   });
   const entries = [...doomed].sort();
