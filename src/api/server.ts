@@ -21,7 +21,7 @@ import { Metrics } from './metrics.js';
 import { OfflineEngine, OfflineStoreNotConfiguredError } from './offline-engine.js';
 import { OnlinePlanner } from './online-plan.js';
 import { findRoute, pathOf, ROUTES } from './routes/index.js';
-import { ServedLog, type ServedLogTarget } from './served-log.js';
+import { ServedLog, type ServedLogOptions } from './served-log.js';
 import type { WorkflowStarter } from './workflow-starter.js';
 
 export interface ServerDeps {
@@ -38,7 +38,7 @@ export interface ServerDeps {
   /** PEM certificate chain and key: serve HTTPS instead of HTTP. */
   tls?: { cert: string | Buffer; key: string | Buffer } | undefined;
   /** Feature services whose served values are logged for `featureflow skew` (needs repoDir). */
-  logServed?: { targets: readonly ServedLogTarget[]; capacityRows?: number; flushIntervalMs?: number } | undefined;
+  logServed?: Pick<ServedLogOptions, 'targets' | 'capacityRows' | 'flushIntervalMs' | 'now'> | undefined;
 }
 
 export interface ServerAddress {

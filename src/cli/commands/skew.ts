@@ -8,7 +8,7 @@ import { computeSkew, type SkewReport } from '../../engine/skew.js';
 import { DEFAULT_SKEW_TOLERANCE } from '../../engine/skew-compare.js';
 import { expandService } from '../../registry/features.js';
 import { loadValidatedRepo } from '../../registry/load.js';
-import { CONFIG_OPTION, helpOrNoArguments, parseCommandArgs, UsageError } from '../args.js';
+import { CONFIG_OPTION, parseCommandArgs, UsageError } from '../args.js';
 import { parseInstant } from '../instant.js';
 import { formatTable } from '../table.js';
 
@@ -39,7 +39,10 @@ const OPTIONS = {
 
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, OPTIONS, USAGE);
-  if (helpOrNoArguments(values.help, positionals, USAGE)) return 0;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
   if (positionals.length !== 1) throw new UsageError(`expected one feature service, got ${positionals.length}\n\n${USAGE}`);
   const service = positionals[0] as string;
   if (values.start === undefined || values.end === undefined) throw new UsageError(`--start and --end are required\n\n${USAGE}`);
