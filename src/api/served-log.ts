@@ -3,10 +3,10 @@
  * a logged feature service is kept, as served (entity keys, request time, values, statuses), for `featureflow skew`.
  * The request path only decides the sample and pushes references to what it already built onto a bounded queue;
  * turning them into rows and writing Parquet happens in a background flush every few seconds, on the server's
- * offline DuckDB. A full queue drops the batch and counts it (featureflow_served_log_rows_total{result="dropped"}).
+ * offline DuckDB, in slices with the event loop let through in between (the flush runs in the serving process). A full queue drops the batch and counts it (featureflow_served_log_rows_total{result="dropped"}).
  */
 import type { EngineContext } from '../engine/context.js';
-import { writeServedRows, type ServedRow } from '../engine/served-log.js';
+import { nextTurn, SERVED_SLICE_ROWS, writeServedRows, type ServedRow } from '../engine/served-log.js';
 import type { FeatureColumn } from '../online/types.js';
 import { expandService } from '../registry/features.js';
 import type { Repo } from '../registry/schema.js';
@@ -112,10 +112,17 @@ export class ServedLog {
     const batches = this.queue.drain();
     if (batches.length === 0) return;
     const byService = new Map<string, ServedRow[]>();
+    let sinceTurn = 0;
     for (const batch of batches) {
       const rows = byService.get(batch.service) ?? [];
+      const before = rows.length;
       this.toRows(batch, rows);
       byService.set(batch.service, rows);
+      sinceTurn += rows.length - before;
+      if (sinceTurn >= SERVED_SLICE_ROWS) {
+        sinceTurn = 0;
+        await nextTurn();
+      }
     }
     for (const [service, rows] of byService) {
       try {
