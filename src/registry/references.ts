@@ -44,6 +44,8 @@ export function checkReferences(input: unknown): ValidationIssue[] {
   if (clash !== undefined) add(`featureViews[${clash}].name`, '"registry" is reserved: the stored registry lives in <offlineStore.path>/registry');
   const pushedClash = ctx.viewIndex.get('pushed');
   if (pushedClash !== undefined) add(`featureViews[${pushedClash}].name`, '"pushed" is reserved: pushed rows live in <offlineStore.path>/pushed');
+  const servedClash = ctx.viewIndex.get('_served');
+  if (servedClash !== undefined) add(`featureViews[${servedClash}].name`, '"_served" is reserved: the serving log lives in <offlineStore.path>/_served');
   entities.forEach((e, i) => firstIndex(get(e, 'joinKeys'), `entities[${i}].joinKeys`, 'join key', add));
   checkSqlSources(ctx, add);
   checkPushSources(ctx, views, add);
