@@ -40,19 +40,6 @@ export function smapeTerm(served: number, offline: number): number | undefined {
   return scale === 0 ? 0 : (2 * Math.abs(served - offline)) / scale;
 }
 
-/** Mean of the SMAPE terms of pairs, or null when there is none. */
-export function smape(pairs: ReadonlyArray<readonly [number, number]>): number | null {
-  let sum = 0;
-  let n = 0;
-  for (const [served, offline] of pairs) {
-    const term = smapeTerm(served, offline);
-    if (term === undefined) continue;
-    sum += term;
-    n++;
-  }
-  return n === 0 ? null : sum / n;
-}
-
 /** Whether the served value and the offline one are the same feature value (both missing counts as the same). */
 export function valuesMatch(served: unknown, offline: unknown, tolerance: number = DEFAULT_SKEW_TOLERANCE): boolean {
   if (isMissing(served) || isMissing(offline)) return isMissing(served) && isMissing(offline);

@@ -46,7 +46,19 @@ beforeAll(async () => {
       { name: 'user_stats', entities: ['user'], source: 'history', schema: [{ name: 'clicks', dtype: 'int64' }, { name: 'amount', dtype: 'float64' }] },
       { name: 'user_profile', entities: ['user'], source: 'history', schema: [{ name: 'country', dtype: 'string' }] },
     ],
-    featureServices: [{ name: 'scoring', features: { user_stats: ['clicks', 'amount'], user_profile: ['country'] } }],
+    onDemandFeatureViews: [
+      {
+        name: 'derived',
+        sources: ['user_stats'],
+        request: [{ name: 'spend', dtype: 'float64' }],
+        schema: [{ name: 'ratio', dtype: 'float64' }],
+        transform: { ratio: 'spend / nullif(amount, 0)' },
+      },
+    ],
+    featureServices: [
+      { name: 'scoring', features: { user_stats: ['clicks', 'amount'], user_profile: ['country'] } },
+      { name: 'scoring_od', features: { derived: ['ratio'] } },
+    ],
   };
   repo = RepoSchema.parse(input);
   writeFileSync(path.join(dir, 'featureflow.json'), JSON.stringify(input));
@@ -77,7 +89,7 @@ beforeAll(async () => {
     repoDir: dir,
     logger: silentLogger,
     // A long interval: the test flushes itself, so what is written does not depend on timing.
-    logServed: { targets: [{ service: 'scoring', rate: 1 }], flushIntervalMs: 3_600_000, now: () => clock },
+    logServed: { targets: [{ service: 'scoring', rate: 1 }, { service: 'scoring_od', rate: 1 }], flushIntervalMs: 3_600_000, now: () => clock },
   });
   base = (await api.listen(0)).url;
 });
@@ -108,6 +120,7 @@ function cell(report: SkewReport, feature: string, hour: string): FeatureHourSke
 
 describe('serving log and skew', () => {
   let report: SkewReport;
+  let onDemand: SkewReport;
 
   beforeAll(async () => {
     await serve(HOUR_10, [1, 2, 3]);
@@ -117,10 +130,15 @@ describe('serving log and skew', () => {
     clock = HOUR_11;
     await request(base, 'POST', '/get-online-features', { features: ['user_stats:amount'], entities: { user_id: [2] } });
     await serve(HOUR_12, [4]);
+    clock = HOUR_10;
+    const od = await request(base, 'POST', '/get-online-features', { feature_service: 'scoring_od', entities: { user_id: [1, 2], spend: [3, 5] } });
+    expect(od.status).toBe(200);
     await api.flushServedLog();
     const ctx = await openEngine(repo, dir);
     try {
-      report = await computeSkew(ctx, 'scoring', { start: new Date('2024-03-01T00:00:00Z'), end: new Date('2024-03-02T00:00:00Z') });
+      const range = { start: new Date('2024-03-01T00:00:00Z'), end: new Date('2024-03-02T00:00:00Z') };
+      report = await computeSkew(ctx, 'scoring', range);
+      onDemand = await computeSkew(ctx, 'scoring_od', range);
     } finally {
       closeEngine(ctx);
     }
@@ -155,6 +173,12 @@ describe('serving log and skew', () => {
         servedValueOfflineNull: 0,
       });
     }
+  });
+
+  it('recomputes on-demand features offline from the logged request fields', () => {
+    // user 1: 3 / 1.5 on both sides; user 2: 5 / 99 served (the planted amount), 5 / 2.5 offline.
+    expect(onDemand.rows).toBe(2);
+    expect(cell(onDemand, 'derived:ratio', '2024-03-01T10:00:00.000Z')).toMatchObject({ rows: 2, mismatches: 1, servedNullOfflineValue: 0 });
   });
 
   it('counts the logged rows in the metrics', async () => {
