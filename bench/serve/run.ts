@@ -6,6 +6,11 @@
  * load. autocannon reports latency in whole milliseconds; the fixed-rate run to the microsecond.
  *
  *   npm run bench:serve -- [--workers 2] [--duration 10] [--connections 32] [--entities 10000] [--rate 2000]
+ *                          [--log-served R]
+ *
+ * --log-served R: request by feature service instead of by feature list, and have the server log that service's
+ * served values at rate R (`serve --log-served`); R = 0 requests by service without logging (the baseline to compare
+ * with). The serving log's row counts from /metrics are printed at the end.
  *
  * REDIS_URL picks the Redis (default redis://127.0.0.1:6379). Figures depend on the machine: with 2 cores the load
  * generator and the server compete, so compare runs on the same machine only.
@@ -23,7 +28,7 @@ import { redisUrl } from '../../src/devtools/redis-url.js';
 import { cleanupPrefix } from '../../test/helpers/redis.js';
 import { fixedRate } from './fixed-rate.js';
 import { FEATURES } from './features.js';
-import { repoInput, waitReady, writeData } from './server-fixture.js';
+import { BENCH_SERVICE, repoInput, waitReady, writeData } from './server-fixture.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,6 +38,7 @@ const { values: args } = parseArgs({
     entities: { type: 'string', default: '10000' },
     rate: { type: 'string', default: '2000' },
     port: { type: 'string', default: '6599' },
+    'log-served': { type: 'string' },
   },
 });
 const WORKERS = Number(args.workers);
@@ -41,6 +47,7 @@ const CONNECTIONS = Number(args.connections);
 const ENTITIES = Number(args.entities);
 const RATE = Number(args.rate);
 const PORT = Number(args.port);
+const LOG_RATE = args['log-served'] === undefined ? undefined : Number(args['log-served']);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 
@@ -48,7 +55,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 function bodies(entitiesPerRequest: number, count = 256): string[] {
   return Array.from({ length: count }, (_, n) =>
     JSON.stringify({
-      features: FEATURES.map(([name]) => `user_stats:${name}`),
+      ...(LOG_RATE === undefined ? { features: FEATURES.map(([name]) => `user_stats:${name}`) } : { feature_service: BENCH_SERVICE }),
       entities: { user_id: Array.from({ length: entitiesPerRequest }, (_, i) => (n * 7919 + i * 104_729) % ENTITIES) },
     }),
   );
@@ -134,7 +141,8 @@ async function main(): Promise<void> {
   try {
     console.log(`writing ${ENTITIES} entities x ${FEATURES.length} features under ${keyPrefix} ...`);
     await writeData(input, ENTITIES);
-    server = spawn(process.execPath, ['bin/featureflow.js', 'serve', '--config', config, '--port', String(PORT), '--workers', String(WORKERS)], {
+    const logging = LOG_RATE ? ['--log-served', `${BENCH_SERVICE}:${LOG_RATE}`] : [];
+    server = spawn(process.execPath, ['bin/featureflow.js', 'serve', '--config', config, '--port', String(PORT), '--workers', String(WORKERS), ...logging], {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'inherit'],
       env: { ...process.env, NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} ${process.env['SERVER_NODE_OPTIONS'] ?? ''}`.trim() },
@@ -154,6 +162,11 @@ async function main(): Promise<void> {
       console.log(
         `${r.name.padEnd(36)} ${r.rps.toFixed(0).padStart(7)}  ${r.p50.toFixed(2).padStart(8)}  ${r.p99.toFixed(2).padStart(8)}  ${String(r.errors).padStart(7)}`,
       );
+    }
+    if (LOG_RATE !== undefined) {
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      console.log(`\nserving log (${LOG_RATE ? `rate ${LOG_RATE}` : 'off, requests by service'}; one worker's counts):`);
+      for (const line of metrics.split('\n').filter((l) => l.startsWith('featureflow_served_log_rows_total'))) console.log(`  ${line}`);
     }
     console.log('\n(full-speed runs: closed loop, wrk if installed else autocannon (whole-ms latencies); fixed-rate run: open loop, latency from each request\'s due time)');
   } finally {

@@ -10,6 +10,9 @@ import { encodeRow } from '../../src/online/stored-value.js';
 import { RepoSchema, type RepoInput } from '../../src/registry/schema.js';
 import { FEATURES } from './features.js';
 
+/** The service of every feature, for runs that request by service (serving log runs). */
+export const BENCH_SERVICE = 'bench_all';
+
 export function repoInput(keyPrefix: string): RepoInput {
   return {
     project: 'bench',
@@ -17,6 +20,7 @@ export function repoInput(keyPrefix: string): RepoInput {
     entities: [{ name: 'user', joinKeys: ['user_id'], valueType: 'int64' }],
     sources: [{ name: 'events', type: 'file', path: 'data/events.parquet' }],
     featureViews: [{ name: 'user_stats', entities: ['user'], source: 'events', schema: FEATURES.map(([name, dtype]) => ({ name, dtype })) }],
+    featureServices: [{ name: BENCH_SERVICE, features: { user_stats: FEATURES.map(([name]) => name) } }],
   };
 }
 

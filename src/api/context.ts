@@ -8,6 +8,7 @@ import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { OfflineEngine } from './offline-engine.js';
 import type { OnlinePlanner } from './online-plan.js';
+import type { ServedLog } from './served-log.js';
 import type { WorkflowStarter } from './workflow-starter.js';
 
 export interface ServerLimits {
@@ -97,6 +98,8 @@ export interface ApiContext {
   reads: FairGate;
   /** Bytes of request bodies being received now (limits.maxBufferedBodyBytes). */
   bodies: BodyBudget;
+  /** The serving log (`serve --log-served`), when some feature service is logged. */
+  servedLog?: ServedLog | undefined;
   /** True once close() started: readiness fails so load balancers stop sending traffic. */
   isClosing(): boolean;
 }

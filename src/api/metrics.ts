@@ -55,6 +55,8 @@ export class Metrics {
   private readonly pushed = new Map<string, number>();
   /** `view="...",result="written|skipped_older|skipped_expired"` -> rows. */
   private readonly pushWrites = new Map<string, number>();
+  /** `service="...",result="queued|dropped|written|failed"` -> rows of the serving log (served-log.ts). */
+  private readonly servedLog = new Map<string, number>();
 
   /**
    * How late the event loop runs timers (10 ms resolution sampling): the time one request's CPU work makes every
@@ -127,6 +129,11 @@ export class Metrics {
     bump(this.pushWrites, `${label},result="skipped_expired"`, result.skippedExpired);
   }
 
+  /** Rows of the serving log: queued by a request, dropped (queue full), then written or failed by the flush. */
+  servedLogRows(service: string, result: 'queued' | 'dropped' | 'written' | 'failed', rows: number): void {
+    bump(this.servedLog, `service="${escapeLabel(service)}",result="${result}"`, rows);
+  }
+
   render(): string {
     const out: string[] = [];
     out.push('# HELP featureflow_http_requests_total HTTP requests answered, by route, method and status.');
@@ -188,6 +195,9 @@ export class Metrics {
     out.push('# HELP featureflow_pushed_online_rows_total Pushed rows by what the online store did: written, or skipped as older or expired.');
     out.push('# TYPE featureflow_pushed_online_rows_total counter');
     for (const [labels, n] of this.pushWrites) out.push(`featureflow_pushed_online_rows_total{${labels}} ${n}`);
+    out.push('# HELP featureflow_served_log_rows_total Serving log rows by what became of them: queued, dropped (queue full), written, failed.');
+    out.push('# TYPE featureflow_served_log_rows_total counter');
+    for (const [labels, n] of this.servedLog) out.push(`featureflow_served_log_rows_total{${labels}} ${n}`);
     return `${out.join('\n')}\n`;
   }
 }

@@ -18,9 +18,10 @@ import { wasHeadRequest } from './head-request.js';
 import { errorBody, errorReply, MethodNotAllowedError, PayloadTooLargeError, RouteNotFoundError } from './errors.js';
 import { errorFields, stderrLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
-import { OfflineEngine } from './offline-engine.js';
+import { OfflineEngine, OfflineStoreNotConfiguredError } from './offline-engine.js';
 import { OnlinePlanner } from './online-plan.js';
 import { findRoute, pathOf, ROUTES } from './routes/index.js';
+import { ServedLog, type ServedLogOptions } from './served-log.js';
 import type { WorkflowStarter } from './workflow-starter.js';
 
 export interface ServerDeps {
@@ -36,6 +37,8 @@ export interface ServerDeps {
   auth?: TokenSource | undefined;
   /** PEM certificate chain and key: serve HTTPS instead of HTTP. */
   tls?: { cert: string | Buffer; key: string | Buffer } | undefined;
+  /** Feature services whose served values are logged for `featureflow skew` (needs repoDir). */
+  logServed?: Pick<ServedLogOptions, 'targets' | 'capacityRows' | 'flushIntervalMs' | 'now'> | undefined;
 }
 
 export interface ServerAddress {
@@ -52,6 +55,8 @@ export interface ApiServer {
   /** The underlying node:http server (tests poke at sockets). */
   readonly http: http.Server;
   readonly metrics: Metrics;
+  /** Writes the queued serving log rows now (they are written every few seconds anyway, and on close). */
+  flushServedLog(): Promise<void>;
 }
 
 /** Label for requests matching no route, so random URLs cannot blow up the metrics' cardinality. */
@@ -73,6 +78,8 @@ export function createServer(deps: ServerDeps): ApiServer {
   const metrics = new Metrics();
   let closing = false;
   let lastStoreErrorLogMs = 0;
+  const offline = new OfflineEngine(deps.repo, deps.repoDir);
+  const servedLog = openServedLog(deps, offline, metrics, logger);
   const ctx: ApiContext = {
     repo: deps.repo,
     store: deps.store,
@@ -82,7 +89,8 @@ export function createServer(deps: ServerDeps): ApiServer {
     logger,
     workflows: deps.workflows,
     repoDir: deps.repoDir,
-    offline: new OfflineEngine(deps.repo, deps.repoDir),
+    offline,
+    servedLog,
     reads: new FairGate({
       slots: limits.maxInFlightReads,
       perClientQueue: limits.maxQueuedReadsPerClient,
@@ -254,7 +262,8 @@ export function createServer(deps: ServerDeps): ApiServer {
       await closed;
     } finally {
       clearTimeout(deadline);
-      // After every request finished (or was cut off): no push is using DuckDB any more.
+      // After every request finished (or was cut off): nothing is logged any more, then no push is using DuckDB.
+      await servedLog?.close();
       await ctx.offline.close();
     }
   }
@@ -275,6 +284,9 @@ export function createServer(deps: ServerDeps): ApiServer {
         });
       });
     },
+    flushServedLog() {
+      return servedLog ? servedLog.flush() : Promise.resolve();
+    },
     address() {
       if (!bound) throw new Error('the server is not listening yet');
       return bound;
@@ -284,4 +296,13 @@ export function createServer(deps: ServerDeps): ApiServer {
       return closingDone;
     },
   };
+}
+
+function openServedLog(deps: ServerDeps, offline: OfflineEngine, metrics: Metrics, logger: Logger): ServedLog | undefined {
+  const targets = deps.logServed?.targets ?? [];
+  if (targets.length === 0) return undefined;
+  if (deps.repoDir === undefined) throw new OfflineStoreNotConfiguredError();
+  const log = new ServedLog({ ...deps.logServed, repo: deps.repo, targets, engine: () => offline.get(), metrics, logger });
+  log.start();
+  return log;
 }

@@ -47,6 +47,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'replay workflow histories against the current code (the check before deploying a change)',
     load: () => import('./commands/replay.js'),
   },
+  skew: { summary: 'training/serving skew of a feature service, from its serving log', load: () => import('./commands/skew.js') },
   serve: { summary: 'serve online features over HTTP (POST /get-online-features)', load: () => import('./commands/serve.js') },
   tokens: { summary: 'tokens create: a new API token for `serve` and its token-file entry', load: () => import('./commands/tokens.js') },
   init: { summary: 'scaffold a repo (config, sample data, README) that `featureflow dev` runs as is', load: () => import('./commands/init.js') },

@@ -6,12 +6,12 @@
  */
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { blobValue, DuckDBTimestampTZValue, listValue, type DuckDBAppender, type DuckDBValue } from '@duckdb/node-api';
+import { blobValue, DuckDBTimestampTZValue, listValue, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { elementDtype, isListDtype, type Dtype, type ScalarDtype } from '../registry/dtypes.js';
 import type { EngineContext } from './context.js';
 import { duckdbMessage, SourceError } from './errors.js';
 import { offlinePath } from './offline/location.js';
-import { newPushedFileName, PUSHED_FOLDER, pushedDir, pushedTempPath } from './pushed-files.js';
+import { newPushedFileName, PUSHED_FOLDER, pushedTempPath } from './pushed-files.js';
 import { ident, literal } from './sql.js';
 import { duckdbType } from './types.js';
 
@@ -75,28 +75,42 @@ export async function appendPushedRows(
   columns: readonly PushedColumn[],
   rows: readonly (readonly unknown[])[],
 ): Promise<string> {
+  return writeOfflineFile(ctx, [PUSHED_FOLDER, source], newPushedFileName(), `pushed rows to source "${source}"`, async (conn, target) => {
+    const defs = columns.map((c) => `${ident(c.name)} ${duckdbType(c.dtype)}`).join(', ');
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(TABLE)} (${defs})`);
+    try {
+      const appender = await conn.createAppender(TABLE, 'main', 'temp');
+      try {
+        appendAll(appender, columns, rows);
+      } finally {
+        appender.closeSync();
+      }
+      await conn.run(`COPY ${ident(TABLE)} TO ${literal(target)} (FORMAT parquet)`);
+    } finally {
+      await conn.run(`DROP TABLE IF EXISTS ${ident(TABLE)}`);
+    }
+  });
+}
+
+/**
+ * Makes the new file `name` in the folder `folder` (path parts under the offline store) with `write`, which writes
+ * it to the path it is given, and returns its path: temp name, fsync and rename on a local folder; straight to its
+ * unique key on object storage, where an upload appears whole or not at all. `what` names the rows in errors.
+ */
+export async function writeOfflineFile(
+  ctx: EngineContext,
+  folder: readonly string[],
+  name: string,
+  what: string,
+  write: (conn: DuckDBConnection, target: string) => Promise<void>,
+): Promise<string> {
   const location = ctx.offline.location;
-  // On object storage an upload appears whole or not at all, so it goes straight to its unique key.
-  const dir = location.kind === 's3' ? offlinePath(location, PUSHED_FOLDER, source) : pushedDir(ctx.repo, ctx.repoDir, source);
+  const dir = offlinePath(location, ...folder);
   if (location.kind === 'local') await mkdir(dir, { recursive: true });
-  const final = location.kind === 's3' ? `${dir}/${newPushedFileName()}` : path.join(dir, newPushedFileName());
+  const final = location.kind === 's3' ? `${dir}/${name}` : path.join(dir, name);
   const temp = location.kind === 's3' ? final : pushedTempPath(final);
   try {
-    await ctx.db.withConnection(async (conn) => {
-      const defs = columns.map((c) => `${ident(c.name)} ${duckdbType(c.dtype)}`).join(', ');
-      await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(TABLE)} (${defs})`);
-      try {
-        const appender = await conn.createAppender(TABLE, 'main', 'temp');
-        try {
-          appendAll(appender, columns, rows);
-        } finally {
-          appender.closeSync();
-        }
-        await conn.run(`COPY ${ident(TABLE)} TO ${literal(temp)} (FORMAT parquet)`);
-      } finally {
-        await conn.run(`DROP TABLE IF EXISTS ${ident(TABLE)}`);
-      }
-    });
+    await ctx.db.withConnection((conn) => write(conn, temp));
     if (location.kind === 's3') return final;
     await syncPath(temp);
     await rename(temp, final);
@@ -104,7 +118,7 @@ export async function appendPushedRows(
     return final;
   } catch (err) {
     if (err instanceof SourceError) throw err;
-    throw new SourceError(`appending pushed rows to source "${source}" failed: ${duckdbMessage(err)}`, { cause: err, retryable: true });
+    throw new SourceError(`appending ${what} failed: ${duckdbMessage(err)}`, { cause: err, retryable: true });
   } finally {
     if (location.kind === 'local') await rm(temp, { force: true });
   }

@@ -40,7 +40,11 @@ export const getOnlineFeatures: Handler = async (req, ctx) => {
     requireRead(req, ctx.repo, plan.views);
     const rows = (Object.values(request.entities)[0] ?? []).length;
     checkSize(ctx, rows * Math.max(plan.features.length, plan.names.length - plan.entityKeys.length));
-    const json = plan.onDemand ? await readWithOnDemand(ctx, request, plan, rows) : await readSliced(ctx, request, plan, rows);
+    // Decided before reading: the log then gets what this request was answered, slice by slice.
+    const logged = ctx.servedLog?.sample(request.feature_service) ? request.feature_service : undefined;
+    const json = plan.onDemand
+      ? await readWithOnDemand(ctx, request, plan, rows, logged)
+      : await readSliced(ctx, request, plan, rows, logged);
     return jsonReply(200, json);
   } finally {
     ctx.reads.leave();
@@ -77,7 +81,13 @@ function roughSize(repo: Repo, body: unknown): number {
 }
 
 /** Stored features only: each slice is read, then encoded into the response, before the next one. */
-async function readSliced(ctx: ApiContext, request: OnlineFeaturesRequest, plan: ReadPlan, rows: number): Promise<string | Buffer> {
+async function readSliced(
+  ctx: ApiContext,
+  request: OnlineFeaturesRequest,
+  plan: ReadPlan,
+  rows: number,
+  logged: string | undefined,
+): Promise<string | Buffer> {
   const sliced = rows > rowsPerSlice(ctx.limits.readSliceValues, plan.features.length);
   const builder = new OnlineResponseBuilder(plan, sliced);
   const counts = emptyCounts();
@@ -86,6 +96,7 @@ async function readSliced(ctx: ApiContext, request: OnlineFeaturesRequest, plan:
     const entities = sliceEntities(request.entities, from, to);
     const columns = await callStore(ctx, 'read', () => ctx.store.read({ entities, features: plan.features }));
     builder.add(entities, columns, counts);
+    if (logged !== undefined) ctx.servedLog?.record(logged, entities, columns);
   }
   ctx.metrics.valuesServed(counts);
   return sliced ? builder.finishBuffer() : builder.finish();
@@ -95,7 +106,13 @@ async function readSliced(ctx: ApiContext, request: OnlineFeaturesRequest, plan:
  * With on-demand features: reads are sliced, but transforms run once over every row (a TypeScript transform sees
  * the whole batch, as it does in training) and the response is built in one go.
  */
-async function readWithOnDemand(ctx: ApiContext, request: OnlineFeaturesRequest, plan: ReadPlan, rows: number): Promise<string> {
+async function readWithOnDemand(
+  ctx: ApiContext,
+  request: OnlineFeaturesRequest,
+  plan: ReadPlan,
+  rows: number,
+  logged: string | undefined,
+): Promise<string> {
   const onDemand = plan.onDemand as NonNullable<ReadPlan['onDemand']>;
   let reads: FeatureColumn[] | undefined;
   for (const [from, to] of slices(ctx.limits.readSliceValues, plan.features.length, rows)) {
@@ -111,6 +128,7 @@ async function readWithOnDemand(ctx: ApiContext, request: OnlineFeaturesRequest,
   const counts = emptyCounts();
   const builder = new OnlineResponseBuilder(plan);
   builder.add(request.entities, columns, counts);
+  if (logged !== undefined) ctx.servedLog?.record(logged, request.entities, columns);
   ctx.metrics.valuesServed(counts);
   return builder.finish();
 }

@@ -15,6 +15,8 @@ import type { WorkflowStarter } from '../../api/workflow-starter.js';
 import { openSecurity, SECURITY_HELP, SECURITY_OPTIONS, securityOptions, type SecurityOptions } from '../serve-security.js';
 import type { ServerLimits } from '../../api/context.js';
 import { LIMIT_FLAGS, LIMIT_FLAGS_HELP, limitsFrom } from '../serve-limits.js';
+import { LOG_SERVED_HELP, logServedTargets } from '../log-served-flag.js';
+import type { ServedLogTarget } from '../../api/served-log.js';
 import { resolveTemporalTarget, type TemporalTarget } from '../../client/temporal-target.js';
 import {
   CONFIG_OPTION,
@@ -34,7 +36,7 @@ const SHUTDOWN_MS = 10_000;
 const HARD_EXIT_MS = SHUTDOWN_MS + 5_000;
 
 const USAGE = `usage: featureflow serve [--config FILE] [--port 6566] [--host 127.0.0.1] [--workers N]
-                       [--max-body-bytes N] [--max-values N] [...limits] [--tokens-file FILE]
+                       [--max-body-bytes N] [--max-values N] [...limits] [--tokens-file FILE] [--log-served S[:R]]
                        [--tls-cert FILE --tls-key FILE] [--address A] [--namespace NS] [--task-queue Q]
                        [--temporal-api-key K] [--temporal-tls] [--temporal-tls-cert-path F ...]
 
@@ -43,6 +45,7 @@ const USAGE = `usage: featureflow serve [--config FILE] [--port 6566] [--host 12
       --host HOST        address to bind (default FEATUREFLOW_HOST, else 127.0.0.1; 0.0.0.0 for every
                          interface)
   -w, --workers N        server processes sharing the port (default 1; "auto" = one per core)
+${LOG_SERVED_HELP}
 ${SECURITY_HELP}
 Limits (per server process; see the README's limits section):
 ${LIMIT_FLAGS_HELP}
@@ -60,6 +63,7 @@ const OPTIONS = {
   port: { type: 'string', short: 'p' },
   host: { type: 'string' },
   workers: { type: 'string', short: 'w' },
+  'log-served': { type: 'string', multiple: true },
   ...SECURITY_OPTIONS,
   ...LIMIT_FLAGS,
   'task-queue': { type: 'string' },
@@ -75,6 +79,7 @@ interface ServeOptions {
   limits: Partial<ServerLimits>;
   temporal: TemporalTarget & { taskQueue?: string | undefined };
   security: SecurityOptions;
+  logServed: ServedLogTarget[];
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -91,6 +96,7 @@ export async function run(args: string[]): Promise<number> {
     limits: limitsFrom(values),
     temporal: { ...temporalTarget(values, TEMPORAL_SERVE_PREFIX), taskQueue: values['task-queue'] },
     security: securityOptions(values),
+    logServed: logServedTargets(values['log-served']),
   };
   // Connecting waits for the first /materialize, but a certificate without its key should stop the start.
   resolveTemporalTarget(options.temporal);
@@ -121,6 +127,7 @@ async function runServer(options: ServeOptions): Promise<number> {
     auth: security.auth,
     tls: security.tls,
     limits: { shutdownTimeoutMs: SHUTDOWN_MS, ...options.limits },
+    logServed: { targets: options.logServed },
   });
   let address;
   try {

@@ -8,6 +8,7 @@ import { computeFeatures } from '../../../src/engine/compute/index.js';
 import { liveItems } from '../../../src/engine/offline/manifest.js';
 import { sweepOffline } from '../../../src/engine/offline/sweep.js';
 import { appendPushedRows } from '../../../src/engine/pushed-append.js';
+import { readServedRows, writeServedRows } from '../../../src/engine/served-log.js';
 import { sourceRelation } from '../../../src/engine/sources.js';
 import { TS, viewRows } from '../../../src/engine/view-rows.js';
 import { findView } from '../../../src/registry/features.js';
@@ -194,6 +195,23 @@ describe('offline store on S3', () => {
         (await conn.runAndReadAll(`SELECT count(*)::INTEGER, sum(x) FROM ${sourceRelation(e.ctx, 'clicks')} WHERE user_id = 7`)).getRowsJS()[0],
       );
       expect(pushed).toEqual([1, 5]);
+    } finally {
+      e.close();
+    }
+  }, 60_000);
+
+  it('the serving log goes straight to unique keys, is read back by range, and sweep leaves it alone', async () => {
+    const e = await engine();
+    try {
+      const micros = (iso: string): number => Date.parse(iso) * 1000;
+      const row = (iso: string, id: number) => ({ requestMicros: micros(iso), entities: { user_id: id }, values: { 'v:f': id * 1.5 }, statuses: { 'v:f': 'PRESENT' } });
+      const files = await writeServedRows(e.ctx, 'svc', [row('2024-01-01T23:59:00Z', 1), row('2024-01-02T00:01:00Z', 2)]);
+      expect(files).toHaveLength(2);
+      expect(files.every((f) => /^s3:\/\/.*\/_served\/svc\/date=2024-01-0[12]\/\d+-\d+-[0-9a-f]+\.parquet$/.test(f))).toBe(true);
+      const read = await readServedRows(e.ctx, 'svc', new Date('2024-01-02T00:00:00Z'), new Date('2024-01-03T00:00:00Z'));
+      expect(read).toEqual([row('2024-01-02T00:01:00Z', 2)]);
+      expect((await sweepOffline(e.ctx, { graceMs: 0, nowMs: Date.now() + 1000 })).files).toEqual([]);
+      expect(await readServedRows(e.ctx, 'svc', new Date('2024-01-01T00:00:00Z'), new Date('2024-01-03T00:00:00Z'))).toHaveLength(2);
     } finally {
       e.close();
     }
