@@ -85,6 +85,8 @@ const userTxn = defineFeatureView({
   },
   // Materializes the rows computed so far every hour (computing new days is a backfill or computeFeatures run).
   schedule: { cron: '30 * * * *' },
+  // The last 3 days compared with a snapshot the demo saves of the weeks before (`featureflow drift --run`).
+  drift: { reference: { snapshot: 'baseline' }, window: '3d' },
 });
 
 // Merchant risk: how busy each merchant is and how much of its volume is refunded, over the last week and month.

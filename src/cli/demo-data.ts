@@ -49,11 +49,13 @@ export async function writeDemoData(dataDir: string, scale: DemoScale = 'full'):
       const start = `CAST(${literal(new Date(startMs).toISOString())} AS TIMESTAMPTZ)`;
       const seconds = size.days * 86_400;
       // Each card holder shops at a handful of merchants of their own (so the user x merchant view has history to
-      // aggregate); amounts are skewed, a few merchants refund far more than others.
+      // aggregate); amounts are skewed, a few merchants refund far more than others. Over the last 3 days amounts
+      // are 2.5 times higher (a planted price change), which the demo's drift report catches.
       await conn.run(`COPY (
           SELECT user_id,
                  ((user_id * 13 + hash(i * 7) % 5) % ${size.merchants})::BIGINT AS merchant_id,
-                 round(5 + pow((hash(i * 13) % 10000) / 10000.0, 3) * 400, 2) AS amount,
+                 round((5 + pow((hash(i * 13) % 10000) / 10000.0, 3) * 400)
+                       * CASE WHEN hash(i * 31) % ${seconds} >= ${seconds - 3 * 86_400} THEN 2.5 ELSE 1 END, 2) AS amount,
                  CASE WHEN hash(i * 3) % 100 < 4 + (user_id * 13 % ${size.merchants}) % 7 THEN 'REFUND' ELSE 'PURCHASE' END AS event_type,
                  ${start} + to_seconds((hash(i * 31) % ${seconds})::BIGINT) AS event_timestamp,
                  ${start} + to_seconds((hash(i * 31) % ${seconds})::BIGINT + 30) AS created_timestamp
