@@ -7,6 +7,7 @@ import type { FreshnessAlertLog } from '../freshness/alert.js';
 import type { ProgressListener } from '../engine/progress.js';
 import type { MaterializeDeps, MaterializeOptions, ViewMaterialization } from '../materialize/materialize-view.js';
 import type { ActivityResources } from './resources.js';
+import type { ValidationAlertLog } from './validation-alert.js';
 
 /** The engine's `computeFeatures` (src/engine/compute): writes a computed view's offline rows for [start, end). */
 export type ComputeFeaturesFn = (
@@ -34,5 +35,7 @@ export interface ActivityDeps {
   heartbeatIntervalMs?: number;
   /** Where freshness alerts are logged (one structured record each); defaults to a JSON line on stderr. */
   alertLog?: (line: FreshnessAlertLog) => void;
+  /** Where failed `warn` validation rules are logged; defaults to a JSON line on stderr. */
+  validationLog?: (line: ValidationAlertLog) => void;
 }
 

@@ -16,6 +16,11 @@ import { entityKeyPart, payloadExpr } from './json-encoding.js';
 import { describeRelation } from './sources.js';
 import { ident, integer, literal } from './sql.js';
 import { CREATED, TS, viewRows } from './view-rows.js';
+import { gateStagedRows, joinKeyFields, type StagedLayout } from './latest-gate.js';
+import { enforceReport } from './validation/gate.js';
+import type { ValidationReport } from './validation/types.js';
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 export interface LatestRow {
   /** Encoded entity key (online store layout), e.g. `i42` or `i42,sabc`. */
@@ -38,6 +43,11 @@ export interface LatestRowsOptions {
    * sizes are even, being hash buckets), exact once the last is staged. Counting first would cost a pass.
    */
   onTotal?: (rows: number) => void;
+  /**
+   * Called with the validation gate's report when the view has rules, after every partition is staged and before
+   * the first batch is consumed (a failed block rule throws VALIDATION_FAILED instead: nothing is consumed).
+   */
+  onValidated?: (report: ValidationReport) => void;
 }
 
 interface LatestSql {
@@ -45,6 +55,7 @@ interface LatestSql {
   stage(table: string, p: number, parts: number): string;
   /** Encodes a staged partition: columns k, t, c, p. */
   encode(table: string): string;
+  layout: StagedLayout;
 }
 
 function isoLiteral(date: Date): string {
@@ -73,7 +84,11 @@ async function latestSql(ctx: EngineContext, conn: DuckDBConnection, view: Featu
     ...keys.map((k) => `${k} IS NOT NULL`),
   ].join(' AND ');
   const order = `struct_pack(t := b.${TS}, c := coalesce(b.${CREATED}, '-infinity'::TIMESTAMPTZ))`;
-  const best = `arg_max(struct_pack(__t := b.${TS}, __c := b.${CREATED}${fields.length ? ', ' : ''}${fields.join(', ')}), ${order})`;
+  // The join keys ride along only for the gate's sql predicates; a view without rules does not pay for them.
+  const gated = (view.validation ?? []).length > 0;
+  const joinKeys = gated ? joinKeyFields(rows.joinKeys, (k) => `b.${ident(k)}`) : [];
+  const members = [`__t := b.${TS}`, `__c := b.${CREATED}`, ...fields, ...joinKeys];
+  const best = `arg_max(struct_pack(${members.join(', ')}), ${order})`;
   const payload = payloadExpr(
     features.map((f, i) => ({ expr: `struct_extract(s.best, ${literal(`f${i}`)})`, dtype: f.dtype })),
   );
@@ -85,6 +100,7 @@ async function latestSql(ctx: EngineContext, conn: DuckDBConnection, view: Featu
       GROUP BY ALL`,
     encode: (table) => `SELECT s.k, epoch_us(struct_extract(s.best, '__t'))::DOUBLE AS t,
       epoch_us(struct_extract(s.best, '__c'))::DOUBLE AS c, ${payload} AS p FROM ${ident(table)} s`,
+    layout: { features: features.map((f) => f.name), joinKeys: rows.joinKeys },
   };
 }
 
@@ -132,15 +148,26 @@ export async function exportLatestRows(
     const sql = await latestSql(ctx, conns[0], view, options);
     const table = (p: number) => `__ff_latest_${p}`;
     const stage = (p: number) => conns[p % 2]!.run(sql.stage(table(p), p, parts));
+    const rules = view.validation ?? [];
     let total = 0;
-    staging = stage(0);
+    if (rules.length > 0) {
+      // The gate judges every row before any is written, so all partitions are staged first (two at a time).
+      for (let p = 0; p < parts; p += 2) {
+        staging = Promise.all([stage(p), ...(p + 1 < parts ? [stage(p + 1)] : [])]);
+        await staging;
+      }
+      const staged = conns.map((conn, c) => ({ conn, tables: range(parts).filter((p) => p % 2 === c).map(table) }));
+      const report = await gateStagedRows(view.name, rules, staged, sql.layout);
+      enforceReport(report, `materializing ${options.start?.toISOString() ?? '(start)'}..${options.end.toISOString()}`);
+      options.onValidated?.(report);
+    } else staging = stage(0);
     for (let p = 0; p < parts; p++) {
       await staging;
       const staged = await conns[p % 2]!.runAndReadAll(`SELECT count(*)::DOUBLE FROM ${ident(table(p))}`);
       total += Number(staged.getRowsJS()[0]?.[0] ?? 0);
       options.onTotal?.(Math.round((total / (p + 1)) * parts));
       // Aggregate the next partition on the other connection while this one is encoded and written.
-      staging = p + 1 < parts ? stage(p + 1) : Promise.resolve();
+      staging = p + 1 < parts && rules.length === 0 ? stage(p + 1) : Promise.resolve();
       staging.catch(() => undefined);
       const conn = conns[p % 2]!;
       await streamEncoded(conn, sql.encode(table(p)), batchRows, consume);

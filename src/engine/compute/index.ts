@@ -19,7 +19,9 @@ import { computedViewDir } from './layout.js';
 import { writeRangeObjects } from '../offline/object-writer.js';
 import { checkedRange, dateSlices, MICROS_PER_SECOND, type DateSlice, type MicrosRange } from './range.js';
 import { transformSql } from './transform-sql.js';
+import { computedViewGate } from './validation-gate.js';
 import { writeRangeFiles } from './writer.js';
+import type { RuleResult } from '../validation/types.js';
 
 export interface ComputeOptions {
   /** Progress of each step (DuckDB's own estimate while a statement runs, polled every 250 ms). */
@@ -34,6 +36,8 @@ export interface ComputeResult {
   rowsWritten: number;
   /** The files holding them, one per UTC date that has rows. */
   files: string[];
+  /** Failed `warn` validation rules, per date they failed on (a failed `block` rule throws VALIDATION_FAILED). */
+  validationWarnings?: RuleResult[];
 }
 
 export { computedViewDir, computedViewGlob, hasRowFiles } from './layout.js';
@@ -90,12 +94,14 @@ export async function computeFeatures(
         elapsedMs: performance.now() - (dateStarted[index] ?? 0),
       });
     };
-    const write = { table: OUTPUT, range, definition: definitionFingerprint(ctx.repo, view), onDate };
+    const warnings: RuleResult[] = [];
+    const gate = computedViewGate(ctx, view, warnings);
+    const write = { table: OUTPUT, range, definition: definitionFingerprint(ctx.repo, view), onDate, ...(gate ? { gate } : {}) };
     const written =
       ctx.offline.location.kind === 's3'
         ? await writeRangeObjects(conn, ctx.offline, { ...write, view: view.name })
         : await writeRangeFiles(conn, { ...write, viewDir: computedViewDir(ctx, view.name) });
-    return { view: view.name, start, end, ...written };
+    return { view: view.name, start, end, ...written, ...(warnings.length ? { validationWarnings: warnings } : {}) };
   } finally {
     conn.closeSync();
   }

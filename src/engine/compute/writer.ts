@@ -27,6 +27,11 @@ export interface WriteOptions {
   definition: string;
   /** Called before and after each date is written. */
   onDate?: (slice: DateSlice, index: number, done: boolean) => void;
+  /**
+   * The validation gate, run on each date's rows (`select`) before anything of that date is written: a throw
+   * leaves the date's previous files (or manifest entries) as they were.
+   */
+  gate?: (conn: DuckDBConnection, select: string, date: string) => Promise<void>;
 }
 
 export interface WriteResult {
@@ -55,6 +60,7 @@ export async function writeRangeFiles(conn: DuckDBConnection, options: WriteOpti
 
 async function writeSlice(conn: DuckDBConnection, options: WriteOptions, slice: DateSlice): Promise<number> {
   const dir = dateDir(options.viewDir, slice.date);
+  await options.gate?.(conn, sliceSelect(options.table, slice), slice.date);
   await mkdir(dir, { recursive: true });
   await sweepStaleTemps(dir);
   const replaced = (await listRangeFiles(dir)).filter((file) => overlaps(file, slice));
@@ -66,9 +72,8 @@ async function writeSlice(conn: DuckDBConnection, options: WriteOptions, slice: 
     return { rows, staged: rows > 0 ? { temp, final } : undefined };
   };
   try {
-    const ts = ident('event_timestamp');
     const fresh = await stage(
-      `SELECT * FROM ${ident(options.table)} WHERE ${ts} >= ${instantSql(slice.start)} AND ${ts} < ${instantSql(slice.end)}`,
+      sliceSelect(options.table, slice),
       rangeFilePath(dir, slice),
       options.definition,
     );
@@ -84,6 +89,12 @@ async function writeSlice(conn: DuckDBConnection, options: WriteOptions, slice: 
     // Whatever was renamed is gone from its temp name; the rest (empty results, a failure midway) is removed.
     await Promise.all(temps.map((t) => rm(t, { force: true })));
   }
+}
+
+/** The computed rows of one date slice. */
+export function sliceSelect(table: string, slice: MicrosRange): string {
+  const ts = ident('event_timestamp');
+  return `SELECT * FROM ${ident(table)} WHERE ${ts} >= ${instantSql(slice.start)} AND ${ts} < ${instantSql(slice.end)}`;
 }
 
 type StageFn = (select: string, final: string, definition: string) => Promise<{ rows: number; staged: Staged | undefined }>;
