@@ -20,8 +20,6 @@ import { gateStagedRows, joinKeyFields, type StagedLayout } from './latest-gate.
 import { enforceReport } from './validation/gate.js';
 import type { ValidationReport } from './validation/types.js';
 
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
-
 export interface LatestRow {
   /** Encoded entity key (online store layout), e.g. `i42` or `i42,sabc`. */
   key: string;
@@ -96,7 +94,7 @@ async function latestSql(ctx: EngineContext, conn: DuckDBConnection, view: Featu
     stage: (table, p, parts) => `CREATE OR REPLACE TEMP TABLE ${ident(table)} AS
       SELECT ${keyExpr} AS k, ${best} AS best
       FROM ${rows.relation} b
-      WHERE ${where} AND hash(${keys.join(', ')}) % ${integer(parts)} = ${integer(p)}
+      WHERE ${where}${parts > 1 ? ` AND hash(${keys.join(', ')}) % ${integer(parts)} = ${integer(p)}` : ''}
       GROUP BY ALL`,
     encode: (table) => `SELECT s.k, epoch_us(struct_extract(s.best, '__t'))::DOUBLE AS t,
       epoch_us(struct_extract(s.best, '__c'))::DOUBLE AS c, ${payload} AS p FROM ${ident(table)} s`,
@@ -149,25 +147,27 @@ export async function exportLatestRows(
     const table = (p: number) => `__ff_latest_${p}`;
     const stage = (p: number) => conns[p % 2]!.run(sql.stage(table(p), p, parts));
     const rules = view.validation ?? [];
-    let total = 0;
     if (rules.length > 0) {
-      // The gate judges every row before any is written, so all partitions are staged first (two at a time).
-      for (let p = 0; p < parts; p += 2) {
-        staging = Promise.all([stage(p), ...(p + 1 < parts ? [stage(p + 1)] : [])]);
-        await staging;
-      }
-      const staged = conns.map((conn, c) => ({ conn, tables: range(parts).filter((p) => p % 2 === c).map(table) }));
-      const report = await gateStagedRows(view.name, rules, staged, sql.layout);
+      // The gate judges every row before any is written, so nothing is left to overlap with the writes: all
+      // entities are staged in one statement (one scan of the source, not one per partition), judged, then streamed.
+      const all = table(0);
+      await conns[0].run(sql.stage(all, 0, 1));
+      const report = await gateStagedRows(conns[0], view.name, rules, all, sql.layout);
       enforceReport(report, `materializing ${options.start?.toISOString() ?? '(start)'}..${options.end.toISOString()}`);
+      options.onTotal?.(report.rows);
       options.onValidated?.(report);
-    } else staging = stage(0);
+      await streamEncoded(conns[0], sql.encode(all), batchRows, consume);
+      return report.rows;
+    }
+    let total = 0;
+    staging = stage(0);
     for (let p = 0; p < parts; p++) {
       await staging;
       const staged = await conns[p % 2]!.runAndReadAll(`SELECT count(*)::DOUBLE FROM ${ident(table(p))}`);
       total += Number(staged.getRowsJS()[0]?.[0] ?? 0);
       options.onTotal?.(Math.round((total / (p + 1)) * parts));
       // Aggregate the next partition on the other connection while this one is encoded and written.
-      staging = p + 1 < parts && rules.length === 0 ? stage(p + 1) : Promise.resolve();
+      staging = p + 1 < parts ? stage(p + 1) : Promise.resolve();
       staging.catch(() => undefined);
       const conn = conns[p % 2]!;
       await streamEncoded(conn, sql.encode(table(p)), batchRows, consume);

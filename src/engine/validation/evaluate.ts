@@ -1,12 +1,8 @@
-/**
- * Runs the gate query on a connection and judges the counts against the rules. Counting and judging are apart
- * because a materialization stages its rows on two connections: each counts its own, the counts are merged
- * (rows of one entity key are never split between connections), and the rules are judged once on the sum.
- */
+/** Runs the gate query on a connection and judges the counts against the rules. */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ValidationRule } from '../../registry/quality-schema.js';
 import { duplicatesQuery, gateQuery, type GateRelation } from './rule-sql.js';
-import { EXAMPLES, type PartialCounts, type RuleExample, type RuleResult, type ValidationReport } from './types.js';
+import { type PartialCounts, type RuleExample, type RuleResult, type ValidationReport } from './types.js';
 
 function examplesOf(value: unknown): RuleExample[] {
   if (!Array.isArray(value)) return [];
@@ -28,16 +24,6 @@ export async function countFailures(conn: DuckDBConnection, rules: readonly Vali
     counts.examples.push(examples);
   }
   return counts;
-}
-
-export function mergeCounts(a: PartialCounts, b: PartialCounts): PartialCounts {
-  return {
-    rows: a.rows + b.rows,
-    matched: a.matched.map((m, i) => m + (b.matched[i] ?? 0)),
-    examples: a.examples.map((e, i) =>
-      [...e, ...(b.examples[i] ?? [])].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0)).slice(0, EXAMPLES),
-    ),
-  };
 }
 
 function judge(rule: ValidationRule, index: number, rows: number, matched: number, examples: RuleExample[]): RuleResult {

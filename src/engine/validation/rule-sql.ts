@@ -13,6 +13,8 @@ export interface GateRelation {
   keyExpr: string;
   /** Columns that make up the entity key, for `unique`. */
   keyColumns: readonly string[];
+  /** The relation has one row per entity key (materialization stages it so): `unique` on keys needs no counting. */
+  uniqueKeys?: boolean;
 }
 
 function scalar(value: string | number | boolean): string {
@@ -60,6 +62,9 @@ export function gateQuery(rules: readonly ValidationRule[], relation: GateRelati
       const example = `struct_pack(k := CAST(${relation.keyExpr} AS VARCHAR), v := ${exampleValue(rule)})`;
       columns.push(`count(*) FILTER (WHERE ${predicate})::DOUBLE AS m${i}`);
       columns.push(`min(${example}, ${EXAMPLES}) FILTER (WHERE ${predicate}) AS e${i}`);
+    } else if (rule.rule === 'unique' && relation.uniqueKeys) {
+      // A key that appears once cannot repeat with any feature value either.
+      columns.push(`0::DOUBLE AS m${i}`, `NULL AS e${i}`);
     } else if (rule.rule === 'unique') {
       const cols = uniqueColumns(rule, relation).map((c, j) => `c${j} := ${ident(c)}`);
       columns.push(`(count(*) - count(DISTINCT struct_pack(${cols.join(', ')})))::DOUBLE AS m${i}`, `NULL AS e${i}`);

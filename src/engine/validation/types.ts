@@ -31,7 +31,7 @@ export interface ValidationReport {
 
 export const EXAMPLES = 5;
 
-/** Counts of one evaluation over part of the rows (one connection's staged partitions); merged before judging. */
+/** What the gate query counted, before the rules are judged on it. */
 export interface PartialCounts {
   rows: number;
   /** Per rule: rows matching its failure predicate (nulls for maxNullRate, duplicates for unique). */

@@ -27,7 +27,7 @@ let engine: TestEngine;
 let store: RedisOnlineStore;
 let deps: MaterializeDeps;
 
-const schema = [{ name: 'amount', dtype: 'float64' }, { name: 'country', dtype: 'string' }];
+const schema = [{ name: 'amount', dtype: 'float64' as const }, { name: 'country', dtype: 'string' as const }];
 
 beforeAll(async () => {
   await raw.connect();
