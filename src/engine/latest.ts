@@ -5,6 +5,7 @@
  * The entities are split into partitions by key hash. While the caller writes one partition, DuckDB aggregates
  * the next on a second connection, and the JSON encoding of the current one is streamed (DuckDB encodes chunk by
  * chunk as they are fetched): a materialization is bound by Redis, so the aggregation should hide behind it.
+ * A view with validation rules is the exception: every row is judged before the first is written (latest-gate.ts).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { viewFeatures } from '../registry/features.js';
@@ -42,7 +43,7 @@ export interface LatestRowsOptions {
    */
   onTotal?: (rows: number) => void;
   /**
-   * Called with the validation gate's report when the view has rules, after every partition is staged and before
+   * Called with the validation gate's report when the view has rules, after every entity is staged and before
    * the first batch is consumed (a failed block rule throws VALIDATION_FAILED instead: nothing is consumed).
    */
   onValidated?: (report: ValidationReport) => void;
