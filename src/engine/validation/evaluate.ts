@@ -1,7 +1,7 @@
 /** Runs the gate query on a connection and judges the counts against the rules. */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ValidationRule } from '../../registry/quality-schema.js';
-import { duplicatesQuery, gateQuery, type GateRelation } from './rule-sql.js';
+import { duplicatesQuery, examplesQuery, failurePredicate, gateQuery, type GateRelation } from './rule-sql.js';
 import { type PartialCounts, type RuleExample, type RuleResult, type ValidationReport } from './types.js';
 
 function examplesOf(value: unknown): RuleExample[] {
@@ -9,14 +9,21 @@ function examplesOf(value: unknown): RuleExample[] {
   return value.map((e: { k?: unknown; v?: unknown }) => ({ key: String(e.k ?? ''), value: e.v === null || e.v === undefined ? null : String(e.v) }));
 }
 
+/** Whether matching rows make the rule fail (NULLs under a maxNullRate are allowed). */
+function breaks(rule: ValidationRule, rows: number, matched: number): boolean {
+  return rule.rule === 'maxNullRate' ? rows > 0 && matched / rows > rule.max : matched > 0;
+}
+
 export async function countFailures(conn: DuckDBConnection, rules: readonly ValidationRule[], relation: GateRelation): Promise<PartialCounts> {
   const reader = await conn.runAndReadAll(gateQuery(rules, relation));
   const row = (reader.getRowObjectsJS()[0] ?? {}) as Record<string, unknown>;
-  const counts: PartialCounts = { rows: Number(row.n ?? 0), matched: [], examples: [] };
+  const counts: PartialCounts = { rows: Number(row.n ?? 0), matched: rules.map((_, i) => Number(row[`m${i}`] ?? 0)), examples: [] };
+  const failed = rules.flatMap((rule, i) => (failurePredicate(rule) !== undefined && breaks(rule, counts.rows, counts.matched[i] ?? 0) ? [i] : []));
+  const found: Record<string, unknown> =
+    failed.length === 0 ? {} : ((await conn.runAndReadAll(examplesQuery(rules, failed, relation))).getRowObjectsJS()[0] ?? {});
   for (const [i, rule] of rules.entries()) {
-    const matched = Number(row[`m${i}`] ?? 0);
-    counts.matched.push(matched);
-    let examples = examplesOf(row[`e${i}`]);
+    const matched = counts.matched[i] ?? 0;
+    let examples = examplesOf(found[`e${i}`]);
     if (rule.rule === 'unique' && matched > 0) {
       const dupes = await conn.runAndReadAll(duplicatesQuery(rule, relation));
       examples = examplesOf(dupes.getRowObjectsJS());
@@ -33,7 +40,7 @@ function judge(rule: ValidationRule, index: number, rows: number, matched: numbe
   switch (rule.rule) {
     case 'maxNullRate': {
       const rate = rows === 0 ? 0 : matched / rows;
-      const failed = rate > rule.max ? matched : 0;
+      const failed = breaks(rule, rows, matched) ? matched : 0;
       return { ...base, failed, examples: failed ? examples : [], message: `maxNullRate${of}: ${matched} of ${rows} rows NULL (${(rate * 100).toFixed(2)}%, max ${rule.max * 100}%)` };
     }
     case 'rowCountBetween': {
