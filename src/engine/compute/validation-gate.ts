@@ -18,9 +18,11 @@ export function computedViewGate(ctx: EngineContext, view: FeatureView, warnings
   const rules = view.validation ?? [];
   if (rules.length === 0) return undefined;
   const joinKeys = view.entities.flatMap((name) => ctx.repo.entities.find((e) => e.name === name)?.joinKeys ?? []);
-  const keyExpr = joinKeys.length === 0 ? "''" : `concat_ws(',', ${joinKeys.map((k) => `CAST(${ident(k)} AS VARCHAR)`).join(', ')})`;
+  // A computed date holds many rows per entity: an example names the row by its join keys and event time.
+  const keyColumns = [...joinKeys, 'event_timestamp'];
+  const keyExpr = `concat_ws(',', ${keyColumns.map((k) => `CAST(${ident(k)} AS VARCHAR)`).join(', ')})`;
   return async (conn, select, date) => {
-    const relation = { from: `(${select}) AS __ff_gate`, keyExpr, keyColumns: [...joinKeys, 'event_timestamp'] };
+    const relation = { from: `(${select}) AS __ff_gate`, keyExpr, keyColumns };
     const report = await evaluateRules(conn, view.name, rules, relation);
     for (const result of enforceReport(report, `computing date=${date}`)) warnings.push(result);
   };

@@ -138,7 +138,7 @@ describe('validation gate on computed partitions', () => {
     await engine.run(`UPDATE rows SET amount = NULL WHERE user_id = 1`);
     await expect(computeFeatures(engine.ctx, 'computed', t(0), t(6))).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',
-      message: expect.stringMatching(/notNull "amount": 2 of \d+ rows NULL; e\.g\. 1, 1/),
+      message: expect.stringMatching(/notNull "amount": 2 of \d+ rows NULL; e\.g\. 1,20\d\d-\d\d-\d\d \d\d:00:00\+00, 1,/),
     });
     expect(files()).toEqual(before);
     await engine.run(`UPDATE rows SET amount = 1.0 WHERE user_id = 1`);
