@@ -8,6 +8,7 @@ import type { ProgressListener } from '../engine/progress.js';
 import type { MaterializeDeps, MaterializeOptions, ViewMaterialization } from '../materialize/materialize-view.js';
 import type { ActivityResources } from './resources.js';
 import type { ValidationAlertLog } from './validation-alert.js';
+import type { ValidationWarning } from '../workflows/contracts/materialize-incremental.js';
 
 /** The engine's `computeFeatures` (src/engine/compute): writes a computed view's offline rows for [start, end). */
 export type ComputeFeaturesFn = (
@@ -16,7 +17,7 @@ export type ComputeFeaturesFn = (
   start: Date,
   end: Date,
   options?: { onProgress?: ProgressListener },
-) => Promise<{ rowsWritten: number; files: string[] }>;
+) => Promise<{ rowsWritten: number; files: string[]; validationWarnings?: ValidationWarning[] }>;
 
 export type MaterializeFn = (
   deps: MaterializeDeps,
