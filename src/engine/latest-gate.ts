@@ -25,6 +25,8 @@ function stagedRelation(table: string, layout: StagedLayout): GateRelation {
     ...layout.joinKeys.map((k, i) => `struct_extract(s.best, ${literal(`__j${i}`)}) AS ${ident(k)}`),
     ...layout.features.map((f, i) => `struct_extract(s.best, ${literal(`f${i}`)}) AS ${ident(f)}`),
   ];
+  // The row's event time under the name computed rows give it, so one predicate reads the same in both places.
+  if (![...layout.features, ...layout.joinKeys].includes('event_timestamp')) columns.push(`struct_extract(s.best, '__t') AS event_timestamp`);
   // Staging groups by entity key: `unique` holds by construction and costs nothing here.
   return { from: `(SELECT ${columns.join(', ')} FROM ${ident(table)} s) AS __ff_gate`, keyExpr: '__ff_key', keyColumns: ['__ff_key'], uniqueKeys: true };
 }

@@ -44,7 +44,10 @@ beforeAll(async () => {
         },
         {
           name: 'warned', entities: ['user'], source: 'src', ttl: '7d', schema,
-          validation: [{ rule: 'in', feature: 'country', values: ['FR'], action: 'warn' }],
+          validation: [
+            { rule: 'in', feature: 'country', values: ['FR'], action: 'warn' },
+            { rule: 'sql', name: 'keyed', predicate: 'user_id > 0 AND event_timestamp IS NOT NULL', action: 'block' },
+          ],
         },
         {
           name: 'computed', entities: ['user'], source: 'src', online: false, schema,
