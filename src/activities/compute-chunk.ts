@@ -14,6 +14,8 @@ import { parseInstantMs } from '../registry/instant.js';
 import type { ComputeChunkInput, ComputeChunkResult } from '../workflows/shared.js';
 import type { ActivityDeps } from './deps.js';
 import { withHeartbeats } from './heartbeat.js';
+import { sendValidationAlert, stderrValidationLog, validationAlertPayload } from './validation-alert.js';
+import type { ValidationWarning } from '../workflows/contracts/materialize-incremental.js';
 
 const Instant = z.string().refine((s) => parseInstantMs(s) !== undefined, 'must be an ISO-8601 instant');
 const ChunkInputSchema = z.strictObject({ view: z.string().min(1), start: Instant, end: Instant, materialize: z.boolean() });
@@ -58,6 +60,7 @@ export async function computeChunk(deps: ActivityDeps, input: ComputeChunkInput)
       keysSkippedExpired: 0,
       seconds: 0,
     };
+    const warnings: ValidationWarning[] = [];
     if (computed) {
       beats.report({ phase: 'compute', ...where });
       const written = await deps.computeFeatures(ctx, req.view, req.start, req.end, {
@@ -65,6 +68,7 @@ export async function computeChunk(deps: ActivityDeps, input: ComputeChunkInput)
       });
       result.rowsWritten = written.rowsWritten;
       result.files = written.files.length;
+      warnings.push(...(written.validationWarnings ?? []));
     }
     if (req.materialize) {
       // The computed rows are complete on disk; stopping here leaves nothing half-done.
@@ -81,7 +85,12 @@ export async function computeChunk(deps: ActivityDeps, input: ComputeChunkInput)
         result.keysSkippedOlder = m.keysSkippedOlder;
         result.keysSkippedExpired = m.keysSkippedExpired;
         result.newestEvent = m.newestEvent ?? null;
+        warnings.push(...(m.validationWarnings ?? []));
       }
+    }
+    if (warnings.length > 0) {
+      const payload = validationAlertPayload(ctx.repo.project, req.view, where.end, warnings);
+      await sendValidationAlert(payload, ctx.repo.alerts?.webhook, deps.validationLog ?? stderrValidationLog);
     }
     result.seconds = Math.round(performance.now() - t0) / 1000;
     return result;

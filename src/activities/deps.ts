@@ -9,6 +9,8 @@ import type { FreshnessAlertLog } from '../freshness/alert.js';
 import type { ProgressListener } from '../engine/progress.js';
 import type { MaterializeDeps, MaterializeOptions, ViewMaterialization } from '../materialize/materialize-view.js';
 import type { ActivityResources } from './resources.js';
+import type { ValidationAlertLog } from './validation-alert.js';
+import type { ValidationWarning } from '../workflows/contracts/materialize-incremental.js';
 
 /** The engine's `computeFeatures` (src/engine/compute): writes a computed view's offline rows for [start, end). */
 export type ComputeFeaturesFn = (
@@ -17,7 +19,7 @@ export type ComputeFeaturesFn = (
   start: Date,
   end: Date,
   options?: { onProgress?: ProgressListener },
-) => Promise<{ rowsWritten: number; files: string[] }>;
+) => Promise<{ rowsWritten: number; files: string[]; validationWarnings?: ValidationWarning[] }>;
 
 export type MaterializeFn = (
   deps: MaterializeDeps,
@@ -40,6 +42,8 @@ export interface ActivityDeps {
   alertLog?: (line: FreshnessAlertLog) => void;
   /** Where drift alerts are logged; defaults to a JSON line on stderr. */
   driftAlertLog?: (line: DriftAlertLog) => void;
+  /** Where failed `warn` validation rules are logged; defaults to a JSON line on stderr. */
+  validationLog?: (line: ValidationAlertLog) => void;
 }
 
 

@@ -19,6 +19,7 @@ import type {
 } from '../workflows/contracts/materialize-incremental.js';
 import type { ActivityDeps } from './deps.js';
 import { withHeartbeats } from './heartbeat.js';
+import { sendValidationAlert, stderrValidationLog, validationAlertPayload } from './validation-alert.js';
 
 const Instant = z.string().refine((s) => parseInstantMs(s) !== undefined, 'must be an ISO-8601 instant');
 const InputSchema = z.strictObject({
@@ -84,8 +85,14 @@ export async function materializeRange(deps: ActivityDeps, input: MaterializeRan
         keysSkippedExpired: m?.keysSkippedExpired ?? 0,
         newestEvent: m?.newestEvent ?? null,
         watermark: watermarks.get(view)?.end ?? null,
+        ...(m?.validationWarnings ? { validationWarnings: m.validationWarnings } : {}),
       };
     });
+    for (const s of summaries) {
+      if (!s.validationWarnings) continue;
+      const payload = validationAlertPayload(ctx.repo.project, s.view, s.end, s.validationWarnings);
+      await sendValidationAlert(payload, ctx.repo.alerts?.webhook, deps.validationLog ?? stderrValidationLog);
+    }
     return { views: summaries, seconds: Math.round(performance.now() - t0) / 1000 };
   });
 }

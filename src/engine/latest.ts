@@ -5,6 +5,7 @@
  * The entities are split into partitions by key hash. While the caller writes one partition, DuckDB aggregates
  * the next on a second connection, and the JSON encoding of the current one is streamed (DuckDB encodes chunk by
  * chunk as they are fetched): a materialization is bound by Redis, so the aggregation should hide behind it.
+ * A view with validation rules is the exception: every row is judged before the first is written (latest-gate.ts).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { viewFeatures } from '../registry/features.js';
@@ -16,6 +17,9 @@ import { entityKeyPart, payloadExpr } from './json-encoding.js';
 import { describeRelation } from './sources.js';
 import { ident, integer, literal } from './sql.js';
 import { CREATED, TS, viewRows } from './view-rows.js';
+import { gateStagedRows, joinKeyFields, type StagedLayout } from './latest-gate.js';
+import { enforceReport } from './validation/gate.js';
+import type { ValidationReport } from './validation/types.js';
 
 export interface LatestRow {
   /** Encoded entity key (online store layout), e.g. `i42` or `i42,sabc`. */
@@ -38,6 +42,11 @@ export interface LatestRowsOptions {
    * sizes are even, being hash buckets), exact once the last is staged. Counting first would cost a pass.
    */
   onTotal?: (rows: number) => void;
+  /**
+   * Called with the validation gate's report when the view has rules, after every entity is staged and before
+   * the first batch is consumed (a failed block rule throws VALIDATION_FAILED instead: nothing is consumed).
+   */
+  onValidated?: (report: ValidationReport) => void;
 }
 
 interface LatestSql {
@@ -45,6 +54,7 @@ interface LatestSql {
   stage(table: string, p: number, parts: number): string;
   /** Encodes a staged partition: columns k, t, c, p. */
   encode(table: string): string;
+  layout: StagedLayout;
 }
 
 function isoLiteral(date: Date): string {
@@ -73,7 +83,11 @@ async function latestSql(ctx: EngineContext, conn: DuckDBConnection, view: Featu
     ...keys.map((k) => `${k} IS NOT NULL`),
   ].join(' AND ');
   const order = `struct_pack(t := b.${TS}, c := coalesce(b.${CREATED}, '-infinity'::TIMESTAMPTZ))`;
-  const best = `arg_max(struct_pack(__t := b.${TS}, __c := b.${CREATED}${fields.length ? ', ' : ''}${fields.join(', ')}), ${order})`;
+  // The join keys ride along only for the gate's sql predicates; a view without rules does not pay for them.
+  const gated = (view.validation ?? []).length > 0;
+  const joinKeys = gated ? joinKeyFields(rows.joinKeys, (k) => `b.${ident(k)}`) : [];
+  const members = [`__t := b.${TS}`, `__c := b.${CREATED}`, ...fields, ...joinKeys];
+  const best = `arg_max(struct_pack(${members.join(', ')}), ${order})`;
   const payload = payloadExpr(
     features.map((f, i) => ({ expr: `struct_extract(s.best, ${literal(`f${i}`)})`, dtype: f.dtype })),
   );
@@ -81,10 +95,11 @@ async function latestSql(ctx: EngineContext, conn: DuckDBConnection, view: Featu
     stage: (table, p, parts) => `CREATE OR REPLACE TEMP TABLE ${ident(table)} AS
       SELECT ${keyExpr} AS k, ${best} AS best
       FROM ${rows.relation} b
-      WHERE ${where} AND hash(${keys.join(', ')}) % ${integer(parts)} = ${integer(p)}
+      WHERE ${where}${parts > 1 ? ` AND hash(${keys.join(', ')}) % ${integer(parts)} = ${integer(p)}` : ''}
       GROUP BY ALL`,
     encode: (table) => `SELECT s.k, epoch_us(struct_extract(s.best, '__t'))::DOUBLE AS t,
       epoch_us(struct_extract(s.best, '__c'))::DOUBLE AS c, ${payload} AS p FROM ${ident(table)} s`,
+    layout: { features: features.map((f) => f.name), joinKeys: rows.joinKeys },
   };
 }
 
@@ -132,6 +147,19 @@ export async function exportLatestRows(
     const sql = await latestSql(ctx, conns[0], view, options);
     const table = (p: number) => `__ff_latest_${p}`;
     const stage = (p: number) => conns[p % 2]!.run(sql.stage(table(p), p, parts));
+    const rules = view.validation ?? [];
+    if (rules.length > 0) {
+      // The gate judges every row before any is written, so nothing is left to overlap with the writes: all
+      // entities are staged in one statement (one scan of the source, not one per partition), judged, then streamed.
+      const all = table(0);
+      await conns[0].run(sql.stage(all, 0, 1));
+      const report = await gateStagedRows(conns[0], view.name, rules, all, sql.layout);
+      enforceReport(report, `materializing ${options.start?.toISOString() ?? '(start)'}..${options.end.toISOString()}`);
+      options.onTotal?.(report.rows);
+      options.onValidated?.(report);
+      await streamEncoded(conns[0], sql.encode(all), batchRows, consume);
+      return report.rows;
+    }
     let total = 0;
     staging = stage(0);
     for (let p = 0; p < parts; p++) {

@@ -53,4 +53,7 @@ export async function checkViewSql(ctx: EngineContext, view: FeatureView, withSo
     if (f.column !== undefined) await checkExpression(f.column, `${what}: the column expression`);
     if (f.filter !== undefined) await checkExpression(f.filter, `${what}: the filter`);
   }
+  for (const [j, rule] of (view.validation ?? []).entries()) {
+    if (rule.rule === 'sql') await checkExpression(rule.predicate, `view "${view.name}", validation[${j}] ("${rule.name}"): the predicate`);
+  }
 }

@@ -5,6 +5,7 @@
  */
 import type { EngineContext } from '../engine/context.js';
 import { exportLatestRows } from '../engine/latest.js';
+import type { RuleResult } from '../engine/validation/types.js';
 import { FeatureflowError } from '../registry/errors.js';
 import { findView } from '../registry/features.js';
 import type { FeatureView } from '../registry/schema.js';
@@ -47,6 +48,8 @@ export interface ViewMaterialization {
   keysSkippedExpired: number;
   /** Newest event time written, ISO-8601, if any. */
   newestEvent: string | undefined;
+  /** Failed `warn` validation rules (a failed `block` rule throws VALIDATION_FAILED before any key is written). */
+  validationWarnings?: RuleResult[];
 }
 
 const MAX_IN_FLIGHT = 2;
@@ -96,7 +99,16 @@ export async function materializeView(
   await exportLatestRows(
     deps.ctx,
     view,
-    { start, end, ...(options.batchRows ? { batchRows: options.batchRows } : {}), onTotal: (n) => (total = n) },
+    {
+      start,
+      end,
+      ...(options.batchRows ? { batchRows: options.batchRows } : {}),
+      onTotal: (n) => (total = n),
+      onValidated: (report) => {
+        const warnings = report.results.filter((r) => r.failed > 0);
+        if (warnings.length > 0) result.validationWarnings = warnings;
+      },
+    },
     async (batch) => {
       // LatestRow has EncodedRow's shape: the batch goes to the store as it is.
       const rows: EncodedRow[] = batch;

@@ -64,6 +64,7 @@ export const ERROR_CODES = {
   INVALID_TEMPORAL_CONFIG: { status: 500, retryable: false, internal: true },
   INVALID_WORKER_OPTIONS: { status: 500, retryable: false, internal: true },
   MATERIALIZE_FAILED: { status: 500, retryable: true, internal: true },
+  VALIDATION_FAILED: { status: 422, retryable: false },
   BACKFILL_CHUNK_FAILED: { status: 500, retryable: false, internal: true },
   FRESHNESS_CHECK_FAILED: { status: 500, retryable: false, internal: true },
   FRESHNESS_ALERT_FAILED: { status: 500, retryable: false, internal: true },

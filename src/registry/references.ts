@@ -8,6 +8,7 @@ import { aggregationColumnName, viewFeatures } from './features.js';
 import { checkOnDemandViews } from './on-demand-references.js';
 import { get, isRecord, known, list, nameOf, type Add, type Raw } from './raw.js';
 import { AGGREGATION_FUNCTIONS, FeatureViewSchema } from './schema.js';
+import { checkValidationRules } from './validation-references.js';
 
 interface RefContext {
   entities: unknown[];
@@ -210,7 +211,9 @@ function checkView(view: unknown, base: string, ctx: RefContext, add: Add): stri
   // Prefer the shared derivation so services resolve exactly as the engine will; fall back to the lenient list
   // when the view is malformed (its own problems are reported above).
   const parsed = FeatureViewSchema.safeParse(view);
-  return [...new Set(parsed.success ? viewFeatures(parsed.data).map((f) => f.name) : features.map((f) => f.name))];
+  const offered = parsed.success ? viewFeatures(parsed.data) : features.map((f) => ({ name: f.name, dtype: undefined }));
+  checkValidationRules(view, base, offered, add);
+  return [...new Set(offered.map((f) => f.name))];
 }
 
 /** Checks an aggregation and returns the columns it yields, `<feature>_<window>`. */

@@ -20,7 +20,9 @@ import { writeRangeObjects } from '../offline/object-writer.js';
 import { checkedRange, dateSlices, MICROS_PER_SECOND, type DateSlice, type MicrosRange } from './range.js';
 import { recordPartitionStats } from '../stats/store.js';
 import { transformSql } from './transform-sql.js';
+import { computedViewGate } from './validation-gate.js';
 import { writeRangeFiles } from './writer.js';
+import type { RuleResult } from '../validation/types.js';
 
 export interface ComputeOptions {
   /** Progress of each step (DuckDB's own estimate while a statement runs, polled every 250 ms). */
@@ -35,6 +37,8 @@ export interface ComputeResult {
   rowsWritten: number;
   /** The files holding them, one per UTC date that has rows. */
   files: string[];
+  /** Failed `warn` validation rules, per date they failed on (a failed `block` rule throws VALIDATION_FAILED). */
+  validationWarnings?: RuleResult[];
 }
 
 export { computedViewDir, computedViewGlob, hasRowFiles } from './layout.js';
@@ -93,12 +97,14 @@ export async function computeFeatures(
     };
     // Each date's statistics come from the rows just computed, stored before the date is published.
     const onStaged = async (select: string, slice: DateSlice): Promise<void> => void (await recordPartitionStats(ctx, conn, view.name, select, slice));
-    const write = { table: OUTPUT, range, definition: definitionFingerprint(ctx.repo, view), onDate, onStaged };
+    const warnings: RuleResult[] = [];
+    const gate = computedViewGate(ctx, view, warnings);
+    const write = { table: OUTPUT, range, definition: definitionFingerprint(ctx.repo, view), onDate, onStaged, ...(gate ? { gate } : {}) };
     const written =
       ctx.offline.location.kind === 's3'
         ? await writeRangeObjects(conn, ctx.offline, { ...write, view: view.name })
         : await writeRangeFiles(conn, { ...write, viewDir: computedViewDir(ctx, view.name) });
-    return { view: view.name, start, end, ...written };
+    return { view: view.name, start, end, ...written, ...(warnings.length ? { validationWarnings: warnings } : {}) };
   } finally {
     conn.closeSync();
   }

@@ -32,6 +32,11 @@ export interface WriteOptions {
    * rewritten file), before it is: statistics are taken from the same rows, not read back.
    */
   onStaged?: (select: string, range: DateSlice) => Promise<void>;
+  /**
+   * The validation gate, run on each date's rows (`select`) before anything of that date is written: a throw
+   * leaves the date's previous files (or manifest entries) as they were.
+   */
+  gate?: (conn: DuckDBConnection, select: string, date: string) => Promise<void>;
 }
 
 export interface WriteResult {
@@ -60,6 +65,7 @@ export async function writeRangeFiles(conn: DuckDBConnection, options: WriteOpti
 
 async function writeSlice(conn: DuckDBConnection, options: WriteOptions, slice: DateSlice): Promise<number> {
   const dir = dateDir(options.viewDir, slice.date);
+  await options.gate?.(conn, sliceSelect(options.table, slice), slice.date);
   await mkdir(dir, { recursive: true });
   await sweepStaleTemps(dir);
   const replaced = (await listRangeFiles(dir)).filter((file) => overlaps(file, slice));
@@ -71,8 +77,7 @@ async function writeSlice(conn: DuckDBConnection, options: WriteOptions, slice: 
     return { rows, staged: rows > 0 ? { temp, final } : undefined };
   };
   try {
-    const ts = ident('event_timestamp');
-    const freshSelect = `SELECT * FROM ${ident(options.table)} WHERE ${ts} >= ${instantSql(slice.start)} AND ${ts} < ${instantSql(slice.end)}`;
+    const freshSelect = sliceSelect(options.table, slice);
     const fresh = await stage(freshSelect, rangeFilePath(dir, slice), options.definition);
     await options.onStaged?.(freshSelect, slice);
     const pieces: Staged[] = [];
@@ -87,6 +92,12 @@ async function writeSlice(conn: DuckDBConnection, options: WriteOptions, slice: 
     // Whatever was renamed is gone from its temp name; the rest (empty results, a failure midway) is removed.
     await Promise.all(temps.map((t) => rm(t, { force: true })));
   }
+}
+
+/** The computed rows of one date slice. */
+export function sliceSelect(table: string, slice: MicrosRange): string {
+  const ts = ident('event_timestamp');
+  return `SELECT * FROM ${ident(table)} WHERE ${ts} >= ${instantSql(slice.start)} AND ${ts} < ${instantSql(slice.end)}`;
 }
 
 type StageFn = (select: string, final: string, definition: string) => Promise<{ rows: number; staged: Staged | undefined }>;

@@ -6,11 +6,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { copyToParquet, type WriteOptions, type WriteResult } from '../compute/writer.js';
+import { copyToParquet, sliceSelect, type WriteOptions, type WriteResult } from '../compute/writer.js';
 import { dateSlices, type DateSlice, type MicrosRange } from '../compute/range.js';
-import { instantSql } from '../compute/time-sql.js';
 import { SourceError, duckdbMessage } from '../errors.js';
-import { ident, literal } from '../sql.js';
+import { literal } from '../sql.js';
 import type { OfflineCatalog } from './catalog.js';
 import { dataUrl, entryUrl, nextVersion } from './manifest.js';
 
@@ -37,7 +36,7 @@ export async function writeRangeObjects(conn: DuckDBConnection, catalog: Offline
     const version = nextVersion(published);
     const url = dataUrl(store, options.view, slice.date, slice, version, writer);
     const fresh = await writeFresh(conn, options, slice, url);
-    await options.onStaged?.(freshSelect(options, slice), slice);
+    await options.onStaged?.(sliceSelect(options.table, slice), slice);
     const items: Published[] = [{ start: slice.start, end: slice.end, file: fresh > 0 ? url : null, rows: fresh }];
     await publish(conn, entryUrl(store, options.view, slice.date, version, writer), items);
     if (fresh > 0) {
@@ -50,14 +49,11 @@ export async function writeRangeObjects(conn: DuckDBConnection, catalog: Offline
   return result;
 }
 
-function freshSelect(options: ObjectWriteOptions, slice: DateSlice): string {
-  const ts = ident('event_timestamp');
-  return `SELECT * FROM ${ident(options.table)} WHERE ${ts} >= ${instantSql(slice.start)} AND ${ts} < ${instantSql(slice.end)}`;
-}
-
 /** The range's rows, counted first so an empty range writes no object (it is published as holding no rows). */
 async function writeFresh(conn: DuckDBConnection, options: ObjectWriteOptions, slice: DateSlice, url: string): Promise<number> {
-  const select = freshSelect(options, slice);
+  const select = sliceSelect(options.table, slice);
+  // Before the object is written: a blocked date publishes nothing, so readers keep the previous entries.
+  await options.gate?.(conn, select, slice.date);
   const counted = Number((await conn.runAndReadAll(`SELECT count(*) FROM (${select})`)).getRowsJS()[0]?.[0] ?? 0);
   if (counted === 0) return 0;
   return copyToParquet(conn, select, url, options.definition);

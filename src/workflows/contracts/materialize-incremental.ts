@@ -30,6 +30,18 @@ export interface ViewMaterializationSummary {
   newestEvent: string | null;
   /** The view's watermark (end of what is materialized) after this run; null when none is recorded. */
   watermark: string | null;
+  /** Failed `warn` validation rules of this run (alerted on; the rows were written). Absent when all held. */
+  validationWarnings?: ValidationWarning[];
+}
+
+/** A failed `warn` rule as the activity reports it (see engine/validation/types.ts RuleResult). */
+export interface ValidationWarning {
+  index: number;
+  rule: string;
+  feature: string | null;
+  failed: number;
+  message: string;
+  examples: Array<{ key: string; value: string | null }>;
 }
 
 export interface MaterializeIncrementalResult {

@@ -122,6 +122,26 @@ describe('offline store on S3', () => {
     }
   }, 60_000);
 
+  it('a date the validation gate blocks publishes nothing: readers keep the previous rows', async () => {
+    const input = repo();
+    const views = (input.featureViews ?? []).map((v) => ({ ...v, validation: [{ rule: 'range', feature: 'total_1h', max: 2 }] }));
+    const e = await testEngine({ ...input, featureViews: views } as RepoInput, { events: EVENTS });
+    try {
+      await computeFeatures(e.ctx, 'hourly', at('2024-01-01 01:00'), at('2024-01-01 04:00'));
+      const entries = e.ctx.offline.manifestItems('hourly').length;
+      await e.run(`UPDATE events SET x = 5.0 WHERE event_timestamp >= TIMESTAMPTZ '2024-01-01 02:00:00+00'`);
+      await expect(computeFeatures(e.ctx, 'hourly', at('2024-01-01 01:00'), at('2024-01-01 04:00'))).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+        message: expect.stringMatching(/range "total_1h": 4 of 6 rows out of range; e\.g\. 1,2024-01-01 02:00:00\+00=6\.0, /),
+      });
+      await e.ctx.offline.refresh();
+      expect(e.ctx.offline.manifestItems('hourly')).toHaveLength(entries);
+      expect(await rows(e)).toEqual(ticks(1, 4));
+    } finally {
+      e.close();
+    }
+  }, 60_000);
+
   it('never reads an object no manifest entry published (a writer that died before publishing)', async () => {
     const e = await engine();
     try {

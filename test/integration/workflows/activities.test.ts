@@ -15,6 +15,8 @@ import { OnlineStoreUnavailableError } from '../../../src/online/errors.js';
 import type { OnlineStore } from '../../../src/online/types.js';
 import { RepoSchema } from '../../../src/registry/schema.js';
 import { FakeOnlineStore } from '../../helpers/fake-online-store.js';
+import type { ValidationAlertLog } from '../../../src/activities/validation-alert.js';
+import { ValidationFailedError } from '../../../src/engine/validation/gate.js';
 
 const repo = RepoSchema.parse({
   project: 'act',
@@ -87,6 +89,28 @@ describe('computeChunk', () => {
     const unknown = await failureOf(new MockActivityEnvironment().run(computeChunk, { view: 'nope', ...chunk, materialize: false }));
     expect(unknown).toMatchObject({ type: 'NOT_FOUND', nonRetryable: true });
     expect(unknown.message).toContain('unknown feature view "nope"; known views: plain, agg');
+  });
+
+  it('fails without retry under VALIDATION_FAILED when a block rule stops the computed rows', async () => {
+    const { factories } = fakes();
+    const report = { view: 'agg', rows: 2, results: [{ index: 0, rule: 'notNull' as const, feature: 'n_1d', action: 'block' as const, failed: 1, examples: [], message: 'notNull "n_1d": 1 of 2 rows NULL' }] };
+    const blocked: ComputeFeaturesFn = async () => {
+      throw new ValidationFailedError(report, 'computing date=2024-01-01');
+    };
+    const { computeChunk } = createActivities({ computeDrift: lazyComputeDrift, resources: new WorkerResources(factories), computeFeatures: blocked });
+    const failure = await failureOf(new MockActivityEnvironment().run(computeChunk, { view: 'agg', ...chunk, materialize: false }));
+    expect(failure).toMatchObject({ type: 'VALIDATION_FAILED', nonRetryable: true, message: expect.stringContaining('validation[0] notNull "n_1d"') });
+  });
+
+  it('alerts failed warn rules of the computed rows once, and succeeds', async () => {
+    const { factories } = fakes();
+    const warning = { index: 0, rule: 'range', feature: 'n_1d', failed: 3, message: 'range "n_1d": 3 of 9 rows out of range', examples: [] };
+    const warned: ComputeFeaturesFn = async () => ({ rowsWritten: 9, files: ['a.parquet'], validationWarnings: [warning] });
+    const lines: ValidationAlertLog[] = [];
+    const { computeChunk } = createActivities({ computeDrift: lazyComputeDrift, resources: new WorkerResources(factories), computeFeatures: warned, validationLog: (l) => lines.push(l) });
+    const result = await new MockActivityEnvironment().run(computeChunk, { view: 'agg', ...chunk, materialize: false });
+    expect(result).toMatchObject({ rowsWritten: 9 });
+    expect(lines).toMatchObject([{ type: 'featureflow.validation.warn', id: `act:agg:validation:${chunk.end}`, warnings: [warning], webhook: null }]);
   });
 
   it('rejects a malformed input without retry, naming the field', async () => {
