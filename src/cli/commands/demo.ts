@@ -16,6 +16,7 @@ import type { Repo } from '../../registry/schema.js';
 import { parseCommandArgs, TEMPORAL_OPTIONS, TEMPORAL_OPTIONS_HELP, temporalTarget, UsageError } from '../args.js';
 import { runDemoBackfills } from '../demo-backfill.js';
 import { DEMO_SIZES, writeDemoData } from '../demo-data.js';
+import { runDemoQuality } from '../demo-quality.js';
 import { runDemoSchedules } from '../demo-schedules.js';
 import { serveAndAsk } from '../demo-serve.js';
 import { startDemoTemporal } from '../demo-temporal.js';
@@ -46,6 +47,7 @@ const STEP_NAMES = [
   'training set (workflow)',
   'Schedules: apply and backfill 24h into Redis',
   'freshness',
+  'feature quality: stats and drift',
   'serve over HTTP',
 ];
 const STEPS = STEP_NAMES.length;
@@ -145,7 +147,10 @@ export async function run(args: string[]): Promise<number> {
       const now = new Date();
       console.log(freshnessReport(repo.project, now.toISOString(), await computeFreshness(repo, store, undefined, now)));
 
-      step(8, 'Serving online features over HTTP');
+      step(8, 'Feature quality: statistics of user_txn, a drift report of the last 3 days against a snapshot of the weeks before, an HTML page');
+      await runDemoQuality(repo, repoDir, 'user_txn', size.days);
+
+      step(9, 'Serving online features over HTTP');
       const config = path.relative(process.cwd(), path.join(dir, 'featureflow.config.ts'));
       if (interrupted) console.log(`Temporal UI: ${temporal.dev.uiUrl}/namespaces/${temporal.worker.namespace}/schedules (worker running)`);
       await serveAndAsk(repo, store, values.port === undefined ? 0 : Number(values.port), interrupted, config);
