@@ -29,13 +29,18 @@ export function psiOfShares(reference: readonly number[], current: readonly numb
  * merge their bins; an edge at the reference maximum is dropped, as the bin above it would be empty.
  */
 export function psiEdges(reference: SketchDistribution): number[] {
-  const last = reference.buckets.at(-1)?.hi;
+  const first = reference.buckets[0];
+  const last = reference.buckets.at(-1);
+  if (!first || !last) return [];
   const edges: number[] = [];
   for (let k = 1; k < PSI_BINS; k++) {
     const edge = quantileEdge(reference, k / PSI_BINS);
-    if (edge !== undefined && edge !== last && edge !== edges.at(-1)) edges.push(edge);
+    if (edge !== undefined && edge !== last.hi && edge !== edges.at(-1)) edges.push(edge);
   }
-  return edges;
+  if (edges.length > 0) return edges;
+  // All reference values in one bucket (a constant feature): one bin would hide any change, so bin below, in and
+  // above that bucket. Just below the zero bucket's point is -MIN_VALUE; below any other bucket, its lower edge.
+  return [first.lo === first.hi ? first.lo - Number.MIN_VALUE : first.lo, last.hi];
 }
 
 /** Shares of a distribution in the bins (-inf, e1], (e1, e2], ..., (ek, +inf). */

@@ -50,6 +50,16 @@ describe('PSI', () => {
     expect(shifted).toBeGreaterThan(0.25);
   });
 
+  it('sees a constant feature move either way, and not when it stays', () => {
+    const five = dist(Array<number>(1000).fill(5));
+    expect(psi(five, dist(Array<number>(1000).fill(10)))).toBeGreaterThan(0.25);
+    expect(psi(five, dist(Array<number>(1000).fill(2)))).toBeGreaterThan(0.25);
+    expect(psi(five, dist(Array<number>(500).fill(5)))).toBe(0);
+    const zero = dist(Array<number>(1000).fill(0));
+    expect(psi(zero, dist(Array<number>(1000).fill(-1)))).toBeGreaterThan(0.25);
+    expect(psi(zero, dist(Array<number>(1000).fill(1)))).toBeGreaterThan(0.25);
+  });
+
   it('is NaN when a side has no values', () => {
     expect(psi(dist([]), dist([1, 2]))).toBeNaN();
   });
