@@ -45,14 +45,16 @@ async function featureStats(conn: DuckDBConnection, file: string, feature: strin
       else (key > 0 ? sketch.positive : sketch.negative)[String(Math.abs(key) - OFFSET)] = n;
     }
   }
-  const count = sketch.count + nulls;
-  return { feature, dtype: 'float64', count, nulls, nullRate: nulls / count, sketch };
+  // As the stats module counts: `count` is the non-null values.
+  const rows = sketch.count + nulls;
+  return { feature, dtype: 'float64', count: sketch.count, nulls, nullRate: nulls / rows, sketch };
 }
 
 async function sideStats(conn: DuckDBConnection, file: string, features: string[], label: string): Promise<ViewStats> {
   const stats: FeatureStats[] = [];
   for (const feature of features) stats.push(await featureStats(conn, file, feature));
-  return { view: 'bench', start: label, end: label, rows: stats[0]?.count ?? 0, features: stats };
+  const rows = stats[0] ? stats[0].count + stats[0].nulls : 0;
+  return { view: 'bench', start: label, end: label, rows, features: stats };
 }
 
 const [json, threads, memoryLimit] = process.argv.slice(2);

@@ -29,7 +29,7 @@ export interface ComputeDriftOptions {
 
 function exactFeatures(reference: ViewStats, current: ViewStats, limit: number): string[] {
   const small = (stats: ViewStats) =>
-    new Set(stats.features.filter((f) => f.sketch && f.count - f.nulls <= limit).map((f) => f.feature));
+    new Set(stats.features.filter((f) => f.sketch && f.sketch.count <= limit).map((f) => f.feature));
   const ref = small(reference);
   return [...small(current)].filter((f) => ref.has(f));
 }

@@ -26,8 +26,9 @@ export interface DriftInputs {
   samples?: ReadonlyMap<string, ExactSamples>;
 }
 
+/** FeatureStats.count counts the non-null values (nulls apart), as the stats module computes it. */
 function nonNull(s: FeatureStats): number {
-  return s.count - s.nulls;
+  return s.count;
 }
 
 /** Numbers that came out NaN (a side with no values) are left out of the report rather than written as null. */
@@ -43,8 +44,8 @@ function ks(ref: FeatureStats, cur: FeatureStats, samples: ExactSamples | undefi
   }
   if (!ref.sketch || !cur.sketch) return undefined;
   const d = sketchKsD(sketchDistribution(ref.sketch), sketchDistribution(cur.sketch));
-  // The p-value of a sketch D uses the true sample sizes: the sketch's D is at most one bucket's mass off.
-  const p = ksPValue(d, nonNull(ref), nonNull(cur));
+  // The p-value of a sketch D uses the sketches' own sizes (the values they summarise, non-finite ones left out).
+  const p = ksPValue(d, ref.sketch.count, cur.sketch.count);
   return Number.isFinite(d) ? { d, pValue: p.pValue, method: 'sketch' } : undefined;
 }
 

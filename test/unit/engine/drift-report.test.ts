@@ -22,7 +22,8 @@ const computeDrift = (ctx: EngineContext, view: string, opts: ComputeDriftOption
 function numeric(feature: string, values: Array<number | null>): FeatureStats {
   const present = values.filter((v): v is number => v !== null);
   const nulls = values.length - present.length;
-  return { feature, dtype: 'float64', count: values.length, nulls, nullRate: nulls / values.length, sketch: buildSketch(present) };
+  // As the stats module counts: `count` is the non-null values.
+  return { feature, dtype: 'float64', count: present.length, nulls, nullRate: nulls / values.length, sketch: buildSketch(present) };
 }
 
 function strings(feature: string, values: Array<string | null>): FeatureStats {
@@ -30,7 +31,7 @@ function strings(feature: string, values: Array<string | null>): FeatureStats {
   for (const v of values) if (v !== null) counts.set(v, (counts.get(v) ?? 0) + 1);
   const nulls = values.filter((v) => v === null).length;
   const topK = [...counts].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1));
-  return { feature, dtype: 'string', count: values.length, nulls, nullRate: nulls / values.length, topK };
+  return { feature, dtype: 'string', count: values.length - nulls, nulls, nullRate: nulls / values.length, topK };
 }
 
 const range = (start: string, end: string, rows: number, features: FeatureStats[]): ViewStats => ({ view: 'tx', start, end, rows, features });
