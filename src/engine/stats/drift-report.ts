@@ -8,7 +8,7 @@ import { assess, jsDistance, nullDeltaPoints, psi, worstLevel, type DriftThresho
 import { sketchDistribution, sketchKsD } from './sketch-steps.js';
 import type { DriftReport, FeatureDrift, FeatureStats, ViewStats } from './types.js';
 
-/** Sorted non-null, non-NaN values of a feature on each side, for the exact KS test. */
+/** Sorted finite values of a feature on each side, for the exact KS test. */
 export interface ExactSamples {
   reference: Float64Array;
   current: Float64Array;

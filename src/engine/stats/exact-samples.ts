@@ -14,7 +14,10 @@ export interface TimeRange {
   end: Date;
 }
 
-/** Values of each feature in [start, end), nulls and NaNs left out (neither is a point of a distribution), sorted. */
+/**
+ * Values of each feature in [start, end), sorted; nulls, NaN and infinities left out, as the sketches leave them out,
+ * so the exact and the sketch KS test see the same values.
+ */
 export async function readSortedValues(
   ctx: EngineContext,
   view: FeatureView,
@@ -25,7 +28,7 @@ export async function readSortedValues(
   const rows = viewRows(ctx, view, features);
   const lists = features.map((f, i) => {
     const x = `CAST(${ident(f)} AS DOUBLE)`;
-    return `coalesce(list(${x} ORDER BY ${x}) FILTER (WHERE ${x} IS NOT NULL AND NOT isnan(${x})), []) AS ${ident(`v${i}`)}`;
+    return `coalesce(list(${x} ORDER BY ${x}) FILTER (WHERE isfinite(${x})), []) AS ${ident(`v${i}`)}`;
   });
   const where = `${TS} >= ${instantSql(range.start.getTime() * 1000)} AND ${TS} < ${instantSql(range.end.getTime() * 1000)}`;
   const sql = `SELECT ${lists.join(', ')} FROM ${rows.relation} WHERE ${where}`;

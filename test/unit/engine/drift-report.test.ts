@@ -65,14 +65,18 @@ beforeAll(async () => {
     {
       project: 'drift',
       entities: [{ name: 'user', joinKeys: ['user_id'], valueType: 'int64' }],
-      sources: [{ name: 'days_src', type: 'table', table: 'days' }],
+      sources: [{ name: 'days_src', type: 'table', table: 'days' }, { name: 'odd_src', type: 'table', table: 'odd' }],
       featureViews: [{
         name: 'tx', entities: ['user'], source: 'days_src',
         schema: [{ name: 'amount', dtype: 'float64' }, { name: 'channel', dtype: 'string' }, { name: 'steady', dtype: 'float64' }],
         drift: { psi: { warn: 0.2 } },
-      }],
+      }, { name: 'odd', entities: ['user'], source: 'odd_src', schema: [{ name: 'v', dtype: 'float64' }] }],
     },
-    { days: DAYS },
+    {
+      days: DAYS,
+      odd: `SELECT 1 AS user_id, TIMESTAMPTZ '2024-01-01 10:00:00+00' AS event_timestamp, v
+        FROM (VALUES (3.0), ('NaN'::DOUBLE), (NULL), ('Infinity'::DOUBLE), (-1.5), ('-Infinity'::DOUBLE), (3.0)) t(v)`,
+    },
   );
   const byStart = new Map<number, ViewStats>();
   for (const day of [1, 2, 3]) byStart.set(at(`2024-01-0${day} 00:00`).getTime(), await statsOf(day));
@@ -156,6 +160,13 @@ describe('computeDrift', () => {
     const cur = { ...ref, features: ref.features.filter((f) => f.feature !== 'steady') };
     const report = driftReport({ reference: ref, current: cur, thresholds: driftThresholds(undefined), features: ['amount', 'steady'] });
     expect(report.features[1]).toEqual({ feature: 'steady', dtype: 'float64', nullDeltaPoints: 0, level: 'warn', reasons: ['no statistics in the current range'] });
+  });
+
+  it('reads the exact KS values sorted, without nulls, NaN or infinities (the sketches leave them out too)', async () => {
+    const values = await readSortedValues(engine.ctx, findView(engine.ctx.repo, 'odd'), ['v'], day(1));
+    expect([...(values.get('v') ?? [])]).toEqual([-1.5, 3, 3]);
+    const none = await readSortedValues(engine.ctx, findView(engine.ctx.repo, 'odd'), ['v'], day(2));
+    expect([...(none.get('v') ?? [1])]).toEqual([]);
   });
 
   it('refuses an unknown view', async () => {
