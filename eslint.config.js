@@ -41,6 +41,7 @@ export default defineConfig(
     files: [
       'src/workflows/**/*.ts',
       'src/freshness/{details,transition,duration-text}.ts',
+      'src/drift/transition.ts',
       'src/registry/{duration,instant,dtypes}.ts',
       'test/**/fixtures/*workflows*.ts',
     ],

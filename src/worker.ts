@@ -1,13 +1,14 @@
 /**
  * The Featureflow Temporal worker: the only place real activity dependencies are built (the repo from its config,
- * one DuckDB engine, one online-store connection, the engine's computeFeatures). Workflows are bundled from
- * WORKFLOWS_PATH at start-up. SIGTERM/SIGINT stop polling, let running activities finish (up to the grace time),
- * then close the store and the engine.
+ * one DuckDB engine, one online-store connection, the engine's computeFeatures, and its computeDrift loaded on first
+ * use). Workflows are bundled from WORKFLOWS_PATH at start-up. SIGTERM/SIGINT stop polling, let running activities
+ * finish (up to the grace time), then close the store and the engine.
  */
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, WorkerResources, type ResourceFactories } from './activities/index.js';
 import { connectFailure, resolveTemporalTarget, type TemporalTarget } from './client/temporal-target.js';
+import { lazyComputeDrift } from './drift/engine-loader.js';
 import { computeFeatures } from './engine/compute/index.js';
 import { closeEngine, openEngine, type DatabaseOptions } from './engine/index.js';
 import { connectRepoStore, resolveOnlineStoreTarget, type OnlineStoreTarget } from './online/store-target.js';
@@ -58,7 +59,7 @@ export interface FeatureflowActivities {
 export function createFeatureflowActivities(options: Pick<FeatureflowWorkerOptions, 'configPath' | 'engine'> = {}): FeatureflowActivities {
   const resources = new WorkerResources(realResourceFactories(options.configPath, options.engine));
   return {
-    activities: createActivities({ resources, computeFeatures }),
+    activities: createActivities({ resources, computeFeatures, computeDrift: lazyComputeDrift }),
     open: async () => void (await resources.engine()),
     close: () => resources.close(),
   };
@@ -98,7 +99,7 @@ export async function createFeatureflowWorker(options: FeatureflowWorkerOptions 
       namespace,
       taskQueue,
       workflowsPath: WORKFLOWS_PATH,
-      activities: createActivities({ resources, computeFeatures }),
+      activities: createActivities({ resources, computeFeatures, computeDrift: lazyComputeDrift }),
       maxConcurrentActivityTaskExecutions: sizing.maxConcurrentActivities,
       maxConcurrentWorkflowTaskExecutions: sizing.maxConcurrentWorkflowTasks,
       maxCachedWorkflows: sizing.maxCachedWorkflows,

@@ -8,6 +8,7 @@
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, WorkerResources } from '../../src/activities/index.js';
+import { lazyComputeDrift } from '../../src/drift/engine-loader.js';
 import { computeFeatures } from '../../src/engine/compute/index.js';
 import { realResourceFactories } from '../../src/worker.js';
 import { chunkAt, planChunks } from '../../src/workflows/chunks.js';
@@ -19,7 +20,7 @@ if (!config || !view || !start || !end || !chunkSeconds || !parallelism) throw n
 
 const resources = new WorkerResources(realResourceFactories(config));
 await resources.engine();
-const { computeChunk } = createActivities({ resources, computeFeatures });
+const { computeChunk } = createActivities({ computeDrift: lazyComputeDrift, resources, computeFeatures });
 const plan = planChunks(Date.parse(start), Date.parse(end), Number(chunkSeconds));
 let next = 0;
 let rowsWritten = 0;

@@ -7,6 +7,7 @@
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, WorkerResources } from '../../src/activities/index.js';
+import { lazyComputeDrift } from '../../src/drift/engine-loader.js';
 import { computeFeatures } from '../../src/engine/compute/index.js';
 import { realResourceFactories } from '../../src/worker.js';
 import type { MaterializeRangeResult } from '../../src/workflows/shared.js';
@@ -19,7 +20,7 @@ if (!config || !first || !count) throw new Error('usage: plain-loop.ts CONFIG FI
 const resources = new WorkerResources(realResourceFactories(config));
 await resources.engine();
 await resources.store();
-const { materializeRange } = createActivities({ resources, computeFeatures });
+const { materializeRange } = createActivities({ computeDrift: lazyComputeDrift, resources, computeFeatures });
 let keysWritten = 0;
 const t0 = performance.now();
 for (let i = 0; i < Number(count); i++) {

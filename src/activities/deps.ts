@@ -1,7 +1,9 @@
 /**
  * What the activities are built from (Temporal samples' factory pattern): only worker.ts passes the real
- * dependencies; tests pass fakes or gates. Everything but `resources` and `computeFeatures` has a default.
+ * dependencies; tests pass fakes or gates. Everything but `resources`, `computeFeatures` and `computeDrift` has a default.
  */
+import type { ComputeDriftFn } from '../drift/compute.js';
+import type { DriftAlertLog } from '../drift/alert.js';
 import type { EngineContext } from '../engine/context.js';
 import type { FreshnessAlertLog } from '../freshness/alert.js';
 import type { ProgressListener } from '../engine/progress.js';
@@ -28,11 +30,17 @@ export type MaterializeFn = (
 export interface ActivityDeps {
   resources: ActivityResources;
   computeFeatures: ComputeFeaturesFn;
+  /** The engine's computeDrift (src/engine/stats/drift.ts); worker.ts loads it lazily (driftEngine()). */
+  computeDrift: ComputeDriftFn;
   /** Defaults to the range materialization of src/materialize (which moves, never starts, the view's watermark). */
   materialize?: MaterializeFn;
   /** Defaults to a quarter of the activity's heartbeat timeout, at most 5 s. */
   heartbeatIntervalMs?: number;
   /** Where freshness alerts are logged (one structured record each); defaults to a JSON line on stderr. */
   alertLog?: (line: FreshnessAlertLog) => void;
+  /** Where drift alerts are logged; defaults to a JSON line on stderr. */
+  driftAlertLog?: (line: DriftAlertLog) => void;
 }
 
+
+export type { ComputeDriftFn };

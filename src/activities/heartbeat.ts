@@ -7,7 +7,7 @@ import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 
 export interface HeartbeatDetails {
-  phase: 'starting' | 'compute' | 'materialize' | 'train' | 'check' | 'alert';
+  phase: 'starting' | 'compute' | 'materialize' | 'train' | 'check' | 'alert' | 'stats';
   view: string;
   start: string;
   end: string;

@@ -7,6 +7,7 @@
 import type { Watermark } from '../online/types.js';
 import type { RecordBackfillWatermarkInput } from '../workflows/contracts/backfill.js';
 import type { ComputeChunkInput, ComputeChunkResult } from '../workflows/contracts/compute-features.js';
+import type { DriftAlertInput, DriftCheckInput, DriftCheckResult, RecordDriftAlertInput } from '../workflows/contracts/check-drift.js';
 import type {
   FreshnessAlertInput,
   FreshnessCheckInput,
@@ -15,15 +16,18 @@ import type {
 } from '../workflows/contracts/check-freshness.js';
 import type { MaterializeRangeInput, MaterializeRangeResult } from '../workflows/contracts/materialize-incremental.js';
 import type { TrainingSetInput, TrainingSetResult } from '../workflows/contracts/training-set.js';
+import type { ComputeStatsInput, ComputeStatsResult } from '../workflows/contracts/compute-stats.js';
 import { computeChunk } from './compute-chunk.js';
+import { computeStats } from './compute-stats.js';
 import type { ActivityDeps } from './deps.js';
+import { checkDrift, recordDriftAlert, sendDriftAlert } from './drift.js';
 import { toActivityFailure } from './failures.js';
 import { checkFreshness, recordFreshnessAlert, sendFreshnessAlert } from './freshness.js';
 import { materializeRange } from './materialize-range.js';
 import { recordBackfillWatermark } from './record-backfill-watermark.js';
 import { buildTrainingSet } from './training-set.js';
 
-export type { ActivityDeps, ComputeFeaturesFn, MaterializeFn } from './deps.js';
+export type { ActivityDeps, ComputeDriftFn, ComputeFeaturesFn, MaterializeFn } from './deps.js';
 export { WorkerResources, type ActivityResources, type ResourceFactories } from './resources.js';
 
 /** Our errors as Temporal failures (see failures.ts), whatever the activity. */
@@ -45,6 +49,10 @@ export function createActivities(deps: ActivityDeps) {
     checkFreshness: mapped<FreshnessCheckInput, FreshnessCheckResult>(checkFreshness, deps),
     sendFreshnessAlert: mapped<FreshnessAlertInput, void>(sendFreshnessAlert, deps),
     recordFreshnessAlert: mapped<RecordAlertInput, void>(recordFreshnessAlert, deps),
+    checkDrift: mapped<DriftCheckInput, DriftCheckResult>(checkDrift, deps),
+    sendDriftAlert: mapped<DriftAlertInput, void>(sendDriftAlert, deps),
+    recordDriftAlert: mapped<RecordDriftAlertInput, void>(recordDriftAlert, deps),
     buildTrainingSet: mapped<TrainingSetInput, TrainingSetResult>(buildTrainingSet, deps),
+    computeStats: mapped<ComputeStatsInput, ComputeStatsResult>(computeStats, deps),
   };
 }

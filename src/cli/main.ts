@@ -29,6 +29,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     load: () => import('./commands/schedules.js'),
   },
   freshness: { summary: 'how fresh each online view is, against its freshness SLA', load: () => import('./commands/freshness.js') },
+  drift: {
+    summary: "each view's latest drift report against its reference (--run computes one now)",
+    load: () => import('./commands/drift.js'),
+  },
+  stats: {
+    summary: "a view's feature statistics (table, JSON, or an HTML page of histograms); stats snapshot VIEW NAME",
+    load: () => import('./commands/stats.js'),
+  },
   offline: { summary: 'sweep: delete what offline writers left behind (unpublished or superseded objects)', load: () => import('./commands/offline.js') },
   watermarks: { summary: "list | reset VIEW TIME: where each view's next incremental run starts", load: () => import('./commands/watermarks.js') },
   temporal: {

@@ -6,7 +6,7 @@ import { ScheduleNotFoundError, type Client, type ScheduleHandle } from '@tempor
 import type { Repo } from '../registry/schema.js';
 import { TASK_QUEUE } from '../workflows/shared.js';
 import { setupSearchAttributes } from './search-attributes.js';
-import { desiredSchedules, parseScheduleId, scheduleId, type DesiredSchedule, type ScheduleKind, type ScheduleMemo } from './schedule-plan.js';
+import { desiredSchedules, parseScheduleId, SCHEDULE_KINDS, scheduleId, type DesiredSchedule, type ScheduleKind, type ScheduleMemo } from './schedule-plan.js';
 
 export type ScheduleAction = 'created' | 'updated' | 'deleted' | 'unchanged';
 
@@ -44,7 +44,7 @@ export async function applySchedules(client: Client, repo: Repo, options: ApplyO
   const wanted = new Set(desired.map((d) => d.id));
   // Listing is eventually consistent, so a Schedule made a moment ago may be missing from it: the ids the registry's
   // own views could have are also probed directly, which covers the usual case (a view lost its schedule or SLA).
-  const possible = repo.featureViews.flatMap((v) => (['materialize', 'freshness'] as const).map((kind) => scheduleId(repo.project, kind, v.name)));
+  const possible = repo.featureViews.flatMap((v) => SCHEDULE_KINDS.map((kind) => scheduleId(repo.project, kind, v.name)));
   const candidates = [...new Set([...possible, ...(await projectScheduleIds(client, repo.project))])].filter((id) => !wanted.has(id));
   for (const id of candidates.sort()) {
     const parsed = parseScheduleId(repo.project, id);

@@ -1,7 +1,8 @@
 /**
  * The Temporal Schedules a repo asks for, derived from the registry alone (pure, so `schedules apply` can be planned
  * and tested without a server): one `materializeIncremental` Schedule per online view with `schedule.cron`, and one
- * `checkFreshness` Schedule per online view with a `freshness` SLA. Ids are derived from project and view, so apply
+ * `checkFreshness` Schedule per online view with a `freshness` SLA, and one `checkDrift` Schedule per view with
+ * `drift.checkEvery` (online or not: drift is about the data, not the online store). Ids are derived from project and view, so apply
  * finds its own Schedules again and never touches anyone else's.
  */
 import { createHash } from 'node:crypto';
@@ -10,7 +11,9 @@ import { parseDuration } from '../registry/duration.js';
 import type { FeatureView, OverlapPolicy, Repo } from '../registry/schema.js';
 import { featureflowSearchAttributes } from '../workflows/contracts/search-attributes.js';
 
-export type ScheduleKind = 'materialize' | 'freshness';
+export type ScheduleKind = 'materialize' | 'freshness' | 'drift';
+
+export const SCHEDULE_KINDS: readonly ScheduleKind[] = ['materialize', 'freshness', 'drift'];
 
 /** Defaults a view's `schedule` and `freshness` blocks leave out. */
 export const SCHEDULE_DEFAULTS = {
@@ -36,8 +39,8 @@ export function parseScheduleId(project: string, id: string): { kind: ScheduleKi
   const prefix = scheduleIdPrefix(project);
   if (!id.startsWith(prefix)) return undefined;
   const [kind, view, ...rest] = id.slice(prefix.length).split(':');
-  if ((kind !== 'materialize' && kind !== 'freshness') || !view || rest.length > 0) return undefined;
-  return { kind, view };
+  if (!SCHEDULE_KINDS.includes(kind as ScheduleKind) || !view || rest.length > 0) return undefined;
+  return { kind: kind as ScheduleKind, view };
 }
 
 /** What apply compares and prints; `options` is what it creates (or updates to). */
@@ -62,6 +65,7 @@ export function desiredSchedules(repo: Repo, taskQueue: string): DesiredSchedule
   return [
     ...online.filter((v) => v.schedule).map((v) => materializeSchedule(repo.project, v, taskQueue)),
     ...online.filter((v) => v.freshness).map((v) => freshnessSchedule(repo.project, v, taskQueue)),
+    ...repo.featureViews.filter((v) => v.drift?.checkEvery).map((v) => driftSchedule(repo.project, v, taskQueue)),
   ];
 }
 
@@ -98,6 +102,25 @@ function freshnessSchedule(project: string, view: FeatureView, taskQueue: string
     args: [{ views: [view.name] }],
     taskQueue,
     summary: `Check the freshness of ${view.name} (${project}) against its SLA`,
+  });
+}
+
+function driftSchedule(project: string, view: FeatureView, taskQueue: string): DesiredSchedule {
+  const text = view.drift?.checkEvery as NonNullable<NonNullable<FeatureView['drift']>['checkEvery']>;
+  const every = parseDuration(text);
+  const policies = {
+    overlap: 'SKIP' as ScheduleOverlapPolicy,
+    // Each check compares the window ending at its own time: a missed one is worth nothing once the next is due.
+    catchupWindow: Math.max(every, 60) * 1000,
+    pauseOnFailure: false,
+  };
+  return build(project, view.name, 'drift', `every ${text}`, {
+    spec: { intervals: [{ every: every * 1000 }] },
+    policies,
+    workflowType: 'checkDrift',
+    args: [{ views: [view.name] }],
+    taskQueue,
+    summary: `Check ${view.name} (${project}) for drift against its reference`,
   });
 }
 

@@ -65,7 +65,7 @@ export async function viewSchedule(client: Client, project: string, view: string
     await handle.describe();
   } catch (err) {
     if (!(err instanceof ScheduleNotFoundError)) throw err;
-    const what = kind === 'materialize' ? 'schedule.cron' : 'freshness';
+    const what = { materialize: 'schedule.cron', freshness: 'freshness', drift: 'drift.checkEvery' }[kind];
     throw new NotFoundError(
       `no ${kind} Schedule for view "${view}" (id ${id}) in namespace "${client.options.namespace}": give the view ` +
         `\`${what}\` in the registry and run \`featureflow schedules apply\``,

@@ -9,3 +9,5 @@ export { InvalidRequestError, SourceError } from './errors.js';
 export { UnsafeSqlError } from './sql-guard.js';
 export { ident, literal, qualifiedIdent } from './sql.js';
 export { computeFeatures, type ComputeOptions, type ComputeResult } from './compute/index.js';
+export { computeViewStats, loadSnapshot, loadStats, saveSnapshot } from './stats/store.js';
+export type { FeatureStats, NumericSketch, ViewStats } from './stats/types.js';

@@ -28,7 +28,15 @@ export function alertsKey(prefix: string, project: string): string {
   return `${prefix}:${project}:__alerts`;
 }
 
-/** SCAN MATCH pattern of every key of one project (rows, schemas, watermarks, freshness, alerts). */
+export function driftKey(prefix: string, project: string): string {
+  return `${prefix}:${project}:__drift`;
+}
+
+export function driftAlertsKey(prefix: string, project: string): string {
+  return `${prefix}:${project}:__drift_alerts`;
+}
+
+/** SCAN MATCH pattern of every key of one project (rows, schemas, watermarks, freshness, alerts, drift). */
 export function projectKeysPattern(prefix: string, project: string): string {
   const glob = (text: string): string => text.replace(/[*?[\]\\]/g, '\\$&');
   return `${glob(prefix)}:${glob(project)}:*`;

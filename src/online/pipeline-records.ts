@@ -5,10 +5,11 @@
  */
 import type { RedisClient } from './connection.js';
 import { CorruptOnlineValueError } from './errors.js';
-import { alertsKey, freshnessKey, watermarksKey } from './keys.js';
+import { formatDriftAlert, formatDriftRecord, parseDriftAlert, parseDriftRecord } from './drift-record.js';
+import { alertsKey, driftAlertsKey, driftKey, freshnessKey, watermarksKey } from './keys.js';
 import { advanceWatermarkScript } from './scripts.js';
 import { checkSameServerRun, serverRunId } from './server-run.js';
-import type { AlertState, FreshnessCheck, Watermark, WatermarkAdvance } from './types.js';
+import type { AlertState, DriftAlertRecord, DriftRecord, FreshnessCheck, Watermark, WatermarkAdvance } from './types.js';
 import {
   advanceWatermarkArgs,
   formatAlertState,
@@ -95,6 +96,36 @@ export class PipelineRecords {
       await this.client.hset(alertsKey(this.keyPrefix, project), view, text);
     } catch (err) {
       throw this.fail(err, `recording the alert state of "${view}"`);
+    }
+  }
+
+  async getDriftRecords(project: string): Promise<{ reports: Map<string, DriftRecord>; alerts: Map<string, DriftAlertRecord> }> {
+    const [reports, alerts] = await Promise.all([
+      this.hgetall(driftKey(this.keyPrefix, project), 'reading drift reports'),
+      this.hgetall(driftAlertsKey(this.keyPrefix, project), 'reading drift alert states'),
+    ]);
+    return {
+      reports: new Map(Object.entries(reports).map(([view, text]) => [view, parseDriftRecord(view, text)])),
+      alerts: new Map(Object.entries(alerts).map(([view, text]) => [view, parseDriftAlert(view, text)])),
+    };
+  }
+
+  async recordDriftReports(project: string, reports: ReadonlyMap<string, DriftRecord>): Promise<void> {
+    if (reports.size === 0) return;
+    const fields = [...reports].flatMap(([view, record]) => [view, formatDriftRecord(view, record)]);
+    try {
+      await this.client.hset(driftKey(this.keyPrefix, project), ...fields);
+    } catch (err) {
+      throw this.fail(err, 'recording drift reports');
+    }
+  }
+
+  async recordDriftAlert(project: string, view: string, alert: DriftAlertRecord): Promise<void> {
+    const text = formatDriftAlert(view, alert);
+    try {
+      await this.client.hset(driftAlertsKey(this.keyPrefix, project), view, text);
+    } catch (err) {
+      throw this.fail(err, `recording the drift alert state of "${view}"`);
     }
   }
 

@@ -12,6 +12,8 @@ import { mgetAll } from './slot-groups.js';
 import { schemaIdOf } from './stored-value.js';
 import type {
   AlertState,
+  DriftAlertRecord,
+  DriftRecord,
   EncodedRow,
   FeatureColumn,
   FreshnessCheck,
@@ -216,6 +218,18 @@ export class RedisOnlineStore implements OnlineStore {
 
   recordAlert(project: string, view: string, alert: AlertState): Promise<void> {
     return this.records.recordAlert(project, view, alert);
+  }
+
+  getDriftRecords(project: string): Promise<{ reports: Map<string, DriftRecord>; alerts: Map<string, DriftAlertRecord> }> {
+    return this.records.getDriftRecords(project);
+  }
+
+  recordDriftReports(project: string, reports: ReadonlyMap<string, DriftRecord>): Promise<void> {
+    return this.records.recordDriftReports(project, reports);
+  }
+
+  recordDriftAlert(project: string, view: string, alert: DriftAlertRecord): Promise<void> {
+    return this.records.recordDriftAlert(project, view, alert);
   }
 
   /** Deletes every key of `project` under this store's prefix; returns how many. */

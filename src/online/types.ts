@@ -13,6 +13,8 @@
  *   watermarks  <keyPrefix>:<project>:__materialized (hash)       field <view> -> JSON Watermark
  *   freshness   <keyPrefix>:<project>:__freshness (hash)          field <view> -> JSON FreshnessCheck (last check)
  *   alerts      <keyPrefix>:<project>:__alerts (hash)             field <view> -> JSON AlertState (last alert sent)
+ *   drift       <keyPrefix>:<project>:__drift (hash)              field <view> -> JSON DriftRecord (latest report)
+ *   drift alerts <keyPrefix>:<project>:__drift_alerts (hash)      field <view> -> JSON DriftAlertRecord (last sent)
  * Expiry: PXAT eventMicros/1000 + ttl*1000 when the view has a TTL; none otherwise.
  *
  * entityKey: the values of the view's join keys, in the view's join-key order, joined by ",", each encoded as
@@ -25,6 +27,7 @@
  *   f<decimal>      floats (shortest round-trip decimal)
  * so 1 and "1" differ (i1, s1) and no two composite keys collide (values never contain "," or "}").
  */
+import type { DriftLevel, DriftReport } from '../engine/stats/types.js';
 import type { Dtype } from '../registry/dtypes.js';
 
 /** What the online store needs to know about a view to write and read it. */
@@ -130,6 +133,18 @@ export interface AlertState {
   at: string;
 }
 
+/** A view's latest drift report, as the checkDrift workflow stored it, and when it was checked. */
+export interface DriftRecord {
+  checkedAt: string;
+  report: DriftReport;
+}
+
+/** The last drift alert sent for a view: the level it announced (`ok` for a recovery). */
+export interface DriftAlertRecord {
+  level: DriftLevel;
+  at: string;
+}
+
 export interface OnlineStore {
   /** Records the feature list a payload follows; call once per view before writing its rows. */
   registerLayout(layout: ViewLayout): Promise<string>;
@@ -153,6 +168,10 @@ export interface OnlineStore {
   getFreshnessRecords(project: string): Promise<{ checks: Map<string, FreshnessCheck>; alerts: Map<string, AlertState> }>;
   recordFreshnessChecks(project: string, checks: ReadonlyMap<string, FreshnessCheck>): Promise<void>;
   recordAlert(project: string, view: string, alert: AlertState): Promise<void>;
+  /** The latest drift report and the last drift alert of every view of a project. */
+  getDriftRecords(project: string): Promise<{ reports: Map<string, DriftRecord>; alerts: Map<string, DriftAlertRecord> }>;
+  recordDriftReports(project: string, reports: ReadonlyMap<string, DriftRecord>): Promise<void>;
+  recordDriftAlert(project: string, view: string, alert: DriftAlertRecord): Promise<void>;
   /** Resolves when Redis answers; rejects (OnlineStoreUnavailableError) when it does not. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -34,13 +34,13 @@ function problems(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
 }
 
-function format<T>(schema: z.ZodType<T>, what: string, value: T): string {
+export function format<T>(schema: z.ZodType<T>, what: string, value: T): string {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new InvalidWatermarkError(`${what} is invalid: ${problems(parsed.error)}`);
   return JSON.stringify(parsed.data);
 }
 
-function parse<T>(schema: z.ZodType<T>, what: string, text: string): T {
+export function parse<T>(schema: z.ZodType<T>, what: string, text: string): T {
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -44,6 +44,10 @@ export function checkReferences(input: unknown): ValidationIssue[] {
   if (clash !== undefined) add(`featureViews[${clash}].name`, '"registry" is reserved: the stored registry lives in <offlineStore.path>/registry');
   const pushedClash = ctx.viewIndex.get('pushed');
   if (pushedClash !== undefined) add(`featureViews[${pushedClash}].name`, '"pushed" is reserved: pushed rows live in <offlineStore.path>/pushed');
+  // Folders of the offline store's own bookkeeping (S3 manifests, statistics, served-value logs).
+  for (const [name, index] of ctx.viewIndex) {
+    if (name.startsWith('_')) add(`featureViews[${index}].name`, `"${name}": names starting with "_" are reserved for the offline store's own folders`);
+  }
   entities.forEach((e, i) => firstIndex(get(e, 'joinKeys'), `entities[${i}].joinKeys`, 'join key', add));
   checkSqlSources(ctx, add);
   checkPushSources(ctx, views, add);

@@ -3,6 +3,7 @@
  * registered workflow types: a public contract (Schedules, the UI and recorded histories name them), never renamed.
  */
 export { backfill } from './backfill.js';
+export { checkDrift } from './check-drift.js';
 export { checkFreshness } from './check-freshness.js';
 export { computeFeatures } from './compute-features.js';
 export { materialize } from './materialize.js';

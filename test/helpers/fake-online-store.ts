@@ -3,6 +3,8 @@
 import { OnlineStoreUnavailableError } from '../../src/online/errors.js';
 import type {
   AlertState,
+  DriftAlertRecord,
+  DriftRecord,
   FeatureColumn,
   FreshnessCheck,
   JsonValue,
@@ -25,6 +27,8 @@ export class FakeOnlineStore implements OnlineStore {
   readonly watermarks = new Map<string, Watermark>();
   readonly checks = new Map<string, FreshnessCheck>();
   readonly alerts = new Map<string, AlertState>();
+  readonly driftReports = new Map<string, DriftRecord>();
+  readonly driftAlerts = new Map<string, DriftAlertRecord>();
   /** When set, every call rejects with it (an unreachable Redis: OnlineStoreUnavailableError). */
   failure: Error | undefined;
   /** When set, read() waits this long first (in-flight requests during shutdown, store timeouts). */
@@ -127,6 +131,21 @@ export class FakeOnlineStore implements OnlineStore {
   async recordAlert(project: string, view: string, alert: AlertState): Promise<void> {
     this.check();
     this.alerts.set(`${project}|${view}`, alert);
+  }
+
+  async getDriftRecords(project: string): Promise<{ reports: Map<string, DriftRecord>; alerts: Map<string, DriftAlertRecord> }> {
+    this.check();
+    return { reports: ofProject(this.driftReports, project), alerts: ofProject(this.driftAlerts, project) };
+  }
+
+  async recordDriftReports(project: string, reports: ReadonlyMap<string, DriftRecord>): Promise<void> {
+    this.check();
+    for (const [view, record] of reports) this.driftReports.set(`${project}|${view}`, record);
+  }
+
+  async recordDriftAlert(project: string, view: string, alert: DriftAlertRecord): Promise<void> {
+    this.check();
+    this.driftAlerts.set(`${project}|${view}`, alert);
   }
 
   async ping(): Promise<void> {

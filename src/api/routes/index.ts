@@ -1,5 +1,6 @@
 /** The route table: path -> handler per method. Paths are matched exactly (the query string is ignored). */
 import type { Handler } from '../context.js';
+import { drift } from './drift.js';
 import { freshness } from './freshness.js';
 import { health } from './health.js';
 import { materialize, materializeIncremental } from './materialize.js';
@@ -36,6 +37,7 @@ export const ROUTES: ReadonlyMap<string, Route> = new Map(
     route('/ready', { GET: ready }),
     route('/registry', { GET: registry }),
     route('/freshness', { GET: freshness }),
+    route('/drift', { GET: drift }),
     route('/metrics', { GET: metrics }),
     route('/registry/history', { GET: registryHistory }),
     route('/ui', { GET: uiPage }),

@@ -1,6 +1,7 @@
 /**
  * `featureflow schedules apply | list | trigger | pause | unpause | backfill`: the repo's Temporal Schedules (one
- * `materializeIncremental` per view with `schedule.cron`, one `checkFreshness` per view with a `freshness` SLA).
+ * `materializeIncremental` per view with `schedule.cron`, one `checkFreshness` per view with a `freshness` SLA, one
+ * `checkDrift` per view with `drift.checkEvery`).
  */
 import type { Client, ScheduleOverlapPolicy } from '@temporalio/client';
 import { loadValidatedRepo } from '../../registry/load.js';
@@ -8,21 +9,23 @@ import { OVERLAP_POLICIES, type Repo } from '../../registry/schema.js';
 import { CONFIG_OPTION, parseCommandArgs, temporalTarget, TEMPORAL_OPTIONS, TEMPORAL_OPTIONS_HELP, UsageError } from '../args.js';
 import { parseInstant } from '../instant.js';
 import { formatTable } from '../table.js';
+import type { ScheduleKind } from '../../client/schedule-plan.js';
 
 const USAGE = `usage: featureflow schedules apply     [--config F] [temporal options]
        featureflow schedules list      [--config F] [--json] [temporal options]
-       featureflow schedules trigger   VIEW [--freshness] [--overlap P] [--config F] [temporal options]
-       featureflow schedules pause     VIEW [--freshness] [--note TEXT] [--config F] [temporal options]
-       featureflow schedules unpause   VIEW [--freshness] [--note TEXT] [--config F] [temporal options]
+       featureflow schedules trigger   VIEW [--freshness|--drift] [--overlap P] [--config F] [temporal options]
+       featureflow schedules pause     VIEW [--freshness|--drift] [--note TEXT] [--config F] [temporal options]
+       featureflow schedules unpause   VIEW [--freshness|--drift] [--note TEXT] [--config F] [temporal options]
        featureflow schedules backfill  VIEW START END [--overlap BUFFER_ALL] [--wait] [--config F] [temporal options]
 
 Temporal Schedules keep the online store fresh by themselves: every online view with \`schedule.cron\` gets a
 Schedule that starts \`materializeIncremental\` at each cron time, materializing up to that run's scheduled time; every
-online view with \`freshness\` gets one that starts \`checkFreshness\` every \`freshness.checkEvery\` (default 5m).
+online view with \`freshness\` gets one that starts \`checkFreshness\` every \`freshness.checkEvery\` (default 5m);
+every view with \`drift.checkEvery\` gets one that starts \`checkDrift\` that often.
 A worker must be running (featureflow worker) for the runs to do anything.
 
   apply      create, update or delete Schedules so the server matches the registry (ids featureflow:<project>:
-             <materialize|freshness>:<view>); idempotent; prints what it created, updated, deleted or left
+             <materialize|freshness|drift>:<view>); idempotent; prints what it created, updated, deleted or left
   list       the project's Schedules: when, paused, last and next runs (--json for scripts)
   trigger    run now, as of now, under the Schedule's overlap policy (with SKIP nothing starts while a run is
              running; --overlap ALLOW_ALL starts one anyway: safe, watermarks only move forward)
@@ -33,6 +36,7 @@ A worker must be running (featureflow worker) for the runs to do anything.
 
   -c, --config FILE     the repo config (default FEATUREFLOW_CONFIG, else featureflow.config.ts / featureflow.json here)
       --freshness       act on the view's freshness Schedule instead of its materialization Schedule
+      --drift           act on the view's drift-check Schedule instead of its materialization Schedule
       --json            list: print JSON
       --overlap P       trigger: override the Schedule's policy; backfill: default BUFFER_ALL (SKIP, BUFFER_ONE,
                         BUFFER_ALL, CANCEL_OTHER, TERMINATE_OTHER, ALLOW_ALL)
@@ -44,6 +48,7 @@ const OPTIONS = {
   ...TEMPORAL_OPTIONS,
   json: { type: 'boolean' },
   freshness: { type: 'boolean' },
+  drift: { type: 'boolean' },
   note: { type: 'string' },
   overlap: { type: 'string' },
   wait: { type: 'boolean' },
@@ -66,6 +71,7 @@ export async function run(args: string[]): Promise<number> {
     const want = sub === 'backfill' ? 'VIEW, START and END' : ARITY[sub] === 1 ? 'VIEW' : 'no arguments';
     throw new UsageError(`schedules ${sub} takes ${want}, got ${rest.length} argument${rest.length === 1 ? '' : 's'}\n\n${USAGE}`);
   }
+  if (values.drift && values.freshness) throw new UsageError(`give --freshness or --drift, not both\n\n${USAGE}`);
   const overlap = values.overlap === undefined ? undefined : parseOverlap(values.overlap);
   const window = sub === 'backfill' ? { start: parseInstant(rest[1] as string, 'START'), end: parseInstant(rest[2] as string, 'END') } : undefined;
   const { repo } = await loadValidatedRepo(values.config);
@@ -73,7 +79,7 @@ export async function run(args: string[]): Promise<number> {
   const { connectClient } = await import('../../client/connection.js');
   const client = await connectClient(temporalTarget(values));
   try {
-    const kind = values.freshness ? 'freshness' : 'materialize';
+    const kind: ScheduleKind = values.drift ? 'drift' : values.freshness ? 'freshness' : 'materialize';
     switch (sub) {
       case 'apply':
         return await apply(client, repo, values['task-queue']);
@@ -114,7 +120,7 @@ async function apply(client: Client, repo: Repo, taskQueue: string | undefined):
       `${count('updated')} updated, ${count('deleted')} deleted, ${count('unchanged')} unchanged ` +
       `(namespace ${client.options.namespace})`,
   );
-  if (changes.length === 0) console.log('No view has schedule.cron or freshness: nothing to schedule.');
+  if (changes.length === 0) console.log('No view has schedule.cron, freshness or drift.checkEvery: nothing to schedule.');
   console.log(`Temporal UI: ${schedulesUiUrl(client.options.namespace)}`);
   return 0;
 }
@@ -149,7 +155,7 @@ async function single(
   repo: Repo,
   sub: 'trigger' | 'pause' | 'unpause',
   view: string,
-  kind: 'materialize' | 'freshness',
+  kind: ScheduleKind,
   note: string | undefined,
   overlap: ScheduleOverlapPolicy | undefined,
 ): Promise<number> {
@@ -169,7 +175,7 @@ async function backfill(
   client: Client,
   repo: Repo,
   view: string,
-  kind: 'materialize' | 'freshness',
+  kind: ScheduleKind,
   window: { start: Date; end: Date },
   overlap: ScheduleOverlapPolicy,
   wait: boolean,

@@ -18,6 +18,7 @@ import { definitionFingerprint } from './definition.js';
 import { computedViewDir } from './layout.js';
 import { writeRangeObjects } from '../offline/object-writer.js';
 import { checkedRange, dateSlices, MICROS_PER_SECOND, type DateSlice, type MicrosRange } from './range.js';
+import { recordPartitionStats } from '../stats/store.js';
 import { transformSql } from './transform-sql.js';
 import { writeRangeFiles } from './writer.js';
 
@@ -90,7 +91,9 @@ export async function computeFeatures(
         elapsedMs: performance.now() - (dateStarted[index] ?? 0),
       });
     };
-    const write = { table: OUTPUT, range, definition: definitionFingerprint(ctx.repo, view), onDate };
+    // Each date's statistics come from the rows just computed, stored before the date is published.
+    const onStaged = async (select: string, slice: DateSlice): Promise<void> => void (await recordPartitionStats(ctx, conn, view.name, select, slice));
+    const write = { table: OUTPUT, range, definition: definitionFingerprint(ctx.repo, view), onDate, onStaged };
     const written =
       ctx.offline.location.kind === 's3'
         ? await writeRangeObjects(conn, ctx.offline, { ...write, view: view.name })

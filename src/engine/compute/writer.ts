@@ -27,6 +27,11 @@ export interface WriteOptions {
   definition: string;
   /** Called before and after each date is written. */
   onDate?: (slice: DateSlice, index: number, done: boolean) => void;
+  /**
+   * Called with the SELECT of each range about to be published (the new rows and, on a local store, the rest of a
+   * rewritten file), before it is: statistics are taken from the same rows, not read back.
+   */
+  onStaged?: (select: string, range: DateSlice) => Promise<void>;
 }
 
 export interface WriteResult {
@@ -67,13 +72,11 @@ async function writeSlice(conn: DuckDBConnection, options: WriteOptions, slice: 
   };
   try {
     const ts = ident('event_timestamp');
-    const fresh = await stage(
-      `SELECT * FROM ${ident(options.table)} WHERE ${ts} >= ${instantSql(slice.start)} AND ${ts} < ${instantSql(slice.end)}`,
-      rangeFilePath(dir, slice),
-      options.definition,
-    );
+    const freshSelect = `SELECT * FROM ${ident(options.table)} WHERE ${ts} >= ${instantSql(slice.start)} AND ${ts} < ${instantSql(slice.end)}`;
+    const fresh = await stage(freshSelect, rangeFilePath(dir, slice), options.definition);
+    await options.onStaged?.(freshSelect, slice);
     const pieces: Staged[] = [];
-    for (const file of replaced) pieces.push(...(await stageRemainder(conn, file, slice, stage)));
+    for (const file of replaced) pieces.push(...(await stageRemainder(conn, file, slice, stage, options.onStaged)));
     // Pieces before the new file: until both are in place the old file still serves their rows.
     const moves = [...pieces, ...(fresh.staged ? [fresh.staged] : [])];
     for (const move of moves) await rename(move.temp, move.final);
@@ -89,7 +92,13 @@ async function writeSlice(conn: DuckDBConnection, options: WriteOptions, slice: 
 type StageFn = (select: string, final: string, definition: string) => Promise<{ rows: number; staged: Staged | undefined }>;
 
 /** Stages the rows of `file` outside `cut` as the pieces left of it and right of it. */
-async function stageRemainder(conn: DuckDBConnection, file: RangeFile, cut: MicrosRange, stage: StageFn): Promise<Staged[]> {
+async function stageRemainder(
+  conn: DuckDBConnection,
+  file: RangeFile,
+  cut: DateSlice,
+  stage: StageFn,
+  onStaged: WriteOptions['onStaged'],
+): Promise<Staged[]> {
   const definition = await definitionOf(conn, file.path);
   const ts = ident('event_timestamp');
   const staged: Staged[] = [];
@@ -97,8 +106,12 @@ async function stageRemainder(conn: DuckDBConnection, file: RangeFile, cut: Micr
     // Bounded on the cut side only, so no row the file holds outside the cut can be dropped.
     const condition = piece.end <= cut.start ? `${ts} < ${instantSql(cut.start)}` : `${ts} >= ${instantSql(cut.end)}`;
     const final = rangeFilePath(path.dirname(file.path), piece);
-    const result = await stage(`SELECT * FROM read_parquet(${literal(file.path)}, hive_partitioning = false) WHERE ${condition}`, final, definition);
-    if (result.staged) staged.push(result.staged);
+    const select = `SELECT * FROM read_parquet(${literal(file.path)}, hive_partitioning = false) WHERE ${condition}`;
+    const result = await stage(select, final, definition);
+    if (result.staged) {
+      staged.push(result.staged);
+      await onStaged?.(select, { ...piece, date: cut.date });
+    }
   }
   return staged;
 }

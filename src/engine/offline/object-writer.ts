@@ -37,6 +37,7 @@ export async function writeRangeObjects(conn: DuckDBConnection, catalog: Offline
     const version = nextVersion(published);
     const url = dataUrl(store, options.view, slice.date, slice, version, writer);
     const fresh = await writeFresh(conn, options, slice, url);
+    await options.onStaged?.(freshSelect(options, slice), slice);
     const items: Published[] = [{ start: slice.start, end: slice.end, file: fresh > 0 ? url : null, rows: fresh }];
     await publish(conn, entryUrl(store, options.view, slice.date, version, writer), items);
     if (fresh > 0) {
@@ -49,10 +50,14 @@ export async function writeRangeObjects(conn: DuckDBConnection, catalog: Offline
   return result;
 }
 
+function freshSelect(options: ObjectWriteOptions, slice: DateSlice): string {
+  const ts = ident('event_timestamp');
+  return `SELECT * FROM ${ident(options.table)} WHERE ${ts} >= ${instantSql(slice.start)} AND ${ts} < ${instantSql(slice.end)}`;
+}
+
 /** The range's rows, counted first so an empty range writes no object (it is published as holding no rows). */
 async function writeFresh(conn: DuckDBConnection, options: ObjectWriteOptions, slice: DateSlice, url: string): Promise<number> {
-  const ts = ident('event_timestamp');
-  const select = `SELECT * FROM ${ident(options.table)} WHERE ${ts} >= ${instantSql(slice.start)} AND ${ts} < ${instantSql(slice.end)}`;
+  const select = freshSelect(options, slice);
   const counted = Number((await conn.runAndReadAll(`SELECT count(*) FROM (${select})`)).getRowsJS()[0]?.[0] ?? 0);
   if (counted === 0) return 0;
   return copyToParquet(conn, select, url, options.definition);

@@ -49,8 +49,9 @@ export async function sweepOffline(ctx: EngineContext, options: SweepOptions = {
   const orphans = objects.filter((o) => {
     const rest = o.key.slice(prefix.length);
     const top = rest.split('/')[0] ?? '';
-    // Only computed rows: pushed rows are never superseded, and the manifest entries are decided above.
-    if (top === PUSHED_FOLDER || top === MANIFESTS_FOLDER || !/\/date=[^/]+\/[^/]+\.parquet$/.test(rest)) return false;
+    // Only computed rows: pushed rows are never superseded, the manifest entries are decided above, and folders
+    // starting with "_" (no view may) are the store's own: statistics and the like are never published by a manifest.
+    if (top === PUSHED_FOLDER || top === MANIFESTS_FOLDER || top.startsWith('_') || !/\/date=[^/]+\/[^/]+\.parquet$/.test(rest)) return false;
     return !referenced.has(`s3://${location.bucket}/${o.key}`) && nowMs - o.lastModifiedMs > graceMs;
   });
   const entries = [...doomed].sort();

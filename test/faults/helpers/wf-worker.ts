@@ -11,6 +11,7 @@
  */
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, WorkerResources } from '../../../src/activities/index.js';
+import { lazyComputeDrift } from '../../../src/drift/engine-loader.js';
 import { computeFeatures } from '../../../src/engine/compute/index.js';
 import { realResourceFactories } from '../../../src/worker.js';
 
@@ -36,7 +37,7 @@ const worker = await Worker.create({
   // A dead worker's sticky queue would hold the workflow for the default 5 s before its task moves on.
   stickyQueueScheduleToStartTimeout: '1s',
   maxConcurrentActivityTaskExecutions: Number(process.env.MAX_ACTIVITIES ?? '8'),
-  activities: createActivities({
+  activities: createActivities({ computeDrift: lazyComputeDrift,
     resources,
     computeFeatures: async (ctx, view, start, end, options) => {
       await pause(delayMs / 2);

@@ -79,6 +79,26 @@ describe('applySchedules', () => {
     expect(c.spec.intervals?.map((i) => i.every)).toEqual([3_600_000]);
   });
 
+  it('adds one checkDrift Schedule per view with drift.checkEvery, online or not, and drops it with the setting', async () => {
+    const drift = { reference: { start: '2024-01-01', end: '2024-02-01' }, checkEvery: '30m' };
+    const views = [...VIEWS, { name: 'f', online: false, drift }, { name: 'g', drift: { reference: drift.reference } }];
+    const first = await applySchedules(env.client, await validateRepo(repoInput('drif', views)), { taskQueue: TASK_QUEUE });
+    expect(first.filter((c) => c.kind === 'drift').map((c) => [c.action, c.id, c.when])).toEqual([['created', 'featureflow:drif:drift:f', 'every 30m']]);
+    // The other kinds' ids are as before.
+    expect(first.filter((c) => c.kind !== 'drift').map((c) => c.id)).toEqual([
+      'featureflow:drif:materialize:a',
+      'featureflow:drif:materialize:b',
+      'featureflow:drif:freshness:a',
+      'featureflow:drif:freshness:c',
+    ]);
+    const f = await env.client.schedule.getHandle(scheduleId('drif', 'drift', 'f')).describe();
+    expect(f.action).toMatchObject({ workflowType: 'checkDrift', taskQueue: TASK_QUEUE, args: [{ views: ['f'] }] });
+    expect(f.spec.intervals?.map((i) => i.every)).toEqual([1_800_000]);
+    expect((f.memo as unknown as ScheduleMemo).featureflow).toMatchObject({ project: 'drif', view: 'f', kind: 'drift' });
+    const dropped = await applySchedules(env.client, await validateRepo(repoInput('drif', VIEWS)), { taskQueue: TASK_QUEUE });
+    expect(dropped.filter((c) => c.kind === 'drift').map((c) => [c.action, c.id])).toEqual([['deleted', 'featureflow:drif:drift:f']]);
+  });
+
   it('updates what changed, keeps a paused Schedule paused, deletes what the registry dropped, and only its own', async () => {
     const repo = await validateRepo(repoInput('upd', VIEWS));
     await applySchedules(env.client, repo, { taskQueue: TASK_QUEUE });

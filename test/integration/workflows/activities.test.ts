@@ -8,6 +8,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
 import { createActivities, WorkerResources, type ComputeFeaturesFn, type ResourceFactories } from '../../../src/activities/index.js';
+import { lazyComputeDrift } from '../../../src/drift/engine-loader.js';
 import type { HeartbeatDetails } from '../../../src/activities/heartbeat.js';
 import type { EngineContext } from '../../../src/engine/context.js';
 import { OnlineStoreUnavailableError } from '../../../src/online/errors.js';
@@ -73,14 +74,14 @@ async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure>
 describe('computeChunk', () => {
   it('computes a computed view and reports counts, never rows', async () => {
     const { factories } = fakes();
-    const { computeChunk } = createActivities({ resources: new WorkerResources(factories), computeFeatures: writesRows });
+    const { computeChunk } = createActivities({ computeDrift: lazyComputeDrift, resources: new WorkerResources(factories), computeFeatures: writesRows });
     const result = await new MockActivityEnvironment().run(computeChunk, { view: 'agg', ...chunk, materialize: false });
     expect(result).toMatchObject({ view: 'agg', ...chunk, computed: true, rowsWritten: 7, files: 1, materialized: false, keysWritten: 0 });
   });
 
   it('fails without retry, under its code, for a plain view with nothing to compute or an unknown view', async () => {
     const { factories } = fakes();
-    const { computeChunk } = createActivities({ resources: new WorkerResources(factories), computeFeatures: writesRows });
+    const { computeChunk } = createActivities({ computeDrift: lazyComputeDrift, resources: new WorkerResources(factories), computeFeatures: writesRows });
     const plain = await failureOf(new MockActivityEnvironment().run(computeChunk, { view: 'plain', ...chunk, materialize: false }));
     expect(plain).toMatchObject({ type: 'NOTHING_TO_COMPUTE', nonRetryable: true });
     const unknown = await failureOf(new MockActivityEnvironment().run(computeChunk, { view: 'nope', ...chunk, materialize: false }));
@@ -90,7 +91,7 @@ describe('computeChunk', () => {
 
   it('rejects a malformed input without retry, naming the field', async () => {
     const { factories } = fakes();
-    const { computeChunk } = createActivities({ resources: new WorkerResources(factories), computeFeatures: writesRows });
+    const { computeChunk } = createActivities({ computeDrift: lazyComputeDrift, resources: new WorkerResources(factories), computeFeatures: writesRows });
     const bad = await failureOf(new MockActivityEnvironment().run(computeChunk, { view: 'agg', start: 'soon', end: chunk.end, materialize: false }));
     expect(bad).toMatchObject({ type: 'INVALID_REQUEST', nonRetryable: true });
     expect(bad.message).toContain('start: must be an ISO-8601 instant');
@@ -103,7 +104,7 @@ describe('computeChunk', () => {
       return new FakeOnlineStore();
     });
     const resources = new WorkerResources(factories);
-    const { computeChunk } = createActivities({
+    const { computeChunk } = createActivities({ computeDrift: lazyComputeDrift,
       resources,
       computeFeatures: writesRows,
       materialize: async (_deps, views) => views.map((view) => ({
@@ -131,7 +132,7 @@ describe('computeChunk', () => {
       await threeBeats; // keeps computing until three heartbeats went out meanwhile
       return writesRows(...args);
     };
-    const { computeChunk } = createActivities({ resources: new WorkerResources(factories), computeFeatures: slow, heartbeatIntervalMs: 10 });
+    const { computeChunk } = createActivities({ computeDrift: lazyComputeDrift, resources: new WorkerResources(factories), computeFeatures: slow, heartbeatIntervalMs: 10 });
     await env.run(computeChunk, { view: 'agg', ...chunk, materialize: false });
     expect(beats[0]).toEqual({ phase: 'starting', view: 'agg', ...chunk });
     expect(beats.filter((b) => b.phase === 'compute').length).toBeGreaterThanOrEqual(3);
@@ -145,7 +146,7 @@ describe('computeChunk', () => {
       env.cancel();
       return result;
     };
-    const { computeChunk } = createActivities({ resources: new WorkerResources(factories), computeFeatures: computeThenCancel });
+    const { computeChunk } = createActivities({ computeDrift: lazyComputeDrift, resources: new WorkerResources(factories), computeFeatures: computeThenCancel });
     const err = await env.run(computeChunk, { view: 'agg', ...chunk, materialize: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CancelledFailure);
     expect((err as Error).message).toContain('cancelled before materializing');

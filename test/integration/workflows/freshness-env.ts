@@ -16,6 +16,7 @@ import { Worker } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { expect, vi } from 'vitest';
 import { createActivities, WorkerResources } from '../../../src/activities/index.js';
+import { lazyComputeDrift } from '../../../src/drift/engine-loader.js';
 import { main } from '../../../src/cli/main.js';
 import { computeFeatures } from '../../../src/engine/compute/index.js';
 import type { FreshnessAlertLog, FreshnessAlertPayload } from '../../../src/freshness/alert.js';
@@ -86,7 +87,7 @@ export async function startFreshnessEnv(): Promise<FreshnessEnv> {
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ resources, computeFeatures, alertLog: (line) => logs.push(line) }),
+    activities: createActivities({ computeDrift: lazyComputeDrift, resources, computeFeatures, alertLog: (line) => logs.push(line) }),
   });
   const running = worker.run();
 

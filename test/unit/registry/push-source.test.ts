@@ -61,6 +61,12 @@ describe('push sources', () => {
     expect(await problemsOf(repo)).toEqual(['featureViews[2].name: "pushed" is reserved: pushed rows live in <offlineStore.path>/pushed']);
   });
 
+  it('reserve view names starting with "_" for the offline store\'s own folders (_manifests, _stats, ...)', async () => {
+    const repo = withPush();
+    repo.featureViews[2].name = '_stats';
+    expect(await problemsOf(repo)).toContainEqual('featureViews[2].name: "_stats": names starting with "_" are reserved for the offline store\'s own folders');
+  });
+
   it('show up in plan as sources, field by field', async () => {
     const before = await validateRepo(withPush());
     const after = await validateRepo(withPush({ batchSource: 'transactions', createdTimestampField: 'created' }));

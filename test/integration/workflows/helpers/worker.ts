@@ -5,6 +5,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, WorkerResources, type ActivityResources, type ComputeFeaturesFn } from '../../../../src/activities/index.js';
+import { lazyComputeDrift } from '../../../../src/drift/engine-loader.js';
 import { computeFeatures } from '../../../../src/engine/compute/index.js';
 import { realResourceFactories, WORKFLOWS_PATH } from '../../../../src/worker.js';
 
@@ -60,7 +61,7 @@ type Activities = ReturnType<typeof createActivities>;
 
 export async function startTestWorker(env: TestWorkflowEnvironment, options: TestWorkerOptions): Promise<TestWorker> {
   const resources = new WorkerResources(realResourceFactories(options.configPath, { threads: 2, memoryLimit: '512MB' }));
-  const real = createActivities({
+  const real = createActivities({ computeDrift: lazyComputeDrift,
     resources: options.wrapResources ? options.wrapResources(resources) : resources,
     computeFeatures: options.compute ?? computeFeatures,
     heartbeatIntervalMs: 100,
