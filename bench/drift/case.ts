@@ -3,9 +3,12 @@
  * GROUP BY over that Parquet column (bucket key -> count; the NULL key counts nulls), which measured faster than
  * one wide scan with 50 histogram() maps, then the drift report from the two sides' statistics. Prints one JSON line.
  *
- * The sketch query stands in for the stats module's compute until it is merged; it writes the same NumericSketch.
+ * Mode `sketch` builds only what drift reads (the same NumericSketch as the stats module); mode `stats` runs the
+ * stats module's full computeRelationStats (moments, exact quantiles, distinct counts and sketches) over each side,
+ * as one partition.
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { computeRelationStats } from '../../src/engine/stats/compute.js';
 import { driftReport } from '../../src/engine/stats/drift-report.js';
 import { driftThresholds } from '../../src/engine/stats/metrics.js';
 import type { FeatureStats, NumericSketch, ViewStats } from '../../src/engine/stats/types.js';
@@ -57,14 +60,20 @@ async function sideStats(conn: DuckDBConnection, file: string, features: string[
   return { view: 'bench', start: label, end: label, rows, features: stats };
 }
 
-const [json, threads, memoryLimit] = process.argv.slice(2);
+async function statsModule(conn: DuckDBConnection, file: string, features: string[], label: string): Promise<ViewStats> {
+  const declared = features.map((name) => ({ name, dtype: 'float64' as const }));
+  return computeRelationStats(conn, `read_parquet(${literal(file)})`, declared, { view: 'bench', start: label, end: label });
+}
+
+const [json, threads, memoryLimit, mode] = process.argv.slice(2);
+const compute = mode === 'stats' ? statsModule : sideStats;
 const data = JSON.parse(json as string) as DriftBenchData;
 const instance = await DuckDBInstance.create(':memory:', { threads: threads as string, memory_limit: memoryLimit as string });
 const conn = await instance.connect();
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-const reference = await sideStats(conn, data.reference, data.features, 'reference');
-const current = await sideStats(conn, data.current, data.features, 'current');
+const reference = await compute(conn, data.reference, data.features, 'reference');
+const current = await compute(conn, data.current, data.features, 'current');
 const t1 = performance.now();
 const report = driftReport({ reference, current, thresholds: driftThresholds(undefined), features: data.features });
 const t2 = performance.now();
