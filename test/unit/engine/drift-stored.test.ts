@@ -3,6 +3,8 @@
  * saved snapshot): the exact KS path reads the same rows the stored sketches summarise.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDriftChecks } from '../../../src/drift/compute.js';
+import { lazyComputeDrift } from '../../../src/drift/engine-loader.js';
 import { computeDrift } from '../../../src/engine/stats/drift.js';
 import { loadStats, saveSnapshot } from '../../../src/engine/stats/store.js';
 import { at, testEngine, type TestEngine } from '../../helpers/engine.js';
@@ -17,6 +19,7 @@ beforeAll(async () => {
       featureViews: [{
         name: 'plain', entities: ['user'], source: 'events',
         schema: [{ name: 'x', dtype: 'float64' }, { name: 'city', dtype: 'string' }],
+        drift: { reference: { start: '2024-01-01T00:00:00Z', end: '2024-01-02T00:00:00Z' }, window: '1d' },
       }],
     },
     // Three days every 10 minutes for 5 users; day 3 moves x up by 5 and sends every city to 'paris'.
@@ -42,6 +45,12 @@ describe('computeDrift on stored statistics', () => {
     expect(moved.features[0]?.psi).toBeGreaterThan(0.25);
     expect(moved.features[1]?.js).toBeGreaterThan(0.1);
     expect(moved.current.rows).toBe(720);
+  });
+
+  it('is what a drift check loads and runs (checkDrift, featureflow drift --run)', async () => {
+    const [check] = await runDriftChecks(engine.ctx, lazyComputeDrift, ['plain'], at('2024-01-04 00:00'));
+    expect(check?.report.current).toEqual({ start: '2024-01-03T00:00:00.000Z', end: '2024-01-04T00:00:00.000Z', rows: 720 });
+    expect(check?.report.level).toBe('alert');
   });
 
   it('against a snapshot, takes KS from the sketches and names the snapshot', async () => {
