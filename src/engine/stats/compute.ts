@@ -1,13 +1,15 @@
 /**
  * The statistics of a relation's features (one partition's rows): three DuckDB statements whatever the number of
- * features: one aggregate pass (counts, moments, exact quantiles, approximate distinct counts), the numeric
- * sketches' bucket counts, and the top values of string features. Nothing is read row by row in JS.
+ * features: one aggregate pass (counts, moments, approximate distinct counts), the numeric sketches' bucket counts,
+ * and the top values of string features. Nothing is read row by row in JS. Quantiles are read from the sketch
+ * (within its relative accuracy, clamped to min and max): exact ones (quantile_cont) sort every column and cost
+ * several times the partition's Parquet write, on every backfill chunk.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { isListDtype, type Dtype } from '../../registry/dtypes.js';
 import { dtypeOfDuckdbType } from '../compute/dtypes.js';
 import { ident } from '../sql.js';
-import { newSketch, sketchFromRows, sketchSql } from './sketch.js';
+import { newSketch, sketchFromRows, sketchQuantile, sketchSql } from './sketch.js';
 import type { FeatureStats, NumericSketch, ViewStats } from './types.js';
 
 export const QUANTILES = { p1: 0.01, p5: 0.05, p25: 0.25, p50: 0.5, p75: 0.75, p95: 0.95, p99: 0.99 } as const;
@@ -45,7 +47,6 @@ function count(value: unknown): number {
 }
 
 function aggregateSql(relation: string, features: readonly StatsFeature[]): string {
-  const quantiles = `[${Object.values(QUANTILES).join(', ')}]`;
   const columns = features.flatMap((f, i) => {
     const c = ident(f.name);
     const d = `CAST(${c} AS DOUBLE)`;
@@ -56,7 +57,6 @@ function aggregateSql(relation: string, features: readonly StatsFeature[]): stri
         `stddev_samp(${d}) AS sd${i}`,
         `min(${d}) AS min${i}`,
         `max(${d}) AS max${i}`,
-        `quantile_cont(${d}, ${quantiles}) AS q${i}`,
       );
     }
     if (f.dtype !== 'unknown' && !isListDtype(f.dtype)) out.push(`approx_count_distinct(${c}) AS distinct${i}`);
@@ -131,11 +131,14 @@ export async function computeRelationStats(
       assign(out, 'stddev', nonNull === 1 ? 0 : finite(agg[`sd${i}`]));
       assign(out, 'min', finite(agg[`min${i}`]));
       assign(out, 'max', finite(agg[`max${i}`]));
-      const q = agg[`q${i}`];
-      if (Array.isArray(q) && q.length === QUANTILE_NAMES.length && q.every((v) => finite(v) !== undefined)) {
-        out.quantiles = Object.fromEntries(QUANTILE_NAMES.map((name, k) => [name, finite(q[k]) ?? 0])) as FeatureStats['quantiles'];
-      }
       out.sketch = sketches.get(i) ?? newSketch();
+      if (out.sketch.count > 0 && out.min !== undefined && out.max !== undefined) {
+        const [lo, hi] = [out.min, out.max];
+        const sketch = out.sketch;
+        out.quantiles = Object.fromEntries(
+          QUANTILE_NAMES.map((name) => [name, Math.min(hi, Math.max(lo, sketchQuantile(sketch, QUANTILES[name])))]),
+        ) as FeatureStats['quantiles'];
+      }
     }
     if (f.dtype !== 'unknown' && !isListDtype(f.dtype)) assign(out, 'distinct', finite(agg[`distinct${i}`]));
     if (f.dtype === 'string') out.topK = topK.get(i) ?? [];

@@ -57,7 +57,7 @@ describe('merging stats', () => {
     expect(merged.features[0]?.distinct).toBe(3);
   });
 
-  it('returns a single part covering the range as stored, exact quantiles included', () => {
+  it('returns a single part covering the range as stored', () => {
     const only = part('a', 'b', [1, 2], 0);
     expect(mergeViewStats('v', 'a', 'b', [only])).toBe(only);
   });

@@ -55,7 +55,7 @@ async function reference(where: string): Promise<Record<string, unknown>> {
 }
 
 describe('stored statistics', () => {
-  it('stats of one date equal DuckDB on the same rows, exact quantiles included', async () => {
+  it('stats of one date equal DuckDB on the same rows, quantiles within the sketch\'s accuracy', async () => {
     await computeViewStats(engine.ctx, 'plain', at('2024-01-02 00:00'), at('2024-01-03 00:00'));
     const stats = await loadStats(engine.ctx, 'plain', at('2024-01-02 00:00'), at('2024-01-03 00:00'));
     const ref = await reference(`event_timestamp >= '2024-01-02' AND event_timestamp < '2024-01-03'`);
@@ -67,8 +67,11 @@ describe('stored statistics', () => {
     expect(x.stddev).toBeCloseTo(Number(ref['sd']), 9);
     expect(x.min).toBe(Number(ref['lo']));
     expect(x.max).toBe(Number(ref['hi']));
-    expect(x.quantiles?.p50).toBeCloseTo(Number(ref['p50']), 9);
-    expect(x.quantiles?.p95).toBeCloseTo(Number(ref['p95']), 9);
+    // From the sketch: within its relative accuracy plus the gap between neighbouring order statistics.
+    for (const q of ['p50', 'p95'] as const) {
+      const exact = Number(ref[q]);
+      expect(Math.abs((x.quantiles?.[q] ?? Number.NaN) - exact)).toBeLessThanOrEqual(Math.abs(exact) * 0.05 + 0.5);
+    }
     expect(x.sketch?.count).toBe(x.count);
     const city = feature(stats.features, 'city');
     expect(city.count).toBe(Number(ref['cities']));
