@@ -6,8 +6,8 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { closeEngine, openEngine } from '../engine/index.js';
+import { computeDrift } from '../engine/stats/drift.js';
 import { loadStats, saveSnapshot } from '../engine/stats/store.js';
-import { lazyComputeDrift } from '../drift/engine-loader.js';
 import type { Repo } from '../registry/schema.js';
 import { driftText } from './commands/drift.js';
 import { statsHtml } from './stats-html.js';
@@ -21,15 +21,17 @@ export interface DemoQuality {
 
 export async function runDemoQuality(repo: Repo, repoDir: string, view: string, days: number, now: Date = new Date()): Promise<DemoQuality> {
   const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
-  // The drift block's window (3d in the example) is the current range; the days before it, the reference.
+  // The drift block's window (3d in the example) is the current range; the days before it, the reference, once the
+  // longer windows have filled up (their first days hold partial sums, a drift of their own).
   const current = { start: new Date(today - 3 * DAY_MS), end: new Date(today + DAY_MS) };
-  const reference = { start: new Date(today - days * DAY_MS), end: current.start };
+  const warmUpDays = Math.min(30, Math.floor(days / 2));
+  const reference = { start: new Date(today - (days - warmUpDays) * DAY_MS), end: current.start };
   const ctx = await openEngine(repo, repoDir, { threads: 2, memoryLimit: '1GB' });
   try {
     const referenceStats = await loadStats(ctx, view, reference.start, reference.end);
     await saveSnapshot(ctx, view, 'baseline', referenceStats);
     console.log(`saved snapshot "baseline" of ${view}: ${referenceStats.rows.toLocaleString('en')} rows, ${reference.start.toISOString().slice(0, 10)} to ${reference.end.toISOString().slice(0, 10)}`);
-    const report = await lazyComputeDrift(ctx, view, { reference: { snapshot: 'baseline' }, current });
+    const report = await computeDrift(ctx, view, { reference: { snapshot: 'baseline' }, current });
     console.log(driftText(repo.project, [{ view, checkedAt: now.toISOString(), report, lastAlert: null }]));
     const currentStats = await loadStats(ctx, view, current.start, current.end);
     const html = path.join(repoDir, '.featureflow', `stats-${view}.html`);
