@@ -46,6 +46,14 @@ function count(value: unknown): number {
   return finite(value) ?? 0;
 }
 
+/**
+ * Distinct estimates for keys, codes and categories; not for floats, where nearly every value is distinct and the
+ * estimate (a HyperLogLog per column) was the most expensive part of a partition's statistics.
+ */
+function hasDistinct(dtype: StatsFeature['dtype']): boolean {
+  return dtype !== 'unknown' && dtype !== 'float32' && dtype !== 'float64' && !isListDtype(dtype);
+}
+
 function aggregateSql(relation: string, features: readonly StatsFeature[]): string {
   const columns = features.flatMap((f, i) => {
     const c = ident(f.name);
@@ -59,7 +67,7 @@ function aggregateSql(relation: string, features: readonly StatsFeature[]): stri
         `max(${d}) AS max${i}`,
       );
     }
-    if (f.dtype !== 'unknown' && !isListDtype(f.dtype)) out.push(`approx_count_distinct(${c}) AS distinct${i}`);
+    if (hasDistinct(f.dtype)) out.push(`approx_count_distinct(${c}) AS distinct${i}`);
     return out;
   });
   return `SELECT count(*) AS rows, ${columns.join(', ')} FROM ${relation}`;
@@ -140,7 +148,7 @@ export async function computeRelationStats(
         ) as FeatureStats['quantiles'];
       }
     }
-    if (f.dtype !== 'unknown' && !isListDtype(f.dtype)) assign(out, 'distinct', finite(agg[`distinct${i}`]));
+    if (hasDistinct(f.dtype)) assign(out, 'distinct', finite(agg[`distinct${i}`]));
     if (f.dtype === 'string') out.topK = topK.get(i) ?? [];
     return out;
   });
