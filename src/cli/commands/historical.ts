@@ -3,16 +3,10 @@
  * here, or with --workflow as the trainingSet workflow on a Temporal worker.
  */
 import path from 'node:path';
-import { userAccess } from '../../engine/access.js';
-import { closeEngine, openEngine } from '../../engine/context.js';
-import { getHistoricalFeatures } from '../../engine/historical.js';
-import { outputFormatOf } from '../../engine/training-set.js';
 import { resolveFeatureRefs } from '../../registry/features.js';
 import { loadValidatedRepo, resolveRepoPath } from '../../registry/load.js';
 import type { TrainingSetInput } from '../../workflows/contracts/training-set.js';
-import { loadCheckedRepo } from '../load-checked.js';
 import { CONFIG_OPTION, parseCommandArgs, TEMPORAL_OPTIONS, TEMPORAL_OPTIONS_HELP, temporalTarget, UsageError } from '../args.js';
-import { progressPrinter } from '../progress-line.js';
 
 const USAGE = `usage: featureflow historical --config F --entities IN.(csv|parquet) --features REFS --out OUT.(csv|parquet)
                               [--full-feature-names] [--filter-created] [--threads N] [--memory-limit 4GB]
@@ -62,9 +56,27 @@ export async function run(args: string[]): Promise<number> {
     throw new UsageError(`--${misplaced[0]} ${values.workflow ? 'applies to local runs only (the worker has its own settings)' : 'needs --workflow'}`);
   }
   const out = values.out as string;
+  // DuckDB, the engine and Temporal's client load only once a run needs them: `--help` stays instant.
+  const { outputFormatOf } = await import('../../engine/training-set.js');
   outputFormatOf(out);
   const features = (values.features as string).split(',').map((f) => f.trim()).filter(Boolean);
-  if (!values.workflow) return runLocally(values, features, out);
+  if (!values.workflow) {
+    const threads = values.threads === undefined ? undefined : Number(values.threads);
+    if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) {
+      throw new UsageError(`--threads must be a positive whole number, got ${JSON.stringify(values.threads)}`);
+    }
+    const { runHistoricalLocally } = await import('../historical-local.js');
+    return runHistoricalLocally({
+      config: values.config,
+      entities: values.entities as string,
+      features,
+      out,
+      ...(threads ? { threads } : {}),
+      ...(values['memory-limit'] ? { memoryLimit: values['memory-limit'] } : {}),
+      fullFeatureNames: values['full-feature-names'] ?? false,
+      filterCreated: values['filter-created'] ?? false,
+    });
+  }
 
   // Cheap checks here, so a typo fails before anything starts; the data itself is the worker's to read.
   const { repo } = await loadValidatedRepo(values.config);
@@ -78,38 +90,4 @@ export async function run(args: string[]): Promise<number> {
   };
   const { runTrainingSetWorkflow } = await import('../training-set-follow.js');
   return runTrainingSetWorkflow(input, { ...temporalTarget(values), project: repo.project, ...(values['task-queue'] ? { taskQueue: values['task-queue'] } : {}) });
-}
-
-type Values = ReturnType<typeof parseCommandArgs<typeof OPTIONS>>['values'];
-
-async function runLocally(values: Values, features: string[], out: string): Promise<number> {
-  const threads = values.threads === undefined ? undefined : Number(values.threads);
-  if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) {
-    throw new UsageError(`--threads must be a positive whole number, got ${JSON.stringify(values.threads)}`);
-  }
-  const started = performance.now();
-  const loaded = await loadCheckedRepo(values.config);
-  const ctx = await openEngine(loaded.repo, loaded.repoDir, {
-    ...(threads ? { threads } : {}),
-    ...(values['memory-limit'] ? { memoryLimit: values['memory-limit'] } : {}),
-    // The entity file and the output are the user's own input: the engine may reach them besides the repo's files.
-    access: userAccess({ read: [values.entities as string], write: [out] }),
-  });
-  try {
-    const set = await getHistoricalFeatures(ctx, { path: values.entities as string }, features, {
-      fullFeatureNames: values['full-feature-names'] ?? false,
-      filterByCreatedTimestamp: values['filter-created'] ?? false,
-      onProgress: progressPrinter(),
-    });
-    try {
-      await set.write(path.resolve(out));
-    } finally {
-      set.close();
-    }
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    console.log(`Wrote ${set.rowCount.toLocaleString('en-US')} rows x ${set.columns.length} columns to ${out} in ${seconds}s`);
-    return 0;
-  } finally {
-    closeEngine(ctx);
-  }
 }
