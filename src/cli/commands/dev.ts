@@ -3,13 +3,8 @@
  * runs a worker in this process, serves the HTTP API, applies the Schedules and fills the online store; on Ctrl-C or
  * SIGTERM it stops exactly what it started (a dev server it found running is left alone) and exits 0.
  */
-import { createServer } from '../../api/server.js';
-import { createApiWorkflows } from '../../client/api-workflows.js';
-import { connectRepoStore, describeOnlineStoreTarget, resolveOnlineStoreTarget } from '../../online/store-target.js';
+import type { Repo } from '../../registry/schema.js';
 import { CONFIG_OPTION, helpOrNoArguments, parseCommandArgs, UsageError } from '../args.js';
-import { startDemoTemporal } from '../demo-temporal.js';
-import { applyAndKickOff } from '../dev-kickoff.js';
-import { loadCheckedRepo } from '../load-checked.js';
 
 const USAGE = `usage: featureflow dev [--config FILE] [--port 6566] [--host 127.0.0.1] [--temporal-port 7233] [--ui-port 8233]
                      [--namespace NS] [--task-queue Q] [--no-schedules] [--backfill-days 7]
@@ -74,6 +69,16 @@ export async function run(args: string[]): Promise<number> {
     process.once('SIGTERM', on('SIGTERM'));
   });
 
+  // The API, the store, Temporal and DuckDB load only now: `dev --help` stays instant.
+  const [{ createServer }, { createApiWorkflows }, { connectRepoStore, describeOnlineStoreTarget, resolveOnlineStoreTarget }, { startDemoTemporal }, { applyAndKickOff }, { loadCheckedRepo }] =
+    await Promise.all([
+      import('../../api/server.js'),
+      import('../../client/api-workflows.js'),
+      import('../../online/store-target.js'),
+      import('../demo-temporal.js'),
+      import('../dev-kickoff.js'),
+      import('../load-checked.js'),
+    ]);
   const loaded = await loadCheckedRepo(values.config);
   const { repo, repoDir } = loaded;
   console.log(`featureflow dev: project "${repo.project}" from ${loaded.configPath}`);
@@ -130,7 +135,7 @@ Ctrl-C stops ${temporal.dev.started ? 'the dev server, ' : ''}the worker and the
 }
 
 /** The first feature service (else the first online view's features) for a few keys of the first entity. */
-function exampleRequest(repo: Parameters<typeof createServer>[0]['repo']): Record<string, unknown> {
+function exampleRequest(repo: Repo): Record<string, unknown> {
   const service = repo.featureServices[0];
   const view = repo.featureViews.find((v) => v.online);
   const entityName = view?.entities[0] ?? repo.entities[0]?.name;
