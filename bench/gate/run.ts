@@ -7,24 +7,19 @@
  *   npm run bench:gate                    # 1M entities, median of 3 each
  *   RUNS=1 ENTITIES=200000 npm run bench:gate
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { closeEngine, openEngine } from '../../src/engine/context.js';
-import { Database } from '../../src/engine/database.js';
-import { literal } from '../../src/engine/sql.js';
 import { materialize } from '../../src/materialize/index.js';
 import { connectOnlineStore } from '../../src/online/redis-store.js';
 import { RepoSchema } from '../../src/registry/schema.js';
+import { deletePrefix, FEATURES, materializeBenchData } from '../materialize/data.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const entities = Number(process.env['ENTITIES'] ?? 1_000_000);
 const rowsPerEntity = 2;
 const runs = Number(process.env['RUNS'] ?? 3);
 const redisBase = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const url = `${redisBase.replace(/\/\d+$/, '')}/9`;
-const FEATURES = Array.from({ length: 10 }, (_, i) => `f${i}`);
 
 type RuleInput = Record<string, unknown>;
 
@@ -35,31 +30,6 @@ const RULES: RuleInput[] = [
   { rule: 'sql', name: 'f9_sane', predicate: 'f9 >= 0 AND f9 < f9 + 1' },
   { rule: 'unique' },
 ];
-
-async function generate(): Promise<string> {
-  const dir = path.join(here, 'data');
-  const file = path.join(dir, `stats-${entities}-${rowsPerEntity}.parquet`);
-  if (existsSync(file)) return file;
-  mkdirSync(dir, { recursive: true });
-  const db = await Database.open({ threads: 2 });
-  await db.withConnection((c) =>
-    c.run(`COPY (SELECT (i % ${entities})::BIGINT AS user_id,
-                        now() - to_seconds((hash(i) % 86400)::BIGINT) AS event_timestamp,
-                        ${FEATURES.map((f, k) => `(hash(i * ${k + 3}) % 100000) / 100.0 AS ${f}`).join(', ')}
-                 FROM range(${entities * rowsPerEntity}) t(i)) TO ${literal(file)} (FORMAT parquet)`),
-  );
-  db.close();
-  return file;
-}
-
-async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 10_000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
-}
 
 async function once(file: string, run: string, rules: RuleInput[]): Promise<{ seconds: number; keys: number }> {
   const prefix = `ffgate${process.pid}${run}`;
@@ -72,7 +42,8 @@ async function once(file: string, run: string, rules: RuleInput[]): Promise<{ se
       { name: 'stats', entities: ['user'], source: 'src', ttl: '7d', schema: FEATURES.map((name) => ({ name, dtype: 'float64' })), validation: rules },
     ],
   });
-  const ctx = await openEngine(repo, here, { threads: 2 });
+  // The shared data folder is the repo's folder: its file source must lie under it.
+  const ctx = await openEngine(repo, path.dirname(file), { threads: 2 });
   const store = await connectOnlineStore({ url, keyPrefix: prefix });
   const redis = new Redis(url);
   try {
@@ -90,7 +61,7 @@ async function once(file: string, run: string, rules: RuleInput[]): Promise<{ se
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const file = await generate();
+const file = await materializeBenchData(entities, rowsPerEntity);
 const plain: number[] = [];
 const gated: number[] = [];
 for (let run = 1; run <= runs; run++) {

@@ -7,16 +7,14 @@
  *   RUNS=1 ENTITIES=200000 npm run bench:materialize
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { closeEngine, openEngine } from '../../src/engine/context.js';
-import { Database } from '../../src/engine/database.js';
-import { literal } from '../../src/engine/sql.js';
 import { materialize } from '../../src/materialize/index.js';
 import { connectOnlineStore } from '../../src/online/redis-store.js';
 import { RepoSchema } from '../../src/registry/schema.js';
+import { deletePrefix, FEATURES, materializeBenchData } from './data.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const entities = Number(process.env['ENTITIES'] ?? 1_000_000);
@@ -24,32 +22,6 @@ const rowsPerEntity = Number(process.env['ROWS_PER_ENTITY'] ?? 2);
 const runs = Number(process.env['RUNS'] ?? 3);
 const redisBase = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const url = `${redisBase.replace(/\/\d+$/, '')}/9`;
-const FEATURES = Array.from({ length: 10 }, (_, i) => `f${i}`);
-
-async function generate(): Promise<string> {
-  const dir = path.join(here, 'data');
-  const file = path.join(dir, `stats-${entities}-${rowsPerEntity}.parquet`);
-  if (existsSync(file)) return file;
-  mkdirSync(dir, { recursive: true });
-  const db = await Database.open({ threads: 2 });
-  await db.withConnection((c) =>
-    c.run(`COPY (SELECT (i % ${entities})::BIGINT AS user_id,
-                        now() - to_seconds((hash(i) % 86400)::BIGINT) AS event_timestamp,
-                        ${FEATURES.map((f, k) => `(hash(i * ${k + 3}) % 100000) / 100.0 AS ${f}`).join(', ')}
-                 FROM range(${entities * rowsPerEntity}) t(i)) TO ${literal(file)} (FORMAT parquet)`),
-  );
-  db.close();
-  return file;
-}
-
-async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 10_000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
-}
 
 function ceiling(): number {
   const out = execFileSync('redis-benchmark', ['-u', url, '-P', '16', '-n', '1000000', '-q', '-t', 'hset', '-r', '1000000'], { encoding: 'utf8' });
@@ -58,7 +30,7 @@ function ceiling(): number {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const file = await generate();
+const file = await materializeBenchData(entities, rowsPerEntity);
 const redis = new Redis(url);
 const rates: number[] = [];
 const ceilings: number[] = [];
