@@ -14,6 +14,7 @@ import { formatPath } from '../registry/errors.js';
 import { parseInstantMs } from '../registry/instant.js';
 import type { DriftAlertInput, DriftCheckInput, DriftCheckResult, DriftEntry, RecordDriftAlertInput } from '../workflows/contracts/check-drift.js';
 import type { ActivityDeps } from './deps.js';
+import { stderrJsonLine } from './stderr-log.js';
 
 const WEBHOOK_TIMEOUT_MS = 10_000;
 
@@ -77,8 +78,5 @@ export async function recordDriftAlert(deps: ActivityDeps, input: RecordDriftAle
   await store.recordDriftAlert(repo.project, view, { level, at: new Date(parseInstantMs(at) as number).toISOString() });
 }
 
-/** The default sink: a JSON line on stderr, like freshness alerts. */
-export function stderrDriftAlertLog(line: DriftAlertLog): void {
-  const { level, message, ...fields } = line;
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
-}
+/** Alert records as JSON lines on stderr (stderr-log.ts). */
+export const stderrDriftAlertLog: (line: DriftAlertLog) => void = stderrJsonLine;

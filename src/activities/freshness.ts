@@ -20,6 +20,7 @@ import type {
   RecordAlertInput,
 } from '../workflows/contracts/check-freshness.js';
 import type { ActivityDeps } from './deps.js';
+import { stderrJsonLine } from './stderr-log.js';
 
 /** Well inside the workflow's startToClose for the send activity, so a hung receiver is a retry, not a timeout. */
 const WEBHOOK_TIMEOUT_MS = 10_000;
@@ -84,8 +85,5 @@ export async function recordFreshnessAlert(deps: ActivityDeps, input: RecordAler
   await store.recordAlert(repo.project, view, { status, at: new Date(parseInstantMs(at) as number).toISOString() });
 }
 
-/** The default sink: JSON lines on stderr, like the API's logger, which log collectors parse without configuration. */
-export function stderrAlertLog(line: FreshnessAlertLog): void {
-  const { level, message, ...fields } = line;
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
-}
+/** Alert records as JSON lines on stderr (stderr-log.ts). */
+export const stderrAlertLog: (line: FreshnessAlertLog) => void = stderrJsonLine;

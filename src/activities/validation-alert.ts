@@ -7,6 +7,7 @@
 import { webhookOrigin } from '../freshness/alert.js';
 import { postAlert } from '../freshness/webhook.js';
 import type { ValidationWarning } from '../workflows/contracts/materialize-incremental.js';
+import { stderrJsonLine } from './stderr-log.js';
 
 export interface ValidationAlertPayload {
   type: 'featureflow.validation.warn';
@@ -53,7 +54,5 @@ export async function sendValidationAlert(
   }
 }
 
-export function stderrValidationLog(line: ValidationAlertLog): void {
-  const { level, message, ...fields } = line;
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
-}
+/** Alert records as JSON lines on stderr (stderr-log.ts). */
+export const stderrValidationLog: (line: ValidationAlertLog) => void = stderrJsonLine;
