@@ -14,3 +14,19 @@ export function chunkActivityOptions(heartbeatTimeoutMs: number): ActivityOption
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
   };
 }
+
+/** Reading and writing Redis: quick, and worth a few retries through a short outage. */
+export const STORE_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 6 },
+};
+
+/**
+ * A webhook POST (10 s timeout in the activity), for freshness and drift alerts alike: retried with backoff for
+ * about four minutes over 10 attempts; a receiver that refuses the request (4xx) is not retried at all (the
+ * activity marks that non-retryable).
+ */
+export const ALERT_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+};

@@ -16,6 +16,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
+import { ALERT_ACTIVITY_OPTIONS, STORE_ACTIVITY_OPTIONS } from './activity-options.js';
 import { driftAlertsDue, type DueDriftAlert } from '../drift/transition.js';
 import type { ErrorCode } from '../registry/error-codes.js';
 import type { CheckDriftInput, CheckDriftResult, DriftAlertKind, DriftEntry, DriftLevel } from './contracts/check-drift.js';
@@ -32,20 +33,9 @@ const CHECK_OPTIONS: ActivityOptions = {
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
 };
 
-const STORE_OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 6 },
-};
-
-/** As for freshness alerts: about four minutes of backoff over 10 attempts; a 4xx is not retried at all. */
-const ALERT_OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
-};
-
 const { checkDrift: checkDriftActivity } = proxyActivities<Activities>(CHECK_OPTIONS);
-const { recordDriftAlert } = proxyActivities<Activities>(STORE_OPTIONS);
-const { sendDriftAlert } = proxyActivities<Activities>(ALERT_OPTIONS);
+const { recordDriftAlert } = proxyActivities<Activities>(STORE_ACTIVITY_OPTIONS);
+const { sendDriftAlert } = proxyActivities<Activities>(ALERT_ACTIVITY_OPTIONS);
 
 export const DRIFT_ALERT_FAILED = 'DRIFT_ALERT_FAILED' satisfies ErrorCode;
 

@@ -13,9 +13,9 @@ import {
   isCancellation,
   proxyActivities,
   setCurrentDetails,
-  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
+import { ALERT_ACTIVITY_OPTIONS, STORE_ACTIVITY_OPTIONS } from './activity-options.js';
 import type { ErrorCode } from '../registry/error-codes.js';
 import { freshnessDetails, type AlertOutcome } from '../freshness/details.js';
 import { alertedStatus, alertsDue, type DueAlert } from '../freshness/transition.js';
@@ -24,23 +24,8 @@ import { INVALID_WORKFLOW_INPUT, invalid, objectInput, unknownFields, viewList }
 
 type Activities = ReturnType<typeof createActivities>;
 
-/** Reading and writing Redis: quick, and worth a few retries through a short outage. */
-const STORE_OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 6 },
-};
-
-/**
- * A webhook POST (10 s timeout in the activity): retried with backoff for about four minutes over 10 attempts, a
- * receiver that refuses the request (4xx) is not retried at all (the activity marks that non-retryable).
- */
-const ALERT_OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
-};
-
-const storeActivities = proxyActivities<Activities>(STORE_OPTIONS);
-const { sendFreshnessAlert } = proxyActivities<Activities>(ALERT_OPTIONS);
+const storeActivities = proxyActivities<Activities>(STORE_ACTIVITY_OPTIONS);
+const { sendFreshnessAlert } = proxyActivities<Activities>(ALERT_ACTIVITY_OPTIONS);
 
 export const FRESHNESS_ALERT_FAILED = 'FRESHNESS_ALERT_FAILED' satisfies ErrorCode;
 
