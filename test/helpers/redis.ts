@@ -2,7 +2,7 @@
 // own random key prefix and deletes only that prefix: never FLUSHDB, which would wipe a developer's data or a
 // test running in parallel.
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { Redis as IORedis, type Redis } from 'ioredis';
 import { DEFAULT_REDIS_URL } from '../../src/devtools/redis-url.js';
 
 /**
@@ -40,4 +40,14 @@ export async function cleanupPrefix(redis: Redis, prefix: string): Promise<numbe
     if (keys.length > 0) deleted += await redis.unlink(...keys);
   } while (cursor !== '0');
   return deleted;
+}
+
+/** cleanupPrefix over a connection of its own to the shared Redis, closed after: what a test's afterAll needs. */
+export async function cleanupSharedPrefix(prefix: string): Promise<number> {
+  const redis = new IORedis(redisUrl(), { maxRetriesPerRequest: 1 });
+  try {
+    return await cleanupPrefix(redis, prefix);
+  } finally {
+    redis.disconnect();
+  }
 }

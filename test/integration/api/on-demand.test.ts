@@ -1,6 +1,5 @@
 // On-demand views served over the real Redis online store: the stored JSON forms (int64 beyond 2^53 as a string,
 // NULL, a value past its TTL) reach the transform as numbers or null, and the output columns follow Feast's shape.
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/api/logger.js';
 import { createServer, type ApiServer } from '../../../src/api/server.js';
@@ -9,7 +8,7 @@ import { connectOnlineStore, type RedisOnlineStore } from '../../../src/online/r
 import { encodeRow } from '../../../src/online/stored-value.js';
 import { RepoSchema, type Repo } from '../../../src/registry/schema.js';
 import { request } from '../../unit/api/http-client.js';
-import { cleanupPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
+import { cleanupSharedPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
 
 const keyPrefix = freshPrefix().replace(/:$/, '');
 let repo: Repo;
@@ -53,12 +52,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await api?.close();
   await store?.close();
-  const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
-  try {
-    await cleanupPrefix(redis, `${keyPrefix}:`);
-  } finally {
-    redis.disconnect();
-  }
+  await cleanupSharedPrefix(`${keyPrefix}:`);
 });
 
 describe('on-demand views over Redis', () => {

@@ -4,7 +4,6 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/api/logger.js';
 import { createServer, type ApiServer } from '../../../src/api/server.js';
@@ -16,7 +15,7 @@ import { materializeView } from '../../../src/materialize/materialize-view.js';
 import { connectOnlineStore, type RedisOnlineStore } from '../../../src/online/redis-store.js';
 import { RepoSchema, type Repo } from '../../../src/registry/schema.js';
 import { request, type Answer } from '../../unit/api/http-client.js';
-import { cleanupPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
+import { cleanupSharedPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
 
 let dir: string;
 let repo: Repo;
@@ -74,12 +73,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await api?.close();
   await store?.close();
-  const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
-  try {
-    await cleanupPrefix(redis, `${keyPrefix}:`);
-  } finally {
-    redis.disconnect();
-  }
+  await cleanupSharedPrefix(`${keyPrefix}:`);
   rmSync(dir, { recursive: true, force: true });
 });
 

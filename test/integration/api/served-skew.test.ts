@@ -5,7 +5,6 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/api/logger.js';
 import { createServer, type ApiServer } from '../../../src/api/server.js';
@@ -17,7 +16,7 @@ import { connectOnlineStore, type RedisOnlineStore } from '../../../src/online/r
 import { encodeRow } from '../../../src/online/stored-value.js';
 import { RepoSchema, type Repo, type RepoInput } from '../../../src/registry/schema.js';
 import { runCli } from '../../helpers/cli.js';
-import { cleanupPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
+import { cleanupSharedPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
 import { request } from '../../unit/api/http-client.js';
 
 let dir: string;
@@ -97,12 +96,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await api?.close();
   await store?.close();
-  const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
-  try {
-    await cleanupPrefix(redis, `${keyPrefix}:`);
-  } finally {
-    redis.disconnect();
-  }
+  await cleanupSharedPrefix(`${keyPrefix}:`);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

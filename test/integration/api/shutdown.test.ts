@@ -6,10 +6,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiRepoInput } from '../../helpers/api-repo.js';
-import { cleanupPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
+import { cleanupSharedPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
 import { request } from '../../unit/api/http-client.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -25,12 +24,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
-  const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
-  try {
-    await cleanupPrefix(redis, `${keyPrefix}:`);
-  } finally {
-    redis.disconnect();
-  }
+  await cleanupSharedPrefix(`${keyPrefix}:`);
 });
 
 interface Served {

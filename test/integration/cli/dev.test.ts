@@ -8,10 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectNameFor } from '../../../src/cli/init-template.js';
-import { cleanupPrefix, redisUrl } from '../../helpers/redis.js';
+import { cleanupSharedPrefix } from '../../helpers/redis.js';
 import { runCli } from '../../helpers/cli.js';
 import { startDevServer } from '../../helpers/temporal-env.js';
 import { freePort } from '../../helpers/free-port.js';
@@ -70,12 +69,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
-  const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
-  try {
-    await cleanupPrefix(redis, `${project}:`);
-  } finally {
-    redis.disconnect();
-  }
+  await cleanupSharedPrefix(`${project}:`);
 });
 
 describe('featureflow init + dev', () => {

@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/api/logger.js';
 import { createServer, type ApiServer } from '../../../src/api/server.js';
@@ -17,7 +16,7 @@ import { viewLayout } from '../../../src/online/layout.js';
 import { connectOnlineStore, type RedisOnlineStore } from '../../../src/online/redis-store.js';
 import { encodeRow } from '../../../src/online/stored-value.js';
 import { RepoSchema, type Repo } from '../../../src/registry/schema.js';
-import { cleanupPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
+import { cleanupSharedPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
 import { request } from '../../unit/api/http-client.js';
 import { ALL_TYPES_FEATURES, conformanceRepo } from './conformance-repo.js';
 import { describeWrites, historicalValues, WRITE_SCENARIOS, writeLiveBatchFile, type WriteOutcome } from './conformance-writes.js';
@@ -157,12 +156,7 @@ afterAll(async () => {
   await api?.close();
   await store?.close();
   if (keyPrefix) {
-    const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
-    try {
-      await cleanupPrefix(redis, `${keyPrefix}:`);
-    } finally {
-      redis.disconnect();
-    }
+    await cleanupSharedPrefix(`${keyPrefix}:`);
   }
   if (dir) await rm(dir, { recursive: true, force: true });
 });
