@@ -3,7 +3,6 @@
  * (through a short-lived DuckDB limited to the repo's files), so a typo in a schema field fails at plan time, not
  * in the middle of a job. The repo's SQL is always parser-checked (UNSAFE_SQL), even with --skip-data-check.
  */
-import { repoProbe } from '../engine/describe.js';
 import { loadValidatedRepo, type LoadedRepo, type LoadOptions } from '../registry/load.js';
 import { CONFIG_OPTION, helpOrNoArguments, parseCommandArgs } from './args.js';
 
@@ -14,6 +13,8 @@ export async function loadCheckedRepo(
   options: LoadOptions = {},
   checkData = true,
 ): Promise<LoadedRepo> {
+  // DuckDB is loaded here, not at import, so `--help` of every repo command starts without it.
+  const { repoProbe } = await import('../engine/describe.js');
   const probe = repoProbe();
   try {
     const describeSource = options.describeSource ?? (checkData ? probe.describe : undefined);

@@ -1,7 +1,5 @@
 /** Shared by `materialize` and `materialize-incremental`: open engine and online store, show progress, print counts. */
-import { closeEngine, openEngine } from '../engine/context.js';
 import type { LoadedRepo } from '../registry/load.js';
-import { connectRepoStore } from '../online/store-target.js';
 import type { MaterializeDeps, MaterializeProgress, ViewMaterialization } from '../materialize/materialize-view.js';
 import { CONFIG_OPTION, parseCommandArgs, UsageError } from './args.js';
 import { parseInstant } from './instant.js';
@@ -38,6 +36,10 @@ export async function parseMaterializeCommand(
 }
 
 export async function withMaterializeDeps<T>(loaded: LoadedRepo, fn: (deps: MaterializeDeps) => Promise<T>): Promise<T> {
+  const [{ closeEngine, openEngine }, { connectRepoStore }] = await Promise.all([
+    import('../engine/context.js'),
+    import('../online/store-target.js'),
+  ]);
   const ctx = await openEngine(loaded.repo, loaded.repoDir);
   try {
     const store = await connectRepoStore(loaded.repo.onlineStore);

@@ -4,13 +4,11 @@
  * or a plain view without --materialize fails here, not in the first chunk.
  */
 import type { Client } from '@temporalio/client';
-import { isComputedView } from '../../engine/view-rows.js';
 import { FeatureflowError } from '../../registry/errors.js';
 import { findView } from '../../registry/features.js';
 import { loadValidatedRepo } from '../../registry/load.js';
-import { progressQuery, type BackfillInput, type BackfillProgress, type BackfillResult } from '../../workflows/shared.js';
+import type { BackfillInput, BackfillProgress, BackfillResult } from '../../workflows/shared.js';
 import { CONFIG_OPTION, parseCommandArgs, TEMPORAL_OPTIONS, TEMPORAL_OPTIONS_HELP, temporalTarget, UsageError } from '../args.js';
-import { failureText, followWorkflow } from '../follow-workflow.js';
 import { parseInstant } from '../instant.js';
 
 const USAGE = `usage: featureflow backfill VIEW START END [--chunk 1d] [--parallelism 4] [--materialize] [--wait]
@@ -81,6 +79,7 @@ async function checkView(configPath: string | undefined, name: string, materiali
   // The same default as the worker's, so both read the same repo.
   const { repo } = await loadValidatedRepo(configPath);
   const view = findView(repo, name);
+  const { isComputedView } = await import('../../engine/view-rows.js');
   if (!isComputedView(view) && !materialize) {
     throw new FeatureflowError(
       'NOTHING_TO_COMPUTE',
@@ -95,6 +94,10 @@ async function checkView(configPath: string | undefined, name: string, materiali
 
 /** Polls `progress` until the workflow ends (see follow-workflow.ts). */
 async function follow(client: Client, workflowId: string): Promise<number> {
+  const [{ progressQuery }, { failureText, followWorkflow }] = await Promise.all([
+    import('../../workflows/shared.js'),
+    import('../follow-workflow.js'),
+  ]);
   const handle = client.workflow.getHandle(workflowId);
   const end = await followWorkflow<BackfillResult>(client, workflowId, async (elapsed) => progressLine(await handle.query(progressQuery), elapsed));
   if (end.ok) {

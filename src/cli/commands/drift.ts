@@ -3,11 +3,7 @@
  * computed now in-process with the engine, nothing stored). Exits 3 when a view is at level `alert`, so a cron job
  * or a CI step can act on it without parsing the output.
  */
-import { closeEngine, openEngine } from '../../engine/index.js';
-import { lazyComputeDrift } from '../../drift/engine-loader.js';
-import { runDriftChecks, selectDriftViews } from '../../drift/compute.js';
-import { readStoredDrift, selectStoredDriftViews, type StoredDriftEntry } from '../../drift/stored.js';
-import { connectRepoStore } from '../../online/store-target.js';
+import type { StoredDriftEntry } from '../../drift/stored.js';
 import { loadValidatedRepo } from '../../registry/load.js';
 import { CONFIG_OPTION, helpOrNoArguments, parseCommandArgs, UsageError } from '../args.js';
 import { formatTable } from '../table.js';
@@ -47,6 +43,11 @@ export async function run(args: string[]): Promise<number> {
   const { repo } = loaded;
   let entries: StoredDriftEntry[];
   if (values.run) {
+    const [{ closeEngine, openEngine }, { lazyComputeDrift }, { runDriftChecks, selectDriftViews }] = await Promise.all([
+      import('../../engine/index.js'),
+      import('../../drift/engine-loader.js'),
+      import('../../drift/compute.js'),
+    ]);
     selectDriftViews(repo, views);
     const checkedAt = new Date().toISOString();
     const ctx = await openEngine(repo, loaded.repoDir, { threads: 2, memoryLimit: '1GB' });
@@ -57,6 +58,10 @@ export async function run(args: string[]): Promise<number> {
       closeEngine(ctx);
     }
   } else {
+    const [{ readStoredDrift, selectStoredDriftViews }, { connectRepoStore }] = await Promise.all([
+      import('../../drift/stored.js'),
+      import('../../online/store-target.js'),
+    ]);
     selectStoredDriftViews(repo, views);
     const store = await connectRepoStore(repo.onlineStore);
     try {

@@ -4,7 +4,6 @@
  * when a view is stale, so a cron job or a CI step can act on it without parsing the output.
  */
 import { computeFreshness, durationText, selectFreshnessViews } from '../../freshness/index.js';
-import { connectRepoStore } from '../../online/store-target.js';
 import { loadValidatedRepo } from '../../registry/load.js';
 import type { FreshnessEntry } from '../../workflows/contracts/check-freshness.js';
 import { CONFIG_OPTION, helpOrNoArguments, parseCommandArgs, UsageError } from '../args.js';
@@ -43,6 +42,7 @@ export async function run(args: string[]): Promise<number> {
   // Only the definitions matter here: no data check, no DuckDB.
   const { repo } = await loadValidatedRepo(values.config);
   selectFreshnessViews(repo, views);
+  const { connectRepoStore } = await import('../../online/store-target.js');
   const store = await connectRepoStore(repo.onlineStore);
   const checkedAt = new Date();
   let entries: FreshnessEntry[];

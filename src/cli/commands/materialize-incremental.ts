@@ -1,5 +1,4 @@
 /** `featureflow materialize-incremental END [--views a,b]`: each view from where it last stopped up to END. */
-import { materializeIncremental } from '../../materialize/index.js';
 import { materializeProgress, parseMaterializeCommand, printResults, withMaterializeDeps } from '../materialize-run.js';
 
 const USAGE = `usage: featureflow materialize-incremental --config F END [--views a,b]
@@ -12,6 +11,7 @@ export async function run(args: string[]): Promise<number> {
   const command = await parseMaterializeCommand(args, USAGE, ['END']);
   if (!command) return 0;
   const [end] = command.instants as [Date];
+  const { materializeIncremental } = await import('../../materialize/index.js');
   const t0 = performance.now();
   const results = await withMaterializeDeps(command.loaded, (deps) =>
     materializeIncremental(deps, command.views, end, { onProgress: materializeProgress() }),

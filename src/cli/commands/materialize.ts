@@ -1,5 +1,4 @@
 /** `featureflow materialize START END [--views a,b]`: latest values of [START, END) into the online store. */
-import { materialize } from '../../materialize/index.js';
 import { UsageError } from '../args.js';
 import { materializeProgress, parseMaterializeCommand, printResults, withMaterializeDeps } from '../materialize-run.js';
 
@@ -14,6 +13,7 @@ export async function run(args: string[]): Promise<number> {
   if (!command) return 0;
   const [start, end] = command.instants as [Date, Date];
   if (!(start < end)) throw new UsageError(`START (${start.toISOString()}) must be before END (${end.toISOString()})`);
+  const { materialize } = await import('../../materialize/index.js');
   const t0 = performance.now();
   const results = await withMaterializeDeps(command.loaded, (deps) =>
     materialize(deps, command.views, start, end, { onProgress: materializeProgress() }),

@@ -3,8 +3,7 @@
  * on S3, objects no manifest entry publishes (a writer that died between upload and publish, ranges a rerun
  * superseded) and fully superseded manifest entries; locally, temp files of writers that died before their rename.
  */
-import { closeEngine, openEngine } from '../../engine/index.js';
-import { DEFAULT_SWEEP_GRACE_MS, sweepOffline, type SweepResult } from '../../engine/offline/sweep.js';
+import { DEFAULT_SWEEP_GRACE_MS, type SweepResult } from '../../engine/offline/sweep.js';
 import { parseDuration } from '../../registry/duration.js';
 import { loadValidatedRepo } from '../../registry/load.js';
 import { CONFIG_OPTION, parseCommandArgs, UsageError } from '../args.js';
@@ -49,6 +48,10 @@ export async function run(args: string[]): Promise<number> {
     }
   }
   const loaded = await loadValidatedRepo(values.config);
+  const [{ closeEngine, openEngine }, { sweepOffline }] = await Promise.all([
+    import('../../engine/index.js'),
+    import('../../engine/offline/sweep.js'),
+  ]);
   const ctx = await openEngine(loaded.repo, loaded.repoDir, { threads: 1, memoryLimit: '512MB' });
   try {
     const result = await sweepOffline(ctx, { graceMs, dryRun: values['dry-run'] === true });

@@ -3,8 +3,7 @@
  * (`serve --log-served`): what was served against what the offline engine computes for the same keys at the same
  * instants, per feature and hour (engine/skew.ts).
  */
-import { closeEngine, openEngine } from '../../engine/context.js';
-import { computeSkew, type SkewReport } from '../../engine/skew.js';
+import type { SkewReport } from '../../engine/skew.js';
 import { DEFAULT_SKEW_TOLERANCE } from '../../engine/skew-compare.js';
 import { expandService } from '../../registry/features.js';
 import { loadValidatedRepo } from '../../registry/load.js';
@@ -55,6 +54,10 @@ export async function run(args: string[]): Promise<number> {
   }
   const { repo, repoDir } = await loadValidatedRepo(values.config);
   expandService(repo, service);
+  const [{ closeEngine, openEngine }, { computeSkew }] = await Promise.all([
+    import('../../engine/context.js'),
+    import('../../engine/skew.js'),
+  ]);
   const ctx = await openEngine(repo, repoDir);
   let report: SkewReport;
   try {

@@ -5,8 +5,6 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { closeEngine, openEngine } from '../../engine/index.js';
-import { loadSnapshot, loadStats, saveSnapshot } from '../../engine/stats/store.js';
 import type { FeatureStats, ViewStats } from '../../engine/stats/types.js';
 import { loadValidatedRepo } from '../../registry/load.js';
 import { CONFIG_OPTION, parseCommandArgs, UsageError } from '../args.js';
@@ -93,6 +91,10 @@ export async function run(args: string[]): Promise<number> {
   const { start, end } = range(values);
   const ref = isSnapshot ? undefined : reference(values);
   const loaded = await loadValidatedRepo(values.config);
+  const [{ closeEngine, openEngine }, { loadSnapshot, loadStats, saveSnapshot }] = await Promise.all([
+    import('../../engine/index.js'),
+    import('../../engine/stats/store.js'),
+  ]);
   const ctx = await openEngine(loaded.repo, loaded.repoDir, { threads: 2, memoryLimit: '1GB' });
   try {
     const stats = await loadStats(ctx, view, start, end);

@@ -4,7 +4,6 @@
  * END from before ENDs were checked, a clock gone wrong, a hand edit) makes every later run say "up to date";
  * `reset` is the explicit overwrite that undoes it.
  */
-import { connectRepoStore } from '../../online/store-target.js';
 import type { Watermark } from '../../online/types.js';
 import type { StoredWatermark } from '../../online/watermark-repair.js';
 import { FeatureflowError, NotFoundError } from '../../registry/errors.js';
@@ -82,6 +81,7 @@ export async function run(args: string[]): Promise<number> {
   // Only the definitions matter here: no data check, no DuckDB.
   const { repo } = await loadValidatedRepo(command.config);
   if (command.action === 'reset') onlineView(repo, command.view);
+  const { connectRepoStore } = await import('../../online/store-target.js');
   const store = await connectRepoStore(repo.onlineStore);
   try {
     const repair = store.watermarkRepair();
