@@ -6,8 +6,11 @@
  *   PHASE=full    the whole materialization into Redis
  *
  *   flock /tmp/bench.lock env PHASE=frames node --import tsx bench/materialize/phases.ts
- * Add `--cpu-prof` after `node` for a profile of Node's main thread; summarise it with profile-summary.ts.
+ * PROFILE=file.cpuprofile records Node's main thread during the measured phase only (not start-up or clean-up);
+ * summarise it with profile-summary.ts. DuckDB's threads are native: they show in the CPU figure, not the profile.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -40,6 +43,13 @@ const start = new Date(Date.now() - 2 * 86_400_000);
 const end = new Date(Date.now() + 60_000);
 const info = new Redis(url);
 const redisCpu = (): Promise<number> => redisCpuSeconds(info);
+const profileFile = process.env['PROFILE'];
+const inspector = profileFile ? new Session() : undefined;
+if (inspector) {
+  inspector.connect();
+  await inspector.post('Profiler.enable');
+  await inspector.post('Profiler.start');
+}
 const redis0 = await redisCpu();
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
@@ -58,6 +68,11 @@ if (phase === 'rows') {
 }
 const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
+if (inspector && profileFile) {
+  const { profile } = await inspector.post('Profiler.stop');
+  writeFileSync(profileFile, JSON.stringify(profile));
+  inspector.disconnect();
+}
 const redisSeconds = (await redisCpu()) - redis0;
 await deletePrefix(info, prefix);
 info.disconnect();
