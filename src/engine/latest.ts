@@ -1,10 +1,11 @@
 /**
  * Latest row per entity of a view within [start, end) (SPEC section 3: greatest event time, then greatest created
- * time), encoded for the online store by DuckDB and handed to the caller in bounded batches.
+ * time), encoded for the online store by DuckDB and handed to the caller in bounded batches (exportLatestRows), or
+ * rendered into the store's own commands (latest-frames.ts).
  *
  * The entities are split into partitions by key hash. While the caller writes one partition, DuckDB aggregates
- * the next on a second connection, and the JSON encoding of the current one is streamed (DuckDB encodes chunk by
- * chunk as they are fetched): a materialization is bound by Redis, so the aggregation should hide behind it.
+ * (and, for rendered commands, renders) the next on a second connection, so DuckDB's work hides behind the writes;
+ * on 2 cores it is the longest leg of a materialization all the same (issue 13, bench/materialize/phases.ts).
  * A view with validation rules is the exception: every row is judged before the first is written (latest-gate.ts).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
