@@ -42,3 +42,20 @@ export async function deletePrefix(redis: Redis, prefix: string): Promise<void> 
     if (keys.length > 0) await redis.unlink(...keys);
   } while (cursor !== '0');
 }
+
+export async function deletePrefixAt(url: string, prefix: string): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(url);
+  try {
+    await deletePrefix(redis, prefix);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Redis' own CPU time so far (INFO cpu, user + sys), seconds. */
+export async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const text = await redis.info('cpu');
+  const field = (name: string): number => Number(new RegExp(`${name}:([\\d.]+)`).exec(text)?.[1] ?? NaN);
+  return field('used_cpu_user') + field('used_cpu_sys');
+}

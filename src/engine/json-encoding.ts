@@ -42,7 +42,8 @@ export function jsonFragment(x: string, dtype: Dtype): string {
 /** JSON array text of the features, in order; each cast to its declared dtype first. */
 export function payloadExpr(columns: ReadonlyArray<{ expr: string; dtype: Dtype }>): string {
   const parts = columns.map((c) => jsonFragment(`CAST(${c.expr} AS ${duckdbType(c.dtype)})`, c.dtype));
-  return parts.length === 0 ? `'[]'` : `'[' || ${parts.join(` || ',' || `)} || ']'`;
+  // concat() builds the text in one allocation; a chain of || allocates once per operator (every part is non-NULL).
+  return parts.length === 0 ? `'[]'` : `concat('[', ${parts.join(`, ',', `)}, ']')`;
 }
 
 const INTEGER_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT)$/;

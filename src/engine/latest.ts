@@ -1,10 +1,11 @@
 /**
  * Latest row per entity of a view within [start, end) (SPEC section 3: greatest event time, then greatest created
- * time), encoded for the online store by DuckDB and handed to the caller in bounded batches.
+ * time), encoded for the online store by DuckDB and handed to the caller in bounded batches (exportLatestRows), or
+ * rendered into the store's own commands (latest-frames.ts).
  *
  * The entities are split into partitions by key hash. While the caller writes one partition, DuckDB aggregates
- * the next on a second connection, and the JSON encoding of the current one is streamed (DuckDB encodes chunk by
- * chunk as they are fetched): a materialization is bound by Redis, so the aggregation should hide behind it.
+ * (and, for rendered commands, renders) the next on a second connection, so DuckDB's work hides behind the writes;
+ * on 2 cores it is the longest leg of a materialization all the same (issue 13, bench/materialize/phases.ts).
  * A view with validation rules is the exception: every row is judged before the first is written (latest-gate.ts).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -128,51 +129,70 @@ async function streamEncoded(
 }
 
 /**
- * Streams the latest row per entity of `view` in [start, end) to `consume`, one bounded batch at a time; resolves
- * with the number of rows once every batch was consumed (a failure in `consume` stops the export).
+ * How the staged partitions are read. `prepare` runs on the staging connection right after a partition is staged,
+ * still in the background while the previous partition is read (e.g. to render it whole); it returns the SQL that
+ * `read` then gets, and may create a temp table named `scratch`, dropped after the read. Without it `read` gets the
+ * encoding SQL (columns k, t, c, p) of the staged table. `rows`: the partition's row count.
  */
-export async function exportLatestRows(
-  ctx: EngineContext,
-  view: FeatureView,
-  options: LatestRowsOptions,
-  consume: (batch: LatestRow[]) => Promise<void>,
-): Promise<number> {
-  const batchRows = options.batchRows ?? 10_000;
+export interface StagedReader {
+  prepare?(conn: DuckDBConnection, encode: string, rows: number, scratch: string): Promise<string>;
+  read(conn: DuckDBConnection, sql: string, rows: number): Promise<void>;
+}
+
+/**
+ * Stages the latest row per entity of `view` in [start, end) partition by partition and hands each staged table to
+ * `reader`; resolves with the number of rows once every partition was read (a failure in `read` stops the export).
+ */
+export async function exportLatest(ctx: EngineContext, view: FeatureView, options: LatestRowsOptions, reader: StagedReader): Promise<number> {
   const parts = options.partitions ?? 4;
   await ctx.offline.refresh();
   const conns = [await ctx.db.connect(), await ctx.db.connect()] as const;
-  let staging: Promise<unknown> = Promise.resolve();
+  let staging: Promise<Staged> = Promise.resolve({ rows: 0, sql: '' });
+  const table = (p: number) => `__ff_latest_${p}`;
+  const scratch = (p: number) => `__ff_latest_${p}_read`;
+  const prepare = async (conn: DuckDBConnection, encode: string, rows: number, p: number): Promise<Staged> => ({
+    rows,
+    sql: reader.prepare ? await reader.prepare(conn, encode, rows, scratch(p)) : encode,
+  });
   try {
     for (const conn of conns) await conn.run('SET preserve_insertion_order = false');
     const sql = await latestSql(ctx, conns[0], view, options);
-    const table = (p: number) => `__ff_latest_${p}`;
-    const stage = (p: number) => conns[p % 2]!.run(sql.stage(table(p), p, parts));
+    const stage = async (p: number): Promise<Staged> => {
+      const conn = conns[p % 2]!;
+      await conn.run(sql.stage(table(p), p, parts));
+      const staged = await conn.runAndReadAll(`SELECT count(*)::DOUBLE FROM ${ident(table(p))}`);
+      return prepare(conn, sql.encode(table(p)), Number(staged.getRowsJS()[0]?.[0] ?? 0), p);
+    };
+    const done = async (conn: DuckDBConnection, p: number): Promise<void> => {
+      await conn.run(`DROP TABLE ${ident(table(p))}`);
+      if (reader.prepare) await conn.run(`DROP TABLE IF EXISTS ${ident(scratch(p))}`);
+    };
     const rules = view.validation ?? [];
     if (rules.length > 0) {
       // The gate judges every row before any is written, so nothing is left to overlap with the writes: all
       // entities are staged in one statement (one scan of the source, not one per partition), judged, then streamed.
-      const all = table(0);
-      await conns[0].run(sql.stage(all, 0, 1));
-      const report = await gateStagedRows(conns[0], view.name, rules, all, sql.layout);
+      await conns[0].run(sql.stage(table(0), 0, 1));
+      const report = await gateStagedRows(conns[0], view.name, rules, table(0), sql.layout);
       enforceReport(report, `materializing ${options.start?.toISOString() ?? '(start)'}..${options.end.toISOString()}`);
       options.onTotal?.(report.rows);
       options.onValidated?.(report);
-      await streamEncoded(conns[0], sql.encode(all), batchRows, consume);
+      const prepared = await prepare(conns[0], sql.encode(table(0)), report.rows, 0);
+      await reader.read(conns[0], prepared.sql, report.rows);
+      await done(conns[0], 0);
       return report.rows;
     }
     let total = 0;
     staging = stage(0);
     for (let p = 0; p < parts; p++) {
-      await staging;
-      const staged = await conns[p % 2]!.runAndReadAll(`SELECT count(*)::DOUBLE FROM ${ident(table(p))}`);
-      total += Number(staged.getRowsJS()[0]?.[0] ?? 0);
+      const staged = await staging;
+      total += staged.rows;
       options.onTotal?.(Math.round((total / (p + 1)) * parts));
-      // Aggregate the next partition on the other connection while this one is encoded and written.
-      staging = p + 1 < parts ? stage(p + 1) : Promise.resolve();
+      // Aggregate (and prepare) the next partition on the other connection while this one is read and written.
+      staging = p + 1 < parts ? stage(p + 1) : Promise.resolve({ rows: 0, sql: '' });
       staging.catch(() => undefined);
       const conn = conns[p % 2]!;
-      await streamEncoded(conn, sql.encode(table(p)), batchRows, consume);
-      await conn.run(`DROP TABLE ${ident(table(p))}`);
+      await reader.read(conn, staged.sql, staged.rows);
+      await done(conn, p);
     }
     return total;
   } finally {
@@ -180,6 +200,25 @@ export async function exportLatestRows(
     await staging.catch(() => undefined);
     for (const conn of conns) conn.closeSync();
   }
+}
+
+interface Staged {
+  rows: number;
+  sql: string;
+}
+
+/**
+ * Streams the latest row per entity of `view` in [start, end) to `consume`, one bounded batch at a time; resolves
+ * with the number of rows once every batch was consumed (a failure in `consume` stops the export).
+ */
+export function exportLatestRows(
+  ctx: EngineContext,
+  view: FeatureView,
+  options: LatestRowsOptions,
+  consume: (batch: LatestRow[]) => Promise<void>,
+): Promise<number> {
+  const batchRows = options.batchRows ?? 10_000;
+  return exportLatest(ctx, view, options, { read: (conn, encode) => streamEncoded(conn, encode, batchRows, consume) });
 }
 
 /** Earliest event time of a view (first incremental run of a view without TTL), or undefined when it is empty. */

@@ -5,12 +5,14 @@
  */
 import type { EngineContext } from '../engine/context.js';
 import { exportLatestRows } from '../engine/latest.js';
+import { exportLatestFrames } from '../engine/latest-frames.js';
+import type { ValidationReport } from '../engine/validation/types.js';
 import type { RuleResult } from '../engine/validation/types.js';
 import { FeatureflowError } from '../registry/errors.js';
 import { findView } from '../registry/features.js';
 import type { FeatureView } from '../registry/schema.js';
 import { viewLayout } from '../online/layout.js';
-import type { EncodedRow, OnlineStore } from '../online/types.js';
+import type { EncodedRow, OnlineStore, WriteResult } from '../online/types.js';
 
 export interface MaterializeDeps {
   ctx: EngineContext;
@@ -53,6 +55,8 @@ export interface ViewMaterialization {
 }
 
 const MAX_IN_FLIGHT = 2;
+// Rendered groups are ~2000 rows each: a few in flight keep Redis busy while DuckDB hands over the next.
+const FRAMES_IN_FLIGHT = 4;
 
 /** The online views to materialize: the ones named (each must exist and be online), or all online views. */
 export function selectOnlineViews(deps: MaterializeDeps, names: readonly string[] | undefined): FeatureView[] {
@@ -89,39 +93,48 @@ export async function materializeView(
   let newest = -Infinity;
   let total = 0;
   const inFlight: Array<Promise<void>> = [];
-  const write = async (rows: EncodedRow[]): Promise<void> => {
-    const written = await deps.store.writeRows(layout, schemaId, rows);
+  const tallied = async (writing: Promise<WriteResult>): Promise<void> => {
+    const written = await writing;
     result.keysWritten += written.written;
     result.keysSkippedOlder += written.skippedOlder;
     result.keysSkippedExpired += written.skippedExpired;
     options.onProgress?.({ view: view.name, rowsDone: result.rowsRead, rowsTotal: total, done: false });
   };
-  await exportLatestRows(
-    deps.ctx,
-    view,
-    {
-      start,
-      end,
-      ...(options.batchRows ? { batchRows: options.batchRows } : {}),
-      onTotal: (n) => (total = n),
-      onValidated: (report) => {
-        const warnings = report.results.filter((r) => r.failed > 0);
-        if (warnings.length > 0) result.validationWarnings = warnings;
-      },
+  const exportOptions = {
+    start,
+    end,
+    ...(options.batchRows ? { batchRows: options.batchRows } : {}),
+    onTotal: (n: number) => (total = n),
+    onValidated: (report: ValidationReport) => {
+      const warnings = report.results.filter((r) => r.failed > 0);
+      if (warnings.length > 0) result.validationWarnings = warnings;
     },
-    async (batch) => {
+  };
+  // Each write is observed at once so a failure while the next batch is read is not an unhandled rejection; the
+  // oldest is awaited once `limit` are pending: bounded memory, and a failed write stops the export.
+  const pend = async (pending: Promise<void>, limit: number): Promise<void> => {
+    pending.catch(() => undefined);
+    inFlight.push(pending);
+    if (inFlight.length >= limit) await inFlight.shift();
+  };
+  const template = deps.store.rowFrameTemplate?.(layout, schemaId, Date.now());
+  const writeFrames = deps.store.writeFrames?.bind(deps.store);
+  if (template && writeFrames) {
+    // The store's commands rendered by DuckDB (engine/row-frames.ts): Node only passes bytes on.
+    await exportLatestFrames(deps.ctx, view, exportOptions, template, async (batch) => {
+      if (batch.newestEventMicros > newest) newest = batch.newestEventMicros;
+      result.rowsRead += batch.rows;
+      await pend(tallied(writeFrames(layout, batch)), FRAMES_IN_FLIGHT);
+    });
+  } else {
+    await exportLatestRows(deps.ctx, view, exportOptions, async (batch) => {
       // LatestRow has EncodedRow's shape: the batch goes to the store as it is.
       const rows: EncodedRow[] = batch;
       for (const row of rows) if (row.eventMicros > newest) newest = row.eventMicros;
       result.rowsRead += rows.length;
-      const pending = write(rows);
-      // Observed now so a failure while the next batch is read is not an unhandled rejection; awaited below.
-      pending.catch(() => undefined);
-      inFlight.push(pending);
-      // Wait for the oldest write once MAX_IN_FLIGHT are pending: bounded memory, and a failed write stops the export.
-      if (inFlight.length >= MAX_IN_FLIGHT) await inFlight.shift();
-    },
-  );
+      await pend(tallied(deps.store.writeRows(layout, schemaId, rows)), MAX_IN_FLIGHT);
+    });
+  }
   await Promise.all(inFlight);
   if (newest > -Infinity) result.newestEvent = new Date(newest / 1000).toISOString();
   options.onProgress?.({ view: view.name, rowsDone: result.rowsRead, rowsTotal: result.rowsRead, done: true });

@@ -26,10 +26,19 @@ export interface BulkTarget {
 }
 
 interface PendingBatch {
-  replies: unknown[];
   count: number;
+  seen: number;
+  /** Every reply (send), or only the non-nil ones with their index (sendCounted: nils are just counted). */
+  replies: unknown[];
+  counted: boolean;
   resolve: (replies: unknown[]) => void;
   reject: (err: Error) => void;
+}
+
+/** Replies of a counted batch: how many were nil, and the others with the index of their command. */
+export interface CountedReplies {
+  nils: number;
+  others: Array<{ index: number; reply: unknown }>;
 }
 
 /** RESP encoding of one command. */
@@ -96,7 +105,21 @@ export class BulkSocket {
   send(commands: string, count: number): Promise<unknown[]> {
     if (this.broken) return Promise.reject(this.broken);
     return new Promise((resolve, reject) => {
-      this.queue.push({ replies: [], count, resolve, reject });
+      this.queue.push({ replies: [], count, seen: 0, counted: false, resolve, reject });
+      this.socket.write(commands);
+    });
+  }
+
+  /**
+   * Sends `count` pre-encoded commands in one write and counts their nil replies instead of collecting them: a first
+   * load's million `SET NX GET` replies are all nil, and an array of them is garbage for nothing.
+   */
+  sendCounted(commands: Uint8Array, count: number): Promise<CountedReplies> {
+    if (this.broken) return Promise.reject(this.broken);
+    return new Promise((resolve, reject) => {
+      const done = (others: unknown[]): void =>
+        resolve({ nils: count - others.length, others: others as Array<{ index: number; reply: unknown }> });
+      this.queue.push({ replies: [], count, seen: 0, counted: true, resolve: done, reject });
       this.socket.write(commands);
     });
   }
@@ -108,8 +131,9 @@ export class BulkSocket {
   private deliver(reply: unknown): void {
     const head = this.queue[0];
     if (!head) return;
-    head.replies.push(reply);
-    if (head.replies.length === head.count) {
+    if (!head.counted) head.replies.push(reply);
+    else if (reply !== null) head.replies.push({ index: head.seen, reply });
+    if (++head.seen === head.count) {
       this.queue.shift();
       head.resolve(head.replies);
     }

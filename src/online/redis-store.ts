@@ -25,7 +25,9 @@ import type {
   WriteResult,
 } from './types.js';
 import { PipelineRecords } from './pipeline-records.js';
-import { planWrites } from './write-plan.js';
+import { planWrites, splitBatch, type WriteBatch } from './write-plan.js';
+import { frameWrite, setNxFrameTemplate } from './frame-write.js';
+import type { FrameBatch, RowFrameTemplate } from '../engine/row-frames.js';
 import { runWriteBatches } from './write-runner.js';
 import { BulkSocket } from './bulk-socket.js';
 import { fastWrite } from './fast-write.js';
@@ -122,11 +124,33 @@ export class RedisOnlineStore implements OnlineStore {
         tally(fast.written, fast.skipped);
         scripted = fast.newer.keys.length > 0 ? splitBatch(fast.newer, this.batchSize) : [];
       }
-      await runWriteBatches(this.client, scripted, { cluster: this.cluster, concurrency: this.concurrency }, tally, (err, keys) =>
-        this.fail(err, `writing ${keys} rows of "${layout.view}"`),
-      );
+      await this.runScripted(layout, scripted, tally);
     }
     return result;
+  }
+
+  /** Standalone only: the RESP of one row's first-attempt write, for DuckDB to render (see frame-write.ts). */
+  rowFrameTemplate(layout: ViewLayout, schemaId: string, nowMs: number): RowFrameTemplate | undefined {
+    return this.cluster ? undefined : setNxFrameTemplate(this.keyPrefix, layout, schemaId, nowMs);
+  }
+
+  /** Writes a group rendered from rowFrameTemplate(); existing keys go on to the write-newer script. */
+  async writeFrames(layout: ViewLayout, batch: FrameBatch): Promise<WriteResult> {
+    const result: WriteResult = { written: 0, skippedOlder: 0, skippedExpired: batch.rows - batch.count };
+    const tally = (written: number, skipped: number): void => {
+      result.written += written;
+      result.skippedOlder += skipped;
+    };
+    const fast = await this.onBulk(`writing rows of "${layout.view}"`, (socket) => frameWrite(socket, batch));
+    tally(fast.written, fast.skipped);
+    if (fast.newer.keys.length > 0) await this.runScripted(layout, splitBatch(fast.newer, this.batchSize), tally);
+    return result;
+  }
+
+  private runScripted(layout: ViewLayout, batches: readonly WriteBatch[], tally: (written: number, skipped: number) => void): Promise<void> {
+    return runWriteBatches(this.client, batches, { cluster: this.cluster, concurrency: this.concurrency }, tally, (err, keys) =>
+      this.fail(err, `writing ${keys} rows of "${layout.view}"`),
+    );
   }
 
   private async onBulk<T>(doing: string, write: (socket: BulkSocket) => Promise<T>): Promise<T> {
@@ -304,12 +328,4 @@ export async function connectOnlineStore(options: OnlineStoreOptions): Promise<R
 
 function redactUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//***@');
-}
-
-function splitBatch(batch: { keys: string[]; argv: string[] }, size: number): Array<{ keys: string[]; argv: string[] }> {
-  const out: Array<{ keys: string[]; argv: string[] }> = [];
-  for (let i = 0; i < batch.keys.length; i += size) {
-    out.push({ keys: batch.keys.slice(i, i + size), argv: batch.argv.slice(2 * i, 2 * (i + size)) });
-  }
-  return out;
 }

@@ -28,6 +28,7 @@
  * so 1 and "1" differ (i1, s1) and no two composite keys collide (values never contain "," or "}").
  */
 import type { DriftLevel, DriftReport } from '../engine/stats/types.js';
+import type { FrameBatch, RowFrameTemplate } from '../engine/row-frames.js';
 import type { Dtype } from '../registry/dtypes.js';
 
 /** What the online store needs to know about a view to write and read it. */
@@ -150,6 +151,14 @@ export interface OnlineStore {
   registerLayout(layout: ViewLayout): Promise<string>;
   /** Writes rows of one view, newer-wins and atomic per key; safe to retry and to run out of order. */
   writeRows(layout: ViewLayout, schemaId: string, rows: readonly EncodedRow[]): Promise<WriteResult>;
+  /**
+   * The bytes of one row's write, for the engine to render many rows at once (engine/row-frames.ts); undefined when
+   * this store cannot take rendered rows (then materialization uses writeRows). `nowMs`: rows expiring by then are
+   * left out.
+   */
+  rowFrameTemplate?(layout: ViewLayout, schemaId: string, nowMs: number): RowFrameTemplate | undefined;
+  /** Writes a group rendered from rowFrameTemplate(), with writeRows' semantics. */
+  writeFrames?(layout: ViewLayout, batch: FrameBatch): Promise<WriteResult>;
   /** One round trip for many entities x many views; one column per requested feature. */
   read(request: OnlineReadRequest): Promise<FeatureColumn[]>;
   getWatermark(project: string, view: string): Promise<Watermark | undefined>;

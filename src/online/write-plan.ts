@@ -63,3 +63,12 @@ export function planWrites(rows: readonly EncodedRow[], options: WritePlanOption
   }
   return { batches, skippedExpired };
 }
+
+/** Cuts one batch into batches of at most `size` keys (standalone: no slots to keep apart). */
+export function splitBatch(batch: { keys: string[]; argv: string[] }, size: number): WriteBatch[] {
+  const out: WriteBatch[] = [];
+  for (let i = 0; i < batch.keys.length; i += size) {
+    out.push({ keys: batch.keys.slice(i, i + size), argv: batch.argv.slice(2 * i, 2 * (i + size)) });
+  }
+  return out;
+}

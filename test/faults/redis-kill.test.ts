@@ -179,12 +179,14 @@ describe('Redis SIGKILLed mid-materialization and restarted empty', () => {
     await expect.poll(() => store.ping().then(() => true, () => false), { timeout: 10_000, interval: 100 }).toBe(true);
     const start = new Date(Date.now() - 7 * DAY);
     const end = new Date();
-    const write = store.writeRows.bind(store);
+    // Materialization writes DuckDB-rendered groups (writeFrames) on a standalone Redis; both write paths are held.
+    const writeRows = store.writeRows.bind(store);
+    const writeFrames = store.writeFrames.bind(store);
     let writes = 0;
     let queue: Promise<unknown> = Promise.resolve();
-    const oneAtATime = vi.spyOn(store, 'writeRows').mockImplementation((layout, schemaId, rows) => {
+    const serially = <T>(write: () => Promise<T>): Promise<T> => {
       const next = queue.then(async () => {
-        const result = await write(layout, schemaId, rows);
+        const result = await write();
         if (++writes === 3) {
           await victim.kill();
           await victim.start();
@@ -193,12 +195,16 @@ describe('Redis SIGKILLed mid-materialization and restarted empty', () => {
       });
       queue = next.catch(() => undefined);
       return next;
-    });
+    };
+    const rowsOneAtATime = vi.spyOn(store, 'writeRows').mockImplementation((layout, schemaId, rows) => serially(() => writeRows(layout, schemaId, rows)));
+    const framesOneAtATime = vi.spyOn(store, 'writeFrames').mockImplementation((layout, batch) => serially(() => writeFrames(layout, batch)));
     const outcome = await runs[kind](start, end).then(
       (results) => results,
       (err: unknown) => err,
     );
-    oneAtATime.mockRestore();
+    rowsOneAtATime.mockRestore();
+    framesOneAtATime.mockRestore();
+    expect(writes).toBeGreaterThan(3);
     const watermark = await store.getWatermark(PROJECT, VIEW);
     const left = await digestOf(victim);
     console.log(

@@ -114,16 +114,23 @@ describe('materializeIncremental', () => {
     await materializeIncremental(deps, ['stats'], t(2));
     const before = await store.getWatermark('mat', 'stats');
     let calls = 0;
+    // Rows go out through writeFrames (rendered by DuckDB) or writeRows: the second write of either fails.
     const failing: OnlineStore = Object.assign(Object.create(store) as OnlineStore, {
       writeRows: async (...args: Parameters<OnlineStore['writeRows']>) => {
         calls += 1;
         if (calls === 2) throw new Error('redis went away');
         return store.writeRows(...args);
       },
+      writeFrames: async (...args: Parameters<NonNullable<OnlineStore['writeFrames']>>) => {
+        calls += 1;
+        if (calls === 2) throw new Error('redis went away');
+        return store.writeFrames(...args);
+      },
     });
     await expect(
       materializeIncremental({ ctx: engine.ctx, store: failing }, ['stats'], t(7), { batchRows: 1 }),
     ).rejects.toThrow('redis went away');
+    expect(calls).toBe(2);
     expect(await store.getWatermark('mat', 'stats')).toEqual(before);
     const [retry] = await materializeIncremental(deps, ['stats'], t(7));
     expect(retry?.start).toBe(t(2).toISOString());
