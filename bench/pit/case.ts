@@ -6,6 +6,7 @@ import { rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { userAccess } from '../../src/engine/access.js';
 import { closeEngine, openEngine } from '../../src/engine/context.js';
 import { getHistoricalFeatures } from '../../src/engine/historical.js';
 import { literal } from '../../src/engine/sql.js';
@@ -38,7 +39,9 @@ const repo = RepoSchema.parse({
 });
 
 async function runEngine(): Promise<number> {
-  const ctx = await openEngine(repo, data.dir, { threads, memoryLimit: memoryLimit ?? '4GB', tempDirectory });
+  // The engine is locked to the repo's files; the entity file and the output are the user's, as in the CLI.
+  const access = userAccess({ read: [data.entities], write: [out] });
+  const ctx = await openEngine(repo, data.dir, { threads, memoryLimit: memoryLimit ?? '4GB', tempDirectory, access });
   try {
     const set = await getHistoricalFeatures(ctx, { path: data.entities }, [
       'user_stats:clicks', 'user_stats:avg_amount', 'merchant_stats:fraud_rate', 'pair_stats:txn_count',
