@@ -11,7 +11,8 @@ import type { EngineContext } from './context.js';
 import { ENTITIES, loadEntities, type EntityInput } from './entities.js';
 import { InvalidRequestError, SourceError, duckdbMessage } from './errors.js';
 import { applyOnDemand, checkRequestColumns, hiddenFeatures, type OnDemandRequest } from './on-demand.js';
-import { combineSql, pitJoinFilteredSql, pitStepSql, type JoinedFeature, type JoinedView } from './pit-join.js';
+import { combineSql, pitJoinFilteredSql, pitStepSql, type JoinedFeature, type JoinedView, type TieBreak } from './pit-join.js';
+import { KEY_MISFIT } from './pit-key.js';
 import { runWithProgress, type ProgressListener } from './progress.js';
 import { sourcePathNote } from './sources.js';
 import { ident } from './sql.js';
@@ -126,11 +127,10 @@ async function build(
     }
     const table = `__ff_join_${index}`;
     const filtered = request.filterByCreatedTimestamp === true && rows.hasCreated;
-    const sql = filtered
-      ? pitJoinFilteredSql(table, rows, req.features, timestampColumn)
-      : pitStepSql(table, chained, rows, req.features, timestampColumn);
+    const label = { step: index + 1, steps, label: `joining ${view.name}` };
     try {
-      await runWithProgress(conn, sql, { step: index + 1, steps, label: `joining ${view.name}` }, progress);
+      if (filtered) await runWithProgress(conn, pitJoinFilteredSql(table, rows, req.features, timestampColumn), label, progress);
+      else await runStep(conn, (tie) => pitStepSql(table, chained, rows, req.features, timestampColumn, tie), label, progress);
     } catch (err) {
       throw new SourceError(
         `joining feature view "${view.name}" (${readsFrom(ctx, view)}keys ${rows.joinKeys.join(', ')}) failed: ${duckdbMessage(err)}`,
@@ -159,6 +159,21 @@ async function build(
   const order = planned.map((req) => (onDemandViews.has(req.view) ? { onDemand: odIndex++ } : { join: joinIndex++ }));
   const { sql, columns } = await applyOnDemand(conn, joins, entityColumns, onDemand, order);
   return new TrainingSet(conn, sql, columns, entities.rowCount);
+}
+
+/** A chained step with the packed tie-break key, or with the struct when the view's times do not fit one. */
+async function runStep(
+  conn: DuckDBConnection,
+  sql: (tie: TieBreak) => string,
+  step: { step: number; steps: number; label: string },
+  progress: ProgressListener | undefined,
+): Promise<void> {
+  try {
+    await runWithProgress(conn, sql('packed'), step, progress);
+  } catch (err) {
+    if (!(err instanceof Error) || !err.message.includes(KEY_MISFIT)) throw err;
+    await runWithProgress(conn, sql('struct'), step, progress);
+  }
 }
 
 export { ENTITIES };

@@ -7,11 +7,12 @@
  *
  * For an entity row at T the view row must have the same keys and e <= T (and e >= T - ttl); the greatest e wins,
  * then the greatest created time. ASOF picks the greatest row under a single inequality, so when a view has a
- * created time we compare (e, created) structs: (T, +inf) >= (e, created) selects the greatest e and, among
- * equal e, the greatest created, in the same single pass. (A HUGEINT key packing both sorts no faster than the
- * struct on DuckDB 1.5, and a BIGINT cannot hold both without losing order; see bench/pit.)
+ * created time the inequality orders (e, created) in one value: a packed BIGINT when the times fit one
+ * (pit-key.ts), else structs, (T, +inf) >= (e, created), which select the greatest e and, among equal e, the
+ * greatest created in the same single pass.
  */
 import { ENTITIES, ROW } from './entities.js';
+import { KEY, entityKey, withPackedKey } from './pit-key.js';
 import { ident, integer, literal } from './sql.js';
 import { CREATED, TS, type ViewRows } from './view-rows.js';
 
@@ -31,9 +32,12 @@ function keyMatch(rows: ViewRows): string {
   return rows.joinKeys.map((k) => `e.${ident(k)} = v.${ident(k)}`).join(' AND ');
 }
 
+/** How a view with created times breaks ties on event time: a packed BIGINT key (pit-key.ts) or a struct. */
+export type TieBreak = 'packed' | 'struct';
+
 /**
  * Statement creating temp table `target`: every column of `source` (the entity rows, or the previous step) and
- * the view's features, one row per source row.
+ * the view's features, one row per source row. `tieBreak` matters only for a view with created times.
  */
 export function pitStepSql(
   target: string,
@@ -41,18 +45,28 @@ export function pitStepSql(
   rows: ViewRows,
   features: readonly JoinedFeature[],
   timestampColumn: string,
+  tieBreak: TieBreak,
 ): string {
   const entityTs = `e.${ident(timestampColumn)}`;
-  const inequality = rows.hasCreated
-    ? `struct_pack(t := ${entityTs}, c := 'infinity'::TIMESTAMPTZ) >= ` +
-      `struct_pack(t := v.${TS}, c := coalesce(v.${CREATED}, '-infinity'::TIMESTAMPTZ))`
-    : `${entityTs} >= v.${TS}`;
-  const ttl = ttlCondition(rows, `v.${TS}`, entityTs);
-  const select = features.map((f) => `CASE WHEN ${ttl} THEN v.${ident(f.feature)} END AS ${ident(f.output)}`);
+  // DuckDB's ASOF pairs a NULL entity time with a view row of NULL event time; such a row can never qualify.
+  let relation = `(SELECT * FROM ${rows.relation} WHERE ${TS} IS NOT NULL)`;
+  let inequality = `${entityTs} >= v.${TS}`;
+  if (rows.hasCreated && tieBreak === 'packed') {
+    relation = withPackedKey(relation);
+    inequality = `${entityKey(entityTs)} >= v.${KEY}`;
+  } else if (rows.hasCreated) {
+    inequality =
+      `struct_pack(t := ${entityTs}, c := 'infinity'::TIMESTAMPTZ) >= ` +
+      `struct_pack(t := v.${TS}, c := coalesce(v.${CREATED}, '-infinity'::TIMESTAMPTZ))`;
+  }
+  // DuckDB's ASOF can pair a NULL entity time with some row of its keys (seen with 150 rows); such a row has
+  // no time to be at or before, so it gets nothing.
+  const qualifies = `${entityTs} IS NOT NULL AND ${ttlCondition(rows, `v.${TS}`, entityTs)}`;
+  const select = features.map((f) => `CASE WHEN ${qualifies} THEN v.${ident(f.feature)} END AS ${ident(f.output)}`);
   return `CREATE OR REPLACE TEMP TABLE ${ident(target)} AS
     SELECT e.*, ${select.join(', ')}
     FROM ${ident(source)} e
-    ASOF LEFT JOIN ${rows.relation} v ON ${keyMatch(rows)} AND ${inequality}`;
+    ASOF LEFT JOIN ${relation} v ON ${keyMatch(rows)} AND ${inequality}`;
 }
 
 /**
