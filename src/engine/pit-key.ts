@@ -10,7 +10,7 @@
  * stops it with KEY_MISFIT; the caller then runs the struct join instead (pit-join.ts). The first misfit ends
  * the statement, so views with finer times usually pay a few chunks, not a join.
  */
-import { TS, CREATED } from './view-rows.js';
+import { CREATED, TS } from './view-rows.js';
 
 /** In the error a misfit row raises; never in a DuckDB message of its own. */
 export const KEY_MISFIT = 'featureflow: event/created times do not fit a packed key';
@@ -20,21 +20,25 @@ export const KEY = '__ff_key';
 const EPOCH = `TIMESTAMPTZ '1970-01-01 00:00:00+00'`;
 /** 2^31 seconds: event seconds stay below 2^31 so key < 2^63. */
 const EVENT_END = `TIMESTAMPTZ '2038-01-19 03:14:08+00'`;
+const EVENT_END_US = '2147483648000000';
 /** 2^32 - 1 seconds: created seconds + 1 stays below 2^32. */
-const CREATED_END = `TIMESTAMPTZ '2106-02-07 06:28:15+00'`;
+const CREATED_END_US = '4294967295000000';
 const LOW = '4294967296';
+const US = '__ff_us';
+const CREATED_US = '__ff_created_us';
 
-const seconds = (ts: string): string => `(epoch_us(${ts}) // 1000000)`;
-const fits = (ts: string, end: string): string =>
-  `(isfinite(${ts}) AND ${ts} >= ${EPOCH} AND ${ts} < ${end} AND epoch_us(${ts}) % 1000000 = 0)`;
-
-/** The view rows (none without an event time: pit-join.ts drops them) with `__ff_key` added. */
+/**
+ * The view rows (none without an event time: pit-join.ts drops them) with `__ff_key` added. The microseconds are
+ * taken once and checked as integers: the whole check costs about as much as the key itself. epoch_us of an
+ * infinite time is NULL, which fails the check.
+ */
 export function withPackedKey(relation: string): string {
-  const created = `${CREATED}`;
-  const key = `CASE WHEN ${fits(TS, EVENT_END)} AND (${created} IS NULL OR ${fits(created, CREATED_END)})
-        THEN ${seconds(TS)} * ${LOW} + coalesce(${seconds(created)} + 1, 0)
+  const createdFits = `(${CREATED} IS NULL OR (${CREATED_US} >= 0 AND ${CREATED_US} < ${CREATED_END_US} AND ${CREATED_US} % 1000000 = 0))`;
+  const key = `CASE WHEN ${US} >= 0 AND ${US} < ${EVENT_END_US} AND ${US} % 1000000 = 0 AND ${createdFits}
+        THEN (${US} // 1000000) * ${LOW} + coalesce(${CREATED_US} // 1000000 + 1, 0)
       ELSE error('${KEY_MISFIT}') END`;
-  return `(SELECT *, ${key} AS ${KEY} FROM ${relation})`;
+  const micros = `SELECT *, epoch_us(${TS}) AS ${US}, epoch_us(${CREATED}) AS ${CREATED_US} FROM ${relation}`;
+  return `(SELECT * EXCLUDE (${US}, ${CREATED_US}), ${key} AS ${KEY} FROM (${micros}))`;
 }
 
 /**
@@ -45,5 +49,5 @@ export function entityKey(ts: string): string {
   return `CASE WHEN ${ts} IS NULL THEN NULL
       WHEN ${ts} < ${EPOCH} THEN -1
       WHEN ${ts} >= ${EVENT_END} THEN 9223372036854775807
-      ELSE ${seconds(ts)} * ${LOW} + ${LOW} - 1 END`;
+      ELSE (epoch_us(${ts}) // 1000000) * ${LOW} + ${LOW} - 1 END`;
 }
