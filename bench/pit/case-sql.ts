@@ -1,12 +1,17 @@
 /** The PIT benchmark's repo (3 views over the generated files) and the hand-written DuckDB query it is held to. */
 import { literal } from '../../src/engine/sql.js';
-import { RepoSchema, type Repo } from '../../src/registry/schema.js';
+import { RepoSchema, type Repo, type RepoInput } from '../../src/registry/schema.js';
 import type { PitBenchData } from './generate.js';
 
 export const BENCH_FEATURES = ['user_stats:clicks', 'user_stats:avg_amount', 'merchant_stats:fraud_rate', 'pair_stats:txn_count'];
 
 export function benchRepo(data: PitBenchData): Repo {
-  return RepoSchema.parse({
+  return RepoSchema.parse(benchRepoInput(data));
+}
+
+/** The repo as written in a config file (the CLI run reads it from the data folder). */
+export function benchRepoInput(data: PitBenchData): RepoInput {
+  return {
     project: 'bench',
     entities: [
       { name: 'user', joinKeys: ['user_id'] },
@@ -23,7 +28,7 @@ export function benchRepo(data: PitBenchData): Repo {
       { name: 'merchant_stats', entities: ['merchant'], source: 'merchants', ttl: '30d', schema: [{ name: 'fraud_rate', dtype: 'float64' }] },
       { name: 'pair_stats', entities: ['user', 'merchant'], source: 'pairs', ttl: '90d', schema: [{ name: 'txn_count', dtype: 'int32' }] },
     ],
-  });
+  };
 }
 
 /** One statement, plain ASOF: no TTL, no created-time tie-break, rows in whatever order the joins leave them. */
