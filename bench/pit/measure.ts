@@ -1,6 +1,6 @@
 /** Running one measured case in its own process, medians, and the machine's load, for bench/pit/run.ts. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +35,7 @@ export function runCase(mode: 'engine' | 'hand', data: PitBenchData, threads: nu
 export function runCli(data: PitBenchData, threads: number, memoryLimit: string): Result {
   const config = path.join(data.dir, 'featureflow.json');
   writeFileSync(config, JSON.stringify(benchRepoInput(data), null, 2));
-  const out = path.join(os.tmpdir(), `ff-pit-cli-${process.pid}.parquet`);
+  const out = path.join(os.tmpdir(), `ff-pit-cli-${process.pid}-${Date.now()}.parquet`);
   const args = [
     '-f', '%M %U %S', process.execPath, path.join(root, 'bin', 'featureflow-dist.js'), 'historical', '--config', config,
     '--entities', data.entities, '--features', BENCH_FEATURES.join(','), '--out', out,
@@ -44,6 +44,7 @@ export function runCli(data: PitBenchData, threads: number, memoryLimit: string)
   const started = performance.now();
   const child = spawnSync('/usr/bin/time', args, { encoding: 'utf8' });
   const ms = performance.now() - started;
+  rmSync(out, { force: true });
   if (child.status !== 0) throw new Error(`featureflow historical failed: ${child.stderr}`);
   const [rssKB, user, sys] = (child.stderr.trim().split('\n').pop() ?? '').split(' ').map(Number);
   const rows = Number(/Wrote ([\d,]+) rows/.exec(child.stdout)?.[1]?.replaceAll(',', '') ?? NaN);

@@ -6,8 +6,9 @@
  *    alternating with one hand-written DuckDB ASOF query over the same files, THREADS DuckDB threads and
  *    MEMORY_LIMIT for both. Targets: engine within 1.15x of the hand query, peak RSS no higher than its.
  *    With CLI=1 also `featureflow historical` end to end (bin/featureflow-dist.js: run `npm run build` first).
- * 2. With SCALE=1 the scaling curve, engine only, MEMORY_LIMIT 4GB: 1M x 1M, 1M x 10M and 5M x 50M (the last
- *    spills); time per feature row (view row) at each size, target max/min within 1.5x.
+ * 2. With SCALE=1 the scaling curve, MEMORY_LIMIT 4GB: 1M x 1M, 1M x 10M and 5M x 50M, engine and hand query;
+ *    time per feature row (view row) at each size, target max/min within 1.5x, and a linear fit of time on entity
+ *    and feature rows (the entity rows' share is what makes 1M x 1M dearer per feature row, for both).
  *
  *   npm run bench:pit                       # part 1, 5 runs each
  *   SCALE=1 CLI=1 npm run bench:pit         # everything (5M x 50M takes a while: ~2 GB of data generated once)
@@ -78,29 +79,57 @@ async function ratio(): Promise<void> {
   }
 }
 
+/** Least squares t = a * entityRows + b * featureRows (ns per row), and the worst relative miss of that fit. */
+function linearFit(points: ReadonlyArray<{ e: number; v: number; ms: number }>): { a: number; b: number; miss: number } {
+  let see = 0, sev = 0, svv = 0, set = 0, svt = 0;
+  for (const { e, v, ms } of points) {
+    const t = ms * 1e6;
+    see += e * e; sev += e * v; svv += v * v; set += e * t; svt += v * t;
+  }
+  const det = see * svv - sev * sev;
+  const a = (set * svv - svt * sev) / det;
+  const b = (svt * see - set * sev) / det;
+  const miss = Math.max(...points.map(({ e, v, ms }) => Math.abs(a * e + b * v - ms * 1e6) / (ms * 1e6)));
+  return { a, b, miss };
+}
+
 async function scale(): Promise<void> {
   const sets = [];
-  for (const [e, v] of SCALE_SIZES) sets.push({ e, v, d: await data(e, v), results: [] as Result[] });
-  console.log(`\nscaling, engine only, ${threads} threads, memory_limit 4GB; ${load()}`);
+  for (const [e, v] of SCALE_SIZES) sets.push({ e, v, d: await data(e, v), engine: [] as Result[], hand: [] as Result[] });
+  console.log(`\nscaling, engine and hand query, ${threads} threads, memory_limit 4GB; ${load()}`);
   for (let i = 0; i < runs; i++) {
     for (const s of i % 2 === 0 ? sets : [...sets].reverse()) {
-      const r = runCase('engine', s.d, threads, '4GB');
-      s.results.push(r);
-      console.log(`run ${i + 1} ${sizeName(s.e, s.v).padEnd(10)} ${r.ms} ms, CPU ${r.cpuMs} ms, peak RSS ${r.maxRssMB} MB, ${r.rows} rows`);
+      for (const mode of i % 2 === 0 ? (['engine', 'hand'] as const) : (['hand', 'engine'] as const)) {
+        const r = runCase(mode, s.d, threads, '4GB');
+        s[mode].push(r);
+        console.log(`run ${i + 1} ${sizeName(s.e, s.v).padEnd(10)} ${mode.padEnd(6)} ${r.ms} ms, CPU ${r.cpuMs} ms, peak RSS ${r.maxRssMB} MB, ${r.rows} rows`);
+      }
     }
   }
   console.log(`\nmedian of ${runs} alternating runs; ${load()}`);
-  console.log('| entity x feature rows | wall time | CPU | peak RSS | ns per feature row | ns per entity + feature row |');
-  console.log('| --- | --- | --- | --- | --- | --- |');
-  const perRow: number[] = [];
+  console.log('| entity x feature rows | engine | CPU | peak RSS | ns per feature row | hand query | peak RSS | ns per feature row | engine / hand |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  const perRow: Record<'engine' | 'hand', number[]> = { engine: [], hand: [] };
+  const fits: Record<'engine' | 'hand', Array<{ e: number; v: number; ms: number }>> = { engine: [], hand: [] };
   for (const s of sets) {
-    const m = summary(s.results);
-    const ns = (m.ms * 1e6) / s.v;
-    perRow.push(ns);
-    console.log(`| ${sizeName(s.e, s.v)} | ${(m.ms / 1000).toFixed(2)} s | ${(m.cpuMs / 1000).toFixed(2)} s | ${m.rss} MB | ${ns.toFixed(0)} | ${((m.ms * 1e6) / (s.v + s.e)).toFixed(0)} |`);
+    const m = summary(s.engine);
+    const h = summary(s.hand);
+    for (const [mode, x] of [['engine', m], ['hand', h]] as const) {
+      perRow[mode].push((x.ms * 1e6) / s.v);
+      fits[mode].push({ e: s.e, v: s.v, ms: x.ms });
+    }
+    console.log(
+      `| ${sizeName(s.e, s.v)} | ${(m.ms / 1000).toFixed(2)} s | ${(m.cpuMs / 1000).toFixed(2)} s | ${m.rss} MB | ${((m.ms * 1e6) / s.v).toFixed(0)} ` +
+        `| ${(h.ms / 1000).toFixed(2)} s | ${h.rss} MB | ${((h.ms * 1e6) / s.v).toFixed(0)} | ${(m.ms / h.ms).toFixed(2)}x |`,
+    );
   }
-  const spread = Math.max(...perRow) / Math.min(...perRow);
-  console.log(`ns per feature row, max / min: ${spread.toFixed(2)}x (target <= ${SCALE_TARGET}x): ${verdict(spread <= SCALE_TARGET)}`);
+  for (const mode of ['engine', 'hand'] as const) {
+    const spread = Math.max(...perRow[mode]) / Math.min(...perRow[mode]);
+    const fit = linearFit(fits[mode]);
+    const target = mode === 'engine' ? ` (target <= ${SCALE_TARGET}x): ${verdict(spread <= SCALE_TARGET)}` : '';
+    console.log(`${mode}: ns per feature row, max / min ${spread.toFixed(2)}x${target}`);
+    console.log(`  fit: ${fit.a.toFixed(0)} ns per entity row + ${fit.b.toFixed(0)} ns per feature row, worst miss ${(fit.miss * 100).toFixed(1)}%`);
+  }
 }
 
 await ratio();
