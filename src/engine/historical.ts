@@ -1,7 +1,7 @@
 /**
- * getHistoricalFeatures: point-in-time correct training sets (SPEC section 2), Feast semantics. Each requested view
- * is joined to the entity rows in its own statement into a temp table keyed by row number; the final query
- * combines them in input order.
+ * getHistoricalFeatures: point-in-time correct training sets (SPEC section 2), Feast semantics. The requested
+ * views are ASOF-joined to the entity rows one statement at a time, each step carrying the rows forward
+ * (pit-join.ts); the final query sorts them back into input order.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { resolveFeatureRefs, type ResolvedFeature } from '../registry/features.js';
@@ -11,9 +11,11 @@ import type { EngineContext } from './context.js';
 import { ENTITIES, loadEntities, type EntityInput } from './entities.js';
 import { InvalidRequestError, SourceError, duckdbMessage } from './errors.js';
 import { applyOnDemand, checkRequestColumns, hiddenFeatures, type OnDemandRequest } from './on-demand.js';
-import { combineSql, pitJoinFilteredSql, pitJoinSql, type JoinedFeature } from './pit-join.js';
+import { combineSql, pitJoinFilteredSql, pitStepSql, type JoinedFeature, type JoinedView, type TieBreak } from './pit-join.js';
+import { KEY_MISFIT } from './pit-key.js';
 import { runWithProgress, type ProgressListener } from './progress.js';
 import { sourcePathNote } from './sources.js';
+import { ident } from './sql.js';
 import { TrainingSet } from './training-set.js';
 import { viewRows } from './view-rows.js';
 
@@ -110,7 +112,9 @@ async function build(
   // order; letting DuckDB reorder makes them parallel.
   await conn.run('SET preserve_insertion_order = false');
   const steps = views.length;
-  const joins: Array<{ table: string; outputs: string[] }> = [];
+  // Each step reads the previous one's table and replaces it, so one joined copy of the rows is held at a time.
+  let chained = ENTITIES;
+  const joined: JoinedView[] = [];
   for (const [index, req] of views.entries()) {
     const view = findView(ctx.repo, req.view);
     const rows = viewRows(ctx, view, req.features.map((f) => f.feature));
@@ -122,31 +126,54 @@ async function build(
       );
     }
     const table = `__ff_join_${index}`;
-    const sql =
-      request.filterByCreatedTimestamp && rows.hasCreated
-        ? pitJoinFilteredSql(table, rows, req.features, timestampColumn)
-        : pitJoinSql(table, rows, req.features, timestampColumn);
+    const filtered = request.filterByCreatedTimestamp === true && rows.hasCreated;
+    const label = { step: index + 1, steps, label: `joining ${view.name}` };
     try {
-      await runWithProgress(conn, sql, { step: index + 1, steps, label: `joining ${view.name}` }, progress);
+      if (filtered) await runWithProgress(conn, pitJoinFilteredSql(table, rows, req.features, timestampColumn), label, progress);
+      else await runStep(conn, (tie) => pitStepSql(table, chained, rows, req.features, timestampColumn, tie), label, progress);
     } catch (err) {
       throw new SourceError(
         `joining feature view "${view.name}" (${readsFrom(ctx, view)}keys ${rows.joinKeys.join(', ')}) failed: ${duckdbMessage(err)}`,
         { cause: err },
       );
     }
-    joins.push({ table, outputs: req.features.map((f) => f.output) });
+    const outputs = req.features.map((f) => f.output);
+    if (filtered) {
+      joined.push({ table, outputs });
+      continue;
+    }
+    if (chained !== ENTITIES) await conn.run(`DROP TABLE ${ident(chained)}`);
+    chained = table;
+    joined.push({ chained: true, outputs });
   }
   const entityColumns = [...entities.columns.keys()];
   if (onDemand.length === 0) {
-    const sql = combineSql(entityColumns, joins);
-    const columns = [...entityColumns, ...joins.flatMap((j) => j.outputs)];
+    const sql = combineSql(chained, entityColumns, joined);
+    const columns = [...entityColumns, ...joined.flatMap((j) => j.outputs)];
     return new TrainingSet(conn, sql, columns, entities.rowCount);
   }
+  // applyOnDemand reads each view's outputs from a table keyed by __ff_row: the chained rows are one.
+  const joins = joined.map((j) => ({ table: 'table' in j ? j.table : chained, outputs: j.outputs }));
   let joinIndex = 0;
   let odIndex = 0;
   const order = planned.map((req) => (onDemandViews.has(req.view) ? { onDemand: odIndex++ } : { join: joinIndex++ }));
   const { sql, columns } = await applyOnDemand(conn, joins, entityColumns, onDemand, order);
   return new TrainingSet(conn, sql, columns, entities.rowCount);
+}
+
+/** A chained step with the packed tie-break key, or with the struct when the view's times do not fit one. */
+async function runStep(
+  conn: DuckDBConnection,
+  sql: (tie: TieBreak) => string,
+  step: { step: number; steps: number; label: string },
+  progress: ProgressListener | undefined,
+): Promise<void> {
+  try {
+    await runWithProgress(conn, sql('packed'), step, progress);
+  } catch (err) {
+    if (!(err instanceof Error) || !err.message.includes(KEY_MISFIT)) throw err;
+    await runWithProgress(conn, sql('struct'), step, progress);
+  }
 }
 
 export { ENTITIES };
