@@ -96,6 +96,19 @@ export function samplePurchasesCsv(today: Date): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * Entity rows for a first training set: each sample user at `today` (the aggregation tick) and at noon the day
+ * before, with a made-up label, so the README's `historical` command has something to join on.
+ */
+export function sampleLabelsCsv(today: Date): string {
+  const at = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('.000Z', '');
+  const lines = ['user_id,event_timestamp,label'];
+  for (const user of SAMPLE_USERS) {
+    lines.push(`${user},${at(today.getTime() - 43_200_000)},${user % 2}`, `${user},${at(today.getTime())},${(user + 1) % 2}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 /** The scaffold's README, from templates/README.md with {{project}} filled in. */
 export function readmeText(project: string): string {
   const template = readFileSync(new URL('./templates/README.md', import.meta.url), 'utf8');

@@ -45,6 +45,11 @@ export function userAccess(paths: { read?: readonly string[]; write?: readonly s
   const directories: string[] = [...(paths.folders ?? []).map((p) => path.resolve(p))];
   const files: string[] = [];
   const remote: string[] = [];
+  for (const p of paths.write ?? []) {
+    // DuckDB's COPY over an existing file writes `tmp_<name>` beside it and renames it at the end, so a failed
+    // write never leaves half a file where the old one was.
+    if (!isRemotePath(p) && !/[*?[{]/.test(p)) files.push(path.join(path.dirname(path.resolve(p)), `tmp_${path.basename(p)}`));
+  }
   for (const p of [...(paths.read ?? []), ...(paths.write ?? [])]) {
     if (isRemotePath(p)) {
       remote.push(remotePrefix(p));

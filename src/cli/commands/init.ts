@@ -8,12 +8,12 @@ import { redisUrl } from '../../devtools/redis-url.js';
 import { FeatureflowError } from '../../registry/errors.js';
 import { validateRepo } from '../../registry/validate.js';
 import { parseCommandArgs, UsageError } from '../args.js';
-import { projectNameFor, readmeText, repoConfig, samplePurchasesCsv } from '../init-template.js';
+import { projectNameFor, readmeText, repoConfig, sampleLabelsCsv, samplePurchasesCsv } from '../init-template.js';
 
 const USAGE = `usage: featureflow init DIR [--force] [--project NAME] [--redis-url URL]
 
 Creates DIR (if needed) with a repo that \`featureflow dev --config DIR/featureflow.json\` runs as is:
-featureflow.json, data/purchases.csv (sample data) and a README saying what to run next.
+featureflow.json, data/purchases.csv and data/labels.csv (sample data) and a README saying what to run next.
 
       --force          write into DIR even if it is not empty (files of the same name are replaced)
       --project NAME   project name and Redis key prefix (default: DIR's name made valid, e.g. my-shop -> my_shop)
@@ -53,6 +53,7 @@ export async function run(args: string[]): Promise<number> {
   const files: Array<[string, string]> = [
     ['featureflow.json', `${JSON.stringify(config, null, 2)}\n`],
     [path.join('data', 'purchases.csv'), samplePurchasesCsv(today)],
+    [path.join('data', 'labels.csv'), sampleLabelsCsv(today)],
     ['README.md', readmeText(project)],
     ['.gitignore', '.featureflow/\n'],
   ];

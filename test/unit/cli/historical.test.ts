@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import { Database } from '../../../src/engine/database.js';
 
@@ -61,6 +61,19 @@ describe('featureflow historical', () => {
       '1,2024-01-02 09:59:59+00,y,5',
       '1,2024-01-05 00:00:00+00,z,',
     ]);
+  });
+
+  it('replaces an output file outside the repo that already exists (DuckDB writes tmp_<name> beside it, then renames)', async () => {
+    const elsewhere = mkdtempSync(path.join(os.tmpdir(), 'ff-cli-hist-out-'));
+    const out = path.join(elsewhere, 'out-again.csv');
+    writeFileSync(out, 'an older training set\n');
+    onTestFinished(() => rmSync(elsewhere, { recursive: true, force: true }));
+    const args = ['historical', '--config', path.join(dir, 'featureflow.json'), '--entities', path.join(dir, 'entities.csv'),
+      '--features', 'stats:clicks', '--out', out];
+    const { result, errors } = await quietly(() => main(args));
+    expect(errors).toBe('');
+    expect(result).toBe(0);
+    expect(readFileSync(out, 'utf8').split('\n')[0]).toBe('user_id,event_timestamp,label,clicks');
   });
 
   it('names full feature names view__feature', async () => {

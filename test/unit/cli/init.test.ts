@@ -45,6 +45,7 @@ describe('featureflow init', () => {
     const run = await runCli('init', dir);
     expect(run.code).toBe(0);
     expect(readdirSync(dir).sort()).toEqual(['.gitignore', 'README.md', 'data', 'featureflow.json']);
+    expect(readdirSync(path.join(dir, 'data')).sort()).toEqual(['labels.csv', 'purchases.csv']);
     expect(run.out).toContain('featureflow dev --config');
     const { repo } = await loadRepo(path.join(dir, 'featureflow.json'));
     expect(repo.project).toBe('my_shop');
@@ -54,6 +55,23 @@ describe('featureflow init', () => {
       ['user_spend', '5 0 * * *', '2d', true],
     ]);
     expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toContain('# my_shop: a Featureflow repo');
+  });
+
+  it("writes the entity rows its README's historical command reads, and a training set can be built from them", async () => {
+    const dir = path.join(root, 'shop');
+    expect((await runCli('init', dir)).code).toBe(0);
+    expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toContain('--entities data/labels.csv');
+    const labels = readFileSync(path.join(dir, 'data', 'labels.csv'), 'utf8').trim().split('\n');
+    expect(labels[0]).toBe('user_id,event_timestamp,label');
+    expect(labels).toHaveLength(11);
+    const out = path.join(dir, 'training.csv');
+    const run = await runCli('historical', '--config', path.join(dir, 'featureflow.json'), '--entities', path.join(dir, 'data', 'labels.csv'),
+      '--features', 'user_last_purchase:amount', '--out', out);
+    expect(run.code).toBe(0);
+    const rows = readFileSync(out, 'utf8').trim().split('\n');
+    expect(rows).toHaveLength(11);
+    // Every user bought something in the week before: the plain view has a value at each label time.
+    expect(rows.slice(1).every((r) => r.split(',')[3] !== '')).toBe(true);
   });
 
   it('refuses a folder that is not empty, and writes into it with --force', async () => {
