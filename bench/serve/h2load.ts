@@ -1,0 +1,216 @@
+/**
+ * Serving tail and throughput measured with h2load (nghttp2-client), a C load generator that holds a fixed rate
+ * (issue 13, target 3). Three shapes, five rounds, the shapes alternating within each round, medians reported:
+ *
+ *   fixed 1x10    1 entity x 10 features at a fixed 2k req/s, p99 from send time      target p99 < 1 ms
+ *   fixed 100x10  100 entities x 10 features at a fixed 200 req/s                     target p99 < 5 ms
+ *   full 1x10     1 entity x 10 features, closed loop at full speed, --workers 2       target >= 25k req/s
+ *
+ * The fixed-rate runs go to a one-process server pinned to core 0 with h2load pinned to core 1 (the client on its own
+ * core; Redis is not pinned and takes what it needs from either); the full-speed runs go to a `--workers 2` server
+ * sharing both cores with h2load. Latency percentiles come from h2load's --log-file (per-request microseconds from
+ * when the request was written to the socket to the end of its response), sorted here.
+ *
+ *   npm run bench:serve:h2load -- [--rounds 5] [--duration 10] [--entities 10000] [--rate 2000] [--rate-100 200]
+ *                                 [--connections 32]
+ *
+ * Run it under the shared lock: `flock /tmp/bench.lock npm run bench:serve:h2load`.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { redisUrl } from '../../src/devtools/redis-url.js';
+import { cleanupPrefix } from '../../test/helpers/redis.js';
+import { FEATURES } from './features.js';
+import { repoInput, waitReady, writeData } from './server-fixture.js';
+
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '5' },
+    duration: { type: 'string', default: '10' },
+    entities: { type: 'string', default: '10000' },
+    rate: { type: 'string', default: '2000' },
+    'rate-100': { type: 'string', default: '200' },
+    connections: { type: 'string', default: '32' },
+  },
+});
+const ROUNDS = Number(args.rounds);
+const DURATION = Number(args.duration);
+const ENTITIES = Number(args.entities);
+const CONNECTIONS = Number(args.connections);
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CORES = os.availableParallelism();
+/** Clients of a fixed-rate run: each holds --rps rate/clients; a few, so one slow answer does not hold the rate. */
+const FIXED_CLIENTS = 4;
+
+interface Shape {
+  name: string;
+  entities: number;
+  /** Fixed total req/s, or undefined for full speed. */
+  rate: number | undefined;
+  server: 'pinned' | 'workers2';
+  check: (r: RunResult) => [string, boolean];
+}
+
+interface RunResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  errors: number;
+  load1: number;
+}
+
+const SHAPES: Shape[] = [
+  { name: `fixed ${args.rate} req/s, 1 x 10`, entities: 1, rate: Number(args.rate), server: 'pinned', check: (r) => ['p99 < 1 ms', r.p99 < 1] },
+  { name: `fixed ${args['rate-100']} req/s, 100 x 10`, entities: 100, rate: Number(args['rate-100']), server: 'pinned', check: (r) => ['p99 < 5 ms', r.p99 < 5] },
+  { name: 'full speed, 1 x 10, --workers 2', entities: 1, rate: undefined, server: 'workers2', check: (r) => ['>= 25k req/s', r.rps >= 25_000] },
+];
+
+function body(entities: number, round: number): string {
+  const ids = Array.from({ length: entities }, (_, i) => (round * 7919 + i * 104_729) % ENTITIES);
+  return JSON.stringify({ features: FEATURES.map(([name]) => `user_stats:${name}`), entities: { user_id: ids } });
+}
+
+/** taskset when there are cores to pin to, so the client and the server do not take turns on one core. */
+function pinned(core: number, argv: string[]): string[] {
+  return CORES >= 2 && spawnSync('taskset', ['--version']).error === undefined ? ['taskset', '-c', String(core), ...argv] : argv;
+}
+
+function percentile(sorted: Float64Array, q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+}
+
+function h2load(url: string, shape: Shape, bodyFile: string, logFile: string): RunResult {
+  const common = ['--h1', '-H', 'content-type: application/json', '-d', bodyFile, '-D', String(DURATION), '--warm-up-time', '1', '--log-file', logFile];
+  const argv = shape.rate === undefined
+    ? ['h2load', ...common, '-c', String(CONNECTIONS), '-t', '1', `${url}/get-online-features`]
+    : pinned(1, ['h2load', ...common, '-c', String(FIXED_CLIENTS), '--rps', String(shape.rate / FIXED_CLIENTS), '-t', '1', `${url}/get-online-features`]);
+  const load1 = os.loadavg()[0] ?? 0;
+  const out = spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`h2load failed: ${out.stderr || out.stdout}`);
+  const done = /requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(out.stdout);
+  const tput = /finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(out.stdout);
+  const status = /status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/.exec(out.stdout);
+  if (!done || !tput || !status) throw new Error(`unexpected h2load output:\n${out.stdout}`);
+  const micros = readFileSync(logFile, 'utf8').trim().split('\n').map((line) => Number(line.split('\t')[2]));
+  const sorted = Float64Array.from(micros, (us) => us / 1000).sort();
+  return {
+    rps: Number(tput[1]),
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    p999: percentile(sorted, 0.999),
+    errors: Number(done[3]) + Number(done[4]) + Number(status[3]) + Number(status[4]),
+    load1,
+  };
+}
+
+async function startServer(config: string, port: number, workers: number, core: number | undefined): Promise<ChildProcess> {
+  const argv = [process.execPath, 'bin/featureflow.js', 'serve', '--config', config, '--port', String(port), '--workers', String(workers)];
+  const [cmd, ...rest] = core === undefined ? argv : pinned(core, argv);
+  const server = spawn(cmd as string, rest, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitReady(`http://127.0.0.1:${port}`, server);
+  return server;
+}
+
+/** Peak RSS (VmHWM) of a process and its descendants (the cluster workers), in MB. */
+function peakRssMb(pid: number): number {
+  const status = (p: number): string => {
+    try {
+      return readFileSync(`/proc/${p}/status`, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const children = (p: number): number[] => {
+    try {
+      return readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  };
+  let total = 0;
+  const todo = [pid];
+  while (todo.length > 0) {
+    const p = todo.pop() as number;
+    total += Number(/VmHWM:\s+(\d+) kB/.exec(status(p))?.[1] ?? 0) / 1024;
+    todo.push(...children(p));
+  }
+  return total;
+}
+
+async function stop(server: ChildProcess | undefined): Promise<void> {
+  if (!server || server.exitCode !== null) return;
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  server.kill('SIGTERM');
+  await exited;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+async function main(): Promise<void> {
+  if (spawnSync('h2load', ['--version']).error !== undefined) throw new Error('h2load is missing (Debian: apt-get install nghttp2-client)');
+  const keyPrefix = `ffbench:${randomBytes(6).toString('hex')}`;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ff-bench-h2load-'));
+  const config = path.join(dir, 'featureflow.json');
+  const input = repoInput(keyPrefix);
+  writeFileSync(config, JSON.stringify(input, null, 2));
+  const redis = new Redis(redisUrl());
+  const servers: Partial<Record<Shape['server'], ChildProcess>> = {};
+  try {
+    console.log(`writing ${ENTITIES} entities x ${FEATURES.length} features under ${keyPrefix} ...`);
+    await writeData(input, ENTITIES);
+    servers.pinned = await startServer(config, 6597, 1, 0);
+    servers.workers2 = await startServer(config, 6598, 2, undefined);
+    const urls = { pinned: 'http://127.0.0.1:6597', workers2: 'http://127.0.0.1:6598' };
+    console.log(`machine: ${CORES} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (1/5/15 min) at start`);
+    console.log(`fixed-rate: server 1 process on core 0, h2load (${FIXED_CLIENTS} clients, HTTP/1.1) on core 1; full speed: --workers 2, h2load ${CONNECTIONS} connections`);
+    console.log(`${ROUNDS} rounds of ${DURATION} s per shape (1 s warm-up each), shapes alternating\n`);
+    const results = SHAPES.map((): RunResult[] => []);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [i, shape] of SHAPES.entries()) {
+        const bodyFile = path.join(dir, `body-${i}.json`);
+        const logFile = path.join(dir, `log-${i}.tsv`);
+        writeFileSync(bodyFile, body(shape.entities, round));
+        const r = h2load(urls[shape.server], shape, bodyFile, logFile);
+        results[i]?.push(r);
+        console.log(
+          `round ${round + 1} ${shape.name.padEnd(34)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(3)}  p99 ${r.p99.toFixed(3)}  p99.9 ${r.p999.toFixed(3)} ms  errors ${r.errors}  load ${r.load1.toFixed(2)}`,
+        );
+      }
+    }
+    console.log(`\nmedians of ${ROUNDS} (load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} at end):`);
+    for (const [i, shape] of SHAPES.entries()) {
+      const runs = results[i] ?? [];
+      const m: RunResult = {
+        rps: median(runs.map((r) => r.rps)),
+        p50: median(runs.map((r) => r.p50)),
+        p99: median(runs.map((r) => r.p99)),
+        p999: median(runs.map((r) => r.p999)),
+        errors: runs.reduce((n, r) => n + r.errors, 0),
+        load1: median(runs.map((r) => r.load1)),
+      };
+      const [target, met] = shape.check(m);
+      const figure = shape.rate === undefined ? `${m.rps.toFixed(0)} req/s (p50 ${m.p50.toFixed(2)}, p99 ${m.p99.toFixed(2)} ms)` : `p99 ${m.p99.toFixed(3)} ms (p50 ${m.p50.toFixed(3)}, p99.9 ${m.p999.toFixed(3)} ms, ${m.rps.toFixed(0)} req/s)`;
+      console.log(`  ${shape.name.padEnd(34)} ${figure} (target ${target}): ${met ? 'met' : 'NOT met'}; errors ${m.errors}; load ${m.load1.toFixed(2)}`);
+    }
+    console.log(`peak RSS: pinned server ${peakRssMb(servers.pinned.pid ?? 0).toFixed(0)} MB, --workers 2 server (primary + workers) ${peakRssMb(servers.workers2.pid ?? 0).toFixed(0)} MB`);
+  } finally {
+    await stop(servers.pinned);
+    await stop(servers.workers2);
+    await cleanupPrefix(redis, `${keyPrefix}:`);
+    redis.disconnect();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
