@@ -6,15 +6,16 @@
  *   fixed 100x10  100 entities x 10 features at a fixed 200 req/s                     target p99 < 5 ms
  *   full 1x10     1 entity x 10 features, closed loop at full speed, --workers 2       target >= 25k req/s
  *
- * The fixed-rate runs go to a one-process server pinned to core 0 with h2load pinned to core 1 (the client on its own
- * core; Redis is not pinned and takes what it needs from either); the full-speed runs go to a `--workers 2` server
+ * The fixed-rate runs go to a one-process server, h2load beside it (--pin: server on core 0, h2load on core 1; Redis is
+ * not ours to pin); the full-speed runs go to a `--workers 2` server
  * sharing both cores with h2load. Latency percentiles come from h2load's --log-file (per-request microseconds from
  * when the request was written to the socket to the end of its response), sorted here.
  *
  *   npm run bench:serve:h2load -- [--rounds 5] [--duration 10] [--entities 10000] [--rate 2000] [--rate-100 200]
  *                                 [--connections 32]
  *
- * Run it under the shared lock: `flock /tmp/bench.lock npm run bench:serve:h2load`.
+ * Run it under the shared lock: `flock /tmp/bench.lock npm run bench:serve:h2load`. SERVER_NODE_ARGS are node flags for
+ * the servers only (`SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' ... --only 0`, then profile-summary.ts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -28,6 +29,7 @@ import { redisUrl } from '../../src/devtools/redis-url.js';
 import { cleanupPrefix } from '../../test/helpers/redis.js';
 import { FEATURES } from './features.js';
 import { repoInput, waitReady, writeData } from './server-fixture.js';
+import { describeSplit, TailSplitter } from './tail-split.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,6 +39,13 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '2000' },
     'rate-100': { type: 'string', default: '200' },
     connections: { type: 'string', default: '32' },
+    /** Run only these shapes (comma-separated indexes 0-2), e.g. when profiling one. */
+    only: { type: 'string' },
+    /**
+     * Pin the one-process server to core 0 and h2load to core 1. Off by default: with other work on the machine a
+     * pinned server cannot move off a busy core (p99 3.6 ms unpinned vs 6.3 ms pinned at load ~2.5).
+     */
+    pin: { type: 'boolean', default: false },
   },
 });
 const ROUNDS = Number(args.rounds);
@@ -66,11 +75,13 @@ interface RunResult {
   load1: number;
 }
 
-const SHAPES: Shape[] = [
+const ALL_SHAPES: Shape[] = [
   { name: `fixed ${args.rate} req/s, 1 x 10`, entities: 1, rate: Number(args.rate), server: 'pinned', check: (r) => ['p99 < 1 ms', r.p99 < 1] },
   { name: `fixed ${args['rate-100']} req/s, 100 x 10`, entities: 100, rate: Number(args['rate-100']), server: 'pinned', check: (r) => ['p99 < 5 ms', r.p99 < 5] },
   { name: 'full speed, 1 x 10, --workers 2', entities: 1, rate: undefined, server: 'workers2', check: (r) => ['>= 25k req/s', r.rps >= 25_000] },
 ];
+
+const SHAPES = args.only === undefined ? ALL_SHAPES : args.only.split(',').map((i) => ALL_SHAPES[Number(i)] as Shape);
 
 function body(entities: number, round: number): string {
   const ids = Array.from({ length: entities }, (_, i) => (round * 7919 + i * 104_729) % ENTITIES);
@@ -79,7 +90,7 @@ function body(entities: number, round: number): string {
 
 /** taskset when there are cores to pin to, so the client and the server do not take turns on one core. */
 function pinned(core: number, argv: string[]): string[] {
-  return CORES >= 2 && spawnSync('taskset', ['--version']).error === undefined ? ['taskset', '-c', String(core), ...argv] : argv;
+  return args.pin && CORES >= 2 && spawnSync('taskset', ['--version']).error === undefined ? ['taskset', '-c', String(core), ...argv] : argv;
 }
 
 function percentile(sorted: Float64Array, q: number): number {
@@ -111,7 +122,9 @@ function h2load(url: string, shape: Shape, bodyFile: string, logFile: string): R
 }
 
 async function startServer(config: string, port: number, workers: number, core: number | undefined): Promise<ChildProcess> {
-  const argv = [process.execPath, 'bin/featureflow.js', 'serve', '--config', config, '--port', String(port), '--workers', String(workers)];
+  // node flags NODE_OPTIONS refuses (--cpu-prof); cluster workers inherit them as execArgv.
+  const nodeArgs = (process.env['SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  const argv = [process.execPath, ...nodeArgs, 'bin/featureflow.js', 'serve', '--config', config, '--port', String(port), '--workers', String(workers)];
   const [cmd, ...rest] = core === undefined ? argv : pinned(core, argv);
   const server = spawn(cmd as string, rest, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   await waitReady(`http://127.0.0.1:${port}`, server);
@@ -169,11 +182,12 @@ async function main(): Promise<void> {
   try {
     console.log(`writing ${ENTITIES} entities x ${FEATURES.length} features under ${keyPrefix} ...`);
     await writeData(input, ENTITIES);
-    servers.pinned = await startServer(config, 6597, 1, 0);
-    servers.workers2 = await startServer(config, 6598, 2, undefined);
+    if (SHAPES.some((s) => s.server === 'pinned')) servers.pinned = await startServer(config, 6597, 1, 0);
+    if (SHAPES.some((s) => s.server === 'workers2')) servers.workers2 = await startServer(config, 6598, 2, undefined);
     const urls = { pinned: 'http://127.0.0.1:6597', workers2: 'http://127.0.0.1:6598' };
+    const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]) || undefined;
     console.log(`machine: ${CORES} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (1/5/15 min) at start`);
-    console.log(`fixed-rate: server 1 process on core 0, h2load (${FIXED_CLIENTS} clients, HTTP/1.1) on core 1; full speed: --workers 2, h2load ${CONNECTIONS} connections`);
+    console.log(`fixed-rate: server 1 process${args.pin ? ' on core 0' : ''}, h2load (${FIXED_CLIENTS} clients, HTTP/1.1)${args.pin ? ' on core 1' : ''}; full speed: --workers 2, h2load ${CONNECTIONS} connections`);
     console.log(`${ROUNDS} rounds of ${DURATION} s per shape (1 s warm-up each), shapes alternating\n`);
     const results = SHAPES.map((): RunResult[] => []);
     for (let round = 0; round < ROUNDS; round++) {
@@ -181,11 +195,15 @@ async function main(): Promise<void> {
         const bodyFile = path.join(dir, `body-${i}.json`);
         const logFile = path.join(dir, `log-${i}.tsv`);
         writeFileSync(bodyFile, body(shape.entities, round));
+        const splitter = shape.rate !== undefined && servers.pinned?.pid !== undefined ? new TailSplitter(servers.pinned.pid, redisPid, urls.pinned) : undefined;
+        await splitter?.start();
         const r = h2load(urls[shape.server], shape, bodyFile, logFile);
+        const split = await splitter?.finish((shape.rate ?? 0) * (DURATION + 1));
         results[i]?.push(r);
         console.log(
           `round ${round + 1} ${shape.name.padEnd(34)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(3)}  p99 ${r.p99.toFixed(3)}  p99.9 ${r.p999.toFixed(3)} ms  errors ${r.errors}  load ${r.load1.toFixed(2)}`,
         );
+        if (split) console.log(`        ${describeSplit(split)}`);
       }
     }
     console.log(`\nmedians of ${ROUNDS} (load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} at end):`);
@@ -203,7 +221,8 @@ async function main(): Promise<void> {
       const figure = shape.rate === undefined ? `${m.rps.toFixed(0)} req/s (p50 ${m.p50.toFixed(2)}, p99 ${m.p99.toFixed(2)} ms)` : `p99 ${m.p99.toFixed(3)} ms (p50 ${m.p50.toFixed(3)}, p99.9 ${m.p999.toFixed(3)} ms, ${m.rps.toFixed(0)} req/s)`;
       console.log(`  ${shape.name.padEnd(34)} ${figure} (target ${target}): ${met ? 'met' : 'NOT met'}; errors ${m.errors}; load ${m.load1.toFixed(2)}`);
     }
-    console.log(`peak RSS: pinned server ${peakRssMb(servers.pinned.pid ?? 0).toFixed(0)} MB, --workers 2 server (primary + workers) ${peakRssMb(servers.workers2.pid ?? 0).toFixed(0)} MB`);
+    const rss = (s: ChildProcess | undefined): string => (s?.pid === undefined ? '-' : `${peakRssMb(s.pid).toFixed(0)} MB`);
+    console.log(`peak RSS: pinned server ${rss(servers.pinned)}, --workers 2 server (primary + workers) ${rss(servers.workers2)}`);
   } finally {
     await stop(servers.pinned);
     await stop(servers.workers2);

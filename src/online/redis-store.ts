@@ -32,7 +32,7 @@ import { fastWrite } from './fast-write.js';
 import { scriptWrite } from './script-write.js';
 import { clearProject } from './clear-project.js';
 import { WatermarkRepair } from './watermark-repair.js';
-import type { Redis } from 'ioredis';
+import { Command, type Redis } from 'ioredis';
 
 // Standalone writes are planned in slices so the ARGV copies stay small whatever chunk the caller passes. In a
 // cluster the whole chunk is grouped by slot at once: slicing would leave one or two keys per script call.
@@ -152,7 +152,7 @@ export class RedisOnlineStore implements OnlineStore {
     const plan = planRead(request, this.keyPrefix);
     let texts: (string | null)[];
     try {
-      texts = await mgetAll(this.client, plan.keys, this.cluster);
+      texts = await this.mget(plan.keys);
     } catch (err) {
       throw this.fail(err, `reading ${plan.keys.length} keys`);
     }
@@ -161,13 +161,24 @@ export class RedisOnlineStore implements OnlineStore {
     return assembleColumns(plan, request, fetched, this.schemas, this.keyPrefix, request.nowMs ?? Date.now());
   }
 
+  /**
+   * Standalone Redis: one MGET written to the socket at once. Through ioredis's auto-pipelining it would wait for the
+   * next tick inside a Pipeline object: +12 us of CPU and +12 us of wall time per read on the 2-core machine, the
+   * serving path's biggest avoidable cost (a read is ~8 us of client CPU without it). Concurrent reads still share
+   * the one connection, each its own write. A cluster keeps auto-pipelining: its per-slot MGETs must go out together.
+   */
+  private mget(keys: readonly string[]): Promise<(string | null)[]> {
+    if (this.cluster || keys.length === 0) return mgetAll(this.client, keys, this.cluster);
+    return (this.client as Redis).sendCommand(new Command('mget', [...keys], { replyEncoding: 'utf8' })) as Promise<(string | null)[]>;
+  }
+
   /** Fetches schema keys not cached yet: at most one extra round trip, and none once the process is warm. */
   private async loadSchemas(keys: readonly string[]): Promise<void> {
     const missing = keys.filter((k) => !this.schemas.has(k));
     if (missing.length === 0) return;
     let texts: (string | null)[];
     try {
-      texts = await mgetAll(this.client, missing, this.cluster);
+      texts = await this.mget(missing);
     } catch (err) {
       throw this.fail(err, 'reading feature schemas');
     }

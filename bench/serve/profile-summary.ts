@@ -1,0 +1,58 @@
+/**
+ * Top self-time functions of a V8 CPU profile (`node --cpu-prof`), and the time split by where the code lives (our
+ * src/, node:http and net internals, ioredis, zod, GC, idle), for the serving profile evidence.
+ *
+ *   node --import tsx bench/serve/profile-summary.ts FILE.cpuprofile [--top 25]
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+interface Profile {
+  nodes: Node[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const { values, positionals } = parseArgs({ options: { top: { type: 'string', default: '25' } }, allowPositionals: true });
+const profile = JSON.parse(readFileSync(positionals[0] as string, 'utf8')) as Profile;
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const selfMicros = new Map<number, number>();
+profile.samples.forEach((id, i) => selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+const total = profile.endTime - profile.startTime;
+
+function area(n: Node): string {
+  const { url, functionName } = n.callFrame;
+  if (functionName === '(idle)') return 'idle (waiting for the network)';
+  if (functionName === '(garbage collector)') return 'GC';
+  if (functionName === '(program)') return 'V8/native (program)';
+  if (url.includes('/src/')) return 'featureflow src/';
+  if (url.includes('ioredis') || url.includes('redis-parser')) return 'ioredis';
+  if (url.includes('zod')) return 'zod';
+  if (url.startsWith('node:_http') || url.startsWith('node:http')) return 'node:http';
+  if (url.startsWith('node:net') || url.startsWith('node:internal/stream') || url.startsWith('node:stream')) return 'node net/streams';
+  if (url.startsWith('node:')) return 'node other';
+  if (url === '') return `native ${functionName}`;
+  return 'other js';
+}
+
+const fn = new Map<string, number>();
+const areas = new Map<string, number>();
+for (const [id, us] of selfMicros) {
+  const n = byId.get(id) as Node;
+  const where = n.callFrame.url.replace(/^.*\/(src|node_modules)\//, '$1/');
+  const key = `${n.callFrame.functionName || '(anonymous)'} ${where}:${n.callFrame.lineNumber + 1}`;
+  fn.set(key, (fn.get(key) ?? 0) + us);
+  areas.set(area(n), (areas.get(area(n)) ?? 0) + us);
+}
+const pct = (us: number): string => `${((100 * us) / total).toFixed(1).padStart(5)}%`;
+console.log(`profile ${(total / 1e6).toFixed(2)} s, ${profile.samples.length} samples\n\nby area:`);
+for (const [a, us] of [...areas].sort((x, y) => y[1] - x[1])) console.log(`  ${pct(us)}  ${(us / 1000).toFixed(0).padStart(6)} ms  ${a}`);
+console.log(`\ntop ${values.top} functions by self time:`);
+for (const [k, us] of [...fn].sort((x, y) => y[1] - x[1]).slice(0, Number(values.top))) console.log(`  ${pct(us)}  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
