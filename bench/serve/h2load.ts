@@ -46,6 +46,10 @@ const { values: args } = parseArgs({
      * pinned server cannot move off a busy core (p99 3.6 ms unpinned vs 6.3 ms pinned at load ~2.5).
      */
     pin: { type: 'boolean', default: false },
+    /** Server processes for the fixed-rate runs (the full-speed run always has 2). */
+    'fixed-workers': { type: 'string', default: '1' },
+    /** Fixed-rate runs from one h2load whose clients fire together (see h2load() below). */
+    aligned: { type: 'boolean', default: false },
   },
 });
 const ROUNDS = Number(args.rounds);
@@ -54,6 +58,7 @@ const ENTITIES = Number(args.entities);
 const CONNECTIONS = Number(args.connections);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CORES = os.availableParallelism();
+const FIXED_WORKERS = Number(args['fixed-workers']);
 /** Clients of a fixed-rate run: each holds --rps rate/clients; a few, so one slow answer does not hold the rate. */
 const FIXED_CLIENTS = 4;
 
@@ -62,7 +67,7 @@ interface Shape {
   entities: number;
   /** Fixed total req/s, or undefined for full speed. */
   rate: number | undefined;
-  server: 'pinned' | 'workers2';
+  server: 'fixed' | 'workers2';
   check: (r: RunResult) => [string, boolean];
 }
 
@@ -76,8 +81,8 @@ interface RunResult {
 }
 
 const ALL_SHAPES: Shape[] = [
-  { name: `fixed ${args.rate} req/s, 1 x 10`, entities: 1, rate: Number(args.rate), server: 'pinned', check: (r) => ['p99 < 1 ms', r.p99 < 1] },
-  { name: `fixed ${args['rate-100']} req/s, 100 x 10`, entities: 100, rate: Number(args['rate-100']), server: 'pinned', check: (r) => ['p99 < 5 ms', r.p99 < 5] },
+  { name: `fixed ${args.rate} req/s, 1 x 10`, entities: 1, rate: Number(args.rate), server: 'fixed', check: (r) => ['p99 < 1 ms', r.p99 < 1] },
+  { name: `fixed ${args['rate-100']} req/s, 100 x 10`, entities: 100, rate: Number(args['rate-100']), server: 'fixed', check: (r) => ['p99 < 5 ms', r.p99 < 5] },
   { name: 'full speed, 1 x 10, --workers 2', entities: 1, rate: undefined, server: 'workers2', check: (r) => ['>= 25k req/s', r.rps >= 25_000] },
 ];
 
@@ -97,26 +102,61 @@ function percentile(sorted: Float64Array, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 }
 
-function h2load(url: string, shape: Shape, bodyFile: string, logFile: string): RunResult {
-  const common = ['--h1', '-H', 'content-type: application/json', '-d', bodyFile, '-D', String(DURATION), '--warm-up-time', '1', '--log-file', logFile];
-  const argv = shape.rate === undefined
-    ? ['h2load', ...common, '-c', String(CONNECTIONS), '-t', '1', `${url}/get-online-features`]
-    : pinned(1, ['h2load', ...common, '-c', String(FIXED_CLIENTS), '--rps', String(shape.rate / FIXED_CLIENTS), '-t', '1', `${url}/get-online-features`]);
-  const load1 = os.loadavg()[0] ?? 0;
-  const out = spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8' });
-  if (out.status !== 0) throw new Error(`h2load failed: ${out.stderr || out.stdout}`);
-  const done = /requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(out.stdout);
-  const tput = /finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(out.stdout);
-  const status = /status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/.exec(out.stdout);
-  if (!done || !tput || !status) throw new Error(`unexpected h2load output:\n${out.stdout}`);
+interface H2loadOut {
+  done: number;
+  failed: number;
+  rps: number;
+  non2xx: number;
+  micros: number[];
+}
+
+async function h2loadProcess(argv: string[], logFile: string, delayMs: number): Promise<H2loadOut> {
+  await new Promise((resolve) => setTimeout(resolve, delayMs));
+  const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`h2load failed: ${stderr || stdout}`);
+  const done = /requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(stdout);
+  const tput = /finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(stdout);
+  const status = /status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/.exec(stdout);
+  if (!done || !tput || !status) throw new Error(`unexpected h2load output:\n${stdout}`);
   const micros = readFileSync(logFile, 'utf8').trim().split('\n').map((line) => Number(line.split('\t')[2]));
-  const sorted = Float64Array.from(micros, (us) => us / 1000).sort();
+  return { done: Number(done[1]), failed: Number(done[3]) + Number(done[4]), rps: Number(tput[1]), non2xx: Number(status[3]) + Number(status[4]), micros };
+}
+
+/**
+ * A fixed-rate run is FIXED_CLIENTS h2load processes of one connection each, started 1/rate apart. One h2load with
+ * -c 4 starts its clients' --rps timers together, so its "2k req/s" is bursts of 4 simultaneous requests every 2 ms:
+ * the fourth waits for the three before it (100 x 10 at 200 req/s: p50 2.5-3.3 ms that way, 1.2 ms for one request
+ * alone). --aligned measures that way anyway.
+ */
+async function h2load(url: string, shape: Shape, bodyFile: string, logFile: string): Promise<RunResult> {
+  const common = ['--h1', '-H', 'content-type: application/json', '-d', bodyFile, '-D', String(DURATION), '--warm-up-time', '1', '-t', '1'];
+  const target = `${url}/get-online-features`;
+  const load1 = os.loadavg()[0] ?? 0;
+  let runs: Array<Promise<H2loadOut>>;
+  if (shape.rate === undefined) {
+    runs = [h2loadProcess(['h2load', ...common, '--log-file', logFile, '-c', String(CONNECTIONS), target], logFile, 0)];
+  } else if (args.aligned) {
+    runs = [h2loadProcess(pinned(1, ['h2load', ...common, '--log-file', logFile, '-c', String(FIXED_CLIENTS), '--rps', String(shape.rate / FIXED_CLIENTS), target]), logFile, 0)];
+  } else {
+    const rate = shape.rate;
+    runs = Array.from({ length: FIXED_CLIENTS }, (_, i) => {
+      const log = `${logFile}.${i}`;
+      return h2loadProcess(pinned(1, ['h2load', ...common, '--log-file', log, '-c', '1', '--rps', String(rate / FIXED_CLIENTS), target]), log, (i * 1000) / rate);
+    });
+  }
+  const outs = await Promise.all(runs);
+  const sorted = Float64Array.from(outs.flatMap((o) => o.micros), (us) => us / 1000).sort();
   return {
-    rps: Number(tput[1]),
+    rps: outs.reduce((n, o) => n + o.rps, 0),
     p50: percentile(sorted, 0.5),
     p99: percentile(sorted, 0.99),
     p999: percentile(sorted, 0.999),
-    errors: Number(done[3]) + Number(done[4]) + Number(status[3]) + Number(status[4]),
+    errors: outs.reduce((n, o) => n + o.failed + o.non2xx, 0),
     load1,
   };
 }
@@ -182,12 +222,12 @@ async function main(): Promise<void> {
   try {
     console.log(`writing ${ENTITIES} entities x ${FEATURES.length} features under ${keyPrefix} ...`);
     await writeData(input, ENTITIES);
-    if (SHAPES.some((s) => s.server === 'pinned')) servers.pinned = await startServer(config, 6597, 1, 0);
+    if (SHAPES.some((s) => s.server === 'fixed')) servers.fixed = await startServer(config, 6597, FIXED_WORKERS, FIXED_WORKERS === 1 ? 0 : undefined);
     if (SHAPES.some((s) => s.server === 'workers2')) servers.workers2 = await startServer(config, 6598, 2, undefined);
-    const urls = { pinned: 'http://127.0.0.1:6597', workers2: 'http://127.0.0.1:6598' };
+    const urls = { fixed: 'http://127.0.0.1:6597', workers2: 'http://127.0.0.1:6598' };
     const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]) || undefined;
     console.log(`machine: ${CORES} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (1/5/15 min) at start`);
-    console.log(`fixed-rate: server 1 process${args.pin ? ' on core 0' : ''}, h2load (${FIXED_CLIENTS} clients, HTTP/1.1)${args.pin ? ' on core 1' : ''}; full speed: --workers 2, h2load ${CONNECTIONS} connections`);
+    console.log(`fixed-rate: server ${FIXED_WORKERS} process(es)${args.pin ? ' on core 0' : ''}, h2load (${FIXED_CLIENTS} clients, HTTP/1.1)${args.pin ? ' on core 1' : ''}; full speed: --workers 2, h2load ${CONNECTIONS} connections`);
     console.log(`${ROUNDS} rounds of ${DURATION} s per shape (1 s warm-up each), shapes alternating\n`);
     const results = SHAPES.map((): RunResult[] => []);
     for (let round = 0; round < ROUNDS; round++) {
@@ -195,9 +235,9 @@ async function main(): Promise<void> {
         const bodyFile = path.join(dir, `body-${i}.json`);
         const logFile = path.join(dir, `log-${i}.tsv`);
         writeFileSync(bodyFile, body(shape.entities, round));
-        const splitter = shape.rate !== undefined && servers.pinned?.pid !== undefined ? new TailSplitter(servers.pinned.pid, redisPid, urls.pinned) : undefined;
+        const splitter = shape.rate !== undefined && servers.fixed?.pid !== undefined ? new TailSplitter(servers.fixed.pid, redisPid, urls.fixed) : undefined;
         await splitter?.start();
-        const r = h2load(urls[shape.server], shape, bodyFile, logFile);
+        const r = await h2load(urls[shape.server], shape, bodyFile, logFile);
         const split = await splitter?.finish((shape.rate ?? 0) * (DURATION + 1));
         results[i]?.push(r);
         console.log(
@@ -222,9 +262,9 @@ async function main(): Promise<void> {
       console.log(`  ${shape.name.padEnd(34)} ${figure} (target ${target}): ${met ? 'met' : 'NOT met'}; errors ${m.errors}; load ${m.load1.toFixed(2)}`);
     }
     const rss = (s: ChildProcess | undefined): string => (s?.pid === undefined ? '-' : `${peakRssMb(s.pid).toFixed(0)} MB`);
-    console.log(`peak RSS: pinned server ${rss(servers.pinned)}, --workers 2 server (primary + workers) ${rss(servers.workers2)}`);
+    console.log(`peak RSS: fixed-rate server (${FIXED_WORKERS} process${FIXED_WORKERS === 1 ? '' : 'es'}) ${rss(servers.fixed)}, --workers 2 server (primary + workers) ${rss(servers.workers2)}`);
   } finally {
-    await stop(servers.pinned);
+    await stop(servers.fixed);
     await stop(servers.workers2);
     await cleanupPrefix(redis, `${keyPrefix}:`);
     redis.disconnect();

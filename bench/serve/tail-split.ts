@@ -14,6 +14,7 @@ export interface SchedTotals {
   waitNs: number;
 }
 
+/** The process and its descendants (`serve --workers` forks its workers). */
 export function schedTotals(pid: number): SchedTotals {
   let cpuNs = 0;
   let waitNs = 0;
@@ -24,6 +25,15 @@ export function schedTotals(pid: number): SchedTotals {
     return { cpuNs, waitNs };
   }
   for (const task of tasks) {
+    try {
+      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) {
+        const sub = schedTotals(Number(child));
+        cpuNs += sub.cpuNs;
+        waitNs += sub.waitNs;
+      }
+    } catch {
+      // the thread ended meanwhile
+    }
     try {
       const [cpu, wait] = readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').trim().split(' ').map(Number);
       cpuNs += cpu ?? 0;
