@@ -235,10 +235,11 @@ async function main(): Promise<void> {
         const bodyFile = path.join(dir, `body-${i}.json`);
         const logFile = path.join(dir, `log-${i}.tsv`);
         writeFileSync(bodyFile, body(shape.entities, round));
-        const splitter = shape.rate !== undefined && servers.fixed?.pid !== undefined ? new TailSplitter(servers.fixed.pid, redisPid, urls.fixed) : undefined;
+        const serverPid = servers[shape.server]?.pid;
+        const splitter = serverPid === undefined ? undefined : new TailSplitter(serverPid, redisPid, urls[shape.server]);
         await splitter?.start();
         const r = await h2load(urls[shape.server], shape, bodyFile, logFile);
-        const split = await splitter?.finish((shape.rate ?? 0) * (DURATION + 1));
+        const split = await splitter?.finish();
         results[i]?.push(r);
         console.log(
           `round ${round + 1} ${shape.name.padEnd(34)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(3)}  p99 ${r.p99.toFixed(3)}  p99.9 ${r.p999.toFixed(3)} ms  errors ${r.errors}  load ${r.load1.toFixed(2)}`,

@@ -81,14 +81,14 @@ export class TailSplitter {
     this.histogram = await serverHistogram(this.url);
   }
 
-  /** Per request over the run since start(); `requests` from the load generator (its warm-up included). */
-  async finish(requests: number): Promise<TailSplit> {
+  /** Per request over the run since start() (the requests the server counted, the generator's warm-up included). */
+  async finish(): Promise<TailSplit> {
     const server = schedTotals(this.serverPid);
     const redis = this.redisPid === undefined ? { cpuNs: 0, waitNs: 0 } : schedTotals(this.redisPid);
     const histogram = await serverHistogram(this.url);
     const delta = (le: number): number => (histogram.get(le) ?? 0) - (this.histogram.get(le) ?? 0);
     const all = Math.max(1, delta(Infinity));
-    const per = (ns: number): number => ns / 1000 / Math.max(1, requests);
+    const per = (ns: number): number => ns / 1000 / all;
     const half = LATENCY_BUCKETS.indexOf(0.0005);
     const one = LATENCY_BUCKETS.indexOf(0.001);
     return {
