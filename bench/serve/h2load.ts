@@ -117,7 +117,8 @@ async function h2loadProcess(argv: string[], logFile: string, delayMs: number): 
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  // 'close', not 'exit': the output may still be in the pipe when the process has exited.
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
   if (code !== 0) throw new Error(`h2load failed: ${stderr || stdout}`);
   const done = /requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(stdout);
   const tput = /finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(stdout);
