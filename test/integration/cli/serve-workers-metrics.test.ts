@@ -71,6 +71,12 @@ describe('serve --workers 2: /metrics', () => {
   it('counts the requests served by both workers in every scrape', async () => {
     const served = await serve();
     try {
+      // Each worker connects to Redis on its own after listening: until both have, a read may get 503. /ready (on a
+      // new connection each time, so both workers answer) succeeding several times in a row means both are ready.
+      let inARow = 0;
+      await expect
+        .poll(async () => (inARow = (await request(served.url, 'GET', '/ready')).status === 200 ? inARow + 1 : 0), { timeout: 20_000, interval: 20 })
+        .toBeGreaterThanOrEqual(6);
       const read = { features: ['user_stats:clicks'], entities: { user_id: [1] } };
       // One connection per request (the helper uses no agent), so the primary spreads them over both workers.
       const answers = await Promise.all(Array.from({ length: REQUESTS }, () => request(served.url, 'POST', '/get-online-features', read)));
