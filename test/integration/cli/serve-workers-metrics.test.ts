@@ -40,7 +40,8 @@ async function serve(): Promise<{ child: ChildProcess; url: string; exited: Prom
   const child = spawn(process.execPath, ['bin/featureflow.js', 'serve', '--config', config, '--port', '0', '--workers', '2'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FEATUREFLOW_TOKENS: '', FEATUREFLOW_TOKENS_FILE: '' },
+    // Round-robin made explicit (it is Linux's default): the primary hands connections to the workers in turn.
+    env: { ...process.env, FEATUREFLOW_TOKENS: '', FEATUREFLOW_TOKENS_FILE: '', NODE_CLUSTER_SCHED_POLICY: 'rr' },
   });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
