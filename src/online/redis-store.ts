@@ -9,6 +9,7 @@ import { CorruptOnlineValueError, OnlineStoreUnavailableError, toOnlineStoreErro
 import { assembleColumns, parseFetched, planRead, schemaKeysOf, type FetchedRow } from './read-plan.js';
 import { defineScripts } from './scripts.js';
 import { mgetAll } from './slot-groups.js';
+import { mgetBatched } from './read-batch.js';
 import { schemaIdOf } from './stored-value.js';
 import type {
   AlertState,
@@ -32,7 +33,7 @@ import { fastWrite } from './fast-write.js';
 import { scriptWrite } from './script-write.js';
 import { clearProject } from './clear-project.js';
 import { WatermarkRepair } from './watermark-repair.js';
-import { Command, type Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 // Standalone writes are planned in slices so the ARGV copies stay small whatever chunk the caller passes. In a
 // cluster the whole chunk is grouped by slot at once: slicing would leave one or two keys per script call.
@@ -48,8 +49,6 @@ export class RedisOnlineStore implements OnlineStore {
   private readonly pingTimeoutMs: number;
   /** Schema key -> feature names. Schema keys never change once written (the id is a hash of the names). */
   private readonly schemas = new Map<string, readonly string[]>();
-  /** The socket is corked until this event-loop turn's reads are all written (mget). */
-  private corked = false;
   private lastConnectionError: string | undefined;
   /** Standalone only: the bare connection for first-attempt writes (see fast-write.ts), opened on first use. */
   private bulk: Promise<BulkSocket> | undefined;
@@ -163,25 +162,9 @@ export class RedisOnlineStore implements OnlineStore {
     return assembleColumns(plan, request, fetched, this.schemas, this.keyPrefix, request.nowMs ?? Date.now());
   }
 
-  /**
-   * Standalone Redis: MGET sent with sendCommand, not through ioredis's auto-pipelining, whose Pipeline object and
-   * promises per batch cost +12 us of CPU per read (~35 us per request at 2k req/s, bench:serve:h2load). Its batching is kept: the socket is corked at the first read of
-   * an event-loop turn and uncorked after that turn's I/O callbacks (setImmediate, as auto-pipelining waits), so
-   * under load the reads of many requests still go out in one write. A cluster keeps auto-pipelining (per-slot MGETs).
-   */
+  /** Standalone: sendCommand, batched per event-loop turn (read-batch.ts); a cluster needs per-slot MGETs. */
   private mget(keys: readonly string[]): Promise<(string | null)[]> {
-    if (this.cluster || keys.length === 0) return mgetAll(this.client, keys, this.cluster);
-    const client = this.client as Redis;
-    const stream = client.stream as Redis['stream'] | undefined;
-    if (!this.corked && client.status === 'ready' && stream) {
-      this.corked = true;
-      stream.cork();
-      setImmediate(() => {
-        this.corked = false;
-        stream.uncork();
-      });
-    }
-    return client.sendCommand(new Command('mget', [...keys], { replyEncoding: 'utf8' })) as Promise<(string | null)[]>;
+    return this.cluster || keys.length === 0 ? mgetAll(this.client, keys, this.cluster) : mgetBatched(this.client as Redis, keys);
   }
 
   /** Fetches schema keys not cached yet: at most one extra round trip, and none once the process is warm. */
