@@ -165,7 +165,7 @@ async function main(): Promise<void> {
     }
     if (LOG_RATE !== undefined) {
       const metrics = await (await fetch(`${url}/metrics`)).text();
-      console.log(`\nserving log (${LOG_RATE ? `rate ${LOG_RATE}` : 'off, requests by service'}; one worker's counts):`);
+      console.log(`\nserving log (${LOG_RATE ? `rate ${LOG_RATE}` : 'off, requests by service'}; summed over the workers):`);
       for (const line of metrics.split('\n').filter((l) => l.startsWith('featureflow_served_log_rows_total'))) console.log(`  ${line}`);
     }
     console.log('\n(full-speed runs: closed loop, wrk if installed else autocannon (whole-ms latencies); fixed-rate run: open loop, latency from each request\'s due time)');

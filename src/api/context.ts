@@ -6,6 +6,7 @@ import type { FairGate } from './fair-gate.js';
 import type { BodyBudget } from './body.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import type { MetricsSnapshot } from './metrics-render.js';
 import type { OfflineEngine } from './offline-engine.js';
 import type { OnlinePlanner } from './online-plan.js';
 import type { ServedLog } from './served-log.js';
@@ -86,6 +87,8 @@ export interface ApiContext {
   store: OnlineStore;
   planner: OnlinePlanner;
   metrics: Metrics;
+  /** What /metrics renders: this process's snapshot, or with `--workers` the sum of every worker's. */
+  collectMetrics(): Promise<MetricsSnapshot>;
   limits: ServerLimits;
   logger: Logger;
   /** Starts workflows for /materialize*; absent when the server runs without Temporal (those routes answer 503). */

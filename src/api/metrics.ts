@@ -1,16 +1,14 @@
 /**
  * Prometheus metrics, written by hand (text format 0.0.4): a client library would be a dependency for a handful of
- * metric families. Each process keeps its own numbers; with `serve --workers N` a scrape reaches one worker, so scrape
- * each worker or sum per instance in queries.
+ * metric families. Each process keeps its own numbers; with `serve --workers N` the worker a scrape reaches collects
+ * every worker's snapshot through the primary and answers their sum (cluster-metrics.ts).
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { FeatureStatus, WriteResult } from '../online/types.js';
-import type { FreshnessEntry } from '../workflows/contracts/check-freshness.js';
+import { escapeLabel, LATENCY_BUCKETS, renderMetrics, type MetricsSnapshot } from './metrics-render.js';
 
-/** Seconds. Sub-millisecond buckets because a cached single-entity read takes well under 1 ms. */
-export const LATENCY_BUCKETS = [
-  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
-] as const;
+export { escapeLabel, LATENCY_BUCKETS, renderFreshnessGauges, type MetricsSnapshot } from './metrics-render.js';
+
 
 const STATUSES: readonly FeatureStatus[] = ['PRESENT', 'NOT_FOUND', 'NULL_VALUE', 'OUTSIDE_MAX_AGE'];
 
@@ -134,113 +132,42 @@ export class Metrics {
     bump(this.servedLog, `service="${escapeLabel(service)}",result="${result}"`, rows);
   }
 
-  render(): string {
-    const out: string[] = [];
-    out.push('# HELP featureflow_http_requests_total HTTP requests answered, by route, method and status.');
-    out.push('# TYPE featureflow_http_requests_total counter');
-    for (const [labels, n] of this.requests) out.push(`featureflow_http_requests_total{${labels}} ${n}`);
-
-    out.push('# HELP featureflow_http_request_duration_seconds Time from request start to response end.');
-    out.push('# TYPE featureflow_http_request_duration_seconds histogram');
-    for (const [route, h] of this.latency) {
-      const label = `route="${escapeLabel(route)}"`;
-      let cumulative = 0;
-      LATENCY_BUCKETS.forEach((upper, i) => {
-        cumulative += h.counts[i] ?? 0;
-        out.push(`featureflow_http_request_duration_seconds_bucket{${label},le="${upper}"} ${cumulative}`);
-      });
-      out.push(`featureflow_http_request_duration_seconds_bucket{${label},le="+Inf"} ${h.count}`);
-      out.push(`featureflow_http_request_duration_seconds_sum{${label}} ${h.sum}`);
-      out.push(`featureflow_http_request_duration_seconds_count{${label}} ${h.count}`);
-    }
-
-    out.push('# HELP featureflow_http_requests_in_flight Requests being handled now.');
-    out.push('# TYPE featureflow_http_requests_in_flight gauge');
-    out.push(`featureflow_http_requests_in_flight ${this.inFlight}`);
-
-    out.push('# HELP featureflow_http_open_connections Connections open now (counted against the connection cap).');
-    out.push('# TYPE featureflow_http_open_connections gauge');
-    out.push(`featureflow_http_open_connections ${this.openConnections()}`);
+  /**
+   * This process's numbers as plain data: what a `--workers` scrape collects from every worker and sums
+   * (cluster-metrics.ts). Reading it restarts the event loop delay window, as a scrape did before.
+   */
+  snapshot(): MetricsSnapshot {
     const memory = process.memoryUsage();
-    out.push('# HELP featureflow_process_memory_bytes Memory of this process: rss, heap_used, and array_buffers (request bodies).');
-    out.push('# TYPE featureflow_process_memory_bytes gauge');
-    out.push(`featureflow_process_memory_bytes{kind="rss"} ${memory.rss}`);
-    out.push(`featureflow_process_memory_bytes{kind="heap_used"} ${memory.heapUsed}`);
-    out.push(`featureflow_process_memory_bytes{kind="array_buffers"} ${memory.arrayBuffers}`);
-
+    const latency: MetricsSnapshot['latency'] = {};
+    for (const [route, h] of this.latency) latency[route] = { counts: [...h.counts], sum: h.sum, count: h.count };
+    let loopDelay: MetricsSnapshot['loopDelay'] = null;
     if (this.loopDelay && this.loopDelay.count > 0) {
-      out.push('# HELP featureflow_event_loop_delay_seconds Event loop delay since the previous scrape, by quantile.');
-      out.push('# TYPE featureflow_event_loop_delay_seconds gauge');
-      for (const q of [50, 99, 100]) {
-        out.push(`featureflow_event_loop_delay_seconds{quantile="${q / 100}"} ${this.loopDelay.percentile(q) / 1e9}`);
-      }
+      loopDelay = [50, 99, 100].map((q) => (this.loopDelay as IntervalHistogram).percentile(q) / 1e9) as [number, number, number];
       this.loopDelay.reset();
     }
+    return {
+      processes: 1,
+      requests: Object.fromEntries(this.requests),
+      latency,
+      inFlight: this.inFlight,
+      openConnections: this.openConnections(),
+      memory: { rss: memory.rss, heapUsed: memory.heapUsed, arrayBuffers: memory.arrayBuffers },
+      loopDelay,
+      storeErrors: this.storeErrors,
+      rejections: Object.fromEntries(this.rejections),
+      values: Object.fromEntries(this.values),
+      pushed: Object.fromEntries(this.pushed),
+      pushWrites: Object.fromEntries(this.pushWrites),
+      servedLog: Object.fromEntries(this.servedLog),
+    };
+  }
 
-    out.push('# HELP featureflow_online_store_errors_total Online store (Redis) operations that failed.');
-    out.push('# TYPE featureflow_online_store_errors_total counter');
-    out.push(`featureflow_online_store_errors_total ${this.storeErrors}`);
-
-    out.push('# HELP featureflow_http_rejected_total Requests or connections turned away by admission control, by reason.');
-    out.push('# TYPE featureflow_http_rejected_total counter');
-    for (const [reason, n] of this.rejections) out.push(`featureflow_http_rejected_total{reason="${reason}"} ${n}`);
-
-    out.push('# HELP featureflow_feature_values_total Feature values served, by status.');
-    out.push('# TYPE featureflow_feature_values_total counter');
-    for (const [status, n] of this.values) out.push(`featureflow_feature_values_total{status="${status}"} ${n}`);
-
-    out.push('# HELP featureflow_pushed_rows_total Rows pushed to a feature view (POST /push, /write-to-online-store), by target store.');
-    out.push('# TYPE featureflow_pushed_rows_total counter');
-    for (const [labels, n] of this.pushed) out.push(`featureflow_pushed_rows_total{${labels}} ${n}`);
-    out.push('# HELP featureflow_pushed_online_rows_total Pushed rows by what the online store did: written, or skipped as older or expired.');
-    out.push('# TYPE featureflow_pushed_online_rows_total counter');
-    for (const [labels, n] of this.pushWrites) out.push(`featureflow_pushed_online_rows_total{${labels}} ${n}`);
-    out.push('# HELP featureflow_served_log_rows_total Serving log rows by what became of them: queued, dropped (queue full), written, failed.');
-    out.push('# TYPE featureflow_served_log_rows_total counter');
-    for (const [labels, n] of this.servedLog) out.push(`featureflow_served_log_rows_total{${labels}} ${n}`);
-    return `${out.join('\n')}\n`;
+  /** This process alone, in the Prometheus text format. */
+  render(): string {
+    return renderMetrics(this.snapshot());
   }
 }
 
 function bump(counters: Map<string, number>, key: string, by: number): void {
   counters.set(key, (counters.get(key) ?? 0) + by);
-}
-
-/** Label values escape backslash, double quote and newline (the text format's only escapes). */
-export function escapeLabel(value: string): string {
-  return value.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
-}
-
-/**
- * The freshness gauges, computed at scrape time (not kept in Metrics: they are Redis's state, not this process's).
- * A view gets a staleness sample once it has a newest event and a last-success sample once it was materialized;
- * Prometheus reads a missing sample as "no data", which is what an unmaterialized view has. `undefined` (Redis did
- * not answer) renders the families without samples, so the rest of the scrape still works.
- */
-export function renderFreshnessGauges(entries: readonly FreshnessEntry[] | undefined): string {
-  const out: string[] = [];
-  const gauge = (name: string, help: string, sample: (e: FreshnessEntry) => number | null): void => {
-    out.push(`# HELP ${name} ${help}`);
-    out.push(`# TYPE ${name} gauge`);
-    for (const e of entries ?? []) {
-      const value = sample(e);
-      if (value !== null) out.push(`${name}{view="${escapeLabel(e.view)}"} ${value}`);
-    }
-  };
-  gauge(
-    'featureflow_feature_view_staleness_seconds',
-    'Seconds from the newest materialized event of the view to the scrape.',
-    (e) => e.stalenessSeconds,
-  );
-  gauge(
-    'featureflow_feature_view_last_materialized_timestamp_seconds',
-    'When the last successful materialization of the view finished, in Unix seconds.',
-    (e) => (e.lastMaterializedAt === null ? null : Date.parse(e.lastMaterializedAt) / 1000),
-  );
-  gauge(
-    'featureflow_feature_view_max_staleness_seconds',
-    "The view's freshness.maxStaleness (only views that declare one): alert on staleness above it.",
-    (e) => e.maxStalenessSeconds,
-  );
-  return `${out.join('\n')}\n`;
 }

@@ -18,6 +18,7 @@ import { wasHeadRequest } from './head-request.js';
 import { errorBody, errorReply, MethodNotAllowedError, PayloadTooLargeError, RouteNotFoundError } from './errors.js';
 import { errorFields, stderrLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { workerMetrics, type WorkerChannel } from './cluster-metrics.js';
 import { OfflineEngine, OfflineStoreNotConfiguredError } from './offline-engine.js';
 import { OnlinePlanner } from './online-plan.js';
 import { findRoute, pathOf, ROUTES } from './routes/index.js';
@@ -39,6 +40,8 @@ export interface ServerDeps {
   tls?: { cert: string | Buffer; key: string | Buffer } | undefined;
   /** Feature services whose served values are logged for `featureflow skew` (needs repoDir). */
   logServed?: Pick<ServedLogOptions, 'targets' | 'capacityRows' | 'flushIntervalMs' | 'now'> | undefined;
+  /** In a `serve --workers` worker, its IPC channel (`process`): /metrics then answers the sum of every worker. */
+  clusterChannel?: WorkerChannel | undefined;
 }
 
 export interface ServerAddress {
@@ -80,11 +83,13 @@ export function createServer(deps: ServerDeps): ApiServer {
   let lastStoreErrorLogMs = 0;
   const offline = new OfflineEngine(deps.repo, deps.repoDir);
   const servedLog = openServedLog(deps, offline, metrics, logger);
+  const clusterMetrics = deps.clusterChannel ? workerMetrics(metrics, deps.clusterChannel) : undefined;
   const ctx: ApiContext = {
     repo: deps.repo,
     store: deps.store,
     planner: new OnlinePlanner(deps.repo, viewLayout),
     metrics,
+    collectMetrics: clusterMetrics?.collect ?? (() => Promise.resolve(metrics.snapshot())),
     limits,
     logger,
     workflows: deps.workflows,
@@ -262,6 +267,7 @@ export function createServer(deps: ServerDeps): ApiServer {
       await closed;
     } finally {
       clearTimeout(deadline);
+      clusterMetrics?.close();
       // After every request finished (or was cut off): nothing is logged any more, then no push is using DuckDB.
       await servedLog?.close();
       await ctx.offline.close();

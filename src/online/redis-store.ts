@@ -9,6 +9,7 @@ import { CorruptOnlineValueError, OnlineStoreUnavailableError, toOnlineStoreErro
 import { assembleColumns, parseFetched, planRead, schemaKeysOf, type FetchedRow } from './read-plan.js';
 import { defineScripts } from './scripts.js';
 import { mgetAll } from './slot-groups.js';
+import { mgetBatched } from './read-batch.js';
 import { schemaIdOf } from './stored-value.js';
 import type {
   AlertState,
@@ -176,7 +177,7 @@ export class RedisOnlineStore implements OnlineStore {
     const plan = planRead(request, this.keyPrefix);
     let texts: (string | null)[];
     try {
-      texts = await mgetAll(this.client, plan.keys, this.cluster);
+      texts = await this.mget(plan.keys);
     } catch (err) {
       throw this.fail(err, `reading ${plan.keys.length} keys`);
     }
@@ -185,13 +186,18 @@ export class RedisOnlineStore implements OnlineStore {
     return assembleColumns(plan, request, fetched, this.schemas, this.keyPrefix, request.nowMs ?? Date.now());
   }
 
+  /** Standalone: sendCommand, batched per event-loop turn (read-batch.ts); a cluster needs per-slot MGETs. */
+  private mget(keys: readonly string[]): Promise<(string | null)[]> {
+    return this.cluster || keys.length === 0 ? mgetAll(this.client, keys, this.cluster) : mgetBatched(this.client as Redis, keys);
+  }
+
   /** Fetches schema keys not cached yet: at most one extra round trip, and none once the process is warm. */
   private async loadSchemas(keys: readonly string[]): Promise<void> {
     const missing = keys.filter((k) => !this.schemas.has(k));
     if (missing.length === 0) return;
     let texts: (string | null)[];
     try {
-      texts = await mgetAll(this.client, missing, this.cluster);
+      texts = await this.mget(missing);
     } catch (err) {
       throw this.fail(err, 'reading feature schemas');
     }

@@ -1,21 +1,23 @@
 /**
  * GET /metrics: Prometheus text exposition format. The freshness gauges are computed at scrape time by the same
  * code as GET /freshness (one Redis round trip: watermarks only); while Redis is down they have no samples, the
- * rest still renders, and the store error counter (rendered after the attempt) shows the failure.
+ * rest still renders, and the store error counter (collected after the attempt) shows the failure. With
+ * `serve --workers N` the counters, histograms and gauges are the sum of every worker's (cluster-metrics.ts).
  */
 import { computeFreshness } from '../../freshness/compute.js';
 import type { FreshnessEntry } from '../../workflows/contracts/check-freshness.js';
 import type { ApiContext, Handler } from '../context.js';
 import { errorReply } from '../errors.js';
 import { errorFields } from '../logger.js';
-import { renderFreshnessGauges } from '../metrics.js';
+import { renderFreshnessGauges, renderMetrics } from '../metrics-render.js';
 import { callStore } from '../store-call.js';
 
 export const metrics: Handler = async (_req, ctx) => {
   const freshness = await freshnessOrNothing(ctx);
+  const snapshot = await ctx.collectMetrics();
   return {
     status: 200,
-    body: ctx.metrics.render() + renderFreshnessGauges(freshness),
+    body: renderMetrics(snapshot) + renderFreshnessGauges(freshness),
     contentType: 'text/plain; version=0.0.4; charset=utf-8',
   };
 };

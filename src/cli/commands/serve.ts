@@ -6,6 +6,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import os from 'node:os';
 import { createServer } from '../../api/server.js';
+import { relayClusterMetrics, type WorkerChannel } from '../../api/cluster-metrics.js';
 import { connectRepoStore, describeOnlineStoreTarget, resolveOnlineStoreTarget } from '../../online/store-target.js';
 import type { OnlineStore } from '../../online/types.js';
 import { loadValidatedRepo } from '../../registry/load.js';
@@ -128,6 +129,8 @@ async function runServer(options: ServeOptions): Promise<number> {
     tls: security.tls,
     limits: { shutdownTimeoutMs: SHUTDOWN_MS, ...options.limits },
     logServed: { targets: options.logServed },
+    // A worker's /metrics answers for all workers: the primary relays (relayClusterMetrics below).
+    clusterChannel: cluster.isWorker ? (process as WorkerChannel) : undefined,
   });
   let address;
   try {
@@ -261,6 +264,7 @@ async function runPrimary(options: ServeOptions): Promise<number> {
     process.once('SIGINT', () => stopAll('SIGINT'));
     // Each worker re-reads its token file on SIGHUP (and polls it anyway).
     process.on('SIGHUP', () => Object.values(cluster.workers ?? {}).forEach((w) => w?.process.kill('SIGHUP')));
+    relayClusterMetrics({ workers: () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined), on: (event, listener) => cluster.on(event, listener) });
     for (let i = 0; i < options.workers; i++) fork();
   });
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { escapeLabel, LATENCY_BUCKETS, Metrics } from '../../../src/api/metrics.js';
+import { mergeSnapshots, renderMetrics } from '../../../src/api/metrics-render.js';
 
 // One sample line: name{labels} value. The text format allows nothing else outside # comments.
 const SAMPLE = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\[\\"n])*",?)*\})? -?[0-9.e+-]+$/;
@@ -39,6 +40,30 @@ describe('metrics', () => {
     expect(bucket(String(LATENCY_BUCKETS.at(-1)))).toBe(3);
     expect(bucket('+Inf')).toBe(4);
     expect(text).toContain('featureflow_http_request_duration_seconds_count{route="/ready"} 4');
+  });
+
+  it('sums the snapshots of several processes (serve --workers) into one scrape', () => {
+    const [a, b] = [new Metrics(), new Metrics()];
+    for (const [m, seconds] of [[a, 0.0004], [b, 0.0004], [b, 0.003]] as const) {
+      m.requestStarted();
+      m.requestFinished('/get-online-features', 'POST', 200, seconds);
+    }
+    b.requestStarted(); // still in flight
+    a.rejected('read_queue');
+    b.valuesServed({ PRESENT: 5, NOT_FOUND: 0, NULL_VALUE: 0, OUTSIDE_MAX_AGE: 0 });
+    const sa = a.snapshot();
+    const sb = b.snapshot();
+    const text = renderMetrics(mergeSnapshots([sa, sb]));
+    expect(text).toContain('featureflow_server_processes 2');
+    expect(text).toContain('featureflow_http_requests_total{route="/get-online-features",method="POST",status="200"} 3');
+    expect(text).toContain('featureflow_http_request_duration_seconds_bucket{route="/get-online-features",le="0.0005"} 2');
+    expect(text).toContain('featureflow_http_request_duration_seconds_bucket{route="/get-online-features",le="0.005"} 3');
+    expect(text).toContain('featureflow_http_requests_in_flight 1');
+    expect(text).toContain('featureflow_http_rejected_total{reason="read_queue"} 1');
+    expect(text).toContain('featureflow_feature_values_total{status="PRESENT"} 5');
+    expect(text).toContain(`featureflow_process_memory_bytes{kind="rss"} ${sa.memory.rss + sb.memory.rss}`);
+    // A snapshot is a copy: merging does not change the processes' own numbers.
+    expect(a.render()).toContain('featureflow_http_requests_total{route="/get-online-features",method="POST",status="200"} 1');
   });
 
   it('escapes label values', () => {
