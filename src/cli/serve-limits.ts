@@ -5,6 +5,10 @@
 import type { ServerLimits } from '../api/context.js';
 import { UsageError } from './args.js';
 
+/** In-flight requests get this long after SIGTERM; the process exits (code 1) when it passes anyway. */
+export const SHUTDOWN_MS = 10_000;
+export const HARD_EXIT_MS = SHUTDOWN_MS + 5_000;
+
 interface LimitOption {
   flag: string;
   env: string;
