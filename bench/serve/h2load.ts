@@ -12,14 +12,18 @@
  * when the request was written to the socket to the end of its response), sorted here.
  *
  *   npm run bench:serve:h2load -- [--rounds 5] [--duration 10] [--entities 10000] [--rate 2000] [--rate-100 200]
- *                                 [--connections 32]
+ *                                 [--connections 32] [--floor [--floor-redis]]
+ *
+ * --floor runs the same load against a bare node:http server with canned answers (floor-server.ts): what Node's HTTP
+ * stack, the loopback and this machine's scheduling cost without any of Featureflow's work; --floor-redis adds one
+ * Redis round trip per request (ioredis MGET), as a read needs.
  *
  * Run it under the shared lock: `flock /tmp/bench.lock npm run bench:serve:h2load`. SERVER_NODE_ARGS are node flags for
  * the servers only (`SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' ... --only 0`, then profile-summary.ts).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +54,10 @@ const { values: args } = parseArgs({
     'fixed-workers': { type: 'string', default: '1' },
     /** Fixed-rate runs from one h2load whose clients fire together (see h2load() below). */
     aligned: { type: 'boolean', default: false },
+    /** Measure bench/serve/floor-server.ts (bare node:http, canned answers) instead of `featureflow serve`. */
+    floor: { type: 'boolean', default: false },
+    /** With --floor: one Redis MGET per request before the canned answer. */
+    'floor-redis': { type: 'boolean', default: false },
   },
 });
 const ROUNDS = Number(args.rounds);
@@ -162,12 +170,34 @@ async function h2load(url: string, shape: Shape, bodyFile: string, logFile: stri
   };
 }
 
+/**
+ * The compiled server (what the package and the Docker image run), built first when dist/ is missing or older than
+ * src/; SERVER_FROM_SOURCES=1 runs bin/featureflow.js through tsx instead (its helpers cost a few % of CPU).
+ */
+const SERVER_BIN = process.env['SERVER_FROM_SOURCES'] === '1' ? 'bin/featureflow.js' : 'bin/featureflow-dist.js';
+
+function buildIfStale(): void {
+  if (SERVER_BIN !== 'bin/featureflow-dist.js') return;
+  const built = path.join(ROOT, 'dist', 'cli', 'main.js');
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((t, e) => {
+      const p = path.join(dir, e.name);
+      return Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+    }, 0);
+  if (existsSync(built) && statSync(built).mtimeMs >= newest(path.join(ROOT, 'src'))) return;
+  console.log('building dist/ (npm run build) ...');
+  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+}
+
 async function startServer(config: string, port: number, workers: number, core: number | undefined): Promise<ChildProcess> {
   // node flags NODE_OPTIONS refuses (--cpu-prof); cluster workers inherit them as execArgv.
   const nodeArgs = (process.env['SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
-  const argv = [process.execPath, ...nodeArgs, 'bin/featureflow.js', 'serve', '--config', config, '--port', String(port), '--workers', String(workers)];
+  const argv = args.floor
+    ? [process.execPath, ...nodeArgs, '--import', 'tsx', 'bench/serve/floor-server.ts', String(port), String(workers)]
+    : [process.execPath, ...nodeArgs, SERVER_BIN, 'serve', '--config', config, '--port', String(port), '--workers', String(workers)];
   const [cmd, ...rest] = core === undefined ? argv : pinned(core, argv);
-  const server = spawn(cmd as string, rest, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const env = { ...process.env, FLOOR_REDIS: args['floor-redis'] ? '1' : '0' };
+  const server = spawn(cmd as string, rest, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
   await waitReady(`http://127.0.0.1:${port}`, server);
   return server;
 }
@@ -213,6 +243,7 @@ function median(values: number[]): number {
 
 async function main(): Promise<void> {
   if (spawnSync('h2load', ['--version']).error !== undefined) throw new Error('h2load is missing (Debian: apt-get install nghttp2-client)');
+  if (!args.floor) buildIfStale();
   const keyPrefix = `ffbench:${randomBytes(6).toString('hex')}`;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ff-bench-h2load-'));
   const config = path.join(dir, 'featureflow.json');
@@ -227,6 +258,7 @@ async function main(): Promise<void> {
     if (SHAPES.some((s) => s.server === 'workers2')) servers.workers2 = await startServer(config, 6598, 2, undefined);
     const urls = { fixed: 'http://127.0.0.1:6597', workers2: 'http://127.0.0.1:6598' };
     const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]) || undefined;
+    if (args.floor) console.log(`FLOOR: a bare node:http server with canned answers${args['floor-redis'] ? ' after one Redis MGET each' : ''} (bench/serve/floor-server.ts), not featureflow serve`);
     console.log(`machine: ${CORES} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (1/5/15 min) at start`);
     console.log(`fixed-rate: server ${FIXED_WORKERS} process(es)${args.pin ? ' on core 0' : ''}, h2load (${FIXED_CLIENTS} clients, HTTP/1.1)${args.pin ? ' on core 1' : ''}; full speed: --workers 2, h2load ${CONNECTIONS} connections`);
     console.log(`${ROUNDS} rounds of ${DURATION} s per shape (1 s warm-up each), shapes alternating\n`);
@@ -237,7 +269,8 @@ async function main(): Promise<void> {
         const logFile = path.join(dir, `log-${i}.tsv`);
         writeFileSync(bodyFile, body(shape.entities, round));
         const serverPid = servers[shape.server]?.pid;
-        const splitter = serverPid === undefined ? undefined : new TailSplitter(serverPid, redisPid, urls[shape.server]);
+        // The floor server has no /metrics to split by.
+        const splitter = serverPid === undefined || args.floor ? undefined : new TailSplitter(serverPid, redisPid, urls[shape.server]);
         await splitter?.start();
         const r = await h2load(urls[shape.server], shape, bodyFile, logFile);
         const split = await splitter?.finish();
