@@ -28,7 +28,7 @@ import { redisUrl } from '../../src/devtools/redis-url.js';
 import { cleanupPrefix } from '../../test/helpers/redis.js';
 import { runClient } from './abuse-clients.js';
 import { FEATURES } from './features.js';
-import { repoInput, waitReady, writeData } from './server-fixture.js';
+import { buildServerIfStale, repoInput, SERVER_BIN, waitReady, writeData } from './server-fixture.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -142,8 +142,9 @@ async function main(): Promise<void> {
   let server: ChildProcess | undefined;
   try {
     console.log(`writing ${ENTITIES} entities x ${FEATURES.length} features under ${keyPrefix} ...`);
+    buildServerIfStale();
     await writeData(input, ENTITIES);
-    server = spawn(process.execPath, ['bin/featureflow.js', 'serve', '--config', config, '--port', args.port, '--workers', '1'], {
+    server = spawn(process.execPath, [SERVER_BIN, 'serve', '--config', config, '--port', args.port, '--workers', '1'], {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'inherit'],
     });

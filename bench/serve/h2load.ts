@@ -21,9 +21,9 @@
  * Run it under the shared lock: `flock /tmp/bench.lock npm run bench:serve:h2load`. SERVER_NODE_ARGS are node flags for
  * the servers only (`SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' ... --only 0`, then profile-summary.ts).
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +32,7 @@ import { Redis } from 'ioredis';
 import { redisUrl } from '../../src/devtools/redis-url.js';
 import { cleanupPrefix } from '../../test/helpers/redis.js';
 import { FEATURES } from './features.js';
-import { repoInput, waitReady, writeData } from './server-fixture.js';
+import { buildServerIfStale, repoInput, SERVER_BIN, waitReady, writeData } from './server-fixture.js';
 import { describeSplit, TailSplitter } from './tail-split.js';
 
 const { values: args } = parseArgs({
@@ -170,25 +170,6 @@ async function h2load(url: string, shape: Shape, bodyFile: string, logFile: stri
   };
 }
 
-/**
- * The compiled server (what the package and the Docker image run), built first when dist/ is missing or older than
- * src/; SERVER_FROM_SOURCES=1 runs bin/featureflow.js through tsx instead (its helpers cost a few % of CPU).
- */
-const SERVER_BIN = process.env['SERVER_FROM_SOURCES'] === '1' ? 'bin/featureflow.js' : 'bin/featureflow-dist.js';
-
-function buildIfStale(): void {
-  if (SERVER_BIN !== 'bin/featureflow-dist.js') return;
-  const built = path.join(ROOT, 'dist', 'cli', 'main.js');
-  const newest = (dir: string): number =>
-    readdirSync(dir, { withFileTypes: true }).reduce((t, e) => {
-      const p = path.join(dir, e.name);
-      return Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-    }, 0);
-  if (existsSync(built) && statSync(built).mtimeMs >= newest(path.join(ROOT, 'src'))) return;
-  console.log('building dist/ (npm run build) ...');
-  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
-}
-
 async function startServer(config: string, port: number, workers: number, core: number | undefined): Promise<ChildProcess> {
   // node flags NODE_OPTIONS refuses (--cpu-prof); cluster workers inherit them as execArgv.
   const nodeArgs = (process.env['SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
@@ -243,7 +224,7 @@ function median(values: number[]): number {
 
 async function main(): Promise<void> {
   if (spawnSync('h2load', ['--version']).error !== undefined) throw new Error('h2load is missing (Debian: apt-get install nghttp2-client)');
-  if (!args.floor) buildIfStale();
+  if (!args.floor) buildServerIfStale();
   const keyPrefix = `ffbench:${randomBytes(6).toString('hex')}`;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ff-bench-h2load-'));
   const config = path.join(dir, 'featureflow.json');

@@ -28,7 +28,7 @@ import { redisUrl } from '../../src/devtools/redis-url.js';
 import { cleanupPrefix } from '../../test/helpers/redis.js';
 import { fixedRate } from './fixed-rate.js';
 import { FEATURES } from './features.js';
-import { BENCH_SERVICE, repoInput, waitReady, writeData } from './server-fixture.js';
+import { BENCH_SERVICE, buildServerIfStale, repoInput, SERVER_BIN, waitReady, writeData } from './server-fixture.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -140,9 +140,10 @@ async function main(): Promise<void> {
   let server: ChildProcess | undefined;
   try {
     console.log(`writing ${ENTITIES} entities x ${FEATURES.length} features under ${keyPrefix} ...`);
+    buildServerIfStale();
     await writeData(input, ENTITIES);
     const logging = LOG_RATE ? ['--log-served', `${BENCH_SERVICE}:${LOG_RATE}`] : [];
-    server = spawn(process.execPath, ['bin/featureflow.js', 'serve', '--config', config, '--port', String(PORT), '--workers', String(WORKERS), ...logging], {
+    server = spawn(process.execPath, [SERVER_BIN, 'serve', '--config', config, '--port', String(PORT), '--workers', String(WORKERS), ...logging], {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'inherit'],
       env: { ...process.env, NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} ${process.env['SERVER_NODE_OPTIONS'] ?? ''}`.trim() },

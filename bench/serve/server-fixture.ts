@@ -1,8 +1,11 @@
 /**
- * What bench:serve and bench:serve:abuse share: the 10-feature repo, writing its rows straight into Redis, and
- * waiting for a spawned `featureflow serve` to be ready.
+ * What the serve benches share: the 10-feature repo, writing its rows straight into Redis, which `featureflow`
+ * binary to spawn, and waiting for a spawned `featureflow serve` to be ready.
  */
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { redisUrl } from '../../src/devtools/redis-url.js';
 import { viewLayout } from '../../src/online/layout.js';
 import { connectOnlineStore } from '../../src/online/redis-store.js';
@@ -55,4 +58,26 @@ export async function waitReady(url: string, server: ChildProcess): Promise<void
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error('server did not become ready within 30 s');
+}
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/**
+ * The compiled CLI (what the package and the Docker image run; tsx's helpers cost the server ~14% of its throughput),
+ * relative to the project root; SERVER_FROM_SOURCES=1 runs bin/featureflow.js through tsx instead.
+ */
+export const SERVER_BIN = process.env['SERVER_FROM_SOURCES'] === '1' ? 'bin/featureflow.js' : 'bin/featureflow-dist.js';
+
+/** Builds dist/ (npm run build) when SERVER_BIN is the compiled CLI and dist/ is missing or older than src/. */
+export function buildServerIfStale(): void {
+  if (SERVER_BIN !== 'bin/featureflow-dist.js') return;
+  const built = path.join(ROOT, 'dist', 'cli', 'main.js');
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((t, e) => {
+      const p = path.join(dir, e.name);
+      return Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+    }, 0);
+  if (existsSync(built) && statSync(built).mtimeMs >= newest(path.join(ROOT, 'src'))) return;
+  console.log('building dist/ (npm run build) ...');
+  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
 }
