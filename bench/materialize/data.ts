@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { Database } from '../../src/engine/database.js';
 import { literal } from '../../src/engine/sql.js';
+import { RepoSchema, type Repo } from '../../src/registry/schema.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -58,4 +59,15 @@ export async function redisCpuSeconds(redis: Redis): Promise<number> {
   const text = await redis.info('cpu');
   const field = (name: string): number => Number(new RegExp(`${name}:([\\d.]+)`).exec(text)?.[1] ?? NaN);
   return field('used_cpu_user') + field('used_cpu_sys');
+}
+
+/** The bench's repo: one view of FEATURES float64 features over `file`, keyed by user_id, written under `prefix`. */
+export function materializeBenchRepo(file: string, url: string, prefix: string): Repo {
+  return RepoSchema.parse({
+    project: 'bench',
+    onlineStore: { url, keyPrefix: prefix },
+    entities: [{ name: 'user', joinKeys: ['user_id'], valueType: 'int64' }],
+    sources: [{ name: 'src', type: 'file', path: file }],
+    featureViews: [{ name: 'stats', entities: ['user'], source: 'src', ttl: '7d', schema: FEATURES.map((name) => ({ name, dtype: 'float64' })) }],
+  });
 }

@@ -8,21 +8,14 @@ import { Redis } from 'ioredis';
 import { closeEngine, openEngine } from '../../src/engine/context.js';
 import { materialize } from '../../src/materialize/index.js';
 import { connectOnlineStore } from '../../src/online/redis-store.js';
-import { RepoSchema } from '../../src/registry/schema.js';
-import { deletePrefix, FEATURES, materializeBenchData, redisCpuSeconds } from './data.js';
+import { deletePrefix, materializeBenchData, materializeBenchRepo, redisCpuSeconds } from './data.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const entities = Number(process.env['ENTITIES'] ?? 1_000_000);
 const url = process.env['BENCH_URL'] ?? 'redis://127.0.0.1:6379/9';
 const prefix = process.env['BENCH_PREFIX'] ?? `ffbench${process.pid}`;
 const file = await materializeBenchData(entities, Number(process.env['ROWS_PER_ENTITY'] ?? 2));
-const repo = RepoSchema.parse({
-  project: 'bench',
-  onlineStore: { url, keyPrefix: prefix },
-  entities: [{ name: 'user', joinKeys: ['user_id'], valueType: 'int64' }],
-  sources: [{ name: 'src', type: 'file', path: file }],
-  featureViews: [{ name: 'stats', entities: ['user'], source: 'src', ttl: '7d', schema: FEATURES.map((name) => ({ name, dtype: 'float64' })) }],
-});
+const repo = materializeBenchRepo(file, url, prefix);
 const redis = new Redis(url);
 const ctx = await openEngine(repo, here, { threads: 2 });
 const store = await connectOnlineStore({ url, keyPrefix: prefix });

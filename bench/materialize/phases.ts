@@ -21,8 +21,7 @@ import { setNxFrameTemplate } from '../../src/online/frame-write.js';
 import { viewLayout } from '../../src/online/layout.js';
 import { materialize } from '../../src/materialize/index.js';
 import { connectOnlineStore } from '../../src/online/redis-store.js';
-import { RepoSchema } from '../../src/registry/schema.js';
-import { deletePrefix, FEATURES, materializeBenchData, redisCpuSeconds } from './data.js';
+import { deletePrefix, materializeBenchData, materializeBenchRepo, redisCpuSeconds } from './data.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const entities = Number(process.env['ENTITIES'] ?? 1_000_000);
@@ -31,13 +30,7 @@ const redisBase = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const url = `${redisBase.replace(/\/\d+$/, '')}/9`;
 const file = await materializeBenchData(entities, 2);
 const prefix = `ffphase${process.pid}`;
-const repo = RepoSchema.parse({
-  project: 'bench',
-  onlineStore: { url, keyPrefix: prefix },
-  entities: [{ name: 'user', joinKeys: ['user_id'], valueType: 'int64' }],
-  sources: [{ name: 'src', type: 'file', path: file }],
-  featureViews: [{ name: 'stats', entities: ['user'], source: 'src', ttl: '7d', schema: FEATURES.map((name) => ({ name, dtype: 'float64' })) }],
-});
+const repo = materializeBenchRepo(file, url, prefix);
 const ctx = await openEngine(repo, here, { threads: 2 });
 const start = new Date(Date.now() - 2 * 86_400_000);
 const end = new Date(Date.now() + 60_000);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiRepoInput } from '../../helpers/api-repo.js';
 import { cleanupSharedPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
 import { request } from '../../unit/api/http-client.js';
+import { waitForBanner } from '../../helpers/serve-child.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const keyPrefix = freshPrefix().replace(/:$/, '');
@@ -44,18 +45,7 @@ async function serve(extra: string[]): Promise<Served> {
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const check = setInterval(() => {
-      const match = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match) {
-        clearInterval(check);
-        resolve(match[1] as string);
-      } else if (child.exitCode !== null) {
-        clearInterval(check);
-        reject(new Error(`serve exited early:\n${output}`));
-      }
-    }, 20);
-  });
+  const url = await waitForBanner(child, () => output, /on (http:\/\/127\.0\.0\.1:\d+)/);
   await expect.poll(async () => (await request(url, 'GET', '/ready').catch(() => ({ status: 0 }))).status, { timeout: 20_000 }).toBe(200);
   return { child, url, output: () => output, exited };
 }

@@ -13,6 +13,7 @@ import { apiRepoInput } from '../../helpers/api-repo.js';
 import { runCli } from '../../helpers/cli.js';
 import { freshPrefix, redisUrl } from '../../helpers/redis.js';
 import { request } from '../../unit/api/http-client.js';
+import { waitForBanner } from '../../helpers/serve-child.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 let dir: string;
@@ -59,18 +60,7 @@ function start(args: string[], env: NodeJS.ProcessEnv = {}): Served & { started:
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const started = new Promise<string>((resolve, reject) => {
-    const check = setInterval(() => {
-      const match = /on (https?:\/\/[\d.]+:\d+)/.exec(output);
-      if (match) {
-        clearInterval(check);
-        resolve(match[1] as string);
-      } else if (child.exitCode !== null) {
-        clearInterval(check);
-        reject(new Error(`serve exited early:\n${output}`));
-      }
-    }, 20);
-  });
+  const started = waitForBanner(child, () => output, /on (https?:\/\/[\d.]+:\d+)/);
   // Tests that expect a failed start only wait for the exit.
   started.catch(() => undefined);
   return { child, url: '', output: () => output, exited, started };

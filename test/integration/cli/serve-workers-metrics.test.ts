@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiRepoInput } from '../../helpers/api-repo.js';
 import { cleanupPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
 import { request } from '../../unit/api/http-client.js';
+import { waitForBanner } from '../../helpers/serve-child.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const REQUESTS = 40;
@@ -47,19 +48,8 @@ async function serve(): Promise<{ child: ChildProcess; url: string; exited: Prom
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const check = setInterval(() => {
-      // The primary prints the banner once both workers listen.
-      const match = /on (http:\/\/[\d.]+:\d+) \(2 processes\)/.exec(output);
-      if (match) {
-        clearInterval(check);
-        resolve(match[1] as string);
-      } else if (child.exitCode !== null) {
-        clearInterval(check);
-        reject(new Error(`serve exited early:\n${output}`));
-      }
-    }, 20);
-  });
+  // The primary prints the banner once both workers listen.
+  const url = await waitForBanner(child, () => output, /on (http:\/\/[\d.]+:\d+) \(2 processes\)/);
   return { child, url, exited };
 }
 
