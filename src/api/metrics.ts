@@ -7,6 +7,9 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { FeatureStatus, WriteResult } from '../online/types.js';
 import { escapeLabel, LATENCY_BUCKETS, renderMetrics, type MetricsSnapshot } from './metrics-render.js';
 
+/** Event loop delay sampling interval; what the histogram reads beyond it is the delay. */
+const LOOP_DELAY_RESOLUTION_MS = 10;
+
 export { escapeLabel, LATENCY_BUCKETS, renderFreshnessGauges, type MetricsSnapshot } from './metrics-render.js';
 
 
@@ -57,14 +60,14 @@ export class Metrics {
   private readonly servedLog = new Map<string, number>();
 
   /**
-   * How late the event loop runs timers (10 ms resolution sampling): the time one request's CPU work makes every
+   * How late the event loop runs timers (sampled every LOOP_DELAY_RESOLUTION_MS): the time one request's CPU work makes every
    * other request wait. Reported per scrape interval (reset on render), so it shows the current state.
    */
   private loopDelay: IntervalHistogram | undefined;
 
   /** Starts sampling the event loop delay (the server does; a Metrics without it reports no delay). */
   watchEventLoop(): void {
-    this.loopDelay ??= monitorEventLoopDelay({ resolution: 10 });
+    this.loopDelay ??= monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
     this.loopDelay.enable();
   }
 
@@ -142,7 +145,9 @@ export class Metrics {
     for (const [route, h] of this.latency) latency[route] = { counts: [...h.counts], sum: h.sum, count: h.count };
     let loopDelay: MetricsSnapshot['loopDelay'] = null;
     if (this.loopDelay && this.loopDelay.count > 0) {
-      loopDelay = [50, 99, 100].map((q) => (this.loopDelay as IntervalHistogram).percentile(q) / 1e9) as [number, number, number];
+      // The histogram holds the time between samples, the resolution included: an idle loop reads 10 ms.
+      const late = (q: number) => Math.max(0, (this.loopDelay as IntervalHistogram).percentile(q) / 1e6 - LOOP_DELAY_RESOLUTION_MS) / 1e3;
+      loopDelay = [late(50), late(99), late(100)];
       this.loopDelay.reset();
     }
     return {

@@ -66,6 +66,27 @@ describe('metrics', () => {
     expect(a.render()).toContain('featureflow_http_requests_total{route="/get-online-features",method="POST",status="200"} 1');
   });
 
+  it('reports how late the event loop is, not the sampling interval: about 0 when idle, the block when blocked', async () => {
+    const metrics = new Metrics();
+    metrics.watchEventLoop();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const idle = metrics.snapshot().loopDelay;
+      // Sampled every 10 ms: the raw histogram reads >= ~10 ms even for an idle loop.
+      expect(idle?.[0]).toBeLessThan(0.008);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const until = performance.now() + 120;
+      while (performance.now() < until) {
+        // hold the loop
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const blocked = metrics.snapshot().loopDelay;
+      expect(blocked?.[2]).toBeGreaterThanOrEqual(0.1);
+    } finally {
+      metrics.unwatchEventLoop();
+    }
+  });
+
   it('escapes label values', () => {
     expect(escapeLabel('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd');
   });
