@@ -14,14 +14,11 @@ import type { MaterializeDeps } from '../../src/materialize/materialize-view.js'
 import { connectOnlineStore, type RedisOnlineStore } from '../../src/online/redis-store.js';
 import { testEngine, type TestEngine } from '../helpers/engine.js';
 import { cleanupPrefix, freshPrefix, redisUrl } from '../helpers/redis.js';
+import { HOUR, hoursAfterBase as t, sqlHours as sqlTs } from '../helpers/recent-hours.js';
 
 const prefix = freshPrefix();
 const keyPrefix = `${prefix}ff`;
 const raw = new Redis(redisUrl(), { lazyConnect: true, maxRetriesPerRequest: 1 });
-const HOUR = 3_600_000;
-const base = Math.floor(Date.now() / HOUR) * HOUR - 48 * HOUR;
-const t = (hours: number): Date => new Date(base + hours * HOUR);
-const sqlTs = (hours: number): string => `CAST('${t(hours).toISOString()}' AS TIMESTAMPTZ)`;
 const watermarksKey = `${keyPrefix}:wm:__materialized`;
 
 let engine: TestEngine;

@@ -5,15 +5,11 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RepoInput } from '../../../src/registry/schema.js';
 import { testEngine, type TestEngine } from '../../helpers/engine.js';
+import { BASE_MS, hoursAfterBase, sqlHours as sqlTs } from '../../helpers/recent-hours.js';
 
 export const VIEW = 'stats';
 export const PROJECT = 'faults';
-const HOUR = 3_600_000;
-
-/** Whole hours, two days back: recent enough that the view's 7 d TTL has not run out when the test reads. */
-export const BASE_MS = Math.floor(Date.now() / HOUR) * HOUR - 48 * HOUR;
-export const hoursAfterBase = (hours: number): Date => new Date(BASE_MS + hours * HOUR);
-const sqlTs = (hours: number): string => `CAST('${hoursAfterBase(hours).toISOString()}' AS TIMESTAMPTZ)`;
+export { BASE_MS, hoursAfterBase };
 
 export function faultRepo(url: string, keyPrefix: string): RepoInput {
   return {

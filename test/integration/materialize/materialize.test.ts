@@ -11,15 +11,11 @@ import { connectOnlineStore, type RedisOnlineStore } from '../../../src/online/r
 import type { OnlineStore } from '../../../src/online/types.js';
 import { testEngine, type TestEngine } from '../../helpers/engine.js';
 import { cleanupPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
+import { HOUR, hoursAfterBase as t, sqlHours as sqlTs } from '../../helpers/recent-hours.js';
 
 const prefix = freshPrefix();
 const keyPrefix = `${prefix}ff`;
 const raw = new Redis(redisUrl(), { lazyConnect: true, maxRetriesPerRequest: 1 });
-const HOUR = 3_600_000;
-// Recent times, so a 7d TTL has not run out when the test reads.
-const base = Math.floor(Date.now() / HOUR) * HOUR - 48 * HOUR;
-const t = (hours: number) => new Date(base + hours * HOUR);
-const sqlTs = (hours: number) => `CAST('${t(hours).toISOString()}' AS TIMESTAMPTZ)`;
 
 let engine: TestEngine;
 let store: RedisOnlineStore;

@@ -14,14 +14,11 @@ import { viewLayout } from '../../../src/online/layout.js';
 import { connectOnlineStore, type RedisOnlineStore } from '../../../src/online/redis-store.js';
 import { testEngine, type TestEngine } from '../../helpers/engine.js';
 import { cleanupPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
+import { hoursAfterBase as t, sqlHours as sqlTs } from '../../helpers/recent-hours.js';
 
 const prefix = freshPrefix();
 const keyPrefix = `${prefix}ff`;
 const raw = new Redis(redisUrl(), { lazyConnect: true, maxRetriesPerRequest: 1 });
-const HOUR = 3_600_000;
-const base = Math.floor(Date.now() / HOUR) * HOUR - 48 * HOUR;
-const t = (hours: number) => new Date(base + hours * HOUR);
-const sqlTs = (hours: number) => `CAST('${t(hours).toISOString()}' AS TIMESTAMPTZ)`;
 
 let engine: TestEngine;
 let store: RedisOnlineStore;
