@@ -34,7 +34,7 @@ export async function checkSourceSql(ctx: EngineContext, name: string, seen: Set
   if (seen.has(name)) return;
   seen.add(name);
   const source = ctx.repo.sources.find((s) => s.name === name);
-  if (source?.type === 'push') return checkSourceSql(ctx, source.batchSource, seen);
+  if (source?.type === 'push' || source?.type === 'stream') return checkSourceSql(ctx, source.batchSource, seen);
   if (source?.type !== 'sql') return;
   // The sources it names first, so an error names the source whose own text is wrong.
   for (const other of placeholderNames(source.query)) await checkSourceSql(ctx, other, seen);

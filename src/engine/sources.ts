@@ -6,7 +6,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { pathRefusal } from '../registry/data-paths.js';
 import { resolveRepoPath } from '../registry/load.js';
-import type { PushSource, Source, SqlSource } from '../registry/schema.js';
+import type { PushSource, Source, SqlSource, StreamSource } from '../registry/schema.js';
 import type { EngineContext } from './context.js';
 import { ATTACHED_CATALOG } from './database.js';
 import { SourceError, sourceReadProblem } from './errors.js';
@@ -61,6 +61,9 @@ export function sourceRelation(ctx: EngineContext, name: string, expanding: read
       return asSubquery(sqlSourceQuery(ctx, source, expanding));
     case 'push':
       return pushRelation(ctx, source, [...expanding, name]);
+    case 'stream':
+      // Offline, a stream is its batch source: the same events under the stream's timestamp field.
+      return `(${batchRows(ctx, source, [...expanding, name])})`;
   }
 }
 
@@ -82,6 +85,14 @@ export function transformQuery(sql: string, sourceRel: string): string {
  * pushed before a view gained a feature lack it).
  */
 function pushRelation(ctx: EngineContext, source: PushSource, expanding: readonly string[]): string {
+  const base = batchRows(ctx, source, expanding);
+  const files = ctx.offline.pushedFiles(source.name);
+  if (files.length === 0) return `(${base})`;
+  return `((${base}) UNION ALL BY NAME (SELECT * FROM read_parquet(${literalList(files)}, union_by_name = true)))`;
+}
+
+/** The batch source's rows with its timestamp columns under the push or stream source's names. */
+function batchRows(ctx: EngineContext, source: PushSource | StreamSource, expanding: readonly string[]): string {
   const batch = findSource(ctx, source.batchSource);
   const renamed = [batch.timestampField, ...(batch.createdTimestampField ? [batch.createdTimestampField] : [])];
   const columns = [`CAST(${ident(batch.timestampField)} AS TIMESTAMPTZ) AS ${ident(source.timestampField)}`];
@@ -89,10 +100,7 @@ function pushRelation(ctx: EngineContext, source: PushSource, expanding: readonl
     const created = batch.createdTimestampField ? `CAST(${ident(batch.createdTimestampField)} AS TIMESTAMPTZ)` : 'NULL::TIMESTAMPTZ';
     columns.push(`${created} AS ${ident(source.createdTimestampField)}`);
   }
-  const base = `SELECT * EXCLUDE (${renamed.map(ident).join(', ')}), ${columns.join(', ')} FROM ${sourceRelation(ctx, batch.name, expanding)}`;
-  const files = ctx.offline.pushedFiles(source.name);
-  if (files.length === 0) return `(${base})`;
-  return `((${base}) UNION ALL BY NAME (SELECT * FROM read_parquet(${literalList(files)}, union_by_name = true)))`;
+  return `SELECT * EXCLUDE (${renamed.map(ident).join(', ')}), ${columns.join(', ')} FROM ${sourceRelation(ctx, batch.name, expanding)}`;
 }
 
 /** Column names of a source, asking DuckDB (reads only the file footer or the first rows). */

@@ -6,6 +6,8 @@
  * sandbox rejects. Workflows import the pure modules (schema, features, duration, dtypes, errors) directly.
  */
 export * from './schema.js';
+export * from './stream-schema.js';
+export * from './stream-tiles.js';
 export * from './define.js';
 export * from './error-codes.js';
 export * from './errors.js';

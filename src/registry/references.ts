@@ -9,6 +9,7 @@ import { checkOnDemandViews } from './on-demand-references.js';
 import { get, isRecord, known, list, nameOf, type Add, type Raw } from './raw.js';
 import { AGGREGATION_FUNCTIONS, FeatureViewSchema } from './schema.js';
 import { checkValidationRules } from './validation-references.js';
+import { checkStreamSources } from './stream-references.js';
 
 interface RefContext {
   entities: unknown[];
@@ -52,6 +53,7 @@ export function checkReferences(input: unknown): ValidationIssue[] {
   entities.forEach((e, i) => firstIndex(get(e, 'joinKeys'), `entities[${i}].joinKeys`, 'join key', add));
   checkSqlSources(ctx, add);
   checkPushSources(ctx, views, add);
+  checkStreamSources(ctx, views, add);
   const offered = views.map((v, i) => (isRecord(v) ? checkView(v, `featureViews[${i}]`, ctx, add) : []));
   const onDemand = checkOnDemandViews(input, add);
   services.forEach((s, i) => checkService(s, i, ctx, offered, onDemand, add));

@@ -9,6 +9,7 @@ import { cronProblem } from './cron.js';
 
 import { Duration, Name } from './primitives.js';
 import { DriftConfigSchema, ValidationRuleSchema } from './quality-schema.js';
+import { StreamSourceSchema } from './stream-schema.js';
 
 export { Duration, Name } from './primitives.js';
 
@@ -68,7 +69,13 @@ export const PushSourceSchema = z.strictObject({
   batchSource: Name,
 });
 
-export const SourceSchema = z.discriminatedUnion('type', [FileSourceSchema, TableSourceSchema, SqlSourceSchema, PushSourceSchema]);
+export const SourceSchema = z.discriminatedUnion('type', [
+  FileSourceSchema,
+  TableSourceSchema,
+  SqlSourceSchema,
+  PushSourceSchema,
+  StreamSourceSchema,
+]);
 
 export const FieldSchema = z.strictObject({
   name: Name,
@@ -92,6 +99,8 @@ export const AggregationSchema = z.strictObject({
   cadence: Duration,
   windows: z.array(Duration).min(1, 'an aggregation needs at least one window'),
   features: z.array(AggregationFeatureSchema).min(1, 'an aggregation needs at least one feature'),
+  /** Stream views: the time tile events are folded into; derived from the windows when absent (stream-tiles.ts). */
+  tile: Duration.optional(),
 });
 
 export const TransformSchema = z.strictObject({
@@ -278,6 +287,7 @@ export type FileSource = z.output<typeof FileSourceSchema>;
 export type TableSource = z.output<typeof TableSourceSchema>;
 export type SqlSource = z.output<typeof SqlSourceSchema>;
 export type PushSource = z.output<typeof PushSourceSchema>;
+export type { StreamSource } from './stream-schema.js';
 export type FeatureView = z.output<typeof FeatureViewSchema>;
 export type Field = z.output<typeof FieldSchema>;
 export type Aggregation = z.output<typeof AggregationSchema>;

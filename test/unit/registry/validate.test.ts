@@ -32,7 +32,7 @@ describe('repo validation', () => {
     expect(message).toMatch(/^repo "fraud" \(featureflow\.json\) is invalid \(6 problems\):/);
     for (const line of [
       '  entities[0].joinKeys: is required (array)',
-      "  sources[0].type: \"kafka\" is not allowed: use one of file, table, sql, push",
+      "  sources[0].type: \"kafka\" is not allowed: use one of file, table, sql, push, stream",
       '  featureViews[0].ttl: "2x" is not a duration',
       '  featureViews[0].tll: unknown field "tll"',
       '  featureViews[0].entities[0]: unknown entity "customer"; known entities: user',
@@ -54,7 +54,7 @@ describe('repo validation', () => {
 
   it('says what a missing field or a wrong source type is', async () => {
     expect(await problemsOf({ project: 'p', sources: [{ name: 's', path: 'x.parquet' }] })).toEqual([
-      'sources[0].type: is required: use one of file, table, sql, push',
+      'sources[0].type: is required: use one of file, table, sql, push, stream',
     ]);
     expect(await problemsOf({ project: 'p', sources: [{ name: 's', type: 'file' }] })).toEqual([
       'sources[0].path: is required (string)',
