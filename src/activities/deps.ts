@@ -11,6 +11,7 @@ import type { MaterializeDeps, MaterializeOptions, ViewMaterialization } from '.
 import type { ActivityResources } from './resources.js';
 import type { ValidationAlertLog } from './validation-alert.js';
 import type { ValidationWarning } from '../workflows/contracts/materialize-incremental.js';
+import type { StreamIngestStats } from '../workflows/contracts/stream-ingest.js';
 
 /** The engine's `computeFeatures` (src/engine/compute): writes a computed view's offline rows for [start, end). */
 export type ComputeFeaturesFn = (
@@ -29,6 +30,19 @@ export type MaterializeFn = (
   options?: MaterializeOptions,
 ) => Promise<ViewMaterialization[]>;
 
+/**
+ * One call of the stream ingest loop (src/stream/ingest.ts `runStreamIngest`), bound to this worker's Redis and
+ * broker readers: consumes `view` from the position stored with its tiles until `signal` aborts (then finishes or
+ * abandons its current batch and returns its stats), reporting after every batch. Throws FeatureflowErrors with
+ * their codes (a stale position, Redis or the broker unavailable: retryable; a bad definition: not).
+ */
+export type StreamIngestFn = (run: {
+  ctx: EngineContext;
+  view: string;
+  signal: AbortSignal;
+  onProgress: (stats: StreamIngestStats) => void;
+}) => Promise<StreamIngestStats>;
+
 export interface ActivityDeps {
   resources: ActivityResources;
   computeFeatures: ComputeFeaturesFn;
@@ -36,6 +50,8 @@ export interface ActivityDeps {
   computeDrift: ComputeDriftFn;
   /** Defaults to the range materialization of src/materialize (which moves, never starts, the view's watermark). */
   materialize?: MaterializeFn;
+  /** Stream ingestion; a worker built without it fails `ingestStream` runs (non-retryable INVALID_WORKER_OPTIONS). */
+  streamIngest?: StreamIngestFn;
   /** Defaults to a quarter of the activity's heartbeat timeout, at most 5 s. */
   heartbeatIntervalMs?: number;
   /** Where freshness alerts are logged (one structured record each); defaults to a JSON line on stderr. */

@@ -17,17 +17,19 @@ import type {
 import type { MaterializeRangeInput, MaterializeRangeResult } from '../workflows/contracts/materialize-incremental.js';
 import type { TrainingSetInput, TrainingSetResult } from '../workflows/contracts/training-set.js';
 import type { ComputeStatsInput, ComputeStatsResult } from '../workflows/contracts/compute-stats.js';
+import type { IngestStreamInput, IngestStreamResult } from '../workflows/contracts/stream-ingest.js';
 import { computeChunk } from './compute-chunk.js';
 import { computeStats } from './compute-stats.js';
 import type { ActivityDeps } from './deps.js';
 import { checkDrift, recordDriftAlert, sendDriftAlert } from './drift.js';
 import { toActivityFailure } from './failures.js';
 import { checkFreshness, recordFreshnessAlert, sendFreshnessAlert } from './freshness.js';
+import { ingestStream } from './ingest-stream.js';
 import { materializeRange } from './materialize-range.js';
 import { recordBackfillWatermark } from './record-backfill-watermark.js';
 import { buildTrainingSet } from './training-set.js';
 
-export type { ActivityDeps, ComputeDriftFn, ComputeFeaturesFn, MaterializeFn } from './deps.js';
+export type { ActivityDeps, ComputeDriftFn, ComputeFeaturesFn, MaterializeFn, StreamIngestFn } from './deps.js';
 export { WorkerResources, type ActivityResources, type ResourceFactories } from './resources.js';
 
 /** Our errors as Temporal failures (see failures.ts), whatever the activity. */
@@ -54,5 +56,6 @@ export function createActivities(deps: ActivityDeps) {
     recordDriftAlert: mapped<RecordDriftAlertInput, void>(recordDriftAlert, deps),
     buildTrainingSet: mapped<TrainingSetInput, TrainingSetResult>(buildTrainingSet, deps),
     computeStats: mapped<ComputeStatsInput, ComputeStatsResult>(computeStats, deps),
+    ingestStream: mapped<IngestStreamInput, IngestStreamResult>(ingestStream, deps),
   };
 }

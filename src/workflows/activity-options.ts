@@ -30,3 +30,20 @@ export const ALERT_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 };
+
+/**
+ * The long-running stream ingestion run: it returns after `runForMs` by itself, so startToClose only bounds a run
+ * that hangs while its heartbeat timer still beats. The heartbeat timeout is what moves a dead worker's run to
+ * another worker, which resumes from the position stored with the tiles. Retried without limit (a broker or Redis
+ * outage must not end ingestion: it resumes when they are back), backing off to a minute; non-retryable failures
+ * (an unknown view, a bad definition) fail at once.
+ */
+export function streamActivityOptions(runForMs: number, heartbeatTimeoutMs: number): ActivityOptions {
+  return {
+    startToCloseTimeout: runForMs + 10 * 60_000,
+    heartbeatTimeout: heartbeatTimeoutMs,
+    // A stopped workflow has no consumer still writing tiles behind it.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  };
+}

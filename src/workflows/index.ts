@@ -8,4 +8,5 @@ export { checkFreshness } from './check-freshness.js';
 export { computeFeatures } from './compute-features.js';
 export { materialize } from './materialize.js';
 export { materializeIncremental } from './materialize-incremental.js';
+export { streamIngest } from './stream-ingest.js';
 export { trainingSet } from './training-set.js';

@@ -11,6 +11,7 @@ export * from './contracts/compute-features.js';
 export * from './contracts/materialize.js';
 export * from './contracts/materialize-incremental.js';
 export * from './contracts/search-attributes.js';
+export * from './contracts/stream-ingest.js';
 export * from './contracts/training-set.js';
 
 export const DEFAULT_TASK_QUEUE = 'featureflow';
