@@ -7,5 +7,6 @@ export * from './client/backfill.js';
 export * from './client/schedules.js';
 export * from './client/schedule-plan.js';
 export * from './client/training-set.js';
+export * from './client/stream.js';
 export * from './client/schedule-apply.js';
 export { setupSearchAttributes, SETUP_COMMAND, type SetupResult } from './client/search-attributes.js';

@@ -28,6 +28,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'apply | list | trigger | pause | unpause | backfill the Temporal Schedules of the repo',
     load: () => import('./commands/schedules.js'),
   },
+  stream: {
+    summary: "start | status | stop VIEW: a stream view's ingestion workflow (broker -> tiles in Redis)",
+    load: () => import('./commands/stream.js'),
+  },
   freshness: { summary: 'how fresh each online view is, against its freshness SLA', load: () => import('./commands/freshness.js') },
   drift: {
     summary: "each view's latest drift report against its reference (--run computes one now)",

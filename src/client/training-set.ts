@@ -4,12 +4,12 @@
  * (throttled by the SDK to one every 0.8 x the heartbeat timeout, 8 s for this workflow).
  */
 import type { Client, WorkflowExecutionStatusName, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import type { Payload } from '@temporalio/common';
 import { z } from 'zod';
 import type { HeartbeatDetails } from '../activities/heartbeat.js';
 import { resolveTrainingSetInput, type trainingSet } from '../workflows/training-set.js';
 import { trainingSetWorkflowId, viewsOfFeatureRefs, type TrainingSetInput } from '../workflows/shared.js';
 import { checked, startWorkflowOnce, type StartOptions } from './connection.js';
+import { decodeFirst } from './payloads.js';
 
 /** Fails before starting when the input is invalid (the workflow's own check) or `out` is being written already. */
 export async function startTrainingSet(
@@ -75,13 +75,4 @@ function describeStep(d: z.infer<typeof DetailsSchema>): Pick<TrainingSetProgres
     out.fraction = Math.min(1, Math.max(0, done / d.steps));
   }
   return out;
-}
-
-/** Through the client's codecs and payload converter, as the SDK decodes results. */
-async function decodeFirst(client: Client, payloads: Payload[] | null | undefined): Promise<unknown> {
-  if (!payloads || payloads.length === 0) return undefined;
-  const { payloadCodecs, payloadConverter } = client.options.loadedDataConverter;
-  let decoded = payloads;
-  for (const codec of [...payloadCodecs].reverse()) decoded = await codec.decode(decoded);
-  return decoded[0] === undefined ? undefined : payloadConverter.fromPayload(decoded[0]);
 }

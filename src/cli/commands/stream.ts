@@ -1,0 +1,144 @@
+/**
+ * `featureflow stream start | status | stop VIEW`: the `streamIngest` workflow of a stream view. Only argument
+ * parsing happens before a subcommand is known to be well-formed; the repo, the Temporal client and zod are loaded
+ * after, so `stream --help` and usage errors cost nothing.
+ */
+import { CONFIG_OPTION, parseCommandArgs, temporalTarget, TEMPORAL_OPTIONS, TEMPORAL_OPTIONS_HELP, UsageError } from '../args.js';
+import type { StreamIngestReport } from '../../client/stream.js';
+import { tryParseDuration } from '../../registry/duration.js';
+
+export const USAGE = `usage: featureflow stream start  VIEW [--run-for 1h] [--config F] [temporal options]
+       featureflow stream status VIEW [--json] [--config F] [temporal options]
+       featureflow stream stop   VIEW [--config F] [temporal options]
+
+Keeps a stream view's tiles in Redis fresh: a \`streamIngest\` workflow (id stream-ingest-<project>-<VIEW>) runs a
+long-running activity that consumes the view's broker, heartbeating its position. When a worker dies, Temporal
+retries the run on another worker after the heartbeat timeout (30s), from the position stored with the tiles.
+A worker must be running (featureflow worker).
+
+  start    start ingesting VIEW; idempotent: if it is already running, says so and starts nothing
+  status   the workflow's state, the run in flight (attempt, last failure) and its last heartbeat: positions,
+           events/s, late and invalid events, lag; totals of finished runs. Exit 0 while running, 3 when not
+  stop     cancel it and wait until it has stopped (the run in flight notices at its next heartbeat response,
+           within about 25s, and stops after its current batch)
+
+  -c, --config FILE     the repo config: its project names the workflow, VIEW must read a stream source there
+                        (default FEATUREFLOW_CONFIG, else featureflow.config.ts / featureflow.json here)
+      --run-for D       start: how long each activity run consumes before the workflow starts the next (default 1h)
+      --json            status: print the report as JSON
+${TEMPORAL_OPTIONS_HELP}
+UI links use TEMPORAL_UI_URL (default http://localhost:8233).`;
+
+const OPTIONS = {
+  ...CONFIG_OPTION,
+  ...TEMPORAL_OPTIONS,
+  'run-for': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const SUBCOMMANDS = ['start', 'status', 'stop'] as const;
+type Subcommand = (typeof SUBCOMMANDS)[number];
+
+/** Exit status of `status` when the ingestion is not running (as `freshness` exits 3 on a stale view). */
+export const NOT_RUNNING_EXIT = 3;
+
+export async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, OPTIONS, USAGE);
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const [sub, ...rest] = positionals;
+  if (!sub || !(SUBCOMMANDS as readonly string[]).includes(sub)) {
+    throw new UsageError(`${sub ? `unknown subcommand "${sub}"` : 'missing subcommand'}: use ${SUBCOMMANDS.join(', ')}\n\n${USAGE}`);
+  }
+  if (rest.length !== 1) {
+    throw new UsageError(`stream ${sub} takes VIEW, got ${rest.length === 0 ? 'no arguments' : `${rest.length} arguments`}\n\n${USAGE}`);
+  }
+  if (values['run-for'] !== undefined && sub !== 'start') throw new UsageError(`--run-for is an option of stream start\n\n${USAGE}`);
+  const runFor = values['run-for'];
+  if (runFor !== undefined && !((tryParseDuration(runFor) ?? 0) >= 1)) {
+    throw new UsageError(`--run-for: expected a duration like 15m or 1h, got "${runFor}"`);
+  }
+  if (values.json && sub !== 'status') throw new UsageError(`--json is an option of stream status\n\n${USAGE}`);
+  const view = rest[0] as string;
+
+  const { loadValidatedRepo } = await import('../../registry/load.js');
+  const { repo } = await loadValidatedRepo(values.config);
+  const [{ connectClient, workflowUiUrl }, { getStreamIngestStatus, startStreamIngest, stopStreamIngest }, { streamIngestWorkflowId }] = await Promise.all([
+    import('../../client/connection.js'),
+    import('../../client/stream.js'),
+    import('../../workflows/contracts/stream-ingest.js'),
+  ]);
+  const workflowId = streamIngestWorkflowId(repo.project, view);
+  if ((sub as Subcommand) === 'start') {
+    // Checked here too, so a typo fails now rather than in the worker's first run.
+    const { findStreamView } = await import('../../registry/stream-view.js');
+    findStreamView(repo, view);
+  }
+  const client = await connectClient(temporalTarget(values));
+  const link = (): void => console.log(`Temporal UI: ${workflowUiUrl(workflowId, client.options.namespace)}`);
+  try {
+    switch (sub as Subcommand) {
+      case 'start': {
+        const started = await startStreamIngest(client, repo.project, { view, ...(runFor ? { runFor } : {}) }, {
+          ...(values['task-queue'] ? { taskQueue: values['task-queue'] } : {}),
+        });
+        console.log(
+          started.alreadyRunning
+            ? `Stream ingestion of ${view} is already running as workflow ${workflowId} (run ${started.runId}); nothing started.`
+            : `Started stream ingestion of ${view}: workflow ${workflowId}`,
+        );
+        link();
+        return 0;
+      }
+      case 'status': {
+        const report = await getStreamIngestStatus(client, workflowId);
+        if (values.json) console.log(JSON.stringify(report, null, 2));
+        else {
+          console.log(statusText(view, report));
+          if (report.status !== 'NOT_FOUND') link();
+        }
+        return report.status === 'RUNNING' ? 0 : NOT_RUNNING_EXIT;
+      }
+      case 'stop': {
+        console.error(`Stopping ${workflowId} (the run in flight stops at its next heartbeat) ...`);
+        const outcome = await stopStreamIngest(client, workflowId);
+        console.log(outcome === 'stopped' ? `Stopped stream ingestion of ${view} (workflow ${workflowId}).` : `Stream ingestion of ${view} is not running (workflow ${workflowId}); nothing to stop.`);
+        return 0;
+      }
+    }
+  } finally {
+    await client.connection.close();
+  }
+}
+
+const count = (n: number): string => n.toLocaleString('en-US');
+
+/** The report as a few lines for a person (--json gives every field). */
+export function statusText(view: string, r: StreamIngestReport): string {
+  if (r.status === 'NOT_FOUND') return `Stream ingestion of ${view} has never run (no workflow ${r.workflowId}); start it with \`featureflow stream start ${view}\`.`;
+  const lines = [`${r.workflowId}: ${r.status}${r.closedAt ? ` (closed ${r.closedAt})` : ''}; current run started ${r.runStartedAt}`];
+  if (r.activity !== 'none') {
+    const beat = r.lastHeartbeatAt ? `, last heartbeat ${r.lastHeartbeatAt}` : ', no heartbeat yet';
+    lines.push(`  ingest run: ${r.activity}, attempt ${r.attempt}${beat}`);
+    if (r.lastFailure) lines.push(`  last failure: ${r.lastFailure}`);
+  }
+  const h = r.heartbeat;
+  if (h) {
+    const rate = h.eventsPerSecond === null ? '' : ` (${h.eventsPerSecond}/s)`;
+    const lag = h.pending === undefined ? '' : `, lag ${count(h.pending)} messages`;
+    const watermark = h.watermarkMicros ? `, watermark ${new Date(Math.floor(h.watermarkMicros / 1000)).toISOString()}` : '';
+    lines.push(`  positions: ${JSON.stringify(h.positions)}`);
+    lines.push(`  this run (since ${h.since}): ${count(h.events)} events${rate}, ${count(h.late)} late, ${count(h.invalid)} invalid${lag}${watermark}`);
+  }
+  const t = r.totals;
+  if (t) {
+    lines.push(
+      `  finished runs: ${count(t.runs)} (${count(t.events)} events, ${count(t.late)} late, ${count(t.invalid)} invalid)` +
+        `${t.lastRunEndedAt ? `, last ended ${t.lastRunEndedAt}` : ''}; continued as new ${t.continuedAsNew} time${t.continuedAsNew === 1 ? '' : 's'}`,
+    );
+  }
+  return lines.join('\n');
+}
