@@ -10,6 +10,8 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
   isCancellation,
   makeContinueAsNewFunc,
   proxyActivities,
@@ -81,11 +83,14 @@ export async function streamIngest(input: StreamIngestInput): Promise<never> {
       upsertMemo({ ...memo() });
     }
   } catch (err) {
-    if (!isCancellation(err)) throw runFailure(opts.view, err);
+    // A run whose worker died after the cancellation was requested ends in a heartbeat timeout, not a cancellation:
+    // the workflow was still asked to stop, so it stops as cancelled rather than failing.
+    const stopping = isCancellation(err) || CancellationScope.current().consideredCancelled;
+    if (!stopping) throw runFailure(opts.view, err);
     // The run in flight has stopped (WAIT_CANCELLATION_COMPLETED): nothing writes tiles behind us.
     state = 'cancelling';
     setCurrentDetails(detailsMarkdown(status(), opts.runForMs));
-    throw err;
+    throw isCancellation(err) ? err : new CancelledFailure(`stream ingestion of "${opts.view}" cancelled`, [], err instanceof Error ? err : undefined);
   }
 
   const next: StreamIngestCarried = {

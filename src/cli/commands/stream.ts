@@ -7,7 +7,7 @@ import { CONFIG_OPTION, parseCommandArgs, temporalTarget, TEMPORAL_OPTIONS, TEMP
 import type { StreamIngestReport } from '../../client/stream.js';
 import { tryParseDuration } from '../../registry/duration.js';
 
-export const USAGE = `usage: featureflow stream start  VIEW [--run-for 1h] [--config F] [temporal options]
+export const USAGE = `usage: featureflow stream start  VIEW [--run-for 1h] [--heartbeat-timeout 30s] [--config F] [temporal options]
        featureflow stream status VIEW [--json] [--config F] [temporal options]
        featureflow stream stop   VIEW [--config F] [temporal options]
 
@@ -25,6 +25,8 @@ A worker must be running (featureflow worker).
   -c, --config FILE     the repo config: its project names the workflow, VIEW must read a stream source there
                         (default FEATUREFLOW_CONFIG, else featureflow.config.ts / featureflow.json here)
       --run-for D       start: how long each activity run consumes before the workflow starts the next (default 1h)
+      --heartbeat-timeout D
+                        start: how long a run may go without a heartbeat before it is retried elsewhere (default 30s)
       --json            status: print the report as JSON
 ${TEMPORAL_OPTIONS_HELP}
 UI links use TEMPORAL_UI_URL (default http://localhost:8233).`;
@@ -33,6 +35,7 @@ const OPTIONS = {
   ...CONFIG_OPTION,
   ...TEMPORAL_OPTIONS,
   'run-for': { type: 'string' },
+  'heartbeat-timeout': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -56,11 +59,8 @@ export async function run(args: string[]): Promise<number> {
   if (rest.length !== 1) {
     throw new UsageError(`stream ${sub} takes VIEW, got ${rest.length === 0 ? 'no arguments' : `${rest.length} arguments`}\n\n${USAGE}`);
   }
-  if (values['run-for'] !== undefined && sub !== 'start') throw new UsageError(`--run-for is an option of stream start\n\n${USAGE}`);
-  const runFor = values['run-for'];
-  if (runFor !== undefined && !((tryParseDuration(runFor) ?? 0) >= 1)) {
-    throw new UsageError(`--run-for: expected a duration like 15m or 1h, got "${runFor}"`);
-  }
+  const runFor = durationFlag(values['run-for'], 'run-for', sub);
+  const heartbeatTimeout = durationFlag(values['heartbeat-timeout'], 'heartbeat-timeout', sub);
   if (values.json && sub !== 'status') throw new UsageError(`--json is an option of stream status\n\n${USAGE}`);
   const view = rest[0] as string;
 
@@ -82,7 +82,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     switch (sub as Subcommand) {
       case 'start': {
-        const started = await startStreamIngest(client, repo.project, { view, ...(runFor ? { runFor } : {}) }, {
+        const started = await startStreamIngest(client, repo.project, { view, ...(runFor ? { runFor } : {}), ...(heartbeatTimeout ? { heartbeatTimeout } : {}) }, {
           ...(values['task-queue'] ? { taskQueue: values['task-queue'] } : {}),
         });
         console.log(
@@ -112,6 +112,14 @@ export async function run(args: string[]): Promise<number> {
   } finally {
     await client.connection.close();
   }
+}
+
+/** A start-only duration flag, at least 1s. */
+function durationFlag(value: string | undefined, flag: string, sub: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (sub !== 'start') throw new UsageError(`--${flag} is an option of stream start\n\n${USAGE}`);
+  if (!((tryParseDuration(value) ?? 0) >= 1)) throw new UsageError(`--${flag}: expected a duration like 30s, 15m or 1h, got "${value}"`);
+  return value;
 }
 
 const count = (n: number): string => n.toLocaleString('en-US');

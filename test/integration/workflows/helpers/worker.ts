@@ -4,7 +4,7 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createActivities, WorkerResources, type ActivityResources, type ComputeFeaturesFn } from '../../../../src/activities/index.js';
+import { createActivities, WorkerResources, type ActivityResources, type ComputeFeaturesFn, type StreamIngestFn } from '../../../../src/activities/index.js';
 import { lazyComputeDrift } from '../../../../src/drift/engine-loader.js';
 import { computeFeatures } from '../../../../src/engine/compute/index.js';
 import { realResourceFactories, WORKFLOWS_PATH } from '../../../../src/worker.js';
@@ -53,6 +53,8 @@ export interface TestWorkerOptions {
   compute?: ComputeFeaturesFn;
   /** Wraps what activities get (e.g. to hold them at a gate); the worker still closes the real resources. */
   wrapResources?: (resources: WorkerResources) => ActivityResources;
+  /** The stream ingest loop `ingestStream` runs (a fake: the real one needs a broker). */
+  streamIngest?: StreamIngestFn;
   /** Replaces some of the real activities (each gets the real set to call through). */
   overrideActivities?: (real: Activities) => Partial<Activities>;
 }
@@ -65,6 +67,7 @@ export async function startTestWorker(env: TestWorkflowEnvironment, options: Tes
     resources: options.wrapResources ? options.wrapResources(resources) : resources,
     computeFeatures: options.compute ?? computeFeatures,
     heartbeatIntervalMs: 100,
+    ...(options.streamIngest ? { streamIngest: options.streamIngest } : {}),
   });
   const worker = await Worker.create({
     connection: env.nativeConnection,
