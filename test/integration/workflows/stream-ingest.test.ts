@@ -105,6 +105,36 @@ describe('streamIngest with a fake activity', () => {
     });
   });
 
+  it('ends cancelled, starting no other run, when stopped while its run no longer heartbeats (its worker is gone)', async () => {
+    const queue = `stream-silent-${randomUUID()}`;
+    let calls = 0;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // Never heartbeats, like a run whose worker died: the cancellation cannot reach it, its attempt times out.
+    const worker = await fakeWorker(queue, async () => {
+      calls++;
+      await released;
+      return runResult(calls);
+    });
+    const outcome = await worker.runUntil(async () => {
+      try {
+        const started = await startStreamIngest(env.client, STREAM_PROJECT, { view: STREAM_VIEW, heartbeatTimeout: '2s' }, { taskQueue: queue });
+        await waitFor('the run in flight', () => calls === 1);
+        const handle = env.client.workflow.getHandle(started.workflowId);
+        await handle.cancel();
+        return await handle.result().then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+      } finally {
+        release();
+      }
+    });
+    expect(outcome).toBeInstanceOf(WorkflowFailedError);
+    expect((outcome as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect(calls).toBe(1);
+  });
+
   it('retries a failing run, and fails with the activity code when a run cannot be retried', async () => {
     const queue = `stream-fail-${randomUUID()}`;
     const attempts: number[] = [];
