@@ -122,10 +122,12 @@ describe('streamIngest with a fake activity', () => {
         await waitFor('the run in flight', () => calls === 1);
         const handle = env.client.workflow.getHandle(started.workflowId);
         await handle.cancel();
-        return await handle.result().then(
+        const result = await handle.result().then(
           () => undefined,
           (err: unknown) => err,
         );
+        await recordHistory(env.client, 'stream-ingest-cancel-silent-run', started.workflowId);
+        return result;
       } finally {
         release();
       }
@@ -149,10 +151,12 @@ describe('streamIngest with a fake activity', () => {
         workflowId: `stream-fail-${randomUUID()}`,
         args: [{ view: STREAM_VIEW }],
       });
-      return handle.result().then(
+      const result = await handle.result().then(
         () => undefined,
         (err: unknown) => err,
       );
+      await recordHistory(env.client, 'stream-ingest-run-failed', handle.workflowId);
+      return result;
     });
     expect(attempts).toEqual([1, 2, 3]);
     expect(error).toBeInstanceOf(WorkflowFailedError);
