@@ -26,6 +26,8 @@ import {
 import { checked, startWorkflowOnce, WorkflowAlreadyRunningError, type StartOptions } from './connection.js';
 import { decodeFirst } from './payloads.js';
 
+export { streamIngestWorkflowId };
+
 export interface StreamIngestStart {
   workflowId: string;
   runId: string;
