@@ -51,7 +51,7 @@ for (const { bin, what } of [
 }
 
 // Every other command's --help, compiled: none should load DuckDB, Redis or Temporal just to print its options.
-const EVERY = ['plan', 'apply', 'registry', 'materialize', 'materialize-incremental', 'worker', 'backfill', 'schedules', 'freshness',
+const EVERY = ['plan', 'apply', 'registry', 'materialize', 'materialize-incremental', 'worker', 'backfill', 'schedules', 'stream', 'freshness',
   'drift', 'stats', 'offline', 'watermarks', 'temporal', 'replay', 'skew', 'serve', 'tokens', 'init', 'dev', 'demo'];
 const every = EVERY.map((name) => ({ name, ms: median(time('featureflow-dist.js', [name, '--help'])) }));
 const slowest = every.reduce((a, b) => (b.ms > a.ms ? b : a));
