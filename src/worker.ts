@@ -47,6 +47,14 @@ export function realResourceFactories(configPath: string | undefined, engine: Da
   };
 }
 
+/**
+ * The longest the SDK holds back an activity's heartbeats (its default: 0.8 x the heartbeat timeout, 24 s for the
+ * stream runs' 30 s). Cancellation reaches a running activity only in a heartbeat's response, and `stream status`
+ * shows the last details the server got, so `stream stop` and status follow within seconds at this. A worker of
+ * your own hosting Featureflow's activities should pass it too (Worker.create's maxHeartbeatThrottleInterval).
+ */
+export const MAX_HEARTBEAT_THROTTLE_INTERVAL = '5s';
+
 /** Featureflow's activities, for a worker of your own that registers them beside yours. */
 export interface FeatureflowActivities {
   activities: ReturnType<typeof createActivities>;
@@ -105,6 +113,7 @@ export async function createFeatureflowWorker(options: FeatureflowWorkerOptions 
       maxCachedWorkflows: sizing.maxCachedWorkflows,
       stickyQueueScheduleToStartTimeout: sizing.stickyQueueTimeoutMs,
       shutdownGraceTime: options.shutdownGraceTime ?? '30s',
+      maxHeartbeatThrottleInterval: MAX_HEARTBEAT_THROTTLE_INTERVAL,
     });
     const open = connection;
     return {

@@ -20,7 +20,7 @@ A worker must be running (featureflow worker).
   status   the workflow's state, the run in flight (attempt, last failure) and its last heartbeat: positions,
            events/s, late and invalid events, lag; totals of finished runs. Exit 0 while running, 3 when not
   stop     cancel it and wait until it has stopped (the run in flight notices at its next heartbeat response,
-           within about 25s, and stops after its current batch)
+           within 5s on \`featureflow worker\`, and stops after its current batch)
 
   -c, --config FILE     the repo config: its project names the workflow, VIEW must read a stream source there
                         (default FEATUREFLOW_CONFIG, else featureflow.config.ts / featureflow.json here)

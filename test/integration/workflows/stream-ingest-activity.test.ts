@@ -9,6 +9,7 @@ import { CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getStreamIngestStatus, startStreamIngest, stopStreamIngest } from '../../../src/client.js';
+import { MAX_HEARTBEAT_THROTTLE_INTERVAL } from '../../../src/worker.js';
 import { streamIngestWorkflowId, streamStatusQuery } from '../../../src/workflows/shared.js';
 import type { streamIngest } from '../../../src/workflows/stream-ingest.js';
 import { runCli } from '../../helpers/cli.js';
@@ -36,11 +37,12 @@ describe('ingestStream through featureflow stream', () => {
   it('heartbeats positions and counters that status shows, and stops the loop through its signal on stop', async () => {
     const queue = `stream-cli-${randomUUID()}`;
     const ingest = new FakeIngest(5);
-    const worker = await startTestWorker(env, { taskQueue: queue, configPath: repo.config, streamIngest: ingest.run });
+    // As featureflow worker does (MAX_HEARTBEAT_THROTTLE_INTERVAL): heartbeats reach the server within seconds even
+    // under the default 30 s heartbeat timeout, whose own throttle (24 s) would leave status and stop far behind.
+    const worker = await startTestWorker(env, { taskQueue: queue, configPath: repo.config, streamIngest: ingest.run, maxHeartbeatThrottleInterval: MAX_HEARTBEAT_THROTTLE_INTERVAL });
     const cli = (...args: string[]) => runCli('stream', ...args, '--config', repo.config, '--address', env.address, '--task-queue', queue);
     try {
-      // A short heartbeat timeout: the SDK sends the details at most every 0.8 x it, and status reads the last sent.
-      const started = await cli('start', STREAM_VIEW, '--heartbeat-timeout', '2s');
+      const started = await cli('start', STREAM_VIEW);
       expect(started.err).toBe('');
       expect(started.code).toBe(0);
       expect(started.out).toContain(`Started stream ingestion of ${STREAM_VIEW}: workflow ${workflowId}`);

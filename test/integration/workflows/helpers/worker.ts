@@ -55,6 +55,8 @@ export interface TestWorkerOptions {
   wrapResources?: (resources: WorkerResources) => ActivityResources;
   /** The stream ingest loop `ingestStream` runs (a fake: the real one needs a broker). */
   streamIngest?: StreamIngestFn;
+  /** How long the SDK may hold back heartbeats; the SDK's default (0.8 x the heartbeat timeout) unless given. */
+  maxHeartbeatThrottleInterval?: string;
   /** Replaces some of the real activities (each gets the real set to call through). */
   overrideActivities?: (real: Activities) => Partial<Activities>;
 }
@@ -74,6 +76,7 @@ export async function startTestWorker(env: TestWorkflowEnvironment, options: Tes
     taskQueue: options.taskQueue,
     workflowBundle: await workflowBundle(),
     maxCachedWorkflows: maxCachedWorkflows(),
+    ...(options.maxHeartbeatThrottleInterval ? { maxHeartbeatThrottleInterval: options.maxHeartbeatThrottleInterval } : {}),
     activities: { ...real, ...options.overrideActivities?.(real) },
   });
   const running = worker.run();
