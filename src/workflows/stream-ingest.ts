@@ -72,6 +72,12 @@ export async function streamIngest(input: StreamIngestInput): Promise<never> {
     description: 'state, runs and events/late/invalid over finished runs, continuedAsNew, startedAt, lastRun (positions, counts)',
   });
 
+  // Shown (query, UI details) from the moment a stop is asked for, while the run in flight is still stopping.
+  CancellationScope.current().cancelRequested.catch(() => {
+    state = 'cancelling';
+    setCurrentDetails(detailsMarkdown(status(), opts.runForMs));
+  });
+
   try {
     // At least one run per workflow run; the server's suggestion only ever shortens the chain's links.
     while (runsThisWorkflow < opts.runsPerWorkflow && !(runsThisWorkflow > 0 && workflowInfo().continueAsNewSuggested)) {
@@ -88,8 +94,6 @@ export async function streamIngest(input: StreamIngestInput): Promise<never> {
     const stopping = isCancellation(err) || CancellationScope.current().consideredCancelled;
     if (!stopping) throw runFailure(opts.view, err);
     // The run in flight has stopped (WAIT_CANCELLATION_COMPLETED): nothing writes tiles behind us.
-    state = 'cancelling';
-    setCurrentDetails(detailsMarkdown(status(), opts.runForMs));
     throw isCancellation(err) ? err : new CancelledFailure(`stream ingestion of "${opts.view}" cancelled`, [], err instanceof Error ? err : undefined);
   }
 

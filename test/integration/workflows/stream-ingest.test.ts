@@ -45,12 +45,17 @@ function runResult(n: number): IngestStreamResult {
   return { view: STREAM_VIEW, positions: { '0': String(n * 10) }, events: 10, late: 1, invalid: 2, startedAt: at, endedAt: at, stoppedBy: 'runFor', seconds: 60 };
 }
 
-/** Heartbeats (cancellation arrives in a heartbeat's response) until cancelled, then throws it as the real activity does. */
-async function untilCancelled(): Promise<never> {
+/**
+ * Heartbeats (cancellation arrives in a heartbeat's response) until cancelled, then, once `stopping` lets it (a run
+ * finishing its batch), throws the cancellation as the real activity does.
+ */
+async function untilCancelled(onCancel: () => void = () => undefined, stopping: Promise<void> = Promise.resolve()): Promise<never> {
   const ctx = Context.current();
   const beats = setInterval(() => ctx.heartbeat(), 100);
   try {
     if (!ctx.cancellationSignal.aborted) await new Promise((resolve) => ctx.cancellationSignal.addEventListener('abort', resolve, { once: true }));
+    onCancel();
+    await stopping;
   } finally {
     clearInterval(beats);
   }
@@ -62,11 +67,14 @@ describe('streamIngest with a fake activity', () => {
     const queue = `stream-loop-${randomUUID()}`;
     const inputs: IngestStreamInput[] = [];
     let cancelledRuns = 0;
+    let cancelSeen = false;
+    let finishBatch!: () => void;
+    const batchFinished = new Promise<void>((resolve) => (finishBatch = resolve));
     const worker = await fakeWorker(queue, async (input) => {
       inputs.push(input);
       if (inputs.length <= 7) return runResult(inputs.length);
       try {
-        return await untilCancelled();
+        return await untilCancelled(() => (cancelSeen = true), batchFinished);
       } finally {
         cancelledRuns++;
       }
@@ -95,7 +103,11 @@ describe('streamIngest with a fake activity', () => {
       expect(report.activity).not.toBe('none');
       expect((await startStreamIngest(env.client, STREAM_PROJECT, { view: STREAM_VIEW }, { taskQueue: queue })).alreadyRunning).toBe(true);
 
-      expect(await stopStreamIngest(env.client, started.workflowId)).toBe('stopped');
+      const stopping = stopStreamIngest(env.client, started.workflowId);
+      await waitFor('the run in flight to see the stop', () => cancelSeen);
+      expect((await handle.query(streamStatusQuery)).state).toBe('cancelling');
+      finishBatch();
+      expect(await stopping).toBe('stopped');
       expect(cancelledRuns).toBe(1);
       expect(inputs).toHaveLength(8);
       expect((await getStreamIngestStatus(env.client, started.workflowId)).status).toBe('CANCELLED');
