@@ -78,7 +78,7 @@ export async function ingestStream(deps: ActivityDeps, input: IngestStreamInput)
   return {
     view: req.view,
     positions: final.positions,
-    events: final.events,
+    events: final.runEvents,
     late: final.late ?? 0,
     invalid: final.invalid ?? 0,
     startedAt: startedAt.toISOString(),
@@ -113,7 +113,7 @@ function previousPositions(details: unknown): Positions {
 
 /** The latest stats, and heartbeat details with the event rate since the previous beat. */
 function heartbeatDetails(view: string, since: Date, positions: Positions) {
-  let stats: StreamIngestStats = { positions, events: 0 };
+  let stats: StreamIngestStats = { positions, runEvents: 0 };
   let previous: { atMs: number; events: number } | undefined;
   return {
     update(next: StreamIngestStats): void {
@@ -123,12 +123,13 @@ function heartbeatDetails(view: string, since: Date, positions: Positions) {
     next(): StreamIngestHeartbeat {
       const atMs = Date.now();
       const elapsed = previous ? (atMs - previous.atMs) / 1000 : 0;
-      const eventsPerSecond = previous && elapsed > 0 ? Math.round(((stats.events - previous.events) / elapsed) * 10) / 10 : null;
-      previous = { atMs, events: stats.events };
+      const eventsPerSecond = previous && elapsed > 0 ? Math.round(((stats.runEvents - previous.events) / elapsed) * 10) / 10 : null;
+      previous = { atMs, events: stats.runEvents };
       return {
         view,
         positions: stats.positions,
-        events: stats.events,
+        events: stats.runEvents,
+        ...(stats.events !== undefined ? { totalEvents: stats.events } : {}),
         late: stats.late ?? 0,
         invalid: stats.invalid ?? 0,
         ...(stats.pending !== undefined ? { pending: stats.pending } : {}),

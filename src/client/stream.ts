@@ -87,6 +87,7 @@ const HeartbeatSchema = z.object({
   view: z.string(),
   positions: z.record(z.string(), z.string()),
   events: Counter,
+  totalEvents: Counter.optional(),
   late: Counter,
   invalid: Counter,
   pending: Counter.optional(),

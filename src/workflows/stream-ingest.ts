@@ -113,8 +113,9 @@ export async function streamIngest(input: StreamIngestInput): Promise<never> {
 function record(s: { runs: number; events: number; late: number; invalid: number; lastRun: StreamIngestStatus['lastRun'] }, run: IngestStreamResult): void {
   s.runs++;
   s.events += run.events;
-  s.late += run.late;
-  s.invalid += run.invalid;
+  // Stored totals of the view, not this run's: the latest one is the truth.
+  s.late = run.late;
+  s.invalid = run.invalid;
   const { positions, events, late, invalid, startedAt, endedAt } = run;
   s.lastRun = { positions, events, late, invalid, startedAt, endedAt };
 }
@@ -138,7 +139,7 @@ function detailsMarkdown(st: StreamIngestStatus, runForMs: number): string {
     `**Streaming \`${st.view}\`** into its tiles (runs of ${Math.round(runForMs / 1000)}s)`,
     '',
     `- state: ${st.state === 'ingesting' ? `ingesting (run ${st.runs + 1})` : 'cancelling: waiting for the run in flight to stop'}`,
-    `- finished runs: ${st.runs}; events ${st.events}, late ${st.late}, invalid ${st.invalid}`,
+    `- finished runs: ${st.runs}, folding ${st.events} events; the view's late ${st.late}, invalid ${st.invalid}`,
     `- last run: ${last ? `${last.startedAt} .. ${last.endedAt}, ${last.events} events, positions ${JSON.stringify(last.positions)}` : 'none yet'}`,
     `- since ${st.startedAt}; continued as new ${st.continuedAsNew} time${st.continuedAsNew === 1 ? '' : 's'}`,
     '',

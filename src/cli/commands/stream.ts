@@ -139,12 +139,14 @@ export function statusText(view: string, r: StreamIngestReport): string {
     const lag = h.pending === undefined ? '' : `, lag ${count(h.pending)} messages`;
     const watermark = h.watermarkMicros ? `, watermark ${new Date(Math.floor(h.watermarkMicros / 1000)).toISOString()}` : '';
     lines.push(`  positions: ${JSON.stringify(h.positions)}`);
-    lines.push(`  this run (since ${h.since}): ${count(h.events)} events${rate}, ${count(h.late)} late, ${count(h.invalid)} invalid${lag}${watermark}`);
+    lines.push(`  this run (since ${h.since}): ${count(h.events)} events${rate}${lag}${watermark}`);
+    const total = h.totalEvents === undefined ? '' : `${count(h.totalEvents)} events, `;
+    lines.push(`  view totals: ${total}${count(h.late)} late, ${count(h.invalid)} invalid`);
   }
   const t = r.totals;
   if (t) {
     lines.push(
-      `  finished runs: ${count(t.runs)} (${count(t.events)} events, ${count(t.late)} late, ${count(t.invalid)} invalid)` +
+      `  finished runs: ${count(t.runs)} (${count(t.events)} events)` +
         `${t.lastRunEndedAt ? `, last ended ${t.lastRunEndedAt}` : ''}; continued as new ${t.continuedAsNew} time${t.continuedAsNew === 1 ? '' : 's'}`,
     );
   }

@@ -23,10 +23,13 @@ export interface StreamIngestInput {
   carried?: StreamIngestCarried;
 }
 
-/** Totals over every finished activity run, since the first workflow run of the chain. */
+/** Since the first workflow run of the chain. */
 export interface StreamIngestTotals {
+  /** Finished activity runs. */
   runs: number;
+  /** Events folded into tiles by the finished runs. */
   events: number;
+  /** The view's late and invalid counts as stored with its tiles at the end of the last finished run. */
   late: number;
   invalid: number;
 }
@@ -41,12 +44,16 @@ export interface StreamIngestCarried extends StreamIngestTotals {
 }
 
 /**
- * What the ingest loop reports (src/stream/ingest.ts `onProgress`, and its result): the positions written with the
- * tiles and counters of THIS call (events folded, late dropped, invalid skipped since it started).
+ * What the ingest loop reports (src/stream/ingest.ts `onProgress`, and its result; its StreamProgress has this
+ * shape): the positions written with the tiles, the events this call folded, and the view's state as stored with
+ * its tiles (totals over every run).
  */
 export interface StreamIngestStats {
   positions: Positions;
-  events: number;
+  /** Events folded into tiles by this call. */
+  runEvents: number;
+  /** The view's totals as stored: events folded, late events dropped, invalid messages skipped. */
+  events?: number;
   late?: number;
   invalid?: number;
   /** Broker messages not yet read at the last poll (consumer lag), when the broker can say. */
@@ -66,7 +73,9 @@ export interface IngestStreamInput {
 export interface StreamRunSummary {
   /** Positions stored with the tiles when the run ended (empty when nothing was ever written). */
   positions: Positions;
+  /** Events this run folded into tiles. */
   events: number;
+  /** The view's late and invalid counts as stored when the run ended (0 when the loop did not say). */
   late: number;
   invalid: number;
   startedAt: string;
@@ -84,8 +93,10 @@ export interface IngestStreamResult extends StreamRunSummary {
 export interface StreamIngestHeartbeat {
   view: string;
   positions: Positions;
-  /** Counters of this attempt, as StreamIngestStats. */
+  /** Events this attempt folded into tiles. */
   events: number;
+  /** The view's totals as stored with its tiles, when the loop reports them. */
+  totalEvents?: number;
   late: number;
   invalid: number;
   pending?: number;

@@ -43,7 +43,7 @@ function activity(streamIngest?: StreamIngestFn) {
 /** Reports `events` batches, then waits for its signal and returns; keeps the signal's reason. */
 function loop(events: number, seen: { reason?: unknown }, end: 'return' | 'throw-abort' = 'return'): StreamIngestFn {
   return async ({ signal, onProgress }) => {
-    const stats: StreamIngestStats = { positions: { '0': `${events}-0` }, events, late: 1, invalid: 2, pending: 3, watermarkMicros: 1_700_000_000_000_000 };
+    const stats: StreamIngestStats = { positions: { '0': `${events}-0` }, runEvents: events, events: 1000 + events, late: 1, invalid: 2, pending: 3, watermarkMicros: 1_700_000_000_000_000 };
     onProgress(stats);
     if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
     seen.reason = signal.reason;
@@ -71,7 +71,7 @@ describe('ingestStream', () => {
     expect(await running).toBeInstanceOf(CancelledFailure);
     expect(seen.reason).toBeInstanceOf(CancelledFailure);
     const last = beats.at(-1) as StreamIngestHeartbeat;
-    expect(last).toMatchObject({ view: 'live', positions: { '0': '5-0' }, events: 5, late: 1, invalid: 2, pending: 3, watermarkMicros: 1_700_000_000_000_000 });
+    expect(last).toMatchObject({ view: 'live', positions: { '0': '5-0' }, events: 5, totalEvents: 1005, late: 1, invalid: 2, pending: 3, watermarkMicros: 1_700_000_000_000_000 });
     expect(last.eventsPerSecond).toBe(0);
     expect(beats[0]?.eventsPerSecond).toBeNull();
     expect(Date.parse(last.at)).toBeGreaterThanOrEqual(Date.parse(last.since));
@@ -95,7 +95,7 @@ describe('ingestStream', () => {
     const gate = new Promise<void>((resolve) => (go = resolve));
     const held: StreamIngestFn = async ({ signal }) => {
       await gate;
-      return { positions: { '0': '42' }, events: signal.aborted ? 0 : 1 };
+      return { positions: { '0': '42' }, runEvents: signal.aborted ? 0 : 1 };
     };
     const running = env.run(activity(held), { view: 'live', runForMs: 3_600_000 });
     await waitFor('a heartbeat', () => beats.length > 0);

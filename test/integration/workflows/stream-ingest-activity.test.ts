@@ -55,12 +55,13 @@ describe('ingestStream through featureflow stream', () => {
         return r.heartbeat?.events === 5 ? r : undefined;
       });
       expect(report).toMatchObject({ status: 'RUNNING', activity: 'running', attempt: 1 });
-      expect(report.heartbeat).toMatchObject({ view: STREAM_VIEW, positions: { '0': '5' }, events: 5, late: 0, invalid: 0, pending: 0 });
+      expect(report.heartbeat).toMatchObject({ view: STREAM_VIEW, positions: { '0': '5' }, events: 5, totalEvents: 105, late: 0, invalid: 0, pending: 0 });
       const status = await cli('status', STREAM_VIEW);
       expect(status.code).toBe(0);
       expect(status.out).toContain(`${workflowId}: RUNNING`);
       expect(status.out).toContain('positions: {"0":"5"}');
-      expect(status.out).toMatch(/this run \(since [^)]+\): 5 events.*, 0 late, 0 invalid, lag 0 messages/);
+      expect(status.out).toMatch(/this run \(since [^)]+\): 5 events.*, lag 0 messages/);
+      expect(status.out).toContain('view totals: 105 events, 0 late, 0 invalid');
       const json = JSON.parse((await cli('status', STREAM_VIEW, '--json')).out) as { heartbeat: { positions: Record<string, string> } };
       expect(json.heartbeat.positions).toEqual({ '0': '5' });
 

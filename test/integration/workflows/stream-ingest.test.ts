@@ -40,9 +40,10 @@ async function fakeWorker(queue: string, ingestStream: (input: IngestStreamInput
   });
 }
 
+/** Run n folds 10 events; the view's stored late and invalid counts grow by 1 and 2 per run. */
 function runResult(n: number): IngestStreamResult {
   const at = new Date(Date.UTC(2024, 0, 1, 0, n)).toISOString();
-  return { view: STREAM_VIEW, positions: { '0': String(n * 10) }, events: 10, late: 1, invalid: 2, startedAt: at, endedAt: at, stoppedBy: 'runFor', seconds: 60 };
+  return { view: STREAM_VIEW, positions: { '0': String(n * 10) }, events: 10, late: n, invalid: 2 * n, startedAt: at, endedAt: at, stoppedBy: 'runFor', seconds: 60 };
 }
 
 /**

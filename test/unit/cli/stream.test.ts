@@ -80,6 +80,7 @@ describe('stream status text', () => {
         view: 'live',
         positions: { '0': '1234' },
         events: 12345,
+        totalEvents: 99999,
         late: 3,
         invalid: 1,
         pending: 17,
@@ -95,8 +96,9 @@ describe('stream status text', () => {
       '  ingest run: running, attempt 2, last heartbeat 2024-05-01T01:00:05.000Z',
       '  last failure: activity Heartbeat timeout',
       '  positions: {"0":"1234"}',
-      '  this run (since 2024-05-01T00:30:00.000Z): 12,345 events (812.5/s), 3 late, 1 invalid, lag 17 messages, watermark 2024-05-01T01:00:04.000Z',
-      '  finished runs: 5 (100,000 events, 4 late, 0 invalid), last ended 2024-05-01T00:30:00.000Z; continued as new 1 time',
+      '  this run (since 2024-05-01T00:30:00.000Z): 12,345 events (812.5/s), lag 17 messages, watermark 2024-05-01T01:00:04.000Z',
+      '  view totals: 99,999 events, 3 late, 1 invalid',
+      '  finished runs: 5 (100,000 events), last ended 2024-05-01T00:30:00.000Z; continued as new 1 time',
     ]);
   });
 });

@@ -21,9 +21,9 @@ export class FakeIngest {
   readonly run: StreamIngestFn = async ({ view, signal, onProgress }) => {
     const call: IngestCall = { view };
     this.calls.push(call);
-    let stats: StreamIngestStats = { positions: {}, events: 0 };
+    let stats: StreamIngestStats = { positions: {}, runEvents: 0 };
     for (let i = 1; i <= this.steps; i++) {
-      stats = { positions: { '0': String(i) }, events: i, late: 0, invalid: 0, pending: this.steps - i };
+      stats = { positions: { '0': String(i) }, runEvents: i, events: 100 + i, late: 0, invalid: 0, pending: this.steps - i };
       onProgress(stats);
     }
     if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
