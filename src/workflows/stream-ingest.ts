@@ -69,7 +69,7 @@ export async function streamIngest(input: StreamIngestInput): Promise<never> {
     stream: { runs: s.runs, events: s.events, late: s.late, invalid: s.invalid, continuedAsNew: s.continuedAsNew, lastRunEndedAt: s.lastRun?.endedAt ?? null },
   });
   setHandler(streamStatusQuery, status, {
-    description: 'state, runs and events/late/invalid over finished runs, continuedAsNew, startedAt, lastRun (positions, counts)',
+    description: 'state, finished runs and the events they folded, the view late/invalid counts, continuedAsNew, startedAt, lastRun',
   });
 
   // Shown (query, UI details) from the moment a stop is asked for, while the run in flight is still stopping.
