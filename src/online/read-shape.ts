@@ -89,7 +89,7 @@ export function unknownSchemaKeys(
   rows: number,
   fetched: ReadonlyArray<{ stored: { schemaId: string } } | null>,
   schemas: ReadonlyMap<string, readonly string[]>,
-): string[] {
+): readonly string[] {
   let out: string[] | undefined;
   for (let i = 0; i < fetched.length; i++) {
     const hit = fetched[i];
@@ -102,5 +102,8 @@ export function unknownSchemaKeys(
     out ??= [];
     if (!out.includes(key)) out.push(key);
   }
-  return out ?? [];
+  return out ?? NONE;
 }
+
+/** What unknownSchemaKeys returns on nearly every read, without a new array each time. */
+const NONE: readonly string[] = Object.freeze([]);

@@ -207,6 +207,7 @@ export class RedisOnlineStore implements OnlineStore {
 
   /** Fetches schema keys not cached yet: at most one extra round trip, and none once the process is warm. */
   private async loadSchemas(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
     const missing = keys.filter((k) => !this.schemas.has(k));
     if (missing.length === 0) return;
     let texts: (string | null)[];
