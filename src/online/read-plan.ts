@@ -100,32 +100,36 @@ export function assembleColumns(
   const nowMicros = nowMs * 1000;
   const { rows, shape } = plan;
   const { features } = request;
-  const out: FeatureColumn[] = [];
+  const out = new Array<FeatureColumn>(features.length);
   for (let f = 0; f < features.length; f++) {
     const v = shape.featureView[f] as number;
     // The TTL of the layout this feature was asked with, should two requests of one view disagree.
     const maxAgeMicros = (features[f] as (typeof features)[number]).layout.ttlSeconds * 1_000_000;
-    const column: FeatureColumn = { values: [], statuses: [], eventMicros: [] };
+    // Sized up front: an empty array grows to room for 17 values on its first push, and ten features x three such
+    // arrays were most of what a small read allocated (GC pauses are a large part of its latency tail).
+    const values = new Array<JsonValue>(rows);
+    const statuses = new Array<FeatureStatus>(rows);
+    const eventMicros = new Array<number>(rows);
     for (let row = 0; row < rows; row++) {
       const hit = fetched[v * rows + row];
       let status: FeatureStatus = 'NOT_FOUND';
       let value: JsonValue = null;
+      let micros = 0;
       if (hit) {
-        const { schemaId, eventMicros } = hit.stored;
+        const { schemaId } = hit.stored;
         const pos = schemaPositions(shape, features, v, schemaId, schemas)[f] as number;
         if (pos >= 0) {
           value = hit.values[pos] ?? null;
           if (value === null) status = 'NULL_VALUE';
-          else status = maxAgeMicros > 0 && nowMicros - eventMicros > maxAgeMicros ? 'OUTSIDE_MAX_AGE' : 'PRESENT';
+          else status = maxAgeMicros > 0 && nowMicros - hit.stored.eventMicros > maxAgeMicros ? 'OUTSIDE_MAX_AGE' : 'PRESENT';
+          micros = hit.stored.eventMicros;
         }
-        column.eventMicros.push(status === 'NOT_FOUND' ? 0 : eventMicros);
-      } else {
-        column.eventMicros.push(0);
       }
-      column.values.push(value);
-      column.statuses.push(status);
+      values[row] = value;
+      statuses[row] = status;
+      eventMicros[row] = micros;
     }
-    out.push(column);
+    out[f] = { values, statuses, eventMicros };
   }
   return out;
 }
