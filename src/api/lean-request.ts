@@ -64,15 +64,13 @@ export function leanOnlineRequest(body: unknown): OnlineFeaturesRequest | undefi
   const { features, feature_service: service, entities, full_feature_names: full, include_feature_view_version_metadata: meta } = body;
   if ((full !== undefined && typeof full !== 'boolean') || (meta !== undefined && typeof meta !== 'boolean')) return undefined;
   if (!leanEntities(entities)) return undefined;
-  const common = {
-    entities: entities as OnlineFeaturesRequest['entities'],
-    full_feature_names: full ?? false,
-    include_feature_view_version_metadata: meta ?? false,
-  };
+  const full_feature_names = full ?? false;
+  const include_feature_view_version_metadata = meta ?? false;
+  const columns = entities as OnlineFeaturesRequest['entities'];
   if (features !== undefined && !isStringList(features)) return undefined;
   const listed = features !== undefined && features.length > 0;
-  if (service === undefined) return listed ? { ...common, features } : undefined;
+  if (service === undefined) return listed ? { entities: columns, full_feature_names, include_feature_view_version_metadata, features } : undefined;
   // A service next to a non-empty list, or an empty name, is the schema's to refuse.
   if (listed || typeof service !== 'string' || service.length === 0) return undefined;
-  return { ...common, feature_service: service };
+  return { entities: columns, full_feature_names, include_feature_view_version_metadata, feature_service: service };
 }

@@ -45,7 +45,7 @@ export const getOnlineFeatures: Handler = async (req, ctx) => {
     requireRequested(req, ctx.repo, request);
     const plan = ctx.planner.plan(request);
     requireRead(req, ctx.repo, plan.views);
-    const rows = (Object.values(request.entities)[0] ?? []).length;
+    const rows = rowsOf(request.entities);
     checkSize(ctx, rows * Math.max(plan.features.length, plan.names.length - plan.entityKeys.length));
     // Decided before reading: the log then gets what this request was answered, slice by slice.
     const logged = ctx.servedLog?.sample(request.feature_service) ? request.feature_service : undefined;
@@ -58,6 +58,12 @@ export const getOnlineFeatures: Handler = async (req, ctx) => {
     ctx.reads.leave();
   }
 };
+
+/** Rows of a validated request: the length of its first entity column (every column has it). */
+function rowsOf(entities: OnlineFeaturesRequest['entities']): number {
+  for (const key in entities) return (entities[key] as unknown[]).length;
+  return 0;
+}
 
 /** Who a read is queued as: the token's name when auth is on, else the peer address. */
 function clientKey(req: IncomingMessage): string {
