@@ -47,6 +47,7 @@ interface Histogram {
 
 export class Metrics {
   private readonly requests = new Map<string, number>();
+  private readonly requestKeys = new Map<string, Map<string, Map<number, string>>>();
   private readonly latency = new Map<string, Histogram>();
   private readonly values = new Map<FeatureStatus, number>(STATUSES.map((s) => [s, 0]));
   private storeErrors = 0;
@@ -86,17 +87,35 @@ export class Metrics {
   /** One finished request; `route` is a route's path or a fixed label, never the raw URL (bounded cardinality). */
   requestFinished(route: string, method: string, status: number, seconds: number): void {
     this.inFlight--;
-    const key = `route="${escapeLabel(route)}",method="${escapeLabel(method)}",status="${status}"`;
+    const key = this.requestKey(route, method, status);
     this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
     let histogram = this.latency.get(route);
     if (!histogram) {
       histogram = { counts: LATENCY_BUCKETS.map(() => 0), sum: 0, count: 0 };
       this.latency.set(route, histogram);
     }
-    const bucket = LATENCY_BUCKETS.findIndex((upper) => seconds <= upper);
-    if (bucket >= 0) histogram.counts[bucket]!++;
+    let bucket = 0;
+    while (bucket < LATENCY_BUCKETS.length && !(seconds <= LATENCY_BUCKETS[bucket]!)) bucket++;
+    if (bucket < LATENCY_BUCKETS.length) histogram.counts[bucket]!++;
     histogram.sum += seconds;
     histogram.count++;
+  }
+
+  /**
+   * The label set of a request counter, made once per (route, method, status): escaping and formatting it on every
+   * request was a measurable part of a small read. All three are bounded (route labels, Node's known methods).
+   */
+  private requestKey(route: string, method: string, status: number): string {
+    let byMethod = this.requestKeys.get(route);
+    if (!byMethod) this.requestKeys.set(route, (byMethod = new Map()));
+    let byStatus = byMethod.get(method);
+    if (!byStatus) byMethod.set(method, (byStatus = new Map()));
+    let key = byStatus.get(status);
+    if (key === undefined) {
+      key = `route="${escapeLabel(route)}",method="${escapeLabel(method)}",status="${status}"`;
+      byStatus.set(status, key);
+    }
+    return key;
   }
 
   /** A read or ping that failed because of the online store (unreachable, timed out, unexpected reply). */

@@ -11,6 +11,7 @@ import type { ViewLayout } from '../online/types.js';
 import { BadRequestError, ViewNotOnlineError } from './errors.js';
 import { onDemandStep, type ColumnSource, type OnDemandServing, type OnDemandStep } from './on-demand.js';
 import type { OnlineFeaturesRequest } from './online-request.js';
+import { PlanCache } from './plan-cache.js';
 
 export interface ReadPlan {
   /**
@@ -40,30 +41,24 @@ const DEFAULT_CACHE_SIZE = 1000;
 
 export class OnlinePlanner {
   private readonly layouts = new Map<string, ViewLayout>();
-  private readonly cache = new Map<string, ReadPlan>();
+  private readonly cache: PlanCache<ReadPlan>;
 
   constructor(
     private readonly repo: Repo,
     private readonly layoutOf: LayoutOf,
-    private readonly cacheSize = DEFAULT_CACHE_SIZE,
-  ) {}
+    cacheSize = DEFAULT_CACHE_SIZE,
+  ) {
+    this.cache = new PlanCache(cacheSize);
+  }
 
   /** The plan for a request; throws NotFound/ViewNotOnline (404) or BadRequest (400) errors. */
   plan(request: OnlineFeaturesRequest): ReadPlan {
-    const entityKeys = Object.keys(request.entities);
-    const cacheKey = JSON.stringify([
-      request.full_feature_names,
-      request.include_feature_view_version_metadata,
-      request.feature_service ?? null,
-      request.features ?? null,
-      entityKeys,
-    ]);
-    const cached = this.cache.get(cacheKey);
+    const cached = this.cache.get(request);
     if (cached) return cached;
+    const entityKeys = Object.keys(request.entities);
     const plan = this.build(request, entityKeys);
     // Failed shapes are never cached; valid ones are bounded so a client cycling through shapes cannot grow memory.
-    if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(cacheKey, plan);
+    this.cache.set(request, entityKeys, plan);
     return plan;
   }
 

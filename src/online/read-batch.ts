@@ -7,6 +7,9 @@
  */
 import { Command, type Redis } from 'ioredis';
 
+/** Read-only to Command: it copies what it needs from its options. */
+const MGET_OPTIONS = { replyEncoding: 'utf8' } as const;
+
 /** Sockets corked until the end of this turn; keyed by socket, so a reconnect starts uncorked. */
 const corked = new WeakSet<object>();
 
@@ -20,5 +23,6 @@ export function mgetBatched(client: Redis, keys: readonly string[]): Promise<(st
       stream.uncork();
     });
   }
-  return client.sendCommand(new Command('mget', [...keys], { replyEncoding: 'utf8' })) as Promise<(string | null)[]>;
+  // Command copies its arguments (args.flat()), so the keys are handed over as they are.
+  return client.sendCommand(new Command('mget', keys as string[], MGET_OPTIONS)) as Promise<(string | null)[]>;
 }

@@ -1,26 +1,27 @@
 /**
  * The pure halves of a read: which keys to fetch for many entities x many views (planRead), and how stored values
  * become one column per requested feature (assembleColumns). The store does the single round trip in between.
+ * What depends on the feature list alone comes from its ReadShape (read-shape.ts), worked out once per list.
  */
-import { NotFoundError } from '../registry/errors.js';
 import { CorruptOnlineValueError, InvalidEntityKeyError } from './errors.js';
-import { encodeEntityKey, rowKey, schemaKey } from './keys.js';
+import { encodeEntityKey } from './keys.js';
+import { schemaPositions, type ReadShape } from './read-shape.js';
 import { parseStoredValue, type StoredValue } from './stored-value.js';
 import type { FeatureColumn, FeatureStatus, JsonValue, OnlineReadRequest, ViewLayout } from './types.js';
 
 export interface ReadPlan {
   rows: number;
-  /** Distinct views requested; view i's keys are keys[i * rows .. (i + 1) * rows). */
-  layouts: ViewLayout[];
+  shape: ReadShape;
+  /** View v's keys are keys[v * rows .. (v + 1) * rows) (views in shape.layouts order). */
   keys: string[];
-  /** Per requested feature, the index of its view in `layouts`. */
-  featureView: number[];
 }
 
-function entityColumns(entities: OnlineReadRequest['entities']): number {
+/** Rows of the request's entity columns; refuses a column that is not a list, or of another length. */
+export function entityRows(entities: OnlineReadRequest['entities']): number {
   let rows: number | undefined;
   let first = '';
-  for (const [name, values] of Object.entries(entities)) {
+  for (const name in entities) {
+    const values = entities[name];
     if (!Array.isArray(values)) throw new InvalidEntityKeyError(`entities.${name}: must be an array of values`);
     if (rows === undefined) [rows, first] = [values.length, name];
     else if (values.length !== rows) {
@@ -30,43 +31,40 @@ function entityColumns(entities: OnlineReadRequest['entities']): number {
   return rows ?? 0;
 }
 
-export function planRead(request: OnlineReadRequest, prefix: string): ReadPlan {
-  const rows = entityColumns(request.entities);
-  const layouts: ViewLayout[] = [];
-  const viewIndex = new Map<string, number>();
-  const featureView = request.features.map(({ layout, feature }) => {
-    if (!layout.features.includes(feature)) {
-      throw new NotFoundError(`feature view "${layout.view}" has no feature "${feature}"`);
-    }
-    const id = `${layout.project}:${layout.view}`;
-    let index = viewIndex.get(id);
-    if (index === undefined) {
-      index = layouts.push(layout) - 1;
-      viewIndex.set(id, index);
-    }
-    return index;
-  });
-  // Views keyed by the same join keys share the encoded entity keys; encode each row once per key signature.
-  const encoded = new Map<string, string[]>();
+/** The keys to fetch: per view, one per row; views keyed alike share their encoded entity keys. */
+export function planRead(request: OnlineReadRequest, shape: ReadShape, rows: number): ReadPlan {
+  const { layouts, keysFrom, keyHead, keyTail } = shape;
+  const encoded: Array<string[] | undefined> = [];
   const keys: string[] = [];
-  for (const layout of layouts) {
-    const signature = JSON.stringify([layout.joinKeys, layout.keyTypes]);
-    let entityKeys = encoded.get(signature);
+  for (let v = 0; v < layouts.length; v++) {
+    const from = keysFrom[v] as number;
+    let entityKeys = encoded[from];
     if (!entityKeys) {
-      const columns = layout.joinKeys.map((name) => {
-        const column = request.entities[name];
-        if (!column) throw new InvalidEntityKeyError(`entities.${name}: missing; feature view "${layout.view}" is keyed by ${layout.joinKeys.join(', ')}`);
-        return column;
-      });
-      entityKeys = [];
-      for (let row = 0; row < rows; row++) {
-        entityKeys.push(encodeEntityKey(columns.map((c) => c[row]), layout.keyTypes, layout.joinKeys, row));
-      }
-      encoded.set(signature, entityKeys);
+      const layout = layouts[from] as ViewLayout;
+      entityKeys = encodeRows(request.entities, layout, rows);
+      encoded[from] = entityKeys;
     }
-    for (const entityKey of entityKeys) keys.push(rowKey(prefix, layout.project, layout.view, entityKey));
+    const head = keyHead[v] as string;
+    const tail = keyTail[v] as string;
+    for (let row = 0; row < rows; row++) keys.push(head + (entityKeys[row] as string) + tail);
   }
-  return { rows, layouts, keys, featureView };
+  return { rows, shape, keys };
+}
+
+function encodeRows(entities: OnlineReadRequest['entities'], layout: ViewLayout, rows: number): string[] {
+  const { joinKeys, keyTypes } = layout;
+  const columns = joinKeys.map((name) => {
+    const column = entities[name];
+    if (!column) throw new InvalidEntityKeyError(`entities.${name}: missing; feature view "${layout.view}" is keyed by ${joinKeys.join(', ')}`);
+    return column;
+  });
+  const out: string[] = [];
+  const values: unknown[] = new Array<unknown>(columns.length);
+  for (let row = 0; row < rows; row++) {
+    for (let k = 0; k < columns.length; k++) values[k] = (columns[k] as readonly unknown[])[row];
+    out.push(encodeEntityKey(values, keyTypes, joinKeys, row));
+  }
+  return out;
 }
 
 /** A fetched key: its parsed header and its payload array, parsed once however many features read it. */
@@ -87,17 +85,6 @@ export function parseFetched(key: string, text: string): FetchedRow {
   return { stored, values: values as JsonValue[] };
 }
 
-/** Schema keys a plan's fetched rows refer to, deduplicated. */
-export function schemaKeysOf(plan: ReadPlan, fetched: readonly (FetchedRow | null)[], prefix: string): string[] {
-  const out = new Set<string>();
-  fetched.forEach((row, i) => {
-    if (!row) return;
-    const layout = plan.layouts[Math.floor(i / plan.rows)] as ViewLayout;
-    out.add(schemaKey(prefix, layout.project, layout.view, row.stored.schemaId));
-  });
-  return [...out];
-}
-
 /**
  * One column per requested feature. Statuses: NOT_FOUND (no key, or the row was written under a feature list
  * without this feature), NULL_VALUE (a null is stored; its age is not checked), OUTSIDE_MAX_AGE (ttl > 0 and
@@ -108,44 +95,41 @@ export function assembleColumns(
   request: OnlineReadRequest,
   fetched: readonly (FetchedRow | null)[],
   schemas: ReadonlyMap<string, readonly string[]>,
-  prefix: string,
   nowMs: number,
 ): FeatureColumn[] {
   const nowMicros = nowMs * 1000;
-  return request.features.map(({ layout: asked, feature }, f) => {
-    const v = plan.featureView[f] as number;
-    const layout = plan.layouts[v] as ViewLayout;
+  const { rows, shape } = plan;
+  const { features } = request;
+  const out = new Array<FeatureColumn>(features.length);
+  for (let f = 0; f < features.length; f++) {
+    const v = shape.featureView[f] as number;
     // The TTL of the layout this feature was asked with, should two requests of one view disagree.
-    const maxAgeMicros = asked.ttlSeconds * 1_000_000;
-    // Position of this feature in each schema seen: rows of one view mostly share one schema.
-    const positions = new Map<string, number>();
-    const column: FeatureColumn = { values: [], statuses: [], eventMicros: [] };
-    for (let row = 0; row < plan.rows; row++) {
-      const hit = fetched[v * plan.rows + row];
+    const maxAgeMicros = (features[f] as (typeof features)[number]).layout.ttlSeconds * 1_000_000;
+    // Sized up front: an empty array grows to room for 17 values on its first push, and ten features x three such
+    // arrays were most of what a small read allocated (GC pauses are a large part of its latency tail).
+    const values = new Array<JsonValue>(rows);
+    const statuses = new Array<FeatureStatus>(rows);
+    const eventMicros = new Array<number>(rows);
+    for (let row = 0; row < rows; row++) {
+      const hit = fetched[v * rows + row];
       let status: FeatureStatus = 'NOT_FOUND';
       let value: JsonValue = null;
+      let micros = 0;
       if (hit) {
-        const { schemaId, eventMicros } = hit.stored;
-        let pos = positions.get(schemaId);
-        if (pos === undefined) {
-          const key = schemaKey(prefix, layout.project, layout.view, schemaId);
-          const names = schemas.get(key);
-          if (!names) throw new CorruptOnlineValueError(`schema key ${key} is missing; rows of "${layout.view}" refer to it`);
-          pos = names.indexOf(feature);
-          positions.set(schemaId, pos);
-        }
+        const { schemaId } = hit.stored;
+        const pos = schemaPositions(shape, features, v, schemaId, schemas)[f] as number;
         if (pos >= 0) {
           value = hit.values[pos] ?? null;
           if (value === null) status = 'NULL_VALUE';
-          else status = maxAgeMicros > 0 && nowMicros - eventMicros > maxAgeMicros ? 'OUTSIDE_MAX_AGE' : 'PRESENT';
+          else status = maxAgeMicros > 0 && nowMicros - hit.stored.eventMicros > maxAgeMicros ? 'OUTSIDE_MAX_AGE' : 'PRESENT';
+          micros = hit.stored.eventMicros;
         }
-        column.eventMicros.push(status === 'NOT_FOUND' ? 0 : eventMicros);
-      } else {
-        column.eventMicros.push(0);
       }
-      column.values.push(value);
-      column.statuses.push(status);
+      values[row] = value;
+      statuses[row] = status;
+      eventMicros[row] = micros;
     }
-    return column;
-  });
+    out[f] = { values, statuses, eventMicros };
+  }
+  return out;
 }

@@ -6,7 +6,8 @@
 import { checkEntityKeys, checkKeyPrefix, schemaKey } from './keys.js';
 import { createClient, type OnlineStoreOptions, type RedisClient } from './connection.js';
 import { CorruptOnlineValueError, OnlineStoreUnavailableError, toOnlineStoreError } from './errors.js';
-import { assembleColumns, parseFetched, planRead, schemaKeysOf, type FetchedRow } from './read-plan.js';
+import { assembleColumns, entityRows, parseFetched, planRead, type FetchedRow } from './read-plan.js';
+import { readShape, unknownSchemaKeys, type ReadShape } from './read-shape.js';
 import { defineScripts } from './scripts.js';
 import { mgetAll } from './slot-groups.js';
 import { mgetBatched } from './read-batch.js';
@@ -51,6 +52,8 @@ export class RedisOnlineStore implements OnlineStore {
   private readonly pingTimeoutMs: number;
   /** Schema key -> feature names. Schema keys never change once written (the id is a hash of the names). */
   private readonly schemas = new Map<string, readonly string[]>();
+  /** Per feature list read (by identity: lists are readonly), what it alone decides; see read-shape.ts. */
+  private readonly shapes = new WeakMap<OnlineReadRequest['features'], ReadShape>();
   private lastConnectionError: string | undefined;
   /** Standalone only: the bare connection for first-attempt writes (see fast-write.ts), opened on first use. */
   private bulk: Promise<BulkSocket> | undefined;
@@ -174,7 +177,8 @@ export class RedisOnlineStore implements OnlineStore {
   }
 
   async read(request: OnlineReadRequest): Promise<FeatureColumn[]> {
-    const plan = planRead(request, this.keyPrefix);
+    const rows = entityRows(request.entities);
+    const plan = planRead(request, this.shapeOf(request.features), rows);
     let texts: (string | null)[];
     try {
       texts = await this.mget(plan.keys);
@@ -182,8 +186,18 @@ export class RedisOnlineStore implements OnlineStore {
       throw this.fail(err, `reading ${plan.keys.length} keys`);
     }
     const fetched: (FetchedRow | null)[] = texts.map((text, i) => (text === null ? null : parseFetched(plan.keys[i] as string, text)));
-    await this.loadSchemas(schemaKeysOf(plan, fetched, this.keyPrefix));
-    return assembleColumns(plan, request, fetched, this.schemas, this.keyPrefix, request.nowMs ?? Date.now());
+    await this.loadSchemas(unknownSchemaKeys(plan.shape, rows, fetched, this.schemas));
+    return assembleColumns(plan, request, fetched, this.schemas, request.nowMs ?? Date.now());
+  }
+
+  /** The shape of a feature list, worked out on its first read (the API reads with its cached plans' lists). */
+  private shapeOf(features: OnlineReadRequest['features']): ReadShape {
+    let shape = this.shapes.get(features);
+    if (!shape) {
+      shape = readShape(features, this.keyPrefix);
+      this.shapes.set(features, shape);
+    }
+    return shape;
   }
 
   /** Standalone: sendCommand, batched per event-loop turn (read-batch.ts); a cluster needs per-slot MGETs. */
@@ -193,6 +207,7 @@ export class RedisOnlineStore implements OnlineStore {
 
   /** Fetches schema keys not cached yet: at most one extra round trip, and none once the process is warm. */
   private async loadSchemas(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
     const missing = keys.filter((k) => !this.schemas.has(k));
     if (missing.length === 0) return;
     let texts: (string | null)[];

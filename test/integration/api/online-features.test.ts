@@ -71,6 +71,25 @@ describe('POST /get-online-features over Redis', () => {
     expect(pair.json.results[2]).toMatchObject({ values: [7, null], statuses: ['PRESENT', 'NOT_FOUND'] });
   });
 
+  it('answers the same bytes whether a body takes the lean check or the schema', async () => {
+    const body = { features: ['user_stats:clicks', 'user_stats:avg_amount', 'user_stats:tags'], entities: { user_id: [1, 2, 3, 4, 5] } };
+    const lean = await post(body);
+    // An unknown field sends the body through the schema (which strips it); a body over 64 KiB is scanned first.
+    const schema = await post({ ...body, client: 'a newer Feast' });
+    const padded = await post({ ...body, padding: 'x'.repeat(70 * 1024) });
+    expect(lean.status).toBe(200);
+    expect(schema.text).toBe(lean.text);
+    expect(padded.text).toBe(lean.text);
+  });
+
+  it('answers a small body the lean check leaves alone with the schema\'s own error', async () => {
+    const res = await post({ features: ['user_stats:clicks'], entities: { user_id: [1, 2], merchant_id: ['m1'] } });
+    expect(res.status).toBe(400);
+    expect(res.json.error.message).toBe(
+      'invalid request: entities.merchant_id: has 1 values but entities.user_id has 2: every join key needs one value per entity',
+    );
+  });
+
   it('names columns view__feature with full_feature_names, and refuses the clash without', async () => {
     const body = { features: ['user_stats:clicks', 'user_profile:clicks'], entities: { user_id: [1] } };
     const full = await post({ ...body, full_feature_names: true });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { OnlinePlanner } from '../../../src/api/online-plan.js';
 import { parseOnlineFeaturesRequest } from '../../../src/api/online-request.js';
-import { buildOnlineResponse, emptyCounts, formatEventTime } from '../../../src/api/online-response.js';
+import { buildOnlineResponse, emptyCounts, formatEventTime, OnlineResponseBuilder } from '../../../src/api/online-response.js';
+import type { FeatureColumn } from '../../../src/online/types.js';
 import { apiRepo } from '../../helpers/api-repo.js';
 import { viewLayout } from '../../../src/online/layout.js';
 
@@ -45,6 +46,35 @@ describe('online features response', () => {
     const parsed = JSON.parse(buildOnlineResponse(plan, request.entities, [{ ...column, statuses: [...column.statuses] }], emptyCounts()));
     expect(parsed.results[0].values).toEqual(['m"1', 'é']);
     expect(parsed.results[1].values).toEqual(['9007199254740993', [1, 'x']]);
+  });
+
+  it('writes in one go the same JSON and counts as the sliced builder gives for one slice', () => {
+    const request = parseOnlineFeaturesRequest({
+      features: ['user_stats:clicks', 'user_stats:avg_amount', 'user_stats:tags', 'merchant_stats:rating', 'pair_stats:pair_count'],
+      entities: { user_id: [1, 2, 3], merchant_id: ['m"1', 'é', 'x'] },
+    });
+    const plan = new OnlinePlanner(apiRepo(), viewLayout).plan(request);
+    const t1 = Date.parse('2024-05-01T10:00:00Z') * 1000;
+    const t2 = Date.parse('2024-05-02T11:30:00Z') * 1000;
+    const cases: FeatureColumn[][] = [
+      // Every value present with one event time, then mixed statuses, times and whole floats.
+      Array.from({ length: 5 }, (_, c) => ({ values: [c, c + 0.5, 2], statuses: ['PRESENT', 'PRESENT', 'PRESENT'], eventMicros: [t1, t1, t1] })),
+      [
+        { values: [12, null, 7], statuses: ['PRESENT', 'NOT_FOUND', 'OUTSIDE_MAX_AGE'], eventMicros: [t1, 0, t2] },
+        { values: [3, -0, null], statuses: ['PRESENT', 'PRESENT', 'NULL_VALUE'], eventMicros: [t1, 0, t2] },
+        { values: [['a', 'b'], null, []], statuses: ['PRESENT', 'NOT_FOUND', 'PRESENT'], eventMicros: [t2, 0, t2] },
+        { values: [4, 'NaN', 1e21], statuses: ['PRESENT', 'PRESENT', 'PRESENT'], eventMicros: [t2, t2, t2] },
+        { values: ['9007199254740993', 1, 2], statuses: ['PRESENT', 'PRESENT', 'PRESENT'], eventMicros: [t1, t1, t1] },
+      ],
+    ];
+    for (const columns of cases) {
+      const sliced = emptyCounts();
+      const builder = new OnlineResponseBuilder(plan);
+      builder.add(request.entities, columns, sliced);
+      const once = emptyCounts();
+      expect(buildOnlineResponse(plan, request.entities, columns, once)).toBe(builder.finish());
+      expect(once).toEqual(sliced);
+    }
   });
 
   it('formats event times in UTC to the second, dropping sub-second digits', () => {
