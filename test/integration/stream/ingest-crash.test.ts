@@ -1,4 +1,4 @@
-// The ingest loop over the real NATS JetStream and Redis, SIGKILLed mid-stream 5 times (once right after a batch is
+// The ingest loop over the real NATS JetStream (and Redis Streams) and Redis, SIGKILLed mid-stream 5 times (once right after a batch is
 // written and before it is acknowledged) while events are still being published: the totals equal the events sent.
 // The tiles are the test sink of test/helpers/stream-test-sink.ts (per-card count and sum with the real
 // compare-and-set); the crash test over the real tiles reuses stream-child.ts once those are merged.
@@ -9,7 +9,7 @@ import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jet
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NatsBroker } from '../../../src/registry/stream-schema.js';
+import type { Broker, NatsBroker, RedisStreamBroker } from '../../../src/registry/stream-schema.js';
 import { cleanupPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
 import type { StreamChildConfig } from '../../helpers/stream-child.js';
 
@@ -20,7 +20,8 @@ const CARDS = 37;
 
 const prefix = freshPrefix();
 const id = randomBytes(6).toString('hex');
-const broker: NatsBroker = { kind: 'nats', url: NATS_URL, stream: `fftest_${id}`, subject: `fftest.${id}.tx`, durable: `ff_${id}` };
+const nats: NatsBroker = { kind: 'nats', url: NATS_URL, stream: `fftest_${id}`, subject: `fftest.${id}.tx`, durable: `ff_${id}` };
+const redisStream: RedisStreamBroker = { kind: 'redis-stream', key: `${prefix}events`, group: 'ingest' };
 let nc: NatsConnection;
 let jsm: JetStreamManager;
 let redis: Redis;
@@ -29,13 +30,13 @@ const children = new Set<ChildProcess>();
 beforeAll(async () => {
   nc = await connect({ servers: NATS_URL });
   jsm = await jetstreamManager(nc);
-  await jsm.streams.add({ name: broker.stream, subjects: [broker.subject] });
+  await jsm.streams.add({ name: nats.stream, subjects: [nats.subject] });
   redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
 });
 
 afterAll(async () => {
   for (const c of children) c.kill('SIGKILL');
-  await jsm.streams.delete(broker.stream).catch(() => false);
+  await jsm.streams.delete(nats.stream).catch(() => false);
   await nc.close();
   await cleanupPrefix(redis, prefix);
   redis.disconnect();
@@ -46,12 +47,23 @@ function event(i: number): { card: string; amount: number; ts: string } {
   return { card: `c${i % CARDS}`, amount: (i * 7919) % 1000, ts: new Date(Date.now() - (i % 50) * 1000).toISOString() };
 }
 
-async function publishAll(): Promise<void> {
+/** Publishes every event in chunks; resolves with the last position. */
+async function publishAll(broker: Broker): Promise<string> {
   const js = jetstream(nc);
+  let last = '';
   for (let i = 0; i < TOTAL; i += 250) {
-    const chunk = Array.from({ length: Math.min(250, TOTAL - i) }, (_, k) => js.publish(broker.subject, JSON.stringify(event(i + k))));
-    await Promise.all(chunk);
+    const events = Array.from({ length: Math.min(250, TOTAL - i) }, (_, k) => JSON.stringify(event(i + k)));
+    if (broker.kind === 'nats') {
+      const acks = await Promise.all(events.map((e) => js.publish(broker.subject, e)));
+      last = String(acks.at(-1)?.seq);
+    } else {
+      const pipeline = redis.pipeline();
+      for (const e of events) pipeline.xadd(`${prefix}events`, '*', 'data', e);
+      const replies = (await pipeline.exec()) ?? [];
+      last = String(replies.at(-1)?.[1]);
+    }
   }
+  return last;
 }
 
 interface Child {
@@ -62,7 +74,7 @@ interface Child {
   events: () => number;
 }
 
-function startChild(extra: Partial<StreamChildConfig> = {}): Child {
+function startChild(broker: Broker, extra: Partial<StreamChildConfig> = {}): Child {
   const config: StreamChildConfig = { broker, redisUrl: redisUrl(), prefix, batchMax: 300, ...extra };
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.add(child);
@@ -94,12 +106,16 @@ async function until(check: () => Promise<boolean> | boolean): Promise<void> {
 const stateEvents = async (): Promise<number> => Number((await redis.hget(`${prefix}state`, 'events')) ?? 0);
 
 describe('stream ingest under SIGKILL', () => {
-  it('counts every event exactly once across 5 crashes of the consumer mid-stream', async () => {
-    const publishing = publishAll();
+  it.each([
+    ['NATS JetStream', nats],
+    ['Redis Streams', redisStream],
+  ] as const)('counts every event exactly once across 5 crashes of the consumer mid-stream (%s)', async (_, broker) => {
+    await redis.unlink(`${prefix}state`, `${prefix}counts`, `${prefix}sums`);
+    const publishing = publishAll(broker);
     const exits: Array<number | string> = [];
     for (let run = 0; run < 5; run++) {
       // Run 2 dies inside the loop between writing its 3rd batch and acknowledging it.
-      const child = startChild(run === 2 ? { crashAfterBatch: 3 } : {});
+      const child = startChild(broker, run === 2 ? { crashAfterBatch: 3 } : {});
       await child.ready;
       if (run !== 2) {
         const start = await stateEvents();
@@ -110,9 +126,9 @@ describe('stream ingest under SIGKILL', () => {
       exits.push(await child.exited);
     }
     expect(exits).toEqual(['SIGKILL', 'SIGKILL', 'SIGKILL', 'SIGKILL', 'SIGKILL']);
-    await publishing;
+    const lastPosition = await publishing;
 
-    const last = startChild();
+    const last = startChild(broker);
     await last.ready;
     await until(async () => (await stateEvents()) >= TOTAL);
     last.process.kill('SIGTERM');
@@ -128,8 +144,11 @@ describe('stream ingest under SIGKILL', () => {
     expect(await redis.hgetall(`${prefix}counts`)).toEqual(expectedCounts);
     expect(await redis.hgetall(`${prefix}sums`)).toEqual(expectedSums);
     const state = await redis.hgetall(`${prefix}state`);
-    expect(state).toMatchObject({ positions: JSON.stringify({ '0': String(TOTAL) }), events: String(TOTAL), late: '0', invalid: '0' });
-    const consumer = await jsm.consumers.info(broker.stream, broker.durable);
-    expect(consumer.ack_floor.stream_seq).toBe(TOTAL);
+    expect(state).toMatchObject({ positions: JSON.stringify({ '0': lastPosition }), events: String(TOTAL), late: '0', invalid: '0' });
+    if (broker.kind === 'nats') {
+      expect((await jsm.consumers.info(broker.stream, broker.durable)).ack_floor.stream_seq).toBe(TOTAL);
+    } else {
+      expect(((await redis.xpending(broker.key, broker.group)) as [number])[0]).toBe(0);
+    }
   });
 });
