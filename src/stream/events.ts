@@ -19,8 +19,10 @@ export interface StreamEvent {
   position: string;
   /** Event time, epoch microseconds. */
   micros: number;
+  /** The message as received (JSON text), so the partials need not print the object again. */
+  json: string;
   /** The event's JSON object. */
-  data: Record<string, unknown>;
+  record: Record<string, unknown>;
 }
 
 export interface InvalidEvent {
@@ -75,10 +77,12 @@ export function eventMicros(value: unknown, field: string): number | string {
 }
 
 /** The event object of one message, or a reason it is not a valid event. */
-export function parseEvent(data: Uint8Array, rules: EventRules, nowMs: number): { data: Record<string, unknown>; micros: number } | string {
+export function parseEvent(data: Uint8Array, rules: EventRules, nowMs: number): { json: string; record: Record<string, unknown>; micros: number } | string {
   let parsed: unknown;
+  let json: string;
   try {
-    parsed = JSON.parse(decoder.decode(data));
+    json = decoder.decode(data);
+    parsed = JSON.parse(json);
   } catch (error) {
     return data.length === 0 ? 'empty message' : `not JSON: ${(error as Error).message.slice(0, 80)}`;
   }
@@ -94,7 +98,7 @@ export function parseEvent(data: Uint8Array, rules: EventRules, nowMs: number): 
   if (micros > (nowMs + MAX_FUTURE_MS) * 1000) {
     return `time ${show(event[rules.timestampField])} is more than 5 minutes ahead of the clock`;
   }
-  return { data: event, micros };
+  return { json, record: event, micros };
 }
 
 /** Sorts a batch's messages into events, invalid and late ones (see the header). */
@@ -116,7 +120,7 @@ export function parseEvents(
       out.late++;
       continue;
     }
-    out.events.push({ partition: m.partition, position: m.position, micros: result.micros, data: result.data });
+    out.events.push({ partition: m.partition, position: m.position, micros: result.micros, json: result.json, record: result.record });
     if (out.maxMicros === undefined || result.micros > out.maxMicros) out.maxMicros = result.micros;
   }
   return out;

@@ -15,18 +15,24 @@ import { parseEvents, type EventRules, type InvalidEvent, type StreamEvent } fro
 import { advancePositions, isApplied, lastPositions } from './positions.js';
 import type { BrokerReader, Positions, StreamState } from './types.js';
 
-/** What one batch changes in the view's state (counters are increments). */
+/**
+ * What one batch changes in the view's state: positions and times are set, counters (events, late, invalid,
+ * overflow) are increments, the watermark is the greater of the stored one and the batch's. The same shape as
+ * src/online/stream-tiles.ts's StreamStateUpdate, so the real sink passes it through.
+ */
 export interface StreamStateUpdate {
   positions: Positions;
   watermarkMicros: number;
-  addEvents: number;
-  addLate: number;
-  addInvalid: number;
+  events: number;
+  late: number;
+  invalid: number;
+  /** count_distinct values dropped beyond the per-tile cap. */
+  overflow?: number;
   updatedAtMs: number;
-  /** Unchanged when undefined. */
-  caughtUpAtMs: number | undefined;
-  /** Unchanged when undefined (the broker could not say). */
-  pending: number | undefined;
+  /** Set when the consumer is caught up; left as stored when undefined. */
+  caughtUpAtMs?: number;
+  /** Broker messages not yet read (the last value the broker gave when it cannot say now). */
+  pending: number;
 }
 
 /** The liveness fields an empty poll refreshes (a cheap HSET, no CAS: they claim nothing about the tiles). */
@@ -42,13 +48,20 @@ export interface TileSink<Row> {
   touch(update: StreamTouch): Promise<void>;
 }
 
-export interface PartialsBuilder<Row> {
-  /** The tile rows of a batch of valid, not-late events (empty for none). */
-  aggregate(events: readonly StreamEvent[]): Promise<Row[]>;
+export interface PartialsResult<Row> {
+  rows: Row[];
+  /** count_distinct values dropped beyond the per-tile cap. */
+  overflow?: number;
+  /** Events whose join key did not fit its type (e.g. "abc" for a BIGINT key): counted invalid, not folded. */
+  untypedKeys?: number;
 }
 
-export interface StreamProgress extends Omit<StreamState, 'pending'> {
-  pending: number | undefined;
+export interface PartialsBuilder<Row> {
+  /** The tile rows of a batch of valid, not-late events (never called with none). */
+  aggregate(events: readonly StreamEvent[]): Promise<PartialsResult<Row>>;
+}
+
+export interface StreamProgress extends StreamState {
   /** Batches written by this run. */
   batches: number;
   /** Events folded into tiles by this run. */
@@ -98,7 +111,7 @@ export async function runStreamIngest<Row>(options: StreamIngestOptions<Row>): P
     invalid: stored?.invalid ?? 0,
     updatedAtMs: stored?.updatedAtMs ?? 0,
     caughtUpAtMs: stored?.caughtUpAtMs ?? 0,
-    pending: stored?.pending,
+    pending: stored?.pending ?? 0,
     batches: 0,
     runEvents: 0,
   };
@@ -113,9 +126,11 @@ export async function runStreamIngest<Row>(options: StreamIngestOptions<Row>): P
       if (messages.length === 0) {
         const pending = await reader.pending();
         askedPendingAt = at;
-        const touch: StreamTouch = { updatedAtMs: at, pending, caughtUpAtMs: caughtUp(pending, true, batchMax) ? at : undefined };
+        progress.pending = pending ?? progress.pending;
+        progress.updatedAtMs = at;
+        const touch: StreamTouch = { updatedAtMs: at, pending: progress.pending };
+        if (caughtUp(pending, true, batchMax)) touch.caughtUpAtMs = progress.caughtUpAtMs = at;
         await sink.touch(touch);
-        Object.assign(progress, { updatedAtMs: at, pending: pending ?? progress.pending, caughtUpAtMs: touch.caughtUpAtMs ?? progress.caughtUpAtMs });
         options.onProgress?.({ ...progress });
         continue;
       }
@@ -129,29 +144,32 @@ export async function runStreamIngest<Row>(options: StreamIngestOptions<Row>): P
         }
         const parsed = parseEvents(fresh, rules, { watermarkMicros: progress.watermarkMicros, nowMs: at });
         if (parsed.invalidSamples.length > 0) options.onInvalid?.(parsed.invalidSamples);
-        const rows = parsed.events.length > 0 ? await partials.aggregate(parsed.events) : [];
+        const partial = parsed.events.length > 0 ? await partials.aggregate(parsed.events) : { rows: [] };
+        const untyped = partial.untypedKeys ?? 0;
+        if (pending !== undefined) progress.pending = pending;
         const next: StreamStateUpdate = {
           positions: advancePositions(progress.positions, fresh),
           watermarkMicros: Math.max(progress.watermarkMicros, parsed.maxMicros ?? progress.watermarkMicros),
-          addEvents: parsed.events.length,
-          addLate: parsed.late,
-          addInvalid: parsed.invalid,
+          events: parsed.events.length - untyped,
+          late: parsed.late,
+          invalid: parsed.invalid + untyped,
+          overflow: partial.overflow ?? 0,
           updatedAtMs: at,
-          caughtUpAtMs: pending !== undefined && caughtUp(pending, false, batchMax) ? at : undefined,
-          pending,
+          pending: progress.pending,
         };
+        if (pending !== undefined && caughtUp(pending, false, batchMax)) next.caughtUpAtMs = at;
+        const rows = partial.rows;
         if ((await sink.apply({ expected, next, rows })) === 'stale') throw new StreamPositionConflictError(view);
         expected = next.positions;
         progress.positions = next.positions;
         progress.watermarkMicros = next.watermarkMicros;
-        progress.events += next.addEvents;
-        progress.late += next.addLate;
-        progress.invalid += next.addInvalid;
+        progress.events += next.events;
+        progress.late += next.late;
+        progress.invalid += next.invalid;
         progress.updatedAtMs = at;
         progress.caughtUpAtMs = next.caughtUpAtMs ?? progress.caughtUpAtMs;
-        progress.pending = pending ?? progress.pending;
         progress.batches++;
-        progress.runEvents += next.addEvents;
+        progress.runEvents += next.events;
       }
       // Acknowledged only now that the tiles hold them (or held them already).
       await reader.ack(upTo);

@@ -1,7 +1,7 @@
 // In-memory stand-ins for the ingest loop's broker reader, tile sink and partials: a log of messages with positions,
 // and a sink that does the compare-and-set on positions the Redis script does.
 import { comparePositions } from '../../src/stream/positions.js';
-import type { PartialsBuilder, StreamStateUpdate, StreamTouch, TileSink } from '../../src/stream/ingest.js';
+import type { PartialsBuilder, PartialsResult, StreamStateUpdate, StreamTouch, TileSink } from '../../src/stream/ingest.js';
 import type { StreamEvent } from '../../src/stream/events.js';
 import type { BrokerReader, Positions, StreamMessage, StreamState } from '../../src/stream/types.js';
 
@@ -84,12 +84,12 @@ export class FakeSink implements TileSink<FakeRow> {
     this.state = {
       positions: next.positions,
       watermarkMicros: next.watermarkMicros,
-      events: s.events + next.addEvents,
-      late: s.late + next.addLate,
-      invalid: s.invalid + next.addInvalid,
+      events: s.events + next.events,
+      late: s.late + next.late,
+      invalid: s.invalid + next.invalid,
       updatedAtMs: next.updatedAtMs,
       caughtUpAtMs: next.caughtUpAtMs ?? s.caughtUpAtMs,
-      pending: next.pending ?? s.pending,
+      pending: next.pending,
     };
     this.rows.push(...batch.rows);
     this.applies.push(next);
@@ -106,8 +106,8 @@ export class FakeSink implements TileSink<FakeRow> {
 }
 
 export const fakePartials: PartialsBuilder<FakeRow> = {
-  async aggregate(events: readonly StreamEvent[]): Promise<FakeRow[]> {
-    return events.map((e) => ({ card: String(e.data.card), amount: Number(e.data.amount ?? 0) }));
+  async aggregate(events: readonly StreamEvent[]): Promise<PartialsResult<FakeRow>> {
+    return { rows: events.map((e) => ({ card: String(e.record.card), amount: Number(e.record.amount ?? 0) })) };
   },
 };
 

@@ -5,7 +5,7 @@
  * src/online/stream-tiles.ts applyTileBatch; swap it for the real one when that is merged.
  */
 import type { Redis } from 'ioredis';
-import type { PartialsBuilder, StreamStateUpdate, StreamTouch, TileSink } from '../../src/stream/ingest.js';
+import type { PartialsBuilder, PartialsResult, StreamStateUpdate, StreamTouch, TileSink } from '../../src/stream/ingest.js';
 import type { StreamEvent } from '../../src/stream/events.js';
 import type { Positions, StreamState } from '../../src/stream/types.js';
 
@@ -17,7 +17,7 @@ export interface CardRow {
 }
 
 // KEYS: state, counts, sums. ARGV: expected ('' = absent), positions, watermark, addEvents, addLate, addInvalid,
-// updatedAt, caughtUpAt ('' = unchanged), pending ('' = unchanged), then card, count, sum triples.
+// updatedAt, caughtUpAt ('' = unchanged), pending, then card, count, sum triples.
 const APPLY = `
 local stored = redis.call('HGET', KEYS[1], 'positions')
 if (stored == false and ARGV[1] ~= '') or (stored ~= false and stored ~= ARGV[1]) then return 'stale' end
@@ -30,11 +30,10 @@ redis.call('HINCRBY', KEYS[1], 'events', ARGV[4])
 redis.call('HINCRBY', KEYS[1], 'late', ARGV[5])
 redis.call('HINCRBY', KEYS[1], 'invalid', ARGV[6])
 if ARGV[8] ~= '' then redis.call('HSET', KEYS[1], 'caughtUpAt', ARGV[8]) end
-if ARGV[9] ~= '' then redis.call('HSET', KEYS[1], 'pending', ARGV[9]) end
+redis.call('HSET', KEYS[1], 'pending', ARGV[9])
 return 'applied'
 `;
 
-const opt = (n: number | undefined): string => (n === undefined ? '' : String(n));
 
 export class RedisTestSink implements TileSink<CardRow> {
   readonly stateKey: string;
@@ -75,12 +74,12 @@ export class RedisTestSink implements TileSink<CardRow> {
       batch.expected === undefined ? '' : JSON.stringify(batch.expected),
       JSON.stringify(next.positions),
       String(next.watermarkMicros),
-      String(next.addEvents),
-      String(next.addLate),
-      String(next.addInvalid),
+      String(next.events),
+      String(next.late),
+      String(next.invalid),
       String(next.updatedAtMs),
-      opt(next.caughtUpAtMs),
-      opt(next.pending),
+      next.caughtUpAtMs === undefined ? '' : String(next.caughtUpAtMs),
+      String(next.pending),
       ...batch.rows.flatMap((r) => [r.card, String(r.count), String(r.sum)]),
     ];
     const result = (await this.redis.eval(APPLY, 3, this.stateKey, this.countsKey, this.sumsKey, ...args)) as 'applied' | 'stale';
@@ -91,22 +90,22 @@ export class RedisTestSink implements TileSink<CardRow> {
   async touch(update: StreamTouch): Promise<void> {
     const fields: string[] = ['updatedAt', String(update.updatedAtMs)];
     if (update.caughtUpAtMs !== undefined) fields.push('caughtUpAt', String(update.caughtUpAtMs));
-    if (update.pending !== undefined) fields.push('pending', String(update.pending));
+    fields.push('pending', String(update.pending));
     await this.redis.hset(this.stateKey, ...fields);
   }
 }
 
 /** Count and integer sum of `amount` per card. */
 export const cardPartials: PartialsBuilder<CardRow> = {
-  async aggregate(events: readonly StreamEvent[]): Promise<CardRow[]> {
+  async aggregate(events: readonly StreamEvent[]): Promise<PartialsResult<CardRow>> {
     const rows = new Map<string, CardRow>();
     for (const e of events) {
-      const card = String(e.data.card);
+      const card = String(e.record.card);
       const row = rows.get(card) ?? { card, count: 0, sum: 0 };
       row.count++;
-      row.sum += Number(e.data.amount);
+      row.sum += Number(e.record.amount);
       rows.set(card, row);
     }
-    return [...rows.values()];
+    return { rows: [...rows.values()] };
   },
 };

@@ -37,9 +37,11 @@ describe('parseEvents', () => {
     const out = parseEvents(msgs({ card: 'c1', merchant: 7, ts: '2026-01-01T11:00:00Z', amount: 3 }, { card: 'c2', merchant: 8, ts: NOW - 1000 }), rules, ctx);
     expect(out.invalid).toBe(0);
     expect(out.late).toBe(0);
+    const first = { card: 'c1', merchant: 7, ts: '2026-01-01T11:00:00Z', amount: 3 };
+    const second = { card: 'c2', merchant: 8, ts: NOW - 1000 };
     expect(out.events).toEqual([
-      { partition: '0', position: '1', micros: Date.parse('2026-01-01T11:00:00Z') * 1000, data: { card: 'c1', merchant: 7, ts: '2026-01-01T11:00:00Z', amount: 3 } },
-      { partition: '0', position: '2', micros: (NOW - 1000) * 1000, data: { card: 'c2', merchant: 8, ts: NOW - 1000 } },
+      { partition: '0', position: '1', micros: Date.parse('2026-01-01T11:00:00Z') * 1000, json: JSON.stringify(first), record: first },
+      { partition: '0', position: '2', micros: (NOW - 1000) * 1000, json: JSON.stringify(second), record: second },
     ]);
     expect(out.maxMicros).toBe((NOW - 1000) * 1000);
   });
@@ -101,7 +103,7 @@ describe('parseEvents', () => {
       rules,
       { watermarkMicros: watermark, nowMs: NOW },
     );
-    expect(out.events.map((e) => e.data.card)).toEqual(['a', 'b']);
+    expect(out.events.map((e) => e.record.card)).toEqual(['a', 'b']);
     expect(out.late).toBe(2);
     expect(out.invalid).toBe(0);
     expect(out.maxMicros).toBe((NOW - 30_000) * 1000);

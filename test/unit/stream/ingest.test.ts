@@ -97,6 +97,17 @@ describe('runStreamIngest', () => {
     expect(invalid).toEqual([expect.stringMatching(/^2: not JSON/), '3: join key "card" is missing or null']);
   });
 
+  it('counts events whose key the partials could not type as invalid, and passes on count_distinct overflow', async () => {
+    const reader = new FakeReader(messageLog([ev('a', 1), ev('b', 2), ev('c', 3)]));
+    const sink = new FakeSink();
+    const partials = {
+      aggregate: async () => ({ rows: [{ card: 'a', amount: 1 }], untypedKeys: 2, overflow: 7 }),
+    };
+    const progress = await runUntilDrained(reader, sink, { partials });
+    expect(sink.applies[0]).toMatchObject({ events: 1, invalid: 2, overflow: 7 });
+    expect(progress).toMatchObject({ events: 1, invalid: 2, runEvents: 1 });
+  });
+
   it('judges lateness against the watermark stored before the batch, then raises it to the greatest event time', async () => {
     // Batch 1: a new event and one 2 minutes older than it; both count (the watermark before was 0).
     // Batch 2: an event 2 minutes before batch 1's newest is now late.
@@ -128,7 +139,8 @@ describe('runStreamIngest', () => {
     reader.pendingAnswer = undefined;
     const sink = new FakeSink();
     await runUntilDrained(reader, sink);
-    expect(sink.touches).toEqual([{ updatedAtMs: NOW, pending: undefined, caughtUpAtMs: NOW }]);
+    // pending: the last value known (none stored: 0)
+    expect(sink.touches).toEqual([{ updatedAtMs: NOW, pending: 0, caughtUpAtMs: NOW }]);
   });
 
   it('closes the reader when writing fails and passes the error on', async () => {
