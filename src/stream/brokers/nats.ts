@@ -66,6 +66,8 @@ export class NatsReader implements BrokerReader {
   private unacked: JsMsg[] = [];
   /** Greatest sequence queued: anything at or below it again is a redelivery. */
   private lastQueued = 0;
+  /** Consumer (delivery) sequence of the last message handed out: what the server delivered beyond it is ours to read. */
+  private handedDelivery = 0;
   private wake: (() => void) | undefined;
 
   constructor(
@@ -93,11 +95,12 @@ export class NatsReader implements BrokerReader {
 
   private async positionConsumer(nc: NatsConnection, jsm: JetStreamManager, start: number): Promise<void> {
     const { broker } = this;
-    const info = await this.consumerInfo();
+    let info = await this.consumerInfo();
     if (info === undefined || !consumerAt(info, start, broker.subject)) {
       if (info !== undefined) await jsm.consumers.delete(broker.stream, broker.durable);
-      await jsm.consumers.add(broker.stream, this.consumerConfig(start));
+      info = await jsm.consumers.add(broker.stream, this.consumerConfig(start));
     }
+    this.handedDelivery = info.delivered.consumer_seq;
     const consumer = await jetstream(nc).consumers.get(broker.stream, broker.durable);
     this.lastQueued = start;
     this.messages = await consumer.consume({ max_messages: PULL_BATCH, expires: 5_000 });
@@ -153,6 +156,8 @@ export class NatsReader implements BrokerReader {
     }
     const taken = this.queue.splice(0, max);
     this.unacked.push(...taken);
+    const last = taken.at(-1);
+    if (last !== undefined) this.handedDelivery = last.info.deliverySequence;
     return taken.map((m) => ({ partition: PARTITION, position: String(m.seq), data: m.data }));
   }
 
@@ -170,10 +175,14 @@ export class NatsReader implements BrokerReader {
     await this.nc.flush();
   }
 
-  /** Messages the consumer has not delivered yet plus those delivered into the local queue but not read. */
+  /**
+   * Messages the consumer has not delivered yet plus those delivered but not yet handed out by next() (in the local
+   * queue or still on the wire: counting the queue alone would miss those in flight). Redeliveries after ack_wait
+   * count until the next message is handed out.
+   */
   async pending(): Promise<number | undefined> {
     const info = await this.manager().consumers.info(this.broker.stream, this.broker.durable);
-    return info.num_pending + this.queue.length;
+    return info.num_pending + Math.max(0, info.delivered.consumer_seq - this.handedDelivery);
   }
 
   async close(): Promise<void> {

@@ -114,8 +114,11 @@ describe('NatsReader', () => {
     await second.open({ '0': '3' });
     const after = await jsm.consumers.info(broker.stream, broker.durable);
     expect(after.created).toBe(before.created); // not recreated
+    expect(await second.pending()).toBe(0);
     await publish(broker.subject, 4, 5);
+    await expect.poll(() => second.pending()).toBe(2);
     expect(seqs(await readAll(second, 2))).toEqual([4, 5]);
+    expect(await second.pending()).toBe(0);
   });
 
   it('acknowledges every delivery up to the given position and no further', async () => {
