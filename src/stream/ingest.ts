@@ -124,8 +124,12 @@ export async function runStreamIngest<Row>(options: StreamIngestOptions<Row>): P
       if (signal.aborted) break; // left unacknowledged: the next run reads them again
       const at = now();
       if (messages.length === 0) {
-        const pending = await reader.pending();
-        askedPendingAt = at;
+        // Nothing came for waitMs: caught up unless the broker says a batch or more waits (asked every pendingEveryMs).
+        let pending: number | undefined;
+        if (at - askedPendingAt >= pendingEveryMs) {
+          pending = await reader.pending();
+          askedPendingAt = at;
+        }
         progress.pending = pending ?? progress.pending;
         progress.updatedAtMs = at;
         const touch: StreamTouch = { updatedAtMs: at, pending: progress.pending };

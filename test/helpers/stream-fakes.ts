@@ -16,6 +16,7 @@ export class FakeReader implements BrokerReader {
   replayFrom: number | undefined;
   onEmpty: (() => void) | undefined;
   pendingAnswer: number | 'count' | undefined = 'count';
+  pendingCalls = 0;
 
   constructor(readonly log: StreamMessage[]) {}
 
@@ -41,6 +42,7 @@ export class FakeReader implements BrokerReader {
   }
 
   async pending(): Promise<number | undefined> {
+    this.pendingCalls++;
     return this.pendingAnswer === 'count' ? this.log.length - this.cursor : this.pendingAnswer;
   }
 

@@ -51,8 +51,8 @@ function startOf(after: Positions): number {
   return seq;
 }
 
-function isConsumerNotFound(error: unknown): boolean {
-  return error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound;
+function isApiError(error: unknown, code: number): boolean {
+  return error instanceof JetStreamApiError && error.code === code;
 }
 
 export class NatsReader implements BrokerReader {
@@ -111,7 +111,11 @@ export class NatsReader implements BrokerReader {
     try {
       return await this.manager().consumers.info(this.broker.stream, this.broker.durable);
     } catch (error) {
-      if (isConsumerNotFound(error)) return undefined;
+      if (isApiError(error, JetStreamApiCodes.ConsumerNotFound)) return undefined;
+      if (isApiError(error, JetStreamApiCodes.StreamNotFound)) {
+        // Retryable: streams are created by whoever runs NATS, possibly after the view was deployed.
+        throw new BrokerUnavailableError(`NATS JetStream at ${this.broker.url} has no stream ${this.broker.stream} (create it for subject ${this.broker.subject})`, { cause: error });
+      }
       throw error;
     }
   }

@@ -156,4 +156,11 @@ describe('NatsReader', () => {
     expect(seqs(await readAll(r, 3))).toEqual([3, 4, 5]);
     expect(await r.next(5, 20)).toEqual([]);
   });
+
+  it('fails with a retryable STREAM_BROKER_UNAVAILABLE naming a missing stream, and a dead server', async () => {
+    const missing = reader({ kind: 'nats', url: URL, stream: `fftest_missing_${randomBytes(4).toString('hex')}`, subject: 'fftest.none', durable: 'd' });
+    await expect(missing.open({})).rejects.toMatchObject({ code: 'STREAM_BROKER_UNAVAILABLE', retryable: true, message: expect.stringMatching(/has no stream fftest_missing_/) });
+    const dead = reader({ kind: 'nats', url: 'nats://127.0.0.1:1', stream: 's', subject: 's', durable: 'd' });
+    await expect(dead.open({})).rejects.toMatchObject({ code: 'STREAM_BROKER_UNAVAILABLE', retryable: true });
+  });
 });

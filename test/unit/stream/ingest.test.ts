@@ -125,6 +125,30 @@ describe('runStreamIngest', () => {
     expect(sink.touches).toEqual([{ updatedAtMs: NOW, pending: 0, caughtUpAtMs: NOW }]);
   });
 
+  it('asks the broker for its lag at most every pendingEveryMs while idle, and still refreshes liveness each poll', async () => {
+    const reader = new FakeReader([]);
+    const sink = new FakeSink();
+    const controller = new AbortController();
+    let polls = 0;
+    reader.onEmpty = () => {
+      if (++polls === 6) controller.abort();
+    };
+    let t = NOW;
+    await runStreamIngest({ view: 'tx', rules, reader, sink, partials: fakePartials, signal: controller.signal, now: () => (t += 400), pendingEveryMs: 1000 });
+    // polls at +400, +800, ... +2000 (the 6th aborts): asked at +400, +1600 (+1200 after), then not again
+    expect(reader.pendingCalls).toBe(2);
+    expect(sink.touches.map((x) => x.updatedAtMs - NOW)).toEqual([400, 800, 1200, 1600, 2000]);
+    expect(sink.touches.every((x) => x.caughtUpAtMs === x.updatedAtMs)).toBe(true);
+  });
+
+  it('does not mark a consumer caught up on an empty poll when the broker says a batch or more waits', async () => {
+    const reader = new FakeReader([]);
+    reader.pendingAnswer = 3;
+    const sink = new FakeSink();
+    await runUntilDrained(reader, sink);
+    expect(sink.touches).toEqual([{ updatedAtMs: NOW, pending: 3 }]);
+  });
+
   it('marks a busy consumer caught up only when what is pending fits in the next batch', async () => {
     const reader = new FakeReader(messageLog(Array.from({ length: 9 }, () => ev('a', 1))));
     const sink = new FakeSink();
