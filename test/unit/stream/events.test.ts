@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { eventMicros, INVALID_SAMPLES, parseEvents, type EventRules } from '../../../src/stream/events.js';
+import { parseIsoMicros } from '../../../src/online/timestamp.js';
+import { eventMicros, INVALID_SAMPLES, parseEvents, utcIsoMicros, type EventRules } from '../../../src/stream/events.js';
 
 const rules: EventRules = { joinKeys: ['card', 'merchant'], timestampField: 'ts', allowedLatenessMicros: 60_000_000 };
 const NOW = Date.parse('2026-01-01T12:00:00Z');
@@ -111,5 +113,24 @@ describe('parseEvents', () => {
 
   it('reports no greatest time for a batch without valid events', () => {
     expect(parseEvents(msgs('x'), rules, ctx).maxMicros).toBeUndefined();
+  });
+});
+
+describe('utcIsoMicros (the fast path for UTC ISO times)', () => {
+  it('equals the general parser for any instant and fraction length it accepts', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(1000, 0, 1), max: Date.UTC(9999, 11, 31, 23, 59, 59) }), fc.integer({ min: 0, max: 999_999 }), fc.integer({ min: 0, max: 6 }), (ms, micros, digits) => {
+        const base = new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19);
+        const text = digits === 0 ? `${base}Z` : `${base}.${String(micros).padStart(6, '0').slice(0, digits)}Z`;
+        expect(utcIsoMicros(text)).toBe(Number(parseIsoMicros(text)));
+      }),
+    );
+  });
+
+  it('leaves impossible dates, early years and other shapes to the general parser', () => {
+    for (const text of ['2024-02-30T00:00:00Z', '2023-02-29T00:00:00Z', '2024-13-01T00:00:00Z', '2024-01-01T24:00:00Z', '0099-01-01T00:00:00Z', '2024-01-01T00:00:00+01:00', '2024-01-01 00:00:00Z']) {
+      expect(utcIsoMicros(text)).toBeUndefined();
+    }
+    expect(utcIsoMicros('2024-02-29T23:59:59.5Z')).toBe(Date.UTC(2024, 1, 29, 23, 59, 59) * 1000 + 500_000);
   });
 });
