@@ -126,14 +126,14 @@ describe('NatsReader', () => {
     const r = reader(broker);
     await r.open({});
     await readAll(r, 8);
+    const info = () => jsm.consumers.info(broker.stream, broker.durable);
     await r.ack({ '0': '5' });
-    let info = await jsm.consumers.info(broker.stream, broker.durable);
-    expect(info.ack_floor.stream_seq).toBe(5);
-    expect(info.num_ack_pending).toBe(3);
+    // The ack is not waited for: the server has it shortly after.
+    await expect.poll(async () => (await info()).ack_floor.stream_seq).toBe(5);
+    expect((await info()).num_ack_pending).toBe(3);
     await r.ack({ '0': '8' });
-    info = await jsm.consumers.info(broker.stream, broker.durable);
-    expect(info.ack_floor.stream_seq).toBe(8);
-    expect(info.num_ack_pending).toBe(0);
+    await expect.poll(async () => (await info()).ack_floor.stream_seq).toBe(8);
+    expect((await info()).num_ack_pending).toBe(0);
   });
 
   it('reports as pending the messages not yet returned by next()', async () => {
