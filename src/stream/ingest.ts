@@ -13,7 +13,7 @@
 import { StreamPositionConflictError } from './errors.js';
 import { parseEvents, type EventRules, type InvalidEvent, type StreamEvent } from './events.js';
 import { advancePositions, isApplied, lastPositions } from './positions.js';
-import type { BrokerReader, Positions, StreamState } from './types.js';
+import type { BrokerReader, Positions, StreamMessage, StreamState } from './types.js';
 
 /**
  * What one batch changes in the view's state: positions and times are set, counters (events, late, invalid,
@@ -80,7 +80,7 @@ export interface StreamIngestOptions<Row> {
   onInvalid?: (samples: InvalidEvent[]) => void;
   batchMax?: number;
   waitMs?: number;
-  /** How often a busy consumer asks the broker for its lag (an empty poll always asks). */
+  /** How often the loop asks the broker for its lag (a round trip; Kafka's is an admin request). Default 1 s. */
   pendingEveryMs?: number;
   now?: () => number;
 }
@@ -93,17 +93,8 @@ function caughtUp(pending: number | undefined, emptyPoll: boolean, batchMax: num
   return pending === undefined ? emptyPoll : pending < batchMax;
 }
 
-/** Runs until `signal` aborts; returns the progress at that point. Closes the reader in every case. */
-export async function runStreamIngest<Row>(options: StreamIngestOptions<Row>): Promise<StreamProgress> {
-  const { view, rules, reader, sink, partials, signal } = options;
-  const batchMax = options.batchMax ?? 5000;
-  const waitMs = options.waitMs ?? 50;
-  const pendingEveryMs = options.pendingEveryMs ?? 1000;
-  const now = options.now ?? Date.now;
-
-  const stored = await sink.readState();
-  let expected = stored?.positions;
-  const progress: StreamProgress = {
+function initialProgress(stored: StreamState | undefined): StreamProgress {
+  return {
     positions: stored?.positions ?? {},
     watermarkMicros: stored?.watermarkMicros ?? 0,
     events: stored?.events ?? 0,
@@ -115,7 +106,52 @@ export async function runStreamIngest<Row>(options: StreamIngestOptions<Row>): P
     batches: 0,
     runEvents: 0,
   };
+}
+
+/** The state change of a batch of not-yet-applied messages, and the tile rows to write with it. */
+async function prepareBatch<Row>(
+  fresh: readonly StreamMessage[],
+  progress: StreamProgress,
+  options: StreamIngestOptions<Row>,
+  at: number,
+): Promise<{ next: StreamStateUpdate; rows: Row[] }> {
+  const parsed = parseEvents(fresh, options.rules, { watermarkMicros: progress.watermarkMicros, nowMs: at });
+  if (parsed.invalidSamples.length > 0) options.onInvalid?.(parsed.invalidSamples);
+  const partial: PartialsResult<Row> = parsed.events.length > 0 ? await options.partials.aggregate(parsed.events) : { rows: [] };
+  const untyped = partial.untypedKeys ?? 0;
+  const next: StreamStateUpdate = {
+    positions: advancePositions(progress.positions, fresh),
+    watermarkMicros: Math.max(progress.watermarkMicros, parsed.maxMicros ?? progress.watermarkMicros),
+    events: parsed.events.length - untyped,
+    late: parsed.late,
+    invalid: parsed.invalid + untyped,
+    overflow: partial.overflow ?? 0,
+    updatedAtMs: at,
+    pending: progress.pending,
+  };
+  return { next, rows: partial.rows };
+}
+
+/** Runs until `signal` aborts; returns the progress at that point. Closes the reader in every case. */
+export async function runStreamIngest<Row>(options: StreamIngestOptions<Row>): Promise<StreamProgress> {
+  const { view, reader, sink, signal } = options;
+  const batchMax = options.batchMax ?? 5000;
+  const waitMs = options.waitMs ?? 50;
+  const pendingEveryMs = options.pendingEveryMs ?? 1000;
+  const now = options.now ?? Date.now;
+
+  const stored = await sink.readState();
+  let expected = stored?.positions;
+  const progress = initialProgress(stored);
   let askedPendingAt = Number.NEGATIVE_INFINITY;
+  /** The broker's lag, asked at most every pendingEveryMs (undefined when not asked now or it cannot say). */
+  const askPending = async (at: number): Promise<number | undefined> => {
+    if (at - askedPendingAt < pendingEveryMs) return undefined;
+    askedPendingAt = at;
+    const pending = await reader.pending();
+    if (pending !== undefined) progress.pending = pending;
+    return pending;
+  };
 
   await reader.open(progress.positions);
   try {
@@ -124,45 +160,20 @@ export async function runStreamIngest<Row>(options: StreamIngestOptions<Row>): P
       if (signal.aborted) break; // left unacknowledged: the next run reads them again
       const at = now();
       if (messages.length === 0) {
-        // Nothing came for waitMs: caught up unless the broker says a batch or more waits (asked every pendingEveryMs).
-        let pending: number | undefined;
-        if (at - askedPendingAt >= pendingEveryMs) {
-          pending = await reader.pending();
-          askedPendingAt = at;
-        }
-        progress.pending = pending ?? progress.pending;
-        progress.updatedAtMs = at;
+        // Nothing came for waitMs: caught up unless the broker says a batch or more waits.
+        const pending = await askPending(at);
         const touch: StreamTouch = { updatedAtMs: at, pending: progress.pending };
         if (caughtUp(pending, true, batchMax)) touch.caughtUpAtMs = progress.caughtUpAtMs = at;
+        progress.updatedAtMs = at;
         await sink.touch(touch);
         options.onProgress?.({ ...progress });
         continue;
       }
-      const upTo = lastPositions(messages);
       const fresh = messages.filter((m) => !isApplied(progress.positions, m.partition, m.position));
       if (fresh.length > 0) {
-        let pending: number | undefined;
-        if (at - askedPendingAt >= pendingEveryMs) {
-          pending = await reader.pending();
-          askedPendingAt = at;
-        }
-        const parsed = parseEvents(fresh, rules, { watermarkMicros: progress.watermarkMicros, nowMs: at });
-        if (parsed.invalidSamples.length > 0) options.onInvalid?.(parsed.invalidSamples);
-        const partial = parsed.events.length > 0 ? await partials.aggregate(parsed.events) : { rows: [] };
-        const untyped = partial.untypedKeys ?? 0;
-        if (pending !== undefined) progress.pending = pending;
-        const next: StreamStateUpdate = {
-          positions: advancePositions(progress.positions, fresh),
-          watermarkMicros: Math.max(progress.watermarkMicros, parsed.maxMicros ?? progress.watermarkMicros),
-          events: parsed.events.length - untyped,
-          late: parsed.late,
-          invalid: parsed.invalid + untyped,
-          overflow: partial.overflow ?? 0,
-          updatedAtMs: at,
-          pending: progress.pending,
-        };
+        const pending = await askPending(at);
+        const { next, rows } = await prepareBatch(fresh, progress, options, at);
         if (pending !== undefined && caughtUp(pending, false, batchMax)) next.caughtUpAtMs = at;
-        const rows = partial.rows;
         if ((await sink.apply({ expected, next, rows })) === 'stale') throw new StreamPositionConflictError(view);
         expected = next.positions;
         progress.positions = next.positions;
@@ -176,7 +187,7 @@ export async function runStreamIngest<Row>(options: StreamIngestOptions<Row>): P
         progress.runEvents += next.events;
       }
       // Acknowledged only now that the tiles hold them (or held them already).
-      await reader.ack(upTo);
+      await reader.ack(lastPositions(messages));
       if (fresh.length > 0) options.onProgress?.({ ...progress });
     }
   } finally {
