@@ -60,7 +60,8 @@ export class NatsReader implements BrokerReader {
   private jsm: JetStreamManager | undefined;
   private messages: ConsumerMessages | undefined;
   private pump: Promise<void> | undefined;
-  private pumpError: unknown;
+  /** Why the reader cannot go on (the consume loop failed, or the connection dropped): next() throws it. */
+  private failure: unknown;
   private queue: JsMsg[] = [];
   /** Handed out by next(), not yet acknowledged, in sequence order. */
   private unacked: JsMsg[] = [];
@@ -79,7 +80,8 @@ export class NatsReader implements BrokerReader {
     const start = startOf(after);
     const { broker } = this;
     try {
-      this.nc = await connect({ servers: broker.url, name: this.options.connectionName ?? 'featureflow-stream' });
+      // No reconnect: a dropped connection ends this reader (see watchConnection), so nothing waits on a dead server.
+      this.nc = await connect({ servers: broker.url, name: this.options.connectionName ?? 'featureflow-stream', reconnect: false });
       this.jsm = await jetstreamManager(this.nc);
     } catch (error) {
       await this.close();
@@ -105,6 +107,21 @@ export class NatsReader implements BrokerReader {
     this.lastQueued = start;
     this.messages = await consumer.consume({ max_messages: PULL_BATCH, expires: 5_000 });
     this.pump = this.runPump(this.messages);
+    void this.watchConnection(nc);
+  }
+
+  /**
+   * A dropped connection ends this reader: messages the server sent meanwhile are lost on the wire, and the server
+   * would redeliver them only after ack_wait, out of order. next() throws a retryable error instead; the retry
+   * reopens at the positions in Redis, which repositions the consumer exactly.
+   */
+  private async watchConnection(nc: NatsConnection): Promise<void> {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect' || status.type === 'close') {
+        this.failure ??= new Error(`connection to ${this.broker.url} lost`);
+        this.wake?.();
+      }
+    }
   }
 
   private async consumerInfo(): Promise<ConsumerInfo | undefined> {
@@ -139,15 +156,18 @@ export class NatsReader implements BrokerReader {
         this.queue.push(m);
         this.wake?.();
       }
+      if (this.messages === messages) this.failure ??= new Error('the consume loop ended (connection closed?)');
     } catch (error) {
-      this.pumpError = error;
+      this.failure ??= error;
     } finally {
       this.wake?.();
     }
   }
 
   async next(max: number, waitMs: number): Promise<StreamMessage[]> {
-    if (this.pumpError !== undefined) throw new BrokerUnavailableError(`NATS consumer ${this.broker.durable} stopped: ${String(this.pumpError)}`, { cause: this.pumpError });
+    if (this.failure !== undefined) {
+      throw new BrokerUnavailableError(`NATS consumer ${this.broker.durable} stopped: ${(this.failure as Error).message ?? String(this.failure)}`, { cause: this.failure });
+    }
     if (this.queue.length === 0 && waitMs > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, waitMs);
