@@ -109,11 +109,22 @@ export class RedisStreamReader implements BrokerReader {
     await redis.xgroup('SETID', key, group, start);
   }
 
-  async next(max: number, waitMs: number): Promise<StreamMessage[]> {
+  /** Runs a command of the reader; a failure (connection lost, group deleted) is a retryable broker error. */
+  private async call<T>(what: string, command: (redis: Redis) => Promise<T>): Promise<T> {
     const redis = this.client();
+    try {
+      return await command(redis);
+    } catch (error) {
+      throw new BrokerUnavailableError(`Redis stream ${this.broker.key}, group ${this.broker.group}: ${what} failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async next(max: number, waitMs: number): Promise<StreamMessage[]> {
     // BLOCK 0 would wait forever: at least 1 ms.
-    const reply = (await redis.xreadgroup(
-      'GROUP', this.broker.group, this.consumer, 'COUNT', max, 'BLOCK', Math.max(1, Math.round(waitMs)), 'STREAMS', this.broker.key, '>',
+    const block = Math.max(1, Math.round(waitMs));
+    const { key, group } = this.broker;
+    const reply = (await this.call('XREADGROUP', (redis) =>
+      redis.xreadgroup('GROUP', group, this.consumer, 'COUNT', max, 'BLOCK', block, 'STREAMS', key, '>'),
     )) as ReadReply;
     const entries = reply?.[0]?.[1] ?? [];
     const out: StreamMessage[] = [];
@@ -132,13 +143,14 @@ export class RedisStreamReader implements BrokerReader {
     if (n === 0) return;
     const ids = this.unacked.slice(0, n);
     for (let i = 0; i < ids.length; i += ACK_CHUNK) {
-      await this.client().xack(this.broker.key, this.broker.group, ...ids.slice(i, i + ACK_CHUNK));
+      const chunk = ids.slice(i, i + ACK_CHUNK);
+      await this.call('XACK', (redis) => redis.xack(this.broker.key, this.broker.group, ...chunk));
     }
     this.unacked = this.unacked.slice(n);
   }
 
   async pending(): Promise<number | undefined> {
-    return groupInfo(await this.client().xinfo('GROUPS', this.broker.key), this.broker.group)?.lag;
+    return groupInfo(await this.call('XINFO GROUPS', (redis) => redis.xinfo('GROUPS', this.broker.key)), this.broker.group)?.lag;
   }
 
   async close(): Promise<void> {

@@ -126,4 +126,14 @@ describe('RedisStreamReader', () => {
     const [m] = await readAll(r, 1);
     expect(m?.data.length).toBe(0);
   });
+
+  it('fails with a retryable STREAM_BROKER_UNAVAILABLE when the group is gone under it or Redis is unreachable', async () => {
+    const broker = await streamWith(1);
+    const r = reader(broker);
+    await r.open({});
+    await redis.xgroup('DESTROY', broker.key, broker.group);
+    await expect(r.next(10, 10)).rejects.toMatchObject({ code: 'STREAM_BROKER_UNAVAILABLE', retryable: true, message: expect.stringMatching(/NOGROUP/) });
+    const dead = new RedisStreamReader({ ...broker, url: 'redis://127.0.0.1:1' }, { defaultUrl: redisUrl() });
+    await expect(dead.open({})).rejects.toMatchObject({ code: 'STREAM_BROKER_UNAVAILABLE', retryable: true });
+  });
 });
