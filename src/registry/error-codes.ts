@@ -86,6 +86,8 @@ export const ERROR_CODES = {
   TEMPORAL_UNAVAILABLE: { status: 503, retryable: true },
   OFFLINE_WRITE_FAILED: { status: 503, retryable: true },
   WORKER_CLOSED: { status: 503, retryable: true },
+  STREAM_BROKER_UNAVAILABLE: { status: 503, retryable: true },
+  STREAM_POSITION_CONFLICT: { status: 409, retryable: true },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
