@@ -7,7 +7,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { StreamPartials, type PartialRow, type StreamPartialsSpec } from '../../../src/engine/stream-partials.js';
 import { describeRelation, sourceRelation } from '../../../src/engine/sources.js';
 import type { AggregationFeature } from '../../../src/registry/schema.js';
-import { parseTileState, type TileKind } from '../../../src/online/tile-codec.js';
+import { MAX_DISTINCT_PER_TILE, parseTileState, type TileKind } from '../../../src/online/tile-codec.js';
 import { testEngine, type TestEngine } from '../../helpers/engine.js';
 import { STREAM_REPO, TX_TABLE } from './stream-fixture.js';
 
@@ -98,6 +98,27 @@ describe('stream partials', () => {
     const [a, b] = await withPartials(features, async (p) => [await p.aggregate([{ micros: T0, record }]), await p.aggregate([{ micros: T0, json: JSON.stringify(record) }])]);
     expect(a).toEqual(b);
     expect(states(a?.rows[0] as PartialRow)).toEqual({ 0: { kind: 'sum', n: 1, s: 0.1 }, 1: { kind: 'last', e: T0, v: JSON.stringify('é"\n') } });
+  });
+
+  it('groups every batch right however far its keys and times are from the previous batches', async () => {
+    // DuckDB plans GROUP BY keys with the statistics seen when a statement is prepared: the batch statement must
+    // not carry any (see stream-partials.ts), or a later batch with other ranges is grouped under wrong keys.
+    const features: AggregationFeature[] = [{ name: 'n', function: 'count' }];
+    const late = Array.from({ length: 3000 }, (_, i) => ({ micros: T0 + i * 1_000_000, record: { card_id: 1e12 + (i % 700) } }));
+    const expected = new Set(late.map((e) => `${e.record.card_id}/${Math.floor(e.micros / MINUTE)}`));
+    const rows = await withPartials(features, async (p) => {
+      await p.aggregate([{ micros: 5, record: { card_id: 1 } }, { micros: 6, record: { card_id: 2 } }]);
+      return (await p.aggregate(late)).rows;
+    });
+    expect(new Set(rows.map((r) => `${String(r.keyValues[0])}/${r.tile}`))).toEqual(expected);
+    expect(rows.reduce((n, r) => n + Number(r.states[0]?.[2]), 0)).toBe(late.length);
+  });
+
+  it('keeps at most MAX_DISTINCT_PER_TILE values of a tile and counts the others', async () => {
+    const events = Array.from({ length: MAX_DISTINCT_PER_TILE + 7 }, (_, i) => ({ micros: T0, record: { card_id: 1, merchant: `m${i}` } }));
+    const result = await withPartials([{ name: 'd', function: 'count_distinct', column: 'merchant' }], (p) => p.aggregate(events));
+    expect(result.overflow).toBe(7);
+    expect((states(result.rows[0] as PartialRow)[0] as { values: string[] }).values).toHaveLength(MAX_DISTINCT_PER_TILE);
   });
 
   it('puts events before 1970 in the tile below them', async () => {
