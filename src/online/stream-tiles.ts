@@ -57,8 +57,8 @@ export interface TileBatch extends StreamViewRef {
   /** Tiles kept per entity (retainedTiles()); older fields are pruned. */
   retainTiles: number;
   tileMs: number;
-  /** Features of the view (prune threshold: (retainTiles + 2) * features fields). */
-  features: number;
+  /** The function of each feature of the view, in order (also the prune threshold: (retainTiles + 2) * features). */
+  kinds: readonly TileKind[];
 }
 
 /** A view's state as stored, with the count_distinct overflow counter. */
@@ -72,6 +72,10 @@ export function positionsJson(positions: Positions): string {
   for (const k of Object.keys(positions).sort()) sorted[k] = positions[k] as string;
   return JSON.stringify(sorted);
 }
+
+/** Separators of the packed per-key records (stream-apply.lua): never inside a state text (JSON escapes them). */
+const RECORD = '\x1e';
+const UNIT = '\x1d';
 
 function integerText(n: number, name: string): string {
   if (!Number.isSafeInteger(n)) throw new OnlineStoreError(`stream batch: ${name} must be a safe integer, got ${n}`);
@@ -100,15 +104,21 @@ function scriptArgs(batch: TileBatch): { keys: string[]; argv: string[] } {
     integerText(next.pending, 'pending'),
     integerText(batch.retainTiles, 'retainTiles'),
     integerText(batch.retainTiles * batch.tileMs, 'retention'),
-    integerText((batch.retainTiles + 2) * batch.features, 'prune threshold'),
+    integerText((batch.retainTiles + 2) * batch.kinds.length, 'prune threshold'),
+    batch.kinds.join(','),
   ];
   for (const [entityKey, rows] of byKey) {
     keys.push(streamTilesKey(batch.prefix, batch.project, batch.view, entityKey));
-    argv.push(String(rows.reduce((n, r) => n + r.states.length, 0)));
+    const records: string[] = [];
     for (const row of rows) {
       const tile = integerText(row.tile, 'tile');
-      for (const [f, kind, state] of row.states) argv.push(tile, integerText(f, 'feature index'), kind, state);
+      for (const [f, kind, state] of row.states) {
+        if (batch.kinds[f] !== kind) throw new OnlineStoreError(`stream batch: feature ${f} is ${String(batch.kinds[f])}, got a ${kind} state`);
+        if (state.includes(RECORD)) throw new OnlineStoreError(`stream batch: a ${kind} state holds the record separator \\x1e`);
+        records.push(`${tile}${UNIT}${f}${UNIT}${state}`);
+      }
     }
+    argv.push(records.join(RECORD));
   }
   return { keys, argv };
 }

@@ -30,7 +30,7 @@ function batch(view: string, expected: Record<string, string> | undefined, to: s
     rows,
     retainTiles: 10,
     tileMs: TILE_MS,
-    features: 1,
+    kinds: ['count'],
     ...extra,
   };
 }
@@ -107,7 +107,7 @@ describe('applyTileBatch', () => {
         }
       }
       const next = String(b + 1);
-      expect(await applyTileBatch(redis, batch('merge', positions, next, rows, { features: features.length }))).toBe('applied');
+      expect(await applyTileBatch(redis, batch('merge', positions, next, rows, { kinds: features.map(([kind]) => kind) }))).toBe('applied');
       positions = { '0': next };
     }
     for (const [where, state] of expected) {
@@ -121,7 +121,7 @@ describe('applyTileBatch', () => {
   it('prunes tiles older than the retained ones and expires the hash after the retention', async () => {
     let positions: Record<string, string> | undefined;
     for (let tile = 0; tile < 12; tile++) {
-      const b = batch('prune', positions, String(tile), [count('i1', tile, 1)], { retainTiles: 3, features: 1 });
+      const b = batch('prune', positions, String(tile), [count('i1', tile, 1)], { retainTiles: 3 });
       expect(await applyTileBatch(redis, b)).toBe('applied');
       positions = { '0': String(tile) };
     }
@@ -169,7 +169,7 @@ describe('applyTileBatch', () => {
         [1, 'sum', `2,${tile}`],
       ],
     }));
-    expect(await applyTileBatch(redis, batch('window', undefined, '1', rows, { features: 2 }))).toBe('applied');
+    expect(await applyTileBatch(redis, batch('window', undefined, '1', rows, { kinds: ['count', 'sum'] }))).toBe('applied');
     const [fields] = await readStreamTiles(redis, [streamTilesKey(prefix, 'p', 'window', 'i1')]);
     // At the middle of tile 9: a 3-tile window starts at tile 6, a 10-tile one takes all; tile 10 would be later.
     const at = 9.5 * tileMicros;
