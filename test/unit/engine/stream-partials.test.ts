@@ -9,7 +9,7 @@ import { describeRelation, sourceRelation } from '../../../src/engine/sources.js
 import type { AggregationFeature } from '../../../src/registry/schema.js';
 import { MAX_DISTINCT_PER_TILE, parseTileState, type TileKind } from '../../../src/online/tile-codec.js';
 import { testEngine, type TestEngine } from '../../helpers/engine.js';
-import { STREAM_REPO, TX_TABLE } from './stream-fixture.js';
+import { STREAM_REPO, TX_TABLE } from '../../helpers/stream-events.js';
 
 const MINUTE = 60_000_000;
 const T0 = Date.UTC(2024, 5, 1) * 1000;
