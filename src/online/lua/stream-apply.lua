@@ -64,17 +64,30 @@ end
 
 local dropped = 0
 
+-- Small sets (the common case) by plain find and append, without building tables (20 of the ~100 ms of a
+-- 5,000-row bench batch went to building them); large ones through a set. 2,048 bytes hold at most ~1,000 values,
+-- far below the cap. Both keep a's values in order and append b's new ones in order, as the codec's mergeDistinct.
 local function merge_distinct(a, b)
-  local seen, out = {}, {}
-  for v in string.gmatch(a, '[^' .. SEP .. ']+') do
-    if not seen[v] then seen[v] = true; out[#out + 1] = v end
+  if #a + #b > 2048 then
+    local seen, out = {}, {}
+    for v in string.gmatch(a, '[^' .. SEP .. ']+') do
+      if not seen[v] then seen[v] = true; out[#out + 1] = v end
+    end
+    for v in string.gmatch(b, '[^' .. SEP .. ']+') do
+      if not seen[v] then
+        if #out >= MAX_DISTINCT then dropped = dropped + 1 else seen[v] = true; out[#out + 1] = v end
+      end
+    end
+    return table.concat(out, SEP)
   end
+  local hay, out = SEP .. a .. SEP, a
   for v in string.gmatch(b, '[^' .. SEP .. ']+') do
-    if not seen[v] then
-      if #out >= MAX_DISTINCT then dropped = dropped + 1 else seen[v] = true; out[#out + 1] = v end
+    if not string.find(hay, SEP .. v .. SEP, 1, true) then
+      out = out .. SEP .. v
+      hay = hay .. v .. SEP
     end
   end
-  return table.concat(out, SEP)
+  return out
 end
 
 local function merge(kind, a, b)

@@ -12,7 +12,14 @@ import {
   type TileBatch,
   type TileRow,
 } from '../../../src/online/stream-tiles.js';
-import { encodeTileState, mergeTileStates, parseTileState, type TileKind, type TileState } from '../../../src/online/tile-codec.js';
+import {
+  encodeTileState,
+  MAX_DISTINCT_PER_TILE,
+  mergeTileStates,
+  parseTileState,
+  type TileKind,
+  type TileState,
+} from '../../../src/online/tile-codec.js';
 import { cleanupPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
 import { rng } from '../../helpers/prng.js';
 
@@ -116,6 +123,20 @@ describe('applyTileBatch', () => {
       const kind = features[Number(field.split(':')[1])]?.[0] as TileKind;
       expect(parseTileState(kind, text ?? ''), where).toEqual(state);
     }
+  });
+
+  it('caps a tile\'s distinct values in Lua as the codec does and counts the dropped ones in overflow', async () => {
+    const values = (from: number, n: number) => Array.from({ length: n }, (_, i) => JSON.stringify(`v${from + i}`));
+    const state = (list: string[]): TileRow => ({ entityKey: 'i1', tile: 3, states: [[0, 'count_distinct', list.join('\x1f')]] });
+    const a = values(0, MAX_DISTINCT_PER_TILE - 5);
+    const b = values(MAX_DISTINCT_PER_TILE - 10, 20);
+    const kinds: TileKind[] = ['count_distinct'];
+    expect(await applyTileBatch(redis, batch('cap', undefined, '1', [state(a)], { kinds }))).toBe('applied');
+    expect(await applyTileBatch(redis, batch('cap', { '0': '1' }, '2', [state(b)], { kinds }))).toBe('applied');
+    const stored = await redis.hget(streamTilesKey(prefix, 'p', 'cap', 'i1'), '3:0');
+    const expected = mergeTileStates({ kind: 'count_distinct', values: a }, { kind: 'count_distinct', values: b });
+    expect(parseTileState('count_distinct', stored ?? '')).toEqual(expected);
+    expect((await readStreamState(redis, { prefix, project: 'p', view: 'cap' }))?.overflow).toBe(10);
   });
 
   it('prunes tiles older than the retained ones and expires the hash after the retention', async () => {
