@@ -11,3 +11,11 @@ export { ident, literal, qualifiedIdent } from './sql.js';
 export { computeFeatures, type ComputeOptions, type ComputeResult } from './compute/index.js';
 export { computeViewStats, loadSnapshot, loadStats, saveSnapshot } from './stats/store.js';
 export type { FeatureStats, NumericSketch, ViewStats } from './stats/types.js';
+export {
+  StreamPartials,
+  type PartialRow,
+  type PartialsResult,
+  type StreamEvent,
+  type StreamPartialsSpec,
+} from './stream-partials.js';
+export { streamTrainingSql, type StreamTrainingSpec } from './stream-training.js';

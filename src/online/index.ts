@@ -17,3 +17,28 @@ export {
   OnlineStoreError,
   OnlineStoreUnavailableError,
 } from './errors.js';
+export { streamStateKey, streamTilesKey } from './keys.js';
+export {
+  applyTileBatch,
+  positionsJson,
+  readStreamState,
+  readStreamTiles,
+  touchStreamState,
+  windowValues,
+  type StoredStreamState,
+  type StreamStateUpdate,
+  type StreamViewRef,
+  type TileBatch,
+  type TileRow,
+  type WindowSpec,
+} from './stream-tiles.js';
+export {
+  encodeTileState,
+  finalizeTileState,
+  MAX_DISTINCT_PER_TILE,
+  mergeTileStates,
+  parseTileState,
+  type FeatureValue,
+  type TileKind,
+  type TileState,
+} from './tile-codec.js';

@@ -180,3 +180,16 @@ export function encodeEntityKey(
   }
   return parts.join(',');
 }
+
+/**
+ * A stream view's tiles of one entity (a hash, field `${tile}:${featureIndex}`, see stream-tiles.ts). Every key of
+ * one view shares the hash tag `{st:<view>}`, so the batch script that writes them all runs in one cluster slot.
+ */
+export function streamTilesKey(prefix: string, project: string, view: string, entityKey: string): string {
+  return `${prefix}:${project}:{st:${view}}:${entityKey}`;
+}
+
+/** A stream view's ingestion state (a hash of StreamState fields), in the slot of its tiles. */
+export function streamStateKey(prefix: string, project: string, view: string): string {
+  return `${prefix}:${project}:{st:${view}}:__state`;
+}
