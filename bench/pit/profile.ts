@@ -73,12 +73,13 @@ try {
     const features = req.features.map((f) => ({ feature: f, output: f }));
     const table = `__ff_join_${i}`;
     const rows = viewRows(ctx, view, req.features);
+    const step = { rows, features, timestampColumn: 'event_timestamp', nullTimes: entities.nullTimes };
     if (rows.hasCreated) {
       // For comparison: the struct tie-break the engine falls back to when times do not fit the packed key.
-      await profiled(conn, `join ${req.view} (struct tie-break, for comparison)`, pitStepSql('__ff_cmp', chained, rows, features, 'event_timestamp', 'struct'));
+      await profiled(conn, `join ${req.view} (struct tie-break, for comparison)`, pitStepSql('__ff_cmp', chained, step, 'struct'));
       await conn.run('DROP TABLE __ff_cmp');
     }
-    await profiled(conn, `join ${req.view}`, pitStepSql(table, chained, rows, features, 'event_timestamp', 'packed'));
+    await profiled(conn, `join ${req.view}`, pitStepSql(table, chained, step, 'packed'));
     if (chained !== '__ff_entities') await conn.run(`DROP TABLE ${chained}`);
     chained = table;
     joined.push({ chained: true, outputs: req.features });

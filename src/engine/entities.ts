@@ -24,6 +24,8 @@ export interface LoadedEntities {
   /** Input columns in input order, with their DuckDB types. */
   columns: Map<string, string>;
   rowCount: number;
+  /** Whether some row has a NULL time (such a row gets no features; the joins check for it only when one does). */
+  nullTimes: boolean;
 }
 
 const TIMESTAMP_TYPES = /^(TIMESTAMP|DATE|VARCHAR)/;
@@ -85,6 +87,7 @@ export async function loadEntities(
       { cause: err },
     );
   }
-  const count = await conn.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM ${ENTITIES}`);
-  return { columns, rowCount: Number(count.getRowsJS()[0]?.[0] ?? 0) };
+  const count = await conn.runAndReadAll(`SELECT count(*)::BIGINT AS n, count(${ts})::BIGINT AS timed FROM ${ENTITIES}`);
+  const [rows, timed] = (count.getRowsJS()[0] ?? [0, 0]).map(Number);
+  return { columns, rowCount: rows ?? 0, nullTimes: timed !== rows };
 }

@@ -130,7 +130,10 @@ async function build(
     const label = { step: index + 1, steps, label: `joining ${view.name}` };
     try {
       if (filtered) await runWithProgress(conn, pitJoinFilteredSql(table, rows, req.features, timestampColumn), label, progress);
-      else await runStep(conn, (tie) => pitStepSql(table, chained, rows, req.features, timestampColumn, tie), label, progress);
+      else {
+        const step = { rows, features: req.features, timestampColumn, nullTimes: entities.nullTimes };
+        await runStep(conn, (tie) => pitStepSql(table, chained, step, tie), label, progress);
+      }
     } catch (err) {
       throw new SourceError(
         `joining feature view "${view.name}" (${readsFrom(ctx, view)}keys ${rows.joinKeys.join(', ')}) failed: ${duckdbMessage(err)}`,
