@@ -134,8 +134,9 @@ export function pitJoinFilteredSql(
 export type JoinedView = { outputs: readonly string[] } & ({ chained: true } | { table: string });
 
 /**
- * The final SELECT over `chained` (the last step) and the filtered tables: the entity columns as given (timestamp
- * normalised), then every view's features in request order, rows in input order.
+ * The final SELECT over `chained` (the last step: a table name, quoted, or a step's SELECT, parenthesised) and the
+ * filtered tables: the entity columns as given (timestamp normalised), then every view's features in request
+ * order, rows in input order.
  */
 export function combineSql(chained: string, entityColumns: readonly string[], views: readonly JoinedView[]): string {
   const columns = entityColumns.map((c) => `e.${ident(c)}`);
@@ -146,7 +147,7 @@ export function combineSql(chained: string, entityColumns: readonly string[], vi
     for (const o of view.outputs) columns.push(`${alias}.${ident(o)}`);
   });
   return `SELECT ${columns.join(', ')}
-    FROM ${ident(chained)} e
+    FROM ${chained} e
     ${from.join('\n    ')}
     ORDER BY e.${ROW}`;
 }
