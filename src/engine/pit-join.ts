@@ -12,7 +12,7 @@
  * greatest created in the same single pass.
  */
 import { ENTITIES, ROW } from './entities.js';
-import { KEY, entityKey, withPackedKey } from './pit-key.js';
+import { KEY, entityKey, keyEventMicros, withPackedKey } from './pit-key.js';
 import { ident, integer, literal } from './sql.js';
 import { CREATED, TS, type ViewRows } from './view-rows.js';
 
@@ -35,10 +35,12 @@ function ttlCondition(rows: ViewRows, viewTs: string, entityTs: string): string 
  * ICU's arithmetic had it (infinity minus a TTL is infinity); a NULL entity time makes both NULL: no row. Without
  * a TTL only a NULL entity time disqualifies, and the check is left out when the entity rows have none.
  */
-function foundRowQualifies(rows: ViewRows, entityTs: string, nullTimes: boolean): string | undefined {
+function foundRowQualifies(rows: ViewRows, entityTs: string, nullTimes: boolean, packed: boolean): string | undefined {
   const viewTs = `v.${TS}`;
   if (rows.ttlSeconds > 0) {
     const ttlMicros = `${integer(rows.ttlSeconds)}::BIGINT * 1000000`;
+    // Packed-key rows are all finite: an infinite or NULL entity time (NULL micros) takes none of them.
+    if (packed) return `${keyEventMicros(`v.${KEY}`)} >= epoch_us(${entityTs}) - ${ttlMicros}`;
     return `coalesce(epoch_us(${viewTs}) >= epoch_us(${entityTs}) - ${ttlMicros}, ${viewTs} = ${entityTs})`;
   }
   return nullTimes ? `${entityTs} IS NOT NULL` : undefined;
@@ -81,7 +83,7 @@ export function pitStepSelect(source: string, step: PitStep, tieBreak: TieBreak)
   }
   // DuckDB's ASOF can pair a NULL entity time with some row of its keys (seen with 150 rows); such a row has
   // no time to be at or before, so it gets nothing (foundRowQualifies).
-  const qualifies = foundRowQualifies(rows, entityTs, step.nullTimes);
+  const qualifies = foundRowQualifies(rows, entityTs, step.nullTimes, rows.hasCreated && tieBreak === 'packed');
   const select = features.map((f) =>
     qualifies === undefined
       ? `v.${ident(f.feature)} AS ${ident(f.output)}`

@@ -1,7 +1,7 @@
 /**
  * Infinite times under a TTL. The TTL is checked on integer microseconds (pit-join.ts), which have no infinity;
  * these pin the answers the timestamp arithmetic gave: an infinite entity time takes a row at the same infinity
- * whatever the TTL, and a finite row only without one.
+ * whatever the TTL, and a finite row only without one, on the packed key too.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,14 +10,21 @@ import { getHistoricalFeatures } from '../../../src/engine/historical.js';
 import type { RepoInput } from '../../../src/registry/schema.js';
 import { testEngine, type TestEngine } from '../../helpers/engine.js';
 
-const view = (name: string, ttl?: string) => ({
-  name, entities: ['user'], source: 'src', ...(ttl ? { ttl } : {}), schema: [{ name: 'x', dtype: 'int64' as const }],
+const view = (name: string, source: string, ttl?: string) => ({
+  name, entities: ['user'], source, ...(ttl ? { ttl } : {}), schema: [{ name: 'x', dtype: 'int64' as const }],
 });
 const repo: RepoInput = {
   project: 'infinite',
   entities: [{ name: 'user', joinKeys: ['k'] }],
-  sources: [{ name: 'src', type: 'table', table: 'view_rows' }],
-  featureViews: [view('with_ttl', '1d'), view('no_ttl')],
+  sources: [
+    { name: 'src', type: 'table', table: 'view_rows' },
+    // Whole seconds with created times: joined on the packed key, whose TTL check reads the key (pit-key.ts).
+    { name: 'packed_src', type: 'table', table: 'packed_rows', createdTimestampField: 'created' },
+  ],
+  featureViews: [
+    view('with_ttl', 'src', '1d'), view('no_ttl', 'src'),
+    view('packed_with_ttl', 'packed_src', '1d'), view('packed_no_ttl', 'packed_src'),
+  ],
 };
 
 const day = `TIMESTAMPTZ '2024-01-01 00:00:00+00'`;
@@ -27,6 +34,8 @@ const tables = {
       (2, '-infinity'::TIMESTAMPTZ, 20), (2, ${day}, 21),
       (3, ${day}, 30)
     ) t(k, event_timestamp, x)`,
+  packed_rows: `SELECT * FROM (VALUES (1, ${day}, ${day}, 11), (2, ${day}, ${day}, 21), (3, ${day}, ${day}, 30))
+    t(k, event_timestamp, created, x)`,
   entity_rows: `SELECT * FROM (VALUES
       (1, 'infinity'::TIMESTAMPTZ), (2, '-infinity'::TIMESTAMPTZ), (3, 'infinity'::TIMESTAMPTZ),
       (2, ${day} + INTERVAL 1 HOUR), (1, NULL::TIMESTAMPTZ)
@@ -58,5 +67,10 @@ describe('infinite times', () => {
 
   it('without a TTL, an infinite entity time takes the latest row of its key', async () => {
     expect(await xs('no_ttl:x')).toEqual(['10', '20', '30', '21', '']);
+  });
+
+  it('on the packed key, an infinite entity time takes no finite row within a TTL, and the latest without one', async () => {
+    expect(await xs('packed_with_ttl:x')).toEqual(['', '', '', '21', '']);
+    expect(await xs('packed_no_ttl:x')).toEqual(['11', '', '30', '21', '']);
   });
 });
