@@ -18,7 +18,8 @@ import { runWithProgress, type ProgressListener, type ProgressStep } from './pro
 import { sourcePathNote } from './sources.js';
 import { ident } from './sql.js';
 import { TrainingSet } from './training-set.js';
-import { viewRows } from './view-rows.js';
+import { isStreamView, streamStepSql } from './stream-step.js';
+import { viewJoinKeys, viewRows } from './view-rows.js';
 
 export interface HistoricalOptions {
   /** Name outputs `view__feature` instead of `feature`. */
@@ -119,16 +120,28 @@ async function build(
   let last: LastJoin | undefined;
   for (const [index, req] of views.entries()) {
     const view = findView(ctx.repo, req.view);
-    const rows = viewRows(ctx, view, req.features.map((f) => f.feature));
-    const missing = rows.joinKeys.filter((k) => !entities.columns.has(k));
+    const stream = isStreamView(ctx, view);
+    const rows = stream ? undefined : viewRows(ctx, view, req.features.map((f) => f.feature));
+    const joinKeys = rows?.joinKeys ?? viewJoinKeys(ctx.repo, view);
+    const missing = joinKeys.filter((k) => !entities.columns.has(k));
     if (missing.length > 0) {
       throw new InvalidRequestError(
-        `feature view "${view.name}" joins on ${rows.joinKeys.join(', ')}, but the entity rows have no ` +
+        `feature view "${view.name}" joins on ${joinKeys.join(', ')}, but the entity rows have no ` +
           `${missing.map((m) => `"${m}"`).join(', ')} column (columns: ${[...entities.columns.keys()].join(', ')})`,
       );
     }
     const table = `__ff_join_${index}`;
     const label = { step: index + 1, steps, label: `joining ${view.name}` };
+    if (!rows) {
+      // A stream view: the tiles' answer at each row's time, computed from its batch source (stream-step.ts).
+      try {
+        await runWithProgress(conn, streamStepSql(ctx, table, view, req.features, timestampColumn), label, progress);
+      } catch (err) {
+        throw new SourceError(`computing stream view "${view.name}" from its batch source failed: ${duckdbMessage(err)}`, { cause: err });
+      }
+      joined.push({ table, outputs: req.features.map((f) => f.output) });
+      continue;
+    }
     const failed = (err: unknown): SourceError =>
       new SourceError(
         `joining feature view "${view.name}" (${readsFrom(ctx, view)}keys ${rows.joinKeys.join(', ')}) failed: ${duckdbMessage(err)}`,
