@@ -10,14 +10,12 @@
 import type { StreamIngestFn } from '../activities/deps.js';
 import type { EngineContext } from '../engine/context.js';
 import { describeSource } from '../engine/sources.js';
-import { createClient, type RedisClient } from '../online/connection.js';
-import { toOnlineStoreError } from '../online/errors.js';
+import type { RedisClient } from '../online/connection.js';
 import { checkKeyPrefix } from '../online/keys.js';
-import { resolveOnlineStoreTarget } from '../online/store-target.js';
-import type { Repo } from '../registry/schema.js';
 import { openReader as openBrokerReader, type ReaderDefaults } from './brokers/index.js';
 import type { InvalidEvent } from './events.js';
 import { runStreamIngest, type StreamProgress } from './ingest.js';
+import { connectStreamRedis } from './redis-connection.js';
 import { RedisTileSink } from './redis-tile-sink.js';
 import { TilePartials } from './tile-partials.js';
 import type { BrokerReader } from './types.js';
@@ -81,22 +79,6 @@ export async function ingestView(options: ViewIngestOptions): Promise<StreamProg
       partials.close();
     }
   });
-}
-
-/**
- * A client of the repo's online store Redis for one ingest run (REDIS_URL overrides onlineStore.url, as for every
- * connection of a repo); rejects with the online store's retryable unavailable error when Redis does not answer.
- */
-export async function connectStreamRedis(onlineStore: Repo['onlineStore'], env: NodeJS.ProcessEnv = process.env): Promise<{ redis: RedisClient; url: string }> {
-  const target = resolveOnlineStoreTarget(onlineStore, env);
-  const redis = createClient({ ...target.connection, keyPrefix: onlineStore.keyPrefix });
-  try {
-    await redis.connect();
-  } catch (err) {
-    redis.disconnect();
-    throw toOnlineStoreError(err, `connecting to ${target.display} for stream ingestion`);
-  }
-  return { redis, url: target.connection.url ?? onlineStore.url };
 }
 
 export interface CreateStreamIngestOptions {

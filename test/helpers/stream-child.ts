@@ -9,7 +9,8 @@
 import { openEngine, closeEngine } from '../../src/engine/index.js';
 import { loadValidatedRepo } from '../../src/registry/load.js';
 import { openReader } from '../../src/stream/brokers/index.js';
-import { connectStreamRedis, ingestView, stderrLog } from '../../src/stream/run.js';
+import { connectStreamRedis } from '../../src/stream/redis-connection.js';
+import { ingestView, stderrLog } from '../../src/stream/run.js';
 import type { BrokerReader } from '../../src/stream/types.js';
 
 export interface StreamChildConfig {
