@@ -1,7 +1,8 @@
 /**
  * The Featureflow Temporal worker: the only place real activity dependencies are built (the repo from its config,
- * one DuckDB engine, one online-store connection, the engine's computeFeatures, and its computeDrift loaded on first
- * use). Workflows are bundled from WORKFLOWS_PATH at start-up. SIGTERM/SIGINT stop polling, let running activities
+ * one DuckDB engine, one online-store connection, the engine's computeFeatures, its computeDrift loaded on first
+ * use, and stream ingestion (src/stream/run.ts: each run connects its own Redis client and its view's broker).
+ * Workflows are bundled from WORKFLOWS_PATH at start-up. SIGTERM/SIGINT stop polling, let running activities
  * finish (up to the grace time), then close the store and the engine.
  */
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,7 @@ import { computeFeatures } from './engine/compute/index.js';
 import { closeEngine, openEngine, type DatabaseOptions } from './engine/index.js';
 import { connectRepoStore, resolveOnlineStoreTarget, type OnlineStoreTarget } from './online/store-target.js';
 import { loadValidatedRepo } from './registry/load.js';
+import { createStreamIngest } from './stream/run.js';
 import { TASK_QUEUE } from './workflows/shared.js';
 import { hostFacts, resolveWorkerSizing, type HostFacts, type WorkerSizing, type WorkerTuning } from './worker-sizing.js';
 
@@ -67,7 +69,7 @@ export interface FeatureflowActivities {
 export function createFeatureflowActivities(options: Pick<FeatureflowWorkerOptions, 'configPath' | 'engine'> = {}): FeatureflowActivities {
   const resources = new WorkerResources(realResourceFactories(options.configPath, options.engine));
   return {
-    activities: createActivities({ resources, computeFeatures, computeDrift: lazyComputeDrift }),
+    activities: createActivities({ resources, computeFeatures, computeDrift: lazyComputeDrift, streamIngest: createStreamIngest() }),
     open: async () => void (await resources.engine()),
     close: () => resources.close(),
   };
@@ -107,7 +109,7 @@ export async function createFeatureflowWorker(options: FeatureflowWorkerOptions 
       namespace,
       taskQueue,
       workflowsPath: WORKFLOWS_PATH,
-      activities: createActivities({ resources, computeFeatures, computeDrift: lazyComputeDrift }),
+      activities: createActivities({ resources, computeFeatures, computeDrift: lazyComputeDrift, streamIngest: createStreamIngest() }),
       maxConcurrentActivityTaskExecutions: sizing.maxConcurrentActivities,
       maxConcurrentWorkflowTaskExecutions: sizing.maxConcurrentWorkflowTasks,
       maxCachedWorkflows: sizing.maxCachedWorkflows,

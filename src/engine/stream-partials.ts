@@ -45,6 +45,8 @@ export interface PartialRow {
   tile: number;
   /** Latest event time in this (entity, tile). */
   maxMicros: number;
+  /** Events folded into this row (so a caller that cannot use the row can count them as invalid). */
+  events: number;
   /** [feature index, kind, encoded state]; features without a qualifying value are absent. */
   states: Array<readonly [number, TileKind, string]>;
 }
@@ -202,14 +204,15 @@ export class StreamPartials {
     let overflow = 0;
     let folded = 0;
     const rows = reader.getRowsJS().map((row): PartialRow => {
-      folded += row[k + 2] as number;
+      const rowEvents = row[k + 2] as number;
+      folded += rowEvents;
       const states: Array<readonly [number, TileKind, string]> = [];
       for (let i = 0; i < features.length; i++) {
         const state = row[k + 3 + i];
         if (typeof state === 'string') states.push([i, (features[i] as AggregationFeature).function, state]);
       }
       for (let j = k + 3 + features.length; j < row.length; j++) overflow += row[j] as number;
-      return { keyValues: row.slice(0, k), tile: row[k] as number, maxMicros: row[k + 1] as number, states };
+      return { keyValues: row.slice(0, k), tile: row[k] as number, maxMicros: row[k + 1] as number, events: rowEvents, states };
     });
     return { rows, overflow, untypedKeys: events.length - folded };
   }

@@ -6,6 +6,7 @@
 import { CONFIG_OPTION, parseCommandArgs, temporalTarget, TEMPORAL_OPTIONS, TEMPORAL_OPTIONS_HELP, UsageError } from '../args.js';
 import type { StreamIngestReport } from '../../client/stream.js';
 import { tryParseDuration } from '../../registry/duration.js';
+import type { StoredStateReading } from '../../stream/stored-state.js';
 
 export const USAGE = `usage: featureflow stream start  VIEW [--run-for 1h] [--heartbeat-timeout 30s] [--config F] [temporal options]
        featureflow stream status VIEW [--json] [--config F] [temporal options]
@@ -18,7 +19,9 @@ A worker must be running (featureflow worker).
 
   start    start ingesting VIEW; idempotent: if it is already running, says so and starts nothing
   status   the workflow's state, the run in flight (attempt, last failure) and its last heartbeat: positions,
-           events/s, late and invalid events, lag; totals of finished runs. Exit 0 while running, 3 when not
+           events/s, late and invalid events, lag; totals of finished runs; and the state stored with the tiles in
+           Redis (the truth the next run resumes from): positions, watermark, events, late, invalid, lag, when it
+           last wrote and last caught up. Exit 0 while running, 3 when not
   stop     cancel it and wait until it has stopped (the run in flight notices at its next heartbeat response,
            within 5s on \`featureflow worker\`, and stops after its current batch)
 
@@ -94,10 +97,11 @@ export async function run(args: string[]): Promise<number> {
         return 0;
       }
       case 'status': {
-        const report = await getStreamIngestStatus(client, workflowId);
-        if (values.json) console.log(JSON.stringify(report, null, 2));
+        const { readStoredStreamState } = await import('../../stream/stored-state.js');
+        const [report, stored] = await Promise.all([getStreamIngestStatus(client, workflowId), readStoredStreamState(repo, view)]);
+        if (values.json) console.log(JSON.stringify({ ...report, stored }, null, 2));
         else {
-          console.log(statusText(view, report));
+          console.log(statusText(view, report, stored));
           if (report.status !== 'NOT_FOUND') link();
         }
         return report.status === 'RUNNING' ? 0 : NOT_RUNNING_EXIT;
@@ -124,9 +128,43 @@ function durationFlag(value: string | undefined, flag: string, sub: string): str
 
 const count = (n: number): string => n.toLocaleString('en-US');
 
-/** The report as a few lines for a person (--json gives every field). */
-export function statusText(view: string, r: StreamIngestReport): string {
-  if (r.status === 'NOT_FOUND') return `Stream ingestion of ${view} has never run (no workflow ${r.workflowId}); start it with \`featureflow stream start ${view}\`.`;
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** How long ago, for a person: `3s ago`, `2m 5s ago`, `4h 1m ago`. */
+function ago(ms: number, nowMs: number): string {
+  const s = Math.max(0, Math.round((nowMs - ms) / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s ago`;
+  return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m ago`;
+}
+
+/** The state stored with the tiles in Redis: what the next run resumes from, and what freshness and /metrics read. */
+function storedLines(view: string, stored: StoredStateReading, rate: number | null | undefined, nowMs: number): string[] {
+  if ('error' in stored) return [`  stored state (Redis): unavailable: ${stored.error}`];
+  const s = stored.state;
+  if (!s) return [`  stored state (Redis): none yet (no batch of ${view} written)`];
+  const watermark = s.watermarkMicros > 0 ? iso(Math.floor(s.watermarkMicros / 1000)) : 'none';
+  const updated = s.updatedAtMs > 0 ? `updated ${iso(s.updatedAtMs)}, ${ago(s.updatedAtMs, nowMs)}` : 'never updated';
+  const events = `${count(s.events)} events${rate === null || rate === undefined ? '' : ` (${rate}/s)`}`;
+  const overflow = s.overflow > 0 ? `, ${count(s.overflow)} count_distinct values over the per-tile cap dropped` : '';
+  const caughtUp = s.caughtUpAtMs > 0 ? `caught up ${iso(s.caughtUpAtMs)} (${ago(s.caughtUpAtMs, nowMs)})` : 'never caught up';
+  return [
+    `  stored state (Redis, ${updated}): positions ${JSON.stringify(s.positions)}, watermark ${watermark}`,
+    `    ${events}, ${count(s.late)} late, ${count(s.invalid)} invalid${overflow}; lag ${count(s.pending)} messages, ${caughtUp}`,
+  ];
+}
+
+/**
+ * The report as a few lines for a person (--json gives every field). `stored`: the state in Redis, shown after the
+ * workflow's lines; `nowMs` for the "ago" texts.
+ */
+export function statusText(view: string, r: StreamIngestReport, stored?: StoredStateReading, nowMs: number = Date.now()): string {
+  const storedPart = stored ? storedLines(view, stored, r.heartbeat?.eventsPerSecond, nowMs) : [];
+  if (r.status === 'NOT_FOUND') {
+    const never = `Stream ingestion of ${view} has never run (no workflow ${r.workflowId}); start it with \`featureflow stream start ${view}\`.`;
+    // A workflow gone past the namespace's retention may have left tiles and state behind: show them.
+    return stored && 'state' in stored && stored.state ? [never.replace('has never run', 'is not running'), ...storedPart].join('\n') : never;
+  }
   const lines = [`${r.workflowId}: ${r.status}${r.closedAt ? ` (closed ${r.closedAt})` : ''}; current run started ${r.runStartedAt}`];
   if (r.activity !== 'none') {
     const beat = r.lastHeartbeatAt ? `, last heartbeat ${r.lastHeartbeatAt}` : ', no heartbeat yet';
@@ -150,5 +188,6 @@ export function statusText(view: string, r: StreamIngestReport): string {
         `${t.lastRunEndedAt ? `, last ended ${t.lastRunEndedAt}` : ''}; continued as new ${t.continuedAsNew} time${t.continuedAsNew === 1 ? '' : 's'}`,
     );
   }
+  lines.push(...storedPart);
   return lines.join('\n');
 }

@@ -1,7 +1,9 @@
-// The ingest loop over the real NATS JetStream (and Redis Streams) and Redis, SIGKILLed mid-stream 5 times (once right after a batch is
-// written and before it is acknowledged) while events are still being published: the totals equal the events sent.
-// The tiles are the test sink of test/helpers/stream-test-sink.ts (per-card count and sum with the real
-// compare-and-set); the crash test over the real tiles reuses stream-child.ts once those are merged.
+// The real ingestion of a stream view (src/stream/run.ts: broker reader, DuckDB partials, the Redis tiles written by
+// stream-apply.lua) over the real NATS JetStream (and Redis Streams) and Redis, SIGKILLed mid-stream 5 times (once
+// right after a batch's tiles are written and before the broker is acknowledged) while events are still being
+// published. Afterwards the values served from the tiles (readStreamTiles + windowValues, as serving reads them) equal
+// the same aggregates computed by DuckDB over the batch source holding the same events, exactly: no event lost or
+// counted twice, in any tile, for counts, sums, min, max and count_distinct; the stored counters are exact too.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -12,11 +14,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Broker, NatsBroker, RedisStreamBroker } from '../../../src/registry/stream-schema.js';
 import { cleanupPrefix, freshPrefix, redisUrl } from '../../helpers/redis.js';
 import type { StreamChildConfig } from '../../helpers/stream-child.js';
+import {
+  batchAggregates,
+  INGEST_FEATURES,
+  INGEST_VIEW,
+  INGEST_WINDOWS,
+  ingestStateKey,
+  servedValues,
+  writeIngestRepo,
+  type IngestRepo,
+  type TxEvent,
+} from '../../helpers/stream-ingest-repo.js';
 
 const CHILD = fileURLToPath(new URL('../../helpers/stream-child.ts', import.meta.url));
 const NATS_URL = process.env.FEATUREFLOW_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const TOTAL = 20_000;
 const CARDS = 37;
+/** Every INVALID_EVERY-th message is not JSON: skipped and counted, exactly once too. */
+const INVALID_EVERY = 2000;
 
 const prefix = freshPrefix();
 const id = randomBytes(6).toString('hex');
@@ -25,7 +40,10 @@ const redisStream: RedisStreamBroker = { kind: 'redis-stream', key: `${prefix}ev
 let nc: NatsConnection;
 let jsm: JetStreamManager;
 let redis: Redis;
+const repos: IngestRepo[] = [];
 const children = new Set<ChildProcess>();
+/** Events are in the last 50 s before this instant: never late, never ahead of the clock. */
+const BASE_MS = Date.now();
 
 beforeAll(async () => {
   nc = await connect({ servers: NATS_URL });
@@ -36,29 +54,38 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of children) c.kill('SIGKILL');
+  for (const r of repos) r.cleanup();
   await jsm.streams.delete(nats.stream).catch(() => false);
   await nc.close();
   await cleanupPrefix(redis, prefix);
   redis.disconnect();
 });
 
-/** Event i: card i mod CARDS, an integer amount, a time within the last minute (never late, never ahead). */
-function event(i: number): { card: string; amount: number; ts: string } {
-  return { card: `c${i % CARDS}`, amount: (i * 7919) % 1000, ts: new Date(Date.now() - (i % 50) * 1000).toISOString() };
+/** Message i: card i mod CARDS, an integer amount (some null), a merchant, a time within the 50 s before BASE_MS. */
+function event(i: number): TxEvent {
+  return {
+    card_id: 1 + (i % CARDS),
+    amount: i % 13 === 0 ? null : (i * 7919) % 1000,
+    merchant: `m${(i * 31) % 17}`,
+    ts: new Date(BASE_MS - (i % 50) * 1000 - (i % 7)).toISOString(),
+  };
 }
 
-/** Publishes every event in chunks; resolves with the last position. */
+const isInvalid = (i: number): boolean => i % INVALID_EVERY === INVALID_EVERY - 1;
+const validEvents = (): TxEvent[] => Array.from({ length: TOTAL }, (_, i) => i).filter((i) => !isInvalid(i)).map(event);
+
+/** Publishes every message in chunks; resolves with the last position. */
 async function publishAll(broker: Broker): Promise<string> {
   const js = jetstream(nc);
   let last = '';
   for (let i = 0; i < TOTAL; i += 250) {
-    const events = Array.from({ length: Math.min(250, TOTAL - i) }, (_, k) => JSON.stringify(event(i + k)));
+    const messages = Array.from({ length: Math.min(250, TOTAL - i) }, (_, k) => (isInvalid(i + k) ? '{"card_id": 1, ' : JSON.stringify(event(i + k))));
     if (broker.kind === 'nats') {
-      const acks = await Promise.all(events.map((e) => js.publish(broker.subject, e)));
+      const acks = await Promise.all(messages.map((m) => js.publish(broker.subject, m)));
       last = String(acks.at(-1)?.seq);
-    } else {
+    } else if (broker.kind === 'redis-stream') {
       const pipeline = redis.pipeline();
-      for (const e of events) pipeline.xadd(`${prefix}events`, '*', 'data', e);
+      for (const m of messages) pipeline.xadd(broker.key, '*', 'data', m);
       const replies = (await pipeline.exec()) ?? [];
       last = String(replies.at(-1)?.[1]);
     }
@@ -70,12 +97,12 @@ interface Child {
   process: ChildProcess;
   ready: Promise<void>;
   exited: Promise<number | string>;
-  /** Events in the state after the child's last batch. */
+  /** The view's stored events after the child's last batch. */
   events: () => number;
 }
 
-function startChild(broker: Broker, extra: Partial<StreamChildConfig> = {}): Child {
-  const config: StreamChildConfig = { broker, redisUrl: redisUrl(), prefix, batchMax: 300, ...extra };
+function startChild(repo: IngestRepo, extra: Partial<StreamChildConfig> = {}): Child {
+  const config: StreamChildConfig = { configPath: repo.config, view: INGEST_VIEW, batchMax: 300, ...extra };
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.add(child);
   let events = 0;
@@ -92,10 +119,12 @@ function startChild(broker: Broker, extra: Partial<StreamChildConfig> = {}): Chi
       if (m) events = Number(m[1]);
     }
   });
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => {
-    children.delete(child);
-    resolve(code ?? signal ?? 'unknown');
-  }));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      resolve(code ?? signal ?? 'unknown');
+    }),
+  );
   return { process: child, ready: Promise.race([ready, exited.then((c) => Promise.reject(new Error(`child exited early: ${c}`)))]), exited, events: () => events };
 }
 
@@ -103,24 +132,27 @@ async function until(check: () => Promise<boolean> | boolean): Promise<void> {
   while (!(await check())) await new Promise((r) => setTimeout(r, 20));
 }
 
-const stateEvents = async (): Promise<number> => Number((await redis.hget(`${prefix}state`, 'events')) ?? 0);
-
-describe('stream ingest under SIGKILL', () => {
+describe('stream ingest under SIGKILL, over the real tiles', () => {
   it.each([
     ['NATS JetStream', nats],
     ['Redis Streams', redisStream],
-  ] as const)('counts every event exactly once across 5 crashes of the consumer mid-stream (%s)', async (_, broker) => {
-    await redis.unlink(`${prefix}state`, `${prefix}counts`, `${prefix}sums`);
+  ] as const)('serves exactly the batch aggregates after 5 crashes of the consumer mid-stream (%s)', async (_, broker) => {
+    const keyPrefix = `${prefix}${broker.kind === 'nats' ? 'n' : 'r'}`;
+    const repo = await writeIngestRepo({ broker, keyPrefix, redisUrl: redisUrl(), events: validEvents() });
+    repos.push(repo);
+    const stateKey = ingestStateKey(keyPrefix);
+    const stateEvents = async (): Promise<number> => Number((await redis.hget(stateKey, 'events')) ?? 0);
+    const valid = TOTAL - Math.floor(TOTAL / INVALID_EVERY);
     const publishing = publishAll(broker);
     const exits: Array<number | string> = [];
     for (let run = 0; run < 5; run++) {
       // Run 2 dies inside the loop between writing its 3rd batch and acknowledging it.
-      const child = startChild(broker, run === 2 ? { crashAfterBatch: 3 } : {});
+      const child = startChild(repo, run === 2 ? { crashBeforeAck: 3 } : {});
       await child.ready;
       if (run !== 2) {
         const start = await stateEvents();
         // Mid-stream: after it wrote at least two batches of its own, unless the stream ran dry meanwhile.
-        await until(async () => child.events() >= start + 600 || (await stateEvents()) >= TOTAL);
+        await until(async () => child.events() >= start + 600 || (await stateEvents()) >= valid);
         child.process.kill('SIGKILL');
       }
       exits.push(await child.exited);
@@ -128,23 +160,29 @@ describe('stream ingest under SIGKILL', () => {
     expect(exits).toEqual(['SIGKILL', 'SIGKILL', 'SIGKILL', 'SIGKILL', 'SIGKILL']);
     const lastPosition = await publishing;
 
-    const last = startChild(broker);
+    const last = startChild(repo);
     await last.ready;
-    await until(async () => (await stateEvents()) >= TOTAL);
+    await until(async () => (await redis.hget(stateKey, 'positions')) === JSON.stringify({ '0': lastPosition }));
     last.process.kill('SIGTERM');
     expect(await last.exited).toBe(0);
 
-    const expectedCounts: Record<string, string> = {};
-    const expectedSums: Record<string, string> = {};
-    for (let i = 0; i < TOTAL; i++) {
-      const e = event(i);
-      expectedCounts[e.card] = String(Number(expectedCounts[e.card] ?? 0) + 1);
-      expectedSums[e.card] = String(Number(expectedSums[e.card] ?? 0) + e.amount);
+    const state = await redis.hgetall(stateKey);
+    expect(state).toMatchObject({ events: String(valid), late: '0', invalid: String(TOTAL - valid) });
+    const batch = await batchAggregates(repo.parquet);
+    expect(batch.size).toBe(CARDS);
+    const cards = [...batch.keys()];
+    // At BASE_MS every event is inside both windows (the oldest is 50 s earlier).
+    const served = await servedValues(redis, keyPrefix, cards, BASE_MS * 1000);
+    for (const card of cards) {
+      const expected = batch.get(card) ?? [];
+      const got = served.get(card) ?? [];
+      INGEST_FEATURES.forEach((f, fi) =>
+        INGEST_WINDOWS.forEach((w, wi) => expect({ card, feature: `${f.name}_${w}`, value: got[fi]?.[wi] }).toEqual({ card, feature: `${f.name}_${w}`, value: expected[fi] })),
+      );
     }
-    expect(await redis.hgetall(`${prefix}counts`)).toEqual(expectedCounts);
-    expect(await redis.hgetall(`${prefix}sums`)).toEqual(expectedSums);
-    const state = await redis.hgetall(`${prefix}state`);
-    expect(state).toMatchObject({ positions: JSON.stringify({ '0': lastPosition }), events: String(TOTAL), late: '0', invalid: '0' });
+    // Not vacuous: the sums hold every amount.
+    const totalServed = cards.reduce((sum, card) => sum + Number(served.get(card)?.[3]?.[0] ?? 0), 0);
+    expect(totalServed).toBe(validEvents().reduce((sum, e) => sum + (e.amount ?? 0), 0));
     if (broker.kind === 'nats') {
       expect((await jsm.consumers.info(broker.stream, broker.durable)).ack_floor.stream_seq).toBe(TOTAL);
     } else {

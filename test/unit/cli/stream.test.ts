@@ -101,4 +101,41 @@ describe('stream status text', () => {
       '  finished runs: 5 (100,000 events), last ended 2024-05-01T00:30:00.000Z; continued as new 1 time',
     ]);
   });
+
+  it('shows the state stored with the tiles in Redis after the workflow, or why it cannot', () => {
+    const report: StreamIngestReport = {
+      workflowId: 'stream-ingest-fraud-live',
+      status: 'RUNNING',
+      runId: 'r',
+      runStartedAt: '2024-05-01T00:00:00.000Z',
+      activity: 'waiting',
+      attempt: 1,
+    };
+    const now = Date.parse('2024-05-01T01:00:10.000Z');
+    const state = {
+      positions: { '0': '1250' },
+      watermarkMicros: Date.parse('2024-05-01T01:00:04.000Z') * 1000,
+      events: 100_250,
+      late: 4,
+      invalid: 2,
+      overflow: 0,
+      updatedAtMs: Date.parse('2024-05-01T01:00:07.000Z'),
+      caughtUpAtMs: Date.parse('2024-04-30T23:58:00.000Z'),
+      pending: 3_000,
+    };
+    expect(statusText('live', report, { state }, now).split('\n').slice(2)).toEqual([
+      '  stored state (Redis, updated 2024-05-01T01:00:07.000Z, 3s ago): positions {"0":"1250"}, watermark 2024-05-01T01:00:04.000Z',
+      '    100,250 events, 4 late, 2 invalid; lag 3,000 messages, caught up 2024-04-30T23:58:00.000Z (1h 2m ago)',
+    ]);
+    expect(statusText('live', report, { state: { ...state, overflow: 7 } }, now)).toContain('2 invalid, 7 count_distinct values over the per-tile cap dropped;');
+    expect(statusText('live', report, { state: null }, now)).toContain('\n  stored state (Redis): none yet (no batch of live written)');
+    expect(statusText('live', report, { error: 'online store unavailable: connect ECONNREFUSED' }, now)).toContain(
+      '\n  stored state (Redis): unavailable: online store unavailable: connect ECONNREFUSED',
+    );
+    const gone: StreamIngestReport = { workflowId: 'stream-ingest-fraud-live', status: 'NOT_FOUND', activity: 'none', attempt: 0 };
+    expect(statusText('live', gone, { state }, now).split('\n')[0]).toBe(
+      'Stream ingestion of live is not running (no workflow stream-ingest-fraud-live); start it with `featureflow stream start live`.',
+    );
+    expect(statusText('live', gone, { state: null }, now)).not.toContain('stored state');
+  });
 });

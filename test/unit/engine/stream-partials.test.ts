@@ -73,6 +73,7 @@ describe('stream partials', () => {
     expect([...byKey.keys()].sort()).toEqual(['1/0', '1/1', '2/3']);
     const first = byKey.get('1/0') as PartialRow;
     expect(first.maxMicros).toBe(T0 + MINUTE - 1);
+    expect([first.events, byKey.get('1/1')?.events, byKey.get('2/3')?.events]).toEqual([4, 1, 1]);
     // The key "1" is typed as the batch source's BIGINT, so it joins card 1.
     expect(states(first)).toEqual({
       0: { kind: 'count', n: 4 },
