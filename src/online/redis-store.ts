@@ -9,6 +9,7 @@ import { OnlineStoreUnavailableError, toOnlineStoreError } from './errors.js';
 import { defineScripts } from './scripts.js';
 import { schemaIdOf } from './stored-value.js';
 import { StoreReader } from './store-read.js';
+import type { StoredStreamState } from './stream-tiles.js';
 import type {
   AlertState,
   DriftAlertRecord,
@@ -189,6 +190,10 @@ export class RedisOnlineStore implements OnlineStore {
 
   advanceWatermark(project: string, view: string, advance: WatermarkAdvance): Promise<Watermark | undefined> {
     return this.records.advanceWatermark(project, view, advance);
+  }
+
+  getStreamStates(project: string, views: readonly string[]): Promise<Map<string, StoredStreamState>> {
+    return this.records.getStreamStates(project, views);
   }
 
   /** Overwriting watermarks whatever they hold, for `featureflow watermarks reset` (not on OnlineStore on purpose). */

@@ -33,14 +33,22 @@ export class StoreReader {
     private readonly fail: (err: unknown, doing: string) => Error,
   ) {}
 
-  async read(request: OnlineReadRequest): Promise<FeatureColumn[]> {
+  /** Not async itself: a read of stored features alone is readStored's promise as it is, no extra await. */
+  read(request: OnlineReadRequest): Promise<FeatureColumn[]> {
     let split = this.splits.get(request.features);
     if (split === undefined) {
-      split = splitStream(request.features, this.prefix) ?? null;
+      try {
+        split = splitStream(request.features, this.prefix) ?? null;
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
       this.splits.set(request.features, split);
     }
-    if (split === null) return this.readStored(request, request.nowMs ?? this.clock());
     const nowMs = request.nowMs ?? this.clock();
+    return split === null ? this.readStored(request, nowMs) : this.readWithStream(request, split, nowMs);
+  }
+
+  private async readWithStream(request: OnlineReadRequest, split: StreamSplit, nowMs: number): Promise<FeatureColumn[]> {
     const rows = entityRows(request.entities);
     const stored = split.stored.length > 0 ? this.readStored({ entities: request.entities, features: split.stored }, nowMs) : Promise.resolve([]);
     const streamed = readStreamColumns(this.client, this.prefix, split, request.entities, rows, nowMs).catch((err: unknown) => {

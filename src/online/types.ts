@@ -30,6 +30,7 @@
 import type { DriftLevel, DriftReport } from '../engine/stats/types.js';
 import type { FrameBatch, RowFrameTemplate } from '../engine/row-frames.js';
 import type { Dtype } from '../registry/dtypes.js';
+import type { StoredStreamState } from './stream-tiles.js';
 import type { TileKind } from './tile-codec.js';
 
 /** What the online store needs to know about a view to write and read it. */
@@ -200,6 +201,11 @@ export interface OnlineStore {
   getDriftRecords(project: string): Promise<{ reports: Map<string, DriftRecord>; alerts: Map<string, DriftAlertRecord> }>;
   recordDriftReports(project: string, reports: ReadonlyMap<string, DriftRecord>): Promise<void>;
   recordDriftAlert(project: string, view: string, alert: DriftAlertRecord): Promise<void>;
+  /**
+   * The ingestion state of stream views (stream-tiles.ts), in one round trip; views without state yet are left out.
+   * Optional: freshness and /metrics do without it for stores that have no stream views.
+   */
+  getStreamStates?(project: string, views: readonly string[]): Promise<Map<string, StoredStreamState>>;
   /** Resolves when Redis answers; rejects (OnlineStoreUnavailableError) when it does not. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/api/logger.js';
 import { createServer, type ApiServer } from '../../../src/api/server.js';
+import { computeFreshness } from '../../../src/freshness/compute.js';
 import { encodeEntityKey } from '../../../src/online/keys.js';
 import { viewLayout } from '../../../src/online/layout.js';
 import { connectOnlineStore, type RedisOnlineStore } from '../../../src/online/redis-store.js';
@@ -53,7 +54,15 @@ const repo: Repo = RepoSchema.parse({
       },
     },
     { name: 'card_plain', entities: ['card'], source: 'txn_batch', schema: [{ name: 'limit', dtype: 'float64' }] },
+    {
+      name: 'card_idle',
+      entities: ['card'],
+      source: 'txn_stream',
+      freshness: { maxStaleness: '1m' },
+      aggregation: { cadence: '1m', windows: ['5m'], features: [{ name: 'seen', function: 'count' }] },
+    },
   ],
+  featureServices: [{ name: 'fraud', features: { card_plain: ['limit'], card_txn: ['n_5m', 'merchant_1m'] } }],
 });
 
 /** The events of card 1: [ms before T0, amount, merchant]. */
@@ -204,5 +213,64 @@ describe('serving a stream view', () => {
     const body = await read(['card_txn:n_1m', 'card_plain:limit', 'card_txn:merchant_1h']);
     expect(body.metadata.feature_names).toEqual(['card_id', 'n_1m', 'limit', 'merchant_1h']);
     expect(body.results.slice(1).map((r) => r.values[0])).toEqual([2, 500, 'c']);
+  });
+
+  it('serves a feature service mixing stored and stream features', async () => {
+    now = T0;
+    await touchStreamState(redis, ref, { updatedAtMs: now, caughtUpAtMs: now, pending: 0 });
+    const response = await fetch(`${base}/get-online-features`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ entities: { card_id: [1] }, feature_service: 'fraud', full_feature_names: true }),
+    });
+    const body = (await response.json()) as Result;
+    expect(body.metadata.feature_names).toEqual(['card_id', 'card_plain__limit', 'card_txn__n_5m', 'card_txn__merchant_1m']);
+    expect(body.results.slice(1).map((r) => [r.values[0], r.statuses[0]])).toEqual([
+      [500, 'PRESENT'],
+      [3, 'PRESENT'],
+      ['c', 'PRESENT'],
+    ]);
+  });
+
+  it('marks a view with a freshness SLA OUTSIDE_MAX_AGE before its consumer ever ran', async () => {
+    const body = await read(['card_idle:seen_5m']);
+    expect(body.results[1]).toEqual({ values: [0], statuses: ['OUTSIDE_MAX_AGE'], event_timestamps: ['1970-01-01T00:00:00Z'] });
+  });
+});
+
+describe('stream view health', () => {
+  it('exposes the counters and gauges of the stream state in /metrics', async () => {
+    await touchStreamState(redis, ref, { updatedAtMs: T0 + 1000, caughtUpAtMs: T0, pending: 7 });
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const lines = text.split('\n').filter((l) => l.startsWith('featureflow_stream_'));
+    expect(lines.filter((l) => !l.startsWith('featureflow_stream_behind_seconds'))).toEqual([
+      'featureflow_stream_events_total{view="card_txn"} 4',
+      'featureflow_stream_late_events_total{view="card_txn"} 1',
+      'featureflow_stream_invalid_events_total{view="card_txn"} 2',
+      'featureflow_stream_distinct_overflow_total{view="card_txn"} 0',
+      'featureflow_stream_pending_messages{view="card_txn"} 7',
+      `featureflow_stream_watermark_seconds{view="card_txn"} ${(T0 - 10_000) / 1000}`,
+      `featureflow_stream_updated_seconds{view="card_txn"} ${(T0 + 1000) / 1000}`,
+    ]);
+    const behind = lines.filter((l) => l.startsWith('featureflow_stream_behind_seconds'));
+    expect(behind).toHaveLength(1);
+    // The scrape's own clock (not the store's): seconds from T0 to the wall clock, give or take the test's run.
+    expect(Number(behind[0]?.split(' ')[1])).toBeCloseTo((Date.now() - T0) / 1000, -2);
+    expect(text).toMatch(/^# TYPE featureflow_stream_events_total counter$/m);
+  });
+
+  it('judges the freshness of a stream view by when its consumer was last caught up', async () => {
+    await touchStreamState(redis, ref, { updatedAtMs: T0 + 1000, caughtUpAtMs: T0, pending: 7 });
+    const [entry] = await computeFreshness(repo, store, ['card_txn'], new Date(T0 + 3 * MINUTE));
+    expect(entry).toMatchObject({
+      view: 'card_txn',
+      status: 'stale',
+      stalenessSeconds: 180,
+      maxStalenessSeconds: 120,
+      newestEventTime: new Date(T0 - 10_000).toISOString(),
+      lastMaterializedAt: new Date(T0 + 1000).toISOString(),
+    });
+    const [fresh] = await computeFreshness(repo, store, ['card_txn'], new Date(T0 + 2 * MINUTE));
+    expect(fresh).toMatchObject({ status: 'fresh', stalenessSeconds: 120 });
   });
 });
