@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { FeatureflowError, formatPath, NotFoundError } from '../registry/errors.js';
 import { FUTURE_SKEW_MS, INSTANT_HINT, parseInstantMs } from '../registry/instant.js';
 import type { Repo } from '../registry/schema.js';
+import { streamSourceOf, StreamViewNotMaterializedError } from '../registry/stream-view.js';
 import { BadRequestError, ViewNotOnlineError } from './errors.js';
 import { refuseMisspeltFields } from './feast-fields.js';
 
@@ -84,9 +85,12 @@ export function parseMaterializeIncrementalRequest(body: unknown, repo: Repo, no
   return { views: resolveViews(parsed.feature_views, repo), end: iso(endMs) };
 }
 
-/** Absent or null: every online view (Feast's behaviour). Named views must exist and be served online. */
+/**
+ * Absent or null: every online view (Feast's behaviour) but views on a stream source (served from their tiles). Named
+ * views must exist, be served online and not read a stream source.
+ */
 function resolveViews(names: readonly string[] | null | undefined, repo: Repo): string[] {
-  if (names == null) return repo.featureViews.filter((v) => v.online).map((v) => v.name);
+  if (names == null) return repo.featureViews.filter((v) => v.online && !streamSourceOf(repo, v)).map((v) => v.name);
   if (names.length === 0) throw new BadRequestError('invalid request: feature_views: list at least one view, or leave it out for every online view');
   for (const name of names) {
     const view = repo.featureViews.find((v) => v.name === name);
@@ -94,6 +98,8 @@ function resolveViews(names: readonly string[] | null | undefined, repo: Repo): 
       throw new NotFoundError(`feature view ${JSON.stringify(name)} is not in project ${repo.project}; views: ${repo.featureViews.map((v) => v.name).join(', ')}`);
     }
     if (!view.online) throw new ViewNotOnlineError(name);
+    const stream = streamSourceOf(repo, view);
+    if (stream) throw new StreamViewNotMaterializedError(name, stream.name);
   }
   return [...new Set(names)];
 }

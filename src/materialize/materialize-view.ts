@@ -10,6 +10,7 @@ import type { ValidationReport } from '../engine/validation/types.js';
 import type { RuleResult } from '../engine/validation/types.js';
 import { FeatureflowError } from '../registry/errors.js';
 import { findView } from '../registry/features.js';
+import { streamSourceOf, StreamViewNotMaterializedError } from '../registry/stream-view.js';
 import type { FeatureView } from '../registry/schema.js';
 import { viewLayout } from '../online/layout.js';
 import type { EncodedRow, OnlineStore, WriteResult } from '../online/types.js';
@@ -58,14 +59,20 @@ const MAX_IN_FLIGHT = 2;
 // Rendered groups are ~2000 rows each: a few in flight keep Redis busy while DuckDB hands over the next.
 const FRAMES_IN_FLIGHT = 4;
 
-/** The online views to materialize: the ones named (each must exist and be online), or all online views. */
+/**
+ * The online views to materialize: the ones named (each must exist, be online and not read a stream source), or all
+ * online views but those on a stream source (served from their tiles, see StreamViewNotMaterializedError).
+ */
 export function selectOnlineViews(deps: MaterializeDeps, names: readonly string[] | undefined): FeatureView[] {
-  if (!names || names.length === 0) return deps.ctx.repo.featureViews.filter((v) => v.online);
+  const { repo } = deps.ctx;
+  if (!names || names.length === 0) return repo.featureViews.filter((v) => v.online && !streamSourceOf(repo, v));
   return names.map((name) => {
-    const view = findView(deps.ctx.repo, name);
+    const view = findView(repo, name);
     if (!view.online) {
       throw new FeatureflowError('VIEW_NOT_ONLINE', `feature view "${name}" has online: false; it is not materialized`);
     }
+    const stream = streamSourceOf(repo, view);
+    if (stream) throw new StreamViewNotMaterializedError(name, stream.name);
     return view;
   });
 }

@@ -31,6 +31,11 @@ export interface OnlineStoreOptions {
    * 503, while Redis is still down; otherwise connectOnlineStore rejects when Redis does not answer.
    */
   lazy?: boolean;
+  /**
+   * "Now" in epoch ms for reads that name none (OnlineReadRequest.nowMs): TTL ages, stream windows and their
+   * staleness. Default Date.now; tests set it to serve as of a chosen instant (a window rolling forward).
+   */
+  clock?: () => number;
 }
 
 /** Reconnect delays 100, 200, 400, 500, 500, ... ms, forever: recovery must not need a restart of ours. */

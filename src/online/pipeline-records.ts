@@ -1,7 +1,7 @@
 /**
  * What the pipelines record per view beside the rows (layout in types.ts): materialization watermarks, the last
  * freshness check and the last alert sent, each a JSON field of a per-project hash, validated both ways
- * (watermark.ts). Kept apart from the row store: a handful of small hash commands, no hot path.
+ * (watermark.ts); and, read only, the stream views' ingestion states (stream-tiles.ts). Kept apart from the row store: a handful of small hash commands, no hot path.
  */
 import type { RedisClient } from './connection.js';
 import { CorruptOnlineValueError } from './errors.js';
@@ -9,6 +9,7 @@ import { formatDriftAlert, formatDriftRecord, parseDriftAlert, parseDriftRecord 
 import { alertsKey, driftAlertsKey, driftKey, freshnessKey, watermarksKey } from './keys.js';
 import { advanceWatermarkScript } from './scripts.js';
 import { checkSameServerRun, serverRunId } from './server-run.js';
+import { readStreamState, type StoredStreamState } from './stream-tiles.js';
 import type { AlertState, DriftAlertRecord, DriftRecord, FreshnessCheck, Watermark, WatermarkAdvance } from './types.js';
 import {
   advanceWatermarkArgs,
@@ -146,4 +147,13 @@ export class PipelineRecords {
     }
   }
 
+  /** Each view's readStreamState, sent together (auto-pipelining: one round trip). */
+  async getStreamStates(project: string, views: readonly string[]): Promise<Map<string, StoredStreamState>> {
+    try {
+      const states = await Promise.all(views.map((view) => readStreamState(this.client, { prefix: this.keyPrefix, project, view })));
+      return new Map(views.flatMap((view, i) => (states[i] ? [[view, states[i]] as const] : [])));
+    } catch (err) {
+      throw this.fail(err, 'reading stream states');
+    }
+  }
 }

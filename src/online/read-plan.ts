@@ -41,7 +41,7 @@ export function planRead(request: OnlineReadRequest, shape: ReadShape, rows: num
     let entityKeys = encoded[from];
     if (!entityKeys) {
       const layout = layouts[from] as ViewLayout;
-      entityKeys = encodeRows(request.entities, layout, rows);
+      entityKeys = encodeEntityRows(request.entities, layout, rows);
       encoded[from] = entityKeys;
     }
     const head = keyHead[v] as string;
@@ -51,7 +51,8 @@ export function planRead(request: OnlineReadRequest, shape: ReadShape, rows: num
   return { rows, shape, keys };
 }
 
-function encodeRows(entities: OnlineReadRequest['entities'], layout: ViewLayout, rows: number): string[] {
+/** The encoded entity key of each row for `layout`'s join keys (also the stream tiles' entity keys). */
+export function encodeEntityRows(entities: OnlineReadRequest['entities'], layout: ViewLayout, rows: number): string[] {
   const { joinKeys, keyTypes } = layout;
   const columns = joinKeys.map((name) => {
     const column = entities[name];

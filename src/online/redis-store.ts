@@ -5,13 +5,11 @@
  */
 import { checkEntityKeys, checkKeyPrefix, schemaKey } from './keys.js';
 import { createClient, type OnlineStoreOptions, type RedisClient } from './connection.js';
-import { CorruptOnlineValueError, OnlineStoreUnavailableError, toOnlineStoreError } from './errors.js';
-import { assembleColumns, entityRows, parseFetched, planRead, type FetchedRow } from './read-plan.js';
-import { readShape, unknownSchemaKeys, type ReadShape } from './read-shape.js';
+import { OnlineStoreUnavailableError, toOnlineStoreError } from './errors.js';
 import { defineScripts } from './scripts.js';
-import { mgetAll } from './slot-groups.js';
-import { mgetBatched } from './read-batch.js';
 import { schemaIdOf } from './stored-value.js';
+import { StoreReader } from './store-read.js';
+import type { StoredStreamState } from './stream-tiles.js';
 import type {
   AlertState,
   DriftAlertRecord,
@@ -50,10 +48,7 @@ export class RedisOnlineStore implements OnlineStore {
   private readonly batchSize: number;
   private readonly concurrency: number;
   private readonly pingTimeoutMs: number;
-  /** Schema key -> feature names. Schema keys never change once written (the id is a hash of the names). */
-  private readonly schemas = new Map<string, readonly string[]>();
-  /** Per feature list read (by identity: lists are readonly), what it alone decides; see read-shape.ts. */
-  private readonly shapes = new WeakMap<OnlineReadRequest['features'], ReadShape>();
+  private readonly reader: StoreReader;
   private lastConnectionError: string | undefined;
   /** Standalone only: the bare connection for first-attempt writes (see fast-write.ts), opened on first use. */
   private bulk: Promise<BulkSocket> | undefined;
@@ -72,6 +67,7 @@ export class RedisOnlineStore implements OnlineStore {
     this.pingTimeoutMs = options.pingTimeoutMs ?? 1000;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 2000;
     defineScripts(client);
+    this.reader = new StoreReader(client, keyPrefix, this.cluster, options.clock ?? Date.now, (err, doing) => this.fail(err, doing));
     this.records = new PipelineRecords(client, keyPrefix, (err, doing) => this.fail(err, doing));
     // Without a listener ioredis prints every failed reconnect; keep the last one for our error messages instead.
     client.on('error', (err: Error) => (this.lastConnectionError = err.message));
@@ -94,7 +90,7 @@ export class RedisOnlineStore implements OnlineStore {
     } catch (err) {
       throw this.fail(err, `registering the layout of "${layout.view}"`);
     }
-    this.schemas.set(key, [...layout.features]);
+    this.reader.schemas.set(key, [...layout.features]);
     return schemaId;
   }
 
@@ -176,60 +172,8 @@ export class RedisOnlineStore implements OnlineStore {
     return this.bulk;
   }
 
-  async read(request: OnlineReadRequest): Promise<FeatureColumn[]> {
-    const rows = entityRows(request.entities);
-    const plan = planRead(request, this.shapeOf(request.features), rows);
-    let texts: (string | null)[];
-    try {
-      texts = await this.mget(plan.keys);
-    } catch (err) {
-      throw this.fail(err, `reading ${plan.keys.length} keys`);
-    }
-    const fetched: (FetchedRow | null)[] = texts.map((text, i) => (text === null ? null : parseFetched(plan.keys[i] as string, text)));
-    await this.loadSchemas(unknownSchemaKeys(plan.shape, rows, fetched, this.schemas));
-    return assembleColumns(plan, request, fetched, this.schemas, request.nowMs ?? Date.now());
-  }
-
-  /** The shape of a feature list, worked out on its first read (the API reads with its cached plans' lists). */
-  private shapeOf(features: OnlineReadRequest['features']): ReadShape {
-    let shape = this.shapes.get(features);
-    if (!shape) {
-      shape = readShape(features, this.keyPrefix);
-      this.shapes.set(features, shape);
-    }
-    return shape;
-  }
-
-  /** Standalone: sendCommand, batched per event-loop turn (read-batch.ts); a cluster needs per-slot MGETs. */
-  private mget(keys: readonly string[]): Promise<(string | null)[]> {
-    return this.cluster || keys.length === 0 ? mgetAll(this.client, keys, this.cluster) : mgetBatched(this.client as Redis, keys);
-  }
-
-  /** Fetches schema keys not cached yet: at most one extra round trip, and none once the process is warm. */
-  private async loadSchemas(keys: readonly string[]): Promise<void> {
-    if (keys.length === 0) return;
-    const missing = keys.filter((k) => !this.schemas.has(k));
-    if (missing.length === 0) return;
-    let texts: (string | null)[];
-    try {
-      texts = await this.mget(missing);
-    } catch (err) {
-      throw this.fail(err, 'reading feature schemas');
-    }
-    texts.forEach((text, i) => {
-      if (text === null) return; // assembleColumns names the missing key if a row needs it
-      const key = missing[i] as string;
-      let names: unknown;
-      try {
-        names = JSON.parse(text);
-      } catch {
-        names = undefined;
-      }
-      if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) {
-        throw new CorruptOnlineValueError(`schema key ${key} does not hold a JSON array of feature names`);
-      }
-      this.schemas.set(key, names);
-    });
+  read(request: OnlineReadRequest): Promise<FeatureColumn[]> {
+    return this.reader.read(request);
   }
 
   getWatermark(project: string, view: string): Promise<Watermark | undefined> {
@@ -246,6 +190,10 @@ export class RedisOnlineStore implements OnlineStore {
 
   advanceWatermark(project: string, view: string, advance: WatermarkAdvance): Promise<Watermark | undefined> {
     return this.records.advanceWatermark(project, view, advance);
+  }
+
+  getStreamStates(project: string, views: readonly string[]): Promise<Map<string, StoredStreamState>> {
+    return this.records.getStreamStates(project, views);
   }
 
   /** Overwriting watermarks whatever they hold, for `featureflow watermarks reset` (not on OnlineStore on purpose). */

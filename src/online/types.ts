@@ -30,6 +30,8 @@
 import type { DriftLevel, DriftReport } from '../engine/stats/types.js';
 import type { FrameBatch, RowFrameTemplate } from '../engine/row-frames.js';
 import type { Dtype } from '../registry/dtypes.js';
+import type { StoredStreamState } from './stream-tiles.js';
+import type { TileKind } from './tile-codec.js';
 
 /** What the online store needs to know about a view to write and read it. */
 export interface ViewLayout {
@@ -43,6 +45,24 @@ export interface ViewLayout {
   keyTypes: readonly (Dtype | undefined)[];
   /** 0 means no TTL (no expiry, never OUTSIDE_MAX_AGE). */
   ttlSeconds: number;
+  /** Set for a view on a stream source: its values are merged from its tiles at read time, not stored rows. */
+  stream?: StreamLayout;
+}
+
+/** How a stream view's features are read from its tiles (keys.ts streamTilesKey, stream-read.ts). */
+export interface StreamLayout {
+  tileMicros: number;
+  /** The function of each feature in view.aggregation.features order (tile field `${tile}:${index}`). */
+  kinds: readonly TileKind[];
+  /** The view's windows in aggregation.windows order, in microseconds. */
+  windowMicros: readonly number[];
+  /** Per entry of ViewLayout.features: its aggregation feature (index into kinds) and window (into windowMicros). */
+  columns: ReadonlyArray<{ feature: number; window: number }>;
+  /**
+   * view.freshness.maxStaleness in ms, 0 when none: every value is OUTSIDE_MAX_AGE while the consumer was last caught
+   * up longer ago than this (or never ran).
+   */
+  maxStalenessMs: number;
 }
 
 /** One row ready to write; produced by DuckDB during materialization or by encodeRow() in JS. */
@@ -181,6 +201,11 @@ export interface OnlineStore {
   getDriftRecords(project: string): Promise<{ reports: Map<string, DriftRecord>; alerts: Map<string, DriftAlertRecord> }>;
   recordDriftReports(project: string, reports: ReadonlyMap<string, DriftRecord>): Promise<void>;
   recordDriftAlert(project: string, view: string, alert: DriftAlertRecord): Promise<void>;
+  /**
+   * The ingestion state of stream views (stream-tiles.ts), in one round trip; views without state yet are left out.
+   * Optional: freshness and /metrics do without it for stores that have no stream views.
+   */
+  getStreamStates?(project: string, views: readonly string[]): Promise<Map<string, StoredStreamState>>;
   /** Resolves when Redis answers; rejects (OnlineStoreUnavailableError) when it does not. */
   ping(): Promise<void>;
   close(): Promise<void>;

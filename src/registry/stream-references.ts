@@ -1,6 +1,7 @@
 /**
  * Reference checks for stream sources and the views reading them: the batch source must hold rows itself, and a view
- * on a stream is an aggregation (the tiles are what is served) whose windows fit a tile size.
+ * on a stream is an aggregation (the tiles are what is served) whose windows fit a tile size, and is never
+ * materialized (no schedule).
  */
 import { get, isRecord, known, list, type Add } from './raw.js';
 import { tileSecondsOrProblem } from './stream-tiles.js';
@@ -30,6 +31,13 @@ export function checkStreamSources(ctx: SourceIndex, views: unknown[], add: Add)
     const source = String(get(view, 'source'));
     if (get(view, 'transform') !== undefined) {
       add(`${base}.transform`, `the view reads stream source "${source}": stream views aggregate events into tiles and take no transform`);
+    }
+    if (get(view, 'schedule') !== undefined) {
+      add(
+        `${base}.schedule`,
+        `the view reads stream source "${source}": its online values are merged from the stream's tiles at request time ` +
+          '(`featureflow stream start`), so it takes no materialization schedule',
+      );
     }
     const aggregation = get(view, 'aggregation');
     if (!isRecord(aggregation)) {

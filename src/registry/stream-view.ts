@@ -11,6 +11,26 @@ export interface StreamView {
   source: StreamSource;
 }
 
+/** The stream source a view reads, or undefined for a view on any other kind of source. */
+export function streamSourceOf(repo: Repo, view: FeatureView): StreamSource | undefined {
+  const source = repo.sources.find((s) => s.name === view.source);
+  return source?.type === 'stream' ? source : undefined;
+}
+
+/**
+ * Why a stream view is never materialized: its online values are merged from its tiles at request time, so rows
+ * written for it would never be read (and would make it look fresh).
+ */
+export class StreamViewNotMaterializedError extends FeatureflowError {
+  constructor(view: string, source: string) {
+    super(
+      'INVALID_REQUEST',
+      `feature view "${view}" reads stream source "${source}": its online values are merged from the stream's tiles at ` +
+        `request time, so it is not materialized; keep it fresh with \`featureflow stream start ${view}\``,
+    );
+  }
+}
+
 /** Throws NOT_FOUND for an unknown view, INVALID_REQUEST for a view on another kind of source (both non-retryable). */
 export function findStreamView(repo: Repo, name: string): StreamView {
   const view = findView(repo, name);

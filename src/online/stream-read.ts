@@ -1,0 +1,145 @@
+/**
+ * Reading stream views (ViewLayout.stream): their features are not stored rows but sliding windows merged from the
+ * view's tiles at request time (tile-window.ts), the same range training computes (stream-training.ts). A read's
+ * feature list is split once into stored and stream features (splitStream, kept beside the list like ReadShape);
+ * per request the tile hashes of every (stream view, entity) and each view's state are asked for in the same
+ * event-loop turn as the stored rows' MGET, so auto-pipelining sends them together: one round trip.
+ *
+ * Statuses and times of a stream value (documented in the README, "Streaming features"):
+ *   PRESENT          a value (count and count_distinct are 0, not missing, for an entity without events in the
+ *                    window: what training computes for it too)
+ *   NOT_FOUND        null: no qualifying event in the window (sum, avg, min, max, last; stddev with fewer than 2)
+ *   OUTSIDE_MAX_AGE  every value of the view, null or not, when it declares freshness.maxStaleness and its consumer
+ *                    was last caught up longer ago than that, or never ran; the value is still returned
+ *   event timestamp  the view's watermark (the newest event applied to its tiles), capped at the request time: the
+ *                    latest event time the value can include, what a Feast client reads as the value's age.
+ *                    0 (1970) for NOT_FOUND, as for stored features.
+ */
+import { NotFoundError } from '../registry/errors.js';
+import type { RedisClient } from './connection.js';
+import { streamStateKey, streamTilesKey } from './keys.js';
+import { encodeEntityRows } from './read-plan.js';
+import { windowValues, type WindowSpec } from './tile-window.js';
+import type { FeatureValue } from './tile-codec.js';
+import type { FeatureColumn, FeatureStatus, JsonValue, OnlineReadRequest, StreamLayout, ViewLayout } from './types.js';
+
+type Features = OnlineReadRequest['features'];
+
+interface StreamViewRead {
+  layout: ViewLayout;
+  stream: StreamLayout;
+  stateKey: string;
+  spec: WindowSpec;
+}
+
+/** What a feature list alone decides about its stream features. */
+export interface StreamSplit {
+  /** The stored features in request order: one array per split, so the store's ReadShape of it is cached too. */
+  stored: Features;
+  /** Request index of each stored feature. */
+  storedAt: number[];
+  /** Request index of each stream feature. */
+  streamAt: number[];
+  /** Distinct stream views, in order of first use. */
+  views: StreamViewRead[];
+  /** Per stream feature: its view (into views), its aggregation feature and window. */
+  streamView: number[];
+  streamColumn: Array<StreamLayout['columns'][number]>;
+}
+
+/** undefined when no feature of the list is a stream view's (the read is then the stored read alone). */
+export function splitStream(features: Features, prefix: string): StreamSplit | undefined {
+  if (!features.some((f) => f.layout.stream !== undefined)) return undefined;
+  const split: StreamSplit = { stored: [], storedAt: [], streamAt: [], views: [], streamView: [], streamColumn: [] };
+  const stored: Array<Features[number]> = [];
+  const viewIndex = new Map<string, number>();
+  features.forEach((requested, i) => {
+    const { layout, feature } = requested;
+    const stream = layout.stream;
+    if (!stream) {
+      stored.push(requested);
+      split.storedAt.push(i);
+      return;
+    }
+    const column = stream.columns[layout.features.indexOf(feature)];
+    if (!column) throw new NotFoundError(`feature view "${layout.view}" has no feature "${feature}"`);
+    const id = `${layout.project}:${layout.view}`;
+    let v = viewIndex.get(id);
+    if (v === undefined) {
+      v = split.views.push({
+        layout,
+        stream,
+        stateKey: streamStateKey(prefix, layout.project, layout.view),
+        spec: { kinds: stream.kinds, windowMicros: stream.windowMicros, tileMicros: stream.tileMicros },
+      }) - 1;
+      viewIndex.set(id, v);
+    }
+    split.streamAt.push(i);
+    split.streamView.push(v);
+    split.streamColumn.push(column);
+  });
+  split.stored = stored;
+  return split;
+}
+
+function number(text: string | null | undefined): number {
+  const n = Number(text ?? 0);
+  return Number.isFinite(n) ? n : 0;
+}
+
+/** A finalized value as the API returns values: non-finite floats as "NaN" / "Infinity" / "-Infinity". */
+function jsonValue(value: FeatureValue): JsonValue {
+  return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
+}
+
+/**
+ * The stream features' columns (split.streamAt order) for `rows` entity rows at `nowMs`. All commands are issued
+ * before the first await, so they leave with the stored read's MGET.
+ */
+export async function readStreamColumns(
+  client: RedisClient,
+  prefix: string,
+  split: StreamSplit,
+  entities: OnlineReadRequest['entities'],
+  rows: number,
+  nowMs: number,
+): Promise<FeatureColumn[]> {
+  const states = split.views.map((v) => client.hmget(v.stateKey, 'caughtUpAt', 'watermark'));
+  const tiles = split.views.map((v) => {
+    const { project, view } = v.layout;
+    const keys = encodeEntityRows(entities, v.layout, rows);
+    return Promise.all(keys.map((entityKey) => client.hgetall(streamTilesKey(prefix, project, view, entityKey))));
+  });
+  const [stateReplies, tileReplies] = await Promise.all([Promise.all(states), Promise.all(tiles)]);
+  const nowMicros = nowMs * 1000;
+  const perView = split.views.map((v, i) => {
+    const [caughtUpAt, watermark] = stateReplies[i] as Array<string | null>;
+    const caughtUpAtMs = number(caughtUpAt);
+    const lagging = v.stream.maxStalenessMs > 0 && (caughtUpAtMs === 0 || nowMs - caughtUpAtMs > v.stream.maxStalenessMs);
+    const values = (tileReplies[i] as Array<Record<string, string>>).map((fields) => windowValues(fields, v.spec, nowMicros));
+    return { lagging, eventMicros: Math.min(number(watermark), nowMicros), values };
+  });
+  return split.streamAt.map((_, s) => {
+    const view = perView[split.streamView[s] as number] as (typeof perView)[number];
+    const { feature, window } = split.streamColumn[s] as StreamLayout['columns'][number];
+    const values = new Array<JsonValue>(rows);
+    const statuses = new Array<FeatureStatus>(rows);
+    const eventMicros = new Array<number>(rows);
+    for (let row = 0; row < rows; row++) {
+      const value = jsonValue((view.values[row] as FeatureValue[][])[feature]?.[window] ?? null);
+      values[row] = value;
+      if (view.lagging) statuses[row] = 'OUTSIDE_MAX_AGE';
+      else statuses[row] = value === null ? 'NOT_FOUND' : 'PRESENT';
+      eventMicros[row] = value === null ? 0 : view.eventMicros;
+    }
+    return { values, statuses, eventMicros };
+  });
+}
+
+/** The request's columns in request order, from the stored and the stream features' columns. */
+export function mergeColumns(split: StreamSplit, stored: readonly FeatureColumn[], streamed: readonly FeatureColumn[]): FeatureColumn[] {
+  const out = new Array<FeatureColumn>(split.storedAt.length + split.streamAt.length);
+  split.storedAt.forEach((at, i) => (out[at] = stored[i] as FeatureColumn));
+  split.streamAt.forEach((at, i) => (out[at] = streamed[i] as FeatureColumn));
+  return out;
+}
