@@ -13,6 +13,7 @@ import { frameOf, parseViewFrame } from '../push-frame.js';
 import { parseWriteRequest } from '../push-request.js';
 import { encodeOnline, writeOnline } from '../push-write.js';
 import { findView } from '../../registry/features.js';
+import { StreamViewNotMaterializedError, streamSourceOf } from '../../registry/stream-view.js';
 
 export const writeToOnlineStore: Handler = async (req, ctx) => {
   const request = parseWriteRequest(parseJson(await readRequestBody(req, ctx)));
@@ -20,6 +21,9 @@ export const writeToOnlineStore: Handler = async (req, ctx) => {
   requireWrite(req, [request.feature_view_name]);
   const view = findView(ctx.repo, request.feature_view_name);
   if (!view.online) throw new ViewNotOnlineError(view.name);
+  // A stream view is served from its tiles: rows written for it would never be read.
+  const stream = streamSourceOf(ctx.repo, view);
+  if (stream) throw new StreamViewNotMaterializedError(view.name, stream.name);
   const frame = frameOf(request.df);
   checkWriteRows(frame.rows, ctx.limits.maxRowsPerWrite, () => ctx.metrics.rejected('request_too_large'));
   const batch = encodeOnline(ctx.repo, parseViewFrame(ctx.repo, view, frame));

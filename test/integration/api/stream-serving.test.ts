@@ -273,4 +273,14 @@ describe('stream view health', () => {
     const [fresh] = await computeFreshness(repo, store, ['card_txn'], new Date(T0 + 2 * MINUTE));
     expect(fresh).toMatchObject({ status: 'fresh', stalenessSeconds: 120 });
   });
+
+  it('refuses rows written to a stream view over /write-to-online-store, naming stream start', async () => {
+    const response = await fetch(`${base}/write-to-online-store`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ feature_view_name: 'card_txn', df: { card_id: [1], event_timestamp: ['2024-06-01T00:00:00Z'], n_5m: [3] } }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('featureflow stream start card_txn');
+  });
 });
