@@ -1,14 +1,19 @@
 /**
- * latency.ts's publisher (a worker thread): `rate` card transactions per second on `subject`, sent in 5 ms ticks
- * that catch up to the schedule, each message's publish time (epoch ms) stored in `sent` at its index.
+ * latency.ts's publisher (a process of its own): `rate` card transactions per second on `subject`, sent in 5 ms
+ * ticks that catch up to the schedule; at the end each message's publish time (epoch ms, Float64 by index) is
+ * written to `out`.
+ *
+ *   node --import tsx bench/stream/latency-publisher.ts SUBJECT RATE TOTAL CARDS OUT
  */
+import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { workerData } from 'node:worker_threads';
 import { connect } from '@nats-io/transport-node';
 import { cardEvent } from './card-view.js';
 import { NATS_URL } from './nats-events.js';
 
-const { subject, rate, total, cards, sent } = workerData as { subject: string; rate: number; total: number; cards: number; sent: Float64Array };
+const [subject = '', rateText, totalText, cardsText, out = ''] = process.argv.slice(2);
+const [rate, total, cards] = [Number(rateText), Number(totalText), Number(cardsText)];
+const sent = new Float64Array(total);
 const nc = await connect({ servers: NATS_URL, name: 'featureflow-bench-publisher' });
 const origin = performance.timeOrigin;
 const start = performance.now();
@@ -25,3 +30,4 @@ while (i < total) {
 }
 await nc.flush();
 await nc.close();
+writeFileSync(out, Buffer.from(sent.buffer));

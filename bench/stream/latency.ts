@@ -1,17 +1,20 @@
 /**
- * Event-to-servable latency at a steady rate (issue 14 target: p99 < 1 s at 20k events/s). A publisher (a worker
- * thread, its own event loop) sends card transactions to a fresh NATS JetStream stream at `--rate` events/s for
- * `--seconds`, stamping each message's publish time in shared memory by its stream sequence (one publisher on one
- * connection: message i is sequence i + 1). The real ingest loop writes them to Redis tiles; a watcher on its own
- * Redis connection polls the view's state every `--poll-ms`: the positions stored there are written atomically with
- * the tiles, so when position p is seen every event up to p is servable, and its latency is now - its publish time
+ * Event-to-servable latency at a steady rate (issue 14 target: p99 < 1 s at 20k events/s). A publisher (a process
+ * of its own) sends card transactions to a fresh NATS JetStream stream at `--rate` events/s for `--seconds`,
+ * recording each message's publish time by its stream sequence (one publisher on one connection: message i is
+ * sequence i + 1). The real ingest loop writes them to Redis tiles; a watcher on its own Redis connection polls the
+ * view's state every `--poll-ms`: the positions stored there are written atomically with the tiles, so when
+ * position p is first seen every event up to p is servable, and its latency is that time - its publish time
  * (rounded up to the poll). The first `--warmup` seconds are left out. Medians of `--runs` runs.
  *
  *   flock /tmp/bench.lock node --import tsx bench/stream/latency.ts [--rate 20000] [--seconds 20] [--runs 3]
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import { redisUrl } from '../../src/devtools/redis-url.js';
 import { readStreamState } from '../../src/online/stream-tiles.js';
@@ -35,14 +38,14 @@ async function oneRun(run: number): Promise<{ p50: number; p99: number; max: num
   const stream = await createBenchStream();
   const prefix = `ffbench:${randomBytes(5).toString('hex')}`;
   const total = RATE * SECONDS;
-  const sent = new Float64Array(new SharedArrayBuffer(8 * total));
+  const out = path.join(os.tmpdir(), `ffbench-sent-${randomBytes(4).toString('hex')}.f64`);
+  /** [time first seen (epoch ms), position] */
+  const seenAt: Array<[number, number]> = [];
   const ingest = await startIngest(redis, prefix, new NatsReader(stream.broker(`ffl_${randomBytes(4).toString('hex')}`)), { batchMax: BATCH });
   const latencies: number[] = [];
   try {
-    const publisher = new Worker(new URL('./latency-publisher.ts', import.meta.url), {
-      workerData: { subject: stream.subject, rate: RATE, total, cards: CARDS, sent },
-      execArgv: ['--import', 'tsx'],
-    });
+    const script = new URL('./latency-publisher.ts', import.meta.url).pathname;
+    const publisher = spawn(process.execPath, ['--import', 'tsx', script, stream.subject, String(RATE), String(total), String(CARDS), out], { stdio: 'inherit' });
     const published = new Promise<void>((resolve, reject) => {
       publisher.once('error', reject);
       publisher.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`publisher exited ${code}`))));
@@ -57,20 +60,26 @@ async function oneRun(run: number): Promise<{ p50: number; p99: number; max: num
       const state = await readStreamState(watcher, { prefix, project: PROJECT, view: VIEW });
       const position = Number(state?.positions['0'] ?? 0);
       if (position <= seen) continue;
-      const now = origin + performance.now();
-      for (let seq = seen + 1; seq <= Math.min(position, total); seq++) {
-        const at = sent[seq - 1] as number;
-        if (at > 0 && at - (sent[0] as number) >= WARMUP_S * 1000) latencies.push(now - at);
-      }
+      seenAt.push([origin + performance.now(), position]);
       seen = position;
     }
     await published;
     if (!publisherDone || seen < total) throw new Error(`only ${seen} of ${total} events became servable`);
+    const sent = new Float64Array(Uint8Array.from(readFileSync(out)).buffer);
+    let from = 1;
+    for (const [now, position] of seenAt) {
+      for (let seq = from; seq <= Math.min(position, total); seq++) {
+        const at = sent[seq - 1] as number;
+        if (at - (sent[0] as number) >= WARMUP_S * 1000) latencies.push(now - at);
+      }
+      from = position + 1;
+    }
   } finally {
     ingest.stop();
     await ingest.done.catch(() => undefined);
     await cleanupPrefix(redis, `${prefix}:`);
     await stream.remove();
+    rmSync(out, { force: true });
     redis.disconnect();
     watcher.disconnect();
   }
