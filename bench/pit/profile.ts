@@ -13,8 +13,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { closeEngine, engineContext } from '../../src/engine/context.js';
 import { Database } from '../../src/engine/database.js';
 import { loadEntities } from '../../src/engine/entities.js';
-import { combineSql, pitStepSql, type JoinedView } from '../../src/engine/pit-join.js';
-import { literal } from '../../src/engine/sql.js';
+import { combineSql, pitStepSelect, pitStepSql, type JoinedView } from '../../src/engine/pit-join.js';
+import { ident, literal } from '../../src/engine/sql.js';
 import { viewRows } from '../../src/engine/view-rows.js';
 import { benchRepo, handQuery } from './case-sql.js';
 import { generatePitData } from './generate.js';
@@ -73,17 +73,23 @@ try {
     const features = req.features.map((f) => ({ feature: f, output: f }));
     const table = `__ff_join_${i}`;
     const rows = viewRows(ctx, view, req.features);
+    const step = { rows, features, timestampColumn: 'event_timestamp', nullTimes: entities.nullTimes };
     if (rows.hasCreated) {
       // For comparison: the struct tie-break the engine falls back to when times do not fit the packed key.
-      await profiled(conn, `join ${req.view} (struct tie-break, for comparison)`, pitStepSql('__ff_cmp', chained, rows, features, 'event_timestamp', 'struct'));
+      await profiled(conn, `join ${req.view} (struct tie-break, for comparison)`, pitStepSql('__ff_cmp', chained, step, 'struct'));
       await conn.run('DROP TABLE __ff_cmp');
     }
-    await profiled(conn, `join ${req.view}`, pitStepSql(table, chained, rows, features, 'event_timestamp', 'packed'));
+    joined.push({ chained: true, outputs: req.features });
+    if (i === requests.length - 1) {
+      // As the engine runs it: the last join inside the query that sorts and writes.
+      const query = combineSql(`(${pitStepSelect(ident(chained), step, 'packed')})`, [...entities.columns.keys()], joined);
+      await profiled(conn, `join ${req.view}, sort into input order and write`, `COPY (${query}) TO ${literal(out)} (FORMAT parquet)`);
+      break;
+    }
+    await profiled(conn, `join ${req.view}`, pitStepSql(table, chained, step, 'packed'));
     if (chained !== '__ff_entities') await conn.run(`DROP TABLE ${chained}`);
     chained = table;
-    joined.push({ chained: true, outputs: req.features });
   }
-  await profiled(conn, 'sort into input order and write', `COPY (${combineSql(chained, [...entities.columns.keys()], joined)}) TO ${literal(out)} (FORMAT parquet)`);
 } finally {
   conn.closeSync();
   closeEngine(ctx);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Database } from '../engine/database.js';
 import type { EntityInput } from '../engine/entities.js';
-import { InvalidRequestError, duckdbMessage } from '../engine/errors.js';
+import { InvalidRequestError, SourceError, duckdbMessage } from '../engine/errors.js';
 import { getHistoricalFeatures } from '../engine/historical.js';
 import { stageEntities, writeTrainingSet } from '../engine/staging.js';
 import { outputFormatOf, type OutputFormat, type TrainingSet } from '../engine/training-set.js';
@@ -92,18 +92,21 @@ export async function buildTrainingSet(deps: ActivityDeps, input: TrainingSetInp
     // The worker's engine reaches only the repo's files: an entity file elsewhere is copied in first (staging.ts).
     const staged = await stageEntities(ctx.db, entities);
     let set: TrainingSet;
+    // The last join runs inside the write (training-set.ts): its progress is the write's from then on.
+    let writing: string | undefined;
     try {
       set = await getHistoricalFeatures(ctx, staged.input, req.refs, {
         fullFeatureNames: req.fullFeatureNames ?? false,
         filterByCreatedTimestamp: req.filterCreated ?? false,
-        onProgress: (e) => beats.report(details(e.step, e.label, e.percent)),
+        onProgress: (e) => beats.report(writing === undefined ? details(e.step, e.label, e.percent) : details(steps, writing, e.percent)),
       });
     } finally {
       await staged.cleanup();
     }
     try {
       beats.throwIfCancelled(`writing ${out}`);
-      beats.report(details(steps, `writing ${path.basename(out)}`, undefined));
+      writing = `writing ${path.basename(out)}`;
+      beats.report(details(steps, writing, undefined));
       await writeAtomically(set, out, format, beats, ctx.db);
     } finally {
       set.close();
@@ -131,6 +134,8 @@ async function writeAtomically(set: TrainingSet, out: string, format: OutputForm
     try {
       await writeTrainingSet(db, set, temp, format);
     } catch (err) {
+      // The set's last join runs in the write; its failure names the view as the other joins' do.
+      if (err instanceof SourceError) throw err;
       throw new InvalidRequestError(`cannot write ${out}: ${duckdbMessage((err as Error).cause ?? err)}`, { cause: err });
     }
     // A cancelled run leaves no file behind, even one that was complete.

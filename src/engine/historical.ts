@@ -1,7 +1,8 @@
 /**
  * getHistoricalFeatures: point-in-time correct training sets (SPEC section 2), Feast semantics. The requested
  * views are ASOF-joined to the entity rows one statement at a time, each step carrying the rows forward
- * (pit-join.ts); the final query sorts them back into input order.
+ * (pit-join.ts); the final query sorts them back into input order. The last join is part of that query, so its
+ * rows stream into the sort and the write instead of being stored first (training-set.ts).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { resolveFeatureRefs, type ResolvedFeature } from '../registry/features.js';
@@ -11,13 +12,14 @@ import type { EngineContext } from './context.js';
 import { ENTITIES, loadEntities, type EntityInput } from './entities.js';
 import { InvalidRequestError, SourceError, duckdbMessage } from './errors.js';
 import { applyOnDemand, checkRequestColumns, hiddenFeatures, type OnDemandRequest } from './on-demand.js';
-import { combineSql, pitJoinFilteredSql, pitStepSql, type JoinedFeature, type JoinedView, type TieBreak } from './pit-join.js';
+import { combineSql, pitJoinFilteredSql, pitStepSelect, pitStepSql, type JoinedFeature, type JoinedView, type TieBreak } from './pit-join.js';
 import { KEY_MISFIT } from './pit-key.js';
-import { runWithProgress, type ProgressListener } from './progress.js';
+import { runWithProgress, type ProgressListener, type ProgressStep } from './progress.js';
 import { sourcePathNote } from './sources.js';
 import { ident } from './sql.js';
 import { TrainingSet } from './training-set.js';
-import { viewRows } from './view-rows.js';
+import { isStreamView, streamStepSql } from './stream-step.js';
+import { viewJoinKeys, viewRows } from './view-rows.js';
 
 export interface HistoricalOptions {
   /** Name outputs `view__feature` instead of `feature`. */
@@ -115,42 +117,72 @@ async function build(
   // Each step reads the previous one's table and replaces it, so one joined copy of the rows is held at a time.
   let chained = ENTITIES;
   const joined: JoinedView[] = [];
+  let last: LastJoin | undefined;
   for (const [index, req] of views.entries()) {
     const view = findView(ctx.repo, req.view);
-    const rows = viewRows(ctx, view, req.features.map((f) => f.feature));
-    const missing = rows.joinKeys.filter((k) => !entities.columns.has(k));
+    const stream = isStreamView(ctx, view);
+    const rows = stream ? undefined : viewRows(ctx, view, req.features.map((f) => f.feature));
+    const joinKeys = rows?.joinKeys ?? viewJoinKeys(ctx.repo, view);
+    const missing = joinKeys.filter((k) => !entities.columns.has(k));
     if (missing.length > 0) {
       throw new InvalidRequestError(
-        `feature view "${view.name}" joins on ${rows.joinKeys.join(', ')}, but the entity rows have no ` +
+        `feature view "${view.name}" joins on ${joinKeys.join(', ')}, but the entity rows have no ` +
           `${missing.map((m) => `"${m}"`).join(', ')} column (columns: ${[...entities.columns.keys()].join(', ')})`,
       );
     }
     const table = `__ff_join_${index}`;
-    const filtered = request.filterByCreatedTimestamp === true && rows.hasCreated;
     const label = { step: index + 1, steps, label: `joining ${view.name}` };
-    try {
-      if (filtered) await runWithProgress(conn, pitJoinFilteredSql(table, rows, req.features, timestampColumn), label, progress);
-      else await runStep(conn, (tie) => pitStepSql(table, chained, rows, req.features, timestampColumn, tie), label, progress);
-    } catch (err) {
-      throw new SourceError(
+    if (!rows) {
+      // A stream view: the tiles' answer at each row's time, computed from its batch source (stream-step.ts).
+      try {
+        await runWithProgress(conn, streamStepSql(ctx, table, view, req.features, timestampColumn), label, progress);
+      } catch (err) {
+        throw new SourceError(`computing stream view "${view.name}" from its batch source failed: ${duckdbMessage(err)}`, { cause: err });
+      }
+      joined.push({ table, outputs: req.features.map((f) => f.output) });
+      continue;
+    }
+    const failed = (err: unknown): SourceError =>
+      new SourceError(
         `joining feature view "${view.name}" (${readsFrom(ctx, view)}keys ${rows.joinKeys.join(', ')}) failed: ${duckdbMessage(err)}`,
         { cause: err },
       );
-    }
     const outputs = req.features.map((f) => f.output);
-    if (filtered) {
+    if (request.filterByCreatedTimestamp === true && rows.hasCreated) {
+      try {
+        await runWithProgress(conn, pitJoinFilteredSql(table, rows, req.features, timestampColumn), label, progress);
+      } catch (err) {
+        throw failed(err);
+      }
       joined.push({ table, outputs });
       continue;
     }
+    const step = { rows, features: req.features, timestampColumn, nullTimes: entities.nullTimes };
+    const source = chained;
+    const store = async (): Promise<string> => {
+      try {
+        await runStep(conn, (tie) => pitStepSql(table, source, step, tie), label, progress);
+      } catch (err) {
+        throw failed(err);
+      }
+      return ident(table);
+    };
+    joined.push({ chained: true, outputs });
+    if (index === views.length - 1 && onDemand.length === 0) {
+      // The last join runs inside the set's query, streaming into its sort and write (training-set.ts).
+      last = { select: `(${pitStepSelect(ident(source), step, 'packed')})`, label, store };
+      continue;
+    }
+    await store();
     if (chained !== ENTITIES) await conn.run(`DROP TABLE ${ident(chained)}`);
     chained = table;
-    joined.push({ chained: true, outputs });
   }
   const entityColumns = [...entities.columns.keys()];
   if (onDemand.length === 0) {
-    const sql = combineSql(chained, entityColumns, joined);
     const columns = [...entityColumns, ...joined.flatMap((j) => j.outputs)];
-    return new TrainingSet(conn, sql, columns, entities.rowCount);
+    const query = (from: string): string => combineSql(from, entityColumns, joined);
+    if (last === undefined) return new TrainingSet(conn, query(ident(chained)), columns, entities.rowCount);
+    return deferLastJoin(conn, last, query, columns, entities.rowCount, progress);
   }
   // applyOnDemand reads each view's outputs from a table keyed by __ff_row: the chained rows are one.
   const joins = joined.map((j) => ({ table: 'table' in j ? j.table : chained, outputs: j.outputs }));
@@ -161,11 +193,41 @@ async function build(
   return new TrainingSet(conn, sql, columns, entities.rowCount);
 }
 
+interface LastJoin {
+  /** The step's SELECT, parenthesised. */
+  select: string;
+  label: ProgressStep;
+  /** Runs the step as its own statement (failing as the others do); returns the stored table, quoted. */
+  store: () => Promise<string>;
+}
+
+/**
+ * The set with its last join left inside its query (training-set.ts). The query is bound here, so a source that
+ * cannot be read, or lacks a column, fails getHistoricalFeatures as a stored join would: should the query not bind,
+ * the join is stored now and reports its own failure.
+ */
+async function deferLastJoin(
+  conn: DuckDBConnection,
+  last: LastJoin,
+  query: (from: string) => string,
+  columns: readonly string[],
+  rowCount: number,
+  listener: ProgressListener | undefined,
+): Promise<TrainingSet> {
+  const sql = query(last.select);
+  try {
+    (await conn.prepare(sql)).destroySync();
+  } catch {
+    return new TrainingSet(conn, query(await last.store()), columns, rowCount);
+  }
+  return new TrainingSet(conn, sql, columns, rowCount, { step: last.label, listener, store: async () => query(await last.store()) });
+}
+
 /** A chained step with the packed tie-break key, or with the struct when the view's times do not fit one. */
 async function runStep(
   conn: DuckDBConnection,
   sql: (tie: TieBreak) => string,
-  step: { step: number; steps: number; label: string },
+  step: ProgressStep,
   progress: ProgressListener | undefined,
 ): Promise<void> {
   try {

@@ -52,3 +52,11 @@ export function entityKey(ts: string): string {
       WHEN ${ts} >= ${EVENT_END} THEN 9223372036854775807
       ELSE (epoch_us(${ts}) // 1000000) * ${LOW} + ${LOW} - 1 END`;
 }
+
+/**
+ * The event time of a packed key, in microseconds: the TTL check reads it from the key, so the view rows need not
+ * carry their event time through the ASOF join's sort as well (~10% of that join's CPU at 5M view rows).
+ */
+export function keyEventMicros(key: string): string {
+  return `(${key} // ${LOW}) * 1000000`;
+}

@@ -18,16 +18,29 @@ export type ProgressListener = (event: ProgressEvent) => void;
 
 const POLL_MS = 250;
 
+export interface ProgressStep {
+  step: number;
+  steps: number;
+  label: string;
+}
+
 export async function runWithProgress(
   conn: DuckDBConnection,
   sql: string,
-  step: { step: number; steps: number; label: string },
+  step: ProgressStep,
   listener: ProgressListener | undefined,
 ): Promise<void> {
-  if (!listener) {
-    await conn.run(sql);
-    return;
-  }
+  await withProgress(conn, step, listener, async () => void (await conn.run(sql)));
+}
+
+/** Reports `step` while `work` runs statements on `conn` (a training set's query, which also runs its last join). */
+export async function withProgress<T>(
+  conn: DuckDBConnection,
+  step: ProgressStep,
+  listener: ProgressListener | undefined,
+  work: () => Promise<T>,
+): Promise<T> {
+  if (!listener) return work();
   const started = performance.now();
   const emit = (percent: number | undefined, done: boolean): void =>
     listener({ ...step, percent, done, elapsedMs: performance.now() - started });
@@ -36,10 +49,12 @@ export async function runWithProgress(
     const p = conn.progress.percentage;
     emit(p >= 0 ? p : undefined, false);
   }, POLL_MS);
+  let result: T;
   try {
-    await conn.run(sql);
+    result = await work();
   } finally {
     clearInterval(timer);
   }
   emit(100, true);
+  return result;
 }

@@ -33,9 +33,15 @@ function fileFormat(source: Extract<Source, { type: 'file' }>): 'csv' | 'parquet
 }
 
 /** Relation for a file path or glob given outside a repo (entity tables from the CLI). */
+/** The format a file is read as: the one given, else CSV for .csv/.tsv/.txt (optionally gzipped), else Parquet. */
+export function fileFormatOf(filePath: string, format?: 'csv' | 'parquet'): 'csv' | 'parquet' {
+  return format ?? (/\.(csv|tsv|txt)(\.gz)?$/i.test(filePath) ? 'csv' : 'parquet');
+}
+
 export function fileRelation(filePath: string, format?: 'csv' | 'parquet'): string {
-  const fmt = format ?? (/\.(csv|tsv|txt)(\.gz)?$/i.test(filePath) ? 'csv' : 'parquet');
-  return fmt === 'csv' ? `read_csv(${literal(filePath)}, auto_detect = true)` : `read_parquet(${literal(filePath)})`;
+  return fileFormatOf(filePath, format) === 'csv'
+    ? `read_csv(${literal(filePath)}, auto_detect = true)`
+    : `read_parquet(${literal(filePath)})`;
 }
 
 export function tableRelation(ctx: EngineContext, table: string): string {

@@ -27,3 +27,9 @@ export function findStreamView(repo: Repo, name: string): StreamView {
   }
   return { view, source };
 }
+
+/** The stream source a view reads, or undefined for a view on any other kind of source. */
+export function streamSourceOf(repo: Repo, view: FeatureView): StreamSource | undefined {
+  const source = repo.sources.find((s) => s.name === view.source);
+  return source?.type === 'stream' ? source : undefined;
+}

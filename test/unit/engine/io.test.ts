@@ -71,6 +71,27 @@ describe('training set inputs and outputs', () => {
     }
   });
 
+  it('keeps the input order of a Parquet entity file read in parallel, and of one with its own file_row_number', async () => {
+    // Row groups of 2,048 rows, so the file is read by several threads (entities.ts numbers its rows by position).
+    // Written with ORDER BY: a training set earlier in the process lets DuckDB reorder unordered results.
+    const file = path.join(engine.dir, 'many.parquet');
+    await engine.run(`COPY (SELECT (hash(i) % 3)::BIGINT AS user_id, TIMESTAMP '2024-01-01 12:00:00' AS event_timestamp, i AS n
+        FROM range(30000) t(i) ORDER BY i) TO '${file}' (FORMAT parquet, ROW_GROUP_SIZE 2048)`);
+    const own = path.join(engine.dir, 'own-row-number.parquet');
+    await engine.run(`COPY (SELECT *, 30000 - n AS file_row_number FROM '${file}' ORDER BY n) TO '${own}' (FORMAT parquet, ROW_GROUP_SIZE 2048)`);
+    const inOrder = Array.from({ length: 30000 }, (_, i) => BigInt(i));
+    for (const input of [file, own]) {
+      const set = await training({ path: input });
+      try {
+        const rows = await set.toRows();
+        expect(rows.map((r) => r['n'])).toEqual(inOrder);
+        if (input === own) expect(rows.map((r) => r['file_row_number'])).toEqual(inOrder.map((n) => 30000n - n));
+      } finally {
+        set.close();
+      }
+    }
+  });
+
   it('writes CSV and Parquet files that read back the same', async () => {
     const set = await training({ table: 'entity_table' });
     const csv = path.join(engine.dir, 'out.csv');
