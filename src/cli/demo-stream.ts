@@ -99,6 +99,11 @@ export async function runDemoStream(temporal: DemoTemporal, repo: Repo, store: O
         nextPrint += PRINT_EVERY_MS;
         const elapsed = Math.round((Date.now() - start) / 1000);
         console.log(`  +${String(elapsed).padStart(3)} s  published ${published.toLocaleString('en').padStart(6)}  ${await askCount(address.url)}`);
+        const status = await getStreamIngestStatus(temporal.client, started.workflowId);
+        if (status.status !== 'RUNNING') {
+          console.log(`streamIngest is ${status.status}${status.lastFailure ? `: ${status.lastFailure}` : ''}; the stream step ends here`);
+          break;
+        }
       }
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, start + (tick + 1) * TICK_MS - Date.now())));
     }
