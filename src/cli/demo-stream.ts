@@ -68,7 +68,10 @@ async function askCount(url: string): Promise<string> {
   return answer.metadata.feature_names
     .map((name, c) => {
       const status = answer.results[c]?.statuses[0];
-      return `${name}=${JSON.stringify(answer.results[c]?.values[0])}${status && status !== 'PRESENT' ? ` (${status})` : ''}`;
+      const value = answer.results[c]?.values[0];
+      // Sums of cents print as cents (a double sum shows its rounding otherwise: 1412.1599999999999).
+      const shown = typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(2) : JSON.stringify(value);
+      return `${name}=${shown}${status && status !== 'PRESENT' ? ` (${status})` : ''}`;
     })
     .join('  ');
 }
@@ -108,7 +111,8 @@ export async function runDemoStream(temporal: DemoTemporal, repo: Repo, store: O
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, start + (tick + 1) * TICK_MS - Date.now())));
     }
     const status = await getStreamIngestStatus(temporal.client, started.workflowId);
-    const ingested = status.heartbeat ? ` (last heartbeat: ${JSON.stringify(status.heartbeat)})` : '';
+    const beat = status.heartbeat;
+    const ingested = beat ? ` (last heartbeat: ${beat.events.toLocaleString('en')} events ingested, ${beat.eventsPerSecond ?? '?'}/s, ${beat.pending} pending)` : '';
     console.log(`published ${published.toLocaleString('en')} transactions; workflow ${status.status}, activity ${status.activity}${ingested}`);
   } finally {
     await api.close();
