@@ -128,7 +128,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       step(8, 'Feature quality: statistics of user_txn, a drift report of the last 3 days against a snapshot of the weeks before, an HTML page');
       await runDemoQuality(repo, repoDir, 'user_txn', size.days);
 
-      step(9, `Streaming card transactions through ${broker === 'nats' ? 'NATS JetStream' : 'a Redis Stream (no NATS server answered)'} into ${DEMO_STREAM_VIEW}, ingested by the streamIngest workflow`);
+      step(9, `Streaming card transactions through ${broker.kind === 'nats' ? 'NATS JetStream' : 'a Redis Stream'} (${broker.why}) into ${DEMO_STREAM_VIEW}, ingested by the streamIngest workflow`);
       if (options.streamSeconds > 0) {
         await runDemoStream(temporal, repo, store, { seconds: options.streamSeconds, users: size.users, merchants: size.merchants });
       } else {

@@ -27,13 +27,13 @@ function reachable(url: string, timeoutMs: number): Promise<boolean> {
   });
 }
 
-/** Sets FEATUREFLOW_DEMO_STREAM unless the caller did, and says which broker the demo streams through. */
-export async function chooseDemoBroker(): Promise<'nats' | 'redis-stream'> {
+/** Sets FEATUREFLOW_DEMO_STREAM unless the caller did; says which broker the demo streams through, and why. */
+export async function chooseDemoBroker(): Promise<{ kind: 'nats' | 'redis-stream'; why: string }> {
   const given = process.env.FEATUREFLOW_DEMO_STREAM;
-  if (given === 'nats' || given === 'redis-stream') return given;
-  const choice = (await reachable(DEMO_NATS_URL, 500)) ? 'nats' : 'redis-stream';
-  process.env.FEATUREFLOW_DEMO_STREAM = choice;
-  return choice;
+  if (given === 'nats' || given === 'redis-stream') return { kind: given, why: 'FEATUREFLOW_DEMO_STREAM' };
+  const kind = (await reachable(DEMO_NATS_URL, 500)) ? 'nats' : 'redis-stream';
+  process.env.FEATUREFLOW_DEMO_STREAM = kind;
+  return { kind, why: kind === 'nats' ? `${DEMO_NATS_URL} answered` : `no NATS server at ${DEMO_NATS_URL}` };
 }
 
 export interface DemoPublisher {
