@@ -28,12 +28,12 @@ function reachable(url: string, timeoutMs: number): Promise<boolean> {
 }
 
 /** Sets FEATUREFLOW_DEMO_STREAM unless the caller did; says which broker the demo streams through, and why. */
-export async function chooseDemoBroker(): Promise<{ kind: 'nats' | 'redis-stream'; why: string }> {
-  const given = process.env.FEATUREFLOW_DEMO_STREAM;
+export async function chooseDemoBroker(natsUrl = DEMO_NATS_URL, env: NodeJS.ProcessEnv = process.env): Promise<{ kind: 'nats' | 'redis-stream'; why: string }> {
+  const given = env.FEATUREFLOW_DEMO_STREAM;
   if (given === 'nats' || given === 'redis-stream') return { kind: given, why: 'FEATUREFLOW_DEMO_STREAM' };
-  const kind = (await reachable(DEMO_NATS_URL, 500)) ? 'nats' : 'redis-stream';
-  process.env.FEATUREFLOW_DEMO_STREAM = kind;
-  return { kind, why: kind === 'nats' ? `${DEMO_NATS_URL} answered` : `no NATS server at ${DEMO_NATS_URL}` };
+  const kind = (await reachable(natsUrl, 500)) ? 'nats' : 'redis-stream';
+  env.FEATUREFLOW_DEMO_STREAM = kind;
+  return { kind, why: kind === 'nats' ? `${natsUrl} answered` : `no NATS server at ${natsUrl}` };
 }
 
 export interface DemoPublisher {
