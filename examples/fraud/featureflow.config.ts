@@ -1,7 +1,8 @@
 /**
  * The demo repo: card transactions; hourly user statistics computed by a SQL source; daily merchant statistics from a
  * CSV file; daily windowed aggregations (1d/7d/30d) per user, per merchant and per user x merchant pair; an on-demand
- * view scoring the transaction being served; two feature services.
+ * view scoring the transaction being served; two feature services; and a stream view (`user_txn_live`) folding card
+ * transactions from a broker into 1-minute tiles, served as sliding 5-minute and 1-hour windows.
  */
 import {
   defineEntity,
@@ -34,6 +35,21 @@ const userHourly = defineSource({
                  max(created_timestamp) AS created_timestamp
           FROM {transactions} GROUP BY ALL`,
   createdTimestampField: 'created_timestamp',
+});
+
+// The same transactions as they happen, from a broker: NATS JetStream by default; the demo picks a Redis Stream on the
+// online store's Redis when no NATS server answers (FEATUREFLOW_DEMO_STREAM=redis-stream). `transactions` holds the
+// same events for training: `historical` over user_txn_live computes the tiles from it.
+const cardStream = defineSource({
+  name: 'card_stream',
+  type: 'stream',
+  timestampField: 'event_timestamp',
+  broker:
+    process.env.FEATUREFLOW_DEMO_STREAM === 'redis-stream'
+      ? { kind: 'redis-stream', key: 'ff:fraud:card-transactions', group: 'featureflow' }
+      : { kind: 'nats', url: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', stream: 'FRAUD_CARD_TX', subject: 'fraud.card.tx', durable: 'featureflow_user_txn_live' },
+  batchSource: 'transactions',
+  allowedLateness: '1m',
 });
 
 const merchantDaily = defineSource({ name: 'merchant_daily', type: 'file', path: 'data/merchant_daily.csv' });
@@ -107,6 +123,25 @@ const merchantTxn = defineFeatureView({
   schedule: { cron: '20 0 * * *' },
 });
 
+// Live per-card activity: ingested by the `streamIngest` workflow (`featureflow stream start user_txn_live`), served
+// by merging the tiles inside each window at request time.
+const userTxnLive = defineFeatureView({
+  name: 'user_txn_live',
+  entities: [user],
+  source: cardStream,
+  ttl: '1h',
+  aggregation: {
+    cadence: '1m',
+    windows: ['5m', '1h'],
+    features: [
+      { name: 'txn_count', function: 'count' },
+      { name: 'amount_sum', function: 'sum', column: 'amount' },
+      { name: 'amount_max', function: 'max', column: 'amount' },
+      { name: 'merchants', function: 'count_distinct', column: 'merchant_id' },
+    ],
+  },
+});
+
 // A composite view keyed by (user, merchant): how familiar this card holder is with this merchant.
 const userMerchant = defineFeatureView({
   name: 'user_merchant',
@@ -153,8 +188,8 @@ export default defineProject({
   // A TypeScript repo may read its environment: one setting for the CLI, the worker and the API alike.
   onlineStore: { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0', keyPrefix: 'ff' },
   entities: [user, merchant],
-  sources: [transactions, userHourly, merchantDaily],
-  featureViews: [userStats, merchantStats, userTxn, merchantTxn, userMerchant],
+  sources: [transactions, userHourly, merchantDaily, cardStream],
+  featureViews: [userStats, merchantStats, userTxn, merchantTxn, userMerchant, userTxnLive],
   onDemandFeatureViews: [txnRisk],
   featureServices: [
     defineFeatureService({

@@ -1,6 +1,7 @@
 /**
  * `featureflow demo`'s steps, loaded only once the command line was parsed (so `demo --help` loads neither DuckDB
- * nor Temporal): data, repo, registry, backfills, training set, Schedules, freshness, feature quality, serving.
+ * nor Temporal): data, repo, registry, backfills, training set, Schedules, freshness, feature quality, streaming,
+ * serving.
  */
 import path from 'node:path';
 import { computeFreshness } from '../freshness/compute.js';
@@ -15,6 +16,8 @@ import { DEMO_SIZES, writeDemoData, type DemoScale } from './demo-data.js';
 import { runDemoQuality } from './demo-quality.js';
 import { runDemoSchedules } from './demo-schedules.js';
 import { serveAndAsk } from './demo-serve.js';
+import { DEMO_STREAM_VIEW, runDemoStream } from './demo-stream.js';
+import { chooseDemoBroker } from './demo-stream-broker.js';
 import { startDemoTemporal } from './demo-temporal.js';
 import { runDemoTrainingSet } from './demo-training.js';
 import { loadCheckedRepo } from './load-checked.js';
@@ -29,6 +32,7 @@ const STEP_NAMES = [
   'Schedules: apply and backfill 24h into Redis',
   'freshness',
   'feature quality: stats and drift',
+  'stream card transactions (workflow)',
   'serve over HTTP',
 ];
 const STEPS = STEP_NAMES.length;
@@ -40,6 +44,8 @@ export interface DemoOptions {
   temporalChoice: Parameters<typeof startDemoTemporal>[1];
   keepServing: boolean;
   port?: number;
+  /** How long the streaming step publishes card transactions; 0 leaves the step out. */
+  streamSeconds: number;
 }
 
 export async function runDemo(options: DemoOptions): Promise<number> {
@@ -69,6 +75,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   );
 
   step(2, 'Loading the repo and checking it against the data');
+  // Before the repo is loaded: its stream source's broker depends on it (examples/fraud/featureflow.config.ts).
+  const broker = await chooseDemoBroker();
   const loaded = await loadCheckedRepo(path.join(dir, 'featureflow.config.ts'));
   const { repo, repoDir } = loaded;
   console.log(
@@ -85,7 +93,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const cleared = await withStore(repo, (store) => store.clearProject(repo.project));
   if (cleared > 0) console.log(`cleared ${cleared} online-store keys of project ${repo.project} left by an earlier run`);
 
-  const aggregations = repo.featureViews.filter((v) => v.aggregation).map((v) => v.name);
+  // Stream views are ingested from their broker (step 9), not backfilled.
+  const streamSources = new Set(repo.sources.filter((s) => s.type === 'stream').map((s) => s.name));
+  const aggregations = repo.featureViews.filter((v) => v.aggregation && !streamSources.has(v.source)).map((v) => v.name);
   step(4, `Computing the windowed aggregations (${aggregations.join(', ')}) as backfill workflows on Temporal`);
   const temporal = await startDemoTemporal(loaded.configPath, { ...temporalChoice, project: repo.project });
   const interrupted = options.keepServing ? new Promise<void>((resolve) => process.once('SIGINT', () => resolve())) : undefined;
@@ -118,7 +128,14 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       step(8, 'Feature quality: statistics of user_txn, a drift report of the last 3 days against a snapshot of the weeks before, an HTML page');
       await runDemoQuality(repo, repoDir, 'user_txn', size.days);
 
-      step(9, 'Serving online features over HTTP');
+      step(9, `Streaming card transactions through ${broker.kind === 'nats' ? 'NATS JetStream' : 'a Redis Stream'} (${broker.why}) into ${DEMO_STREAM_VIEW}, ingested by the streamIngest workflow`);
+      if (options.streamSeconds > 0) {
+        await runDemoStream(temporal, repo, store, { seconds: options.streamSeconds, users: size.users, merchants: size.merchants });
+      } else {
+        console.log('left out (--stream-seconds 0)');
+      }
+
+      step(10, 'Serving online features over HTTP');
       const config = path.relative(process.cwd(), path.join(dir, 'featureflow.config.ts'));
       if (interrupted) console.log(`Temporal UI: ${temporal.dev.uiUrl}/namespaces/${temporal.worker.namespace}/schedules (worker running)`);
       await serveAndAsk(repo, store, options.port ?? 0, interrupted, config);

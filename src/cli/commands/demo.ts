@@ -9,13 +9,15 @@ import { fileURLToPath } from 'node:url';
 import { parseCommandArgs, TEMPORAL_OPTIONS, TEMPORAL_OPTIONS_HELP, temporalTarget, UsageError } from '../args.js';
 import type { startDemoTemporal } from '../demo-temporal.js';
 
-const USAGE = `usage: featureflow demo [--dir examples/fraud] [--small] [--keep-serving] [--port 6566] [--hours 24]
+const USAGE = `usage: featureflow demo [--dir examples/fraud] [--small] [--keep-serving] [--port 6566] [--hours 24] [--stream-seconds 60]
                       [--address HOST:PORT --namespace NS --task-queue Q [TLS options]]
 
 Runs the example end to end: generates data (~1M card transactions over 90 days; --small: 20,000 over 14 days), checks and applies the repo, computes the windowed aggregations as a
 backfill workflow, builds a training set as a trainingSet workflow, applies the repo's Temporal Schedules and
 backfills them over the last --hours (each window materialized into Redis as of its own time), checks freshness,
-and serves the features over HTTP. Temporal: the server of --address or TEMPORAL_ADDRESS (with TEMPORAL_API_KEY and
+streams card transactions for --stream-seconds into a stream view (NATS JetStream at NATS_URL or 127.0.0.1:4222
+when it answers, else a Redis Stream on the demo's Redis; 0 leaves the step out) ingested by the streamIngest workflow
+while its 5-minute count is read over HTTP, and serves the features over HTTP. Temporal: the server of --address or TEMPORAL_ADDRESS (with TEMPORAL_API_KEY and
 the TLS variables) when one is given, else a dev server on 127.0.0.1:7233 if one runs, else the project's own
 (UI on :8233). On a shared server give the demo its own --task-queue: its worker runs the demo's code. Redis: REDIS_URL, else the repo's onlineStore.url. With --keep-serving the dev server,
 the worker and the API stay up until Ctrl-C, so the Schedules can be explored (and backfilled) in the Temporal UI.
@@ -34,6 +36,7 @@ export async function run(args: string[]): Promise<number> {
       'keep-serving': { type: 'boolean' },
       port: { type: 'string' },
       hours: { type: 'string' },
+      'stream-seconds': { type: 'string' },
       ...TEMPORAL_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
@@ -46,6 +49,10 @@ export async function run(args: string[]): Promise<number> {
   const dir = path.resolve(values.dir ?? DEFAULT_DIR);
   const hours = values.hours === undefined ? 24 : Number(values.hours);
   if (!Number.isInteger(hours) || hours < 1 || hours > 24 * 14) throw new UsageError(`--hours: expected a whole number of hours from 1 to 336, got "${values.hours}"`);
+  const streamSeconds = values['stream-seconds'] === undefined ? 60 : Number(values['stream-seconds']);
+  if (!Number.isInteger(streamSeconds) || streamSeconds < 0 || streamSeconds > 3600) {
+    throw new UsageError(`--stream-seconds: expected a whole number of seconds from 0 to 3600, got "${values['stream-seconds']}"`);
+  }
   // Before any work: a TLS flag without a server to use it with is a usage error.
   const temporalChoice = temporalOptions(values);
   const { runDemo } = await import('../demo-run.js');
@@ -55,6 +62,7 @@ export async function run(args: string[]): Promise<number> {
     temporalChoice,
     scale: values.small ? 'small' : 'full',
     keepServing: values['keep-serving'] === true,
+    streamSeconds,
     ...(values.port !== undefined ? { port: Number(values.port) } : {}),
   });
 }
