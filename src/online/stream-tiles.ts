@@ -9,7 +9,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
-import type { Positions, StreamState } from '../stream/types.js';
+import type { Positions, StreamState, StreamStateUpdate } from '../stream/types.js';
+export type { StreamStateUpdate } from '../stream/types.js';
 import { OnlineStoreError } from './errors.js';
 import { streamStateKey, streamTilesKey } from './keys.js';
 import { isNoScript } from './scripts.js';
@@ -31,22 +32,6 @@ export interface TileRow {
   entityKey: string;
   tile: number;
   states: ReadonlyArray<readonly [number, TileKind, string]>;
-}
-
-/** What a batch changes in the state: positions and times are set, counters incremented, the watermark maxed. */
-export interface StreamStateUpdate {
-  positions: Positions;
-  /** Greatest event time in the batch (epoch micros); the stored watermark keeps the greater. */
-  watermarkMicros: number;
-  events: number;
-  late: number;
-  invalid: number;
-  /** count_distinct values dropped before Redis (beyond the per-tile cap in one batch). */
-  overflow?: number;
-  updatedAtMs: number;
-  /** Set when the consumer had nothing pending; left as stored when undefined. */
-  caughtUpAtMs?: number;
-  pending: number;
 }
 
 export interface TileBatch extends StreamViewRef {

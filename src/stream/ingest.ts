@@ -13,27 +13,8 @@
 import { StreamPositionConflictError } from './errors.js';
 import { parseEvents, type EventRules, type InvalidEvent, type StreamEvent } from './events.js';
 import { advancePositions, isApplied, lastPositions } from './positions.js';
-import type { BrokerReader, Positions, StreamMessage, StreamState } from './types.js';
-
-/**
- * What one batch changes in the view's state: positions and times are set, counters (events, late, invalid,
- * overflow) are increments, the watermark is the greater of the stored one and the batch's. The same shape as
- * src/online/stream-tiles.ts's StreamStateUpdate, so the real sink passes it through.
- */
-export interface StreamStateUpdate {
-  positions: Positions;
-  watermarkMicros: number;
-  events: number;
-  late: number;
-  invalid: number;
-  /** count_distinct values dropped beyond the per-tile cap. */
-  overflow?: number;
-  updatedAtMs: number;
-  /** Set when the consumer is caught up; left as stored when undefined. */
-  caughtUpAtMs?: number;
-  /** Broker messages not yet read (the last value the broker gave when it cannot say now). */
-  pending: number;
-}
+import type { BrokerReader, Positions, StreamMessage, StreamState, StreamStateUpdate } from './types.js';
+export type { StreamStateUpdate } from './types.js';
 
 /** The liveness fields an empty poll refreshes (a cheap HSET, no CAS: they claim nothing about the tiles). */
 export type StreamTouch = Pick<StreamStateUpdate, 'updatedAtMs' | 'caughtUpAtMs' | 'pending'>;

@@ -49,3 +49,23 @@ export interface StreamState {
   /** Broker messages not yet read at the last poll. */
   pending: number;
 }
+
+/**
+ * What one batch changes in the view's state: positions and times are set, counters (events, late, invalid,
+ * overflow) are increments, the watermark is the greater of the stored one and the batch's.
+ */
+export interface StreamStateUpdate {
+  positions: Positions;
+  /** Greatest event time in the batch (epoch micros); the stored watermark keeps the greater. */
+  watermarkMicros: number;
+  events: number;
+  late: number;
+  invalid: number;
+  /** count_distinct values dropped beyond the per-tile cap. */
+  overflow?: number;
+  updatedAtMs: number;
+  /** Set when the consumer is caught up; left as stored when undefined. */
+  caughtUpAtMs?: number;
+  /** Broker messages not yet read (the last value the broker gave when it cannot say now). */
+  pending: number;
+}
