@@ -134,6 +134,31 @@ export async function runStreamIngest<Row>(options: StreamIngestOptions<Row>): P
     return pending;
   };
 
+  // The write of one batch overlaps the reading and preparing of the next: Redis merges tiles while this thread
+  // parses and aggregates. Writes stay one at a time and chained (each expects the positions the previous one set),
+  // and a batch is acknowledged only once its write is known to be applied; `ahead` is what the batches prepared so
+  // far will have applied, `progress` what is applied.
+  const ahead = { positions: progress.positions, watermarkMicros: progress.watermarkMicros };
+  let inFlight: { write: Promise<'applied' | 'stale'>; messages: readonly StreamMessage[]; next: StreamStateUpdate } | undefined;
+  const settle = async (): Promise<void> => {
+    if (!inFlight) return;
+    const { write, messages, next } = inFlight;
+    inFlight = undefined;
+    if ((await write) === 'stale') throw new StreamPositionConflictError(view);
+    progress.positions = next.positions;
+    progress.watermarkMicros = next.watermarkMicros;
+    progress.events += next.events;
+    progress.late += next.late;
+    progress.invalid += next.invalid;
+    progress.updatedAtMs = next.updatedAtMs;
+    progress.caughtUpAtMs = next.caughtUpAtMs ?? progress.caughtUpAtMs;
+    progress.batches++;
+    progress.runEvents += next.events;
+    // Acknowledged only now that the tiles hold them.
+    await reader.ack(lastPositions(messages));
+    options.onProgress?.({ ...progress });
+  };
+
   await reader.open(progress.positions);
   try {
     while (!signal.aborted) {
@@ -141,6 +166,7 @@ export async function runStreamIngest<Row>(options: StreamIngestOptions<Row>): P
       if (signal.aborted) break; // left unacknowledged: the next run reads them again
       const at = now();
       if (messages.length === 0) {
+        await settle();
         // Nothing came for waitMs: caught up unless the broker says a batch or more waits.
         const pending = await askPending(at);
         const touch: StreamTouch = { updatedAtMs: at, pending: progress.pending };
@@ -150,27 +176,26 @@ export async function runStreamIngest<Row>(options: StreamIngestOptions<Row>): P
         options.onProgress?.({ ...progress });
         continue;
       }
-      const fresh = messages.filter((m) => !isApplied(progress.positions, m.partition, m.position));
-      if (fresh.length > 0) {
-        const pending = await askPending(at);
-        const { next, rows } = await prepareBatch(fresh, progress, options, at);
-        if (pending !== undefined && caughtUp(pending, false, batchMax)) next.caughtUpAtMs = at;
-        if ((await sink.apply({ expected, next, rows })) === 'stale') throw new StreamPositionConflictError(view);
-        expected = next.positions;
-        progress.positions = next.positions;
-        progress.watermarkMicros = next.watermarkMicros;
-        progress.events += next.events;
-        progress.late += next.late;
-        progress.invalid += next.invalid;
-        progress.updatedAtMs = at;
-        progress.caughtUpAtMs = next.caughtUpAtMs ?? progress.caughtUpAtMs;
-        progress.batches++;
-        progress.runEvents += next.events;
+      const fresh = messages.filter((m) => !isApplied(ahead.positions, m.partition, m.position));
+      if (fresh.length === 0) {
+        // All applied already (a redelivery): acknowledged once the write before them is.
+        await settle();
+        await reader.ack(lastPositions(messages));
+        continue;
       }
-      // Acknowledged only now that the tiles hold them (or held them already).
-      await reader.ack(lastPositions(messages));
-      if (fresh.length > 0) options.onProgress?.({ ...progress });
+      const pending = await askPending(at);
+      const { next, rows } = await prepareBatch(fresh, { ...progress, ...ahead }, options, at);
+      if (pending !== undefined && caughtUp(pending, false, batchMax)) next.caughtUpAtMs = at;
+      ahead.positions = next.positions;
+      ahead.watermarkMicros = next.watermarkMicros;
+      await settle();
+      const write = sink.apply({ expected, next, rows });
+      // Awaited by settle(); a failure there must not also surface as an unhandled rejection meanwhile.
+      write.catch(() => undefined);
+      inFlight = { write, messages, next };
+      expected = next.positions;
     }
+    await settle();
   } finally {
     await reader.close();
   }
