@@ -7,7 +7,7 @@
 import { createServer } from '../api/server.js';
 import { getStreamIngestStatus, startStreamIngest, stopStreamIngest } from '../client/stream.js';
 import type { OnlineStore } from '../online/types.js';
-import { resolveOnlineStoreTarget } from '../online/store-target.js';
+import { streamRedisUrl } from '../stream/redis-connection.js';
 import type { Repo } from '../registry/schema.js';
 import type { StreamSource } from '../registry/stream-schema.js';
 import type { DemoTemporal } from './demo-temporal.js';
@@ -80,8 +80,7 @@ export async function runDemoStream(temporal: DemoTemporal, repo: Repo, store: O
   const view = repo.featureViews.find((v) => v.name === DEMO_STREAM_VIEW);
   const source = repo.sources.find((s): s is StreamSource => s.type === 'stream' && s.name === view?.source);
   if (!view || !source) throw new Error(`the demo repo has no stream view ${DEMO_STREAM_VIEW}`);
-  const target = resolveOnlineStoreTarget(repo.onlineStore);
-  const publisher = await openDemoPublisher(source.broker, target.connection.url ?? repo.onlineStore.url);
+  const publisher = await openDemoPublisher(source.broker, streamRedisUrl(repo.onlineStore));
   const started = await startStreamIngest(temporal.client, repo.project, { view: DEMO_STREAM_VIEW }, { taskQueue: temporal.worker.taskQueue });
   console.log(`streamIngest workflow ${started.workflowId} ${started.alreadyRunning ? 'was already running' : 'started'}; events from ${publisher.describe}`);
   const api = createServer({ repo, store });

@@ -22,5 +22,10 @@ export async function connectStreamRedis(onlineStore: Repo['onlineStore'], env: 
     redis.disconnect();
     throw toOnlineStoreError(err, `connecting to ${target.display}`);
   }
-  return { redis, url: target.connection.url ?? onlineStore.url };
+  return { redis, url: streamRedisUrl(onlineStore, env) };
+}
+
+/** The URL a `redis-stream` broker without its own reads from: the online store's target (REDIS_URL first). */
+export function streamRedisUrl(onlineStore: Repo['onlineStore'], env: NodeJS.ProcessEnv = process.env): string {
+  return resolveOnlineStoreTarget(onlineStore, env).connection.url ?? onlineStore.url;
 }
