@@ -182,7 +182,7 @@ export function encodeEntityKey(
 }
 
 /**
- * A stream view's tiles of one entity (a hash, field `${tile}:${featureIndex}`, see stream-tiles.ts). Every key of
+ * A stream view's tiles of one entity (a hash, field `${tile}` holding every feature's state, see tile-codec.ts). Every key of
  * one view shares the hash tag `{st:<view>}`, so the batch script that writes them all runs in one cluster slot.
  */
 export function streamTilesKey(prefix: string, project: string, view: string, entityKey: string): string {

@@ -1,10 +1,11 @@
 /**
  * A stream view's tiles and ingestion state in Redis (layout: keys.ts streamTilesKey / streamStateKey). A batch is
- * written by ONE call of lua/stream-apply.lua, which compares the stored positions with the ones the batch was read
- * after and writes nothing when they differ: the tiles and the positions move together or not at all, which is what
- * makes the effect exactly once (the broker is acknowledged only after, and a replay finds newer positions).
- * A batch is at most the ingest loop's batchMax events, so one script call is enough: no chained calls whose
- * intermediate positions a crash could leave behind.
+ * written in two script calls: lua/stream-read-tiles.lua reads the stored positions and the batch's tiles in one
+ * atomic step, this process merges them (stream-batch.ts), and lua/stream-apply.lua writes the merged tiles and the
+ * new positions only if the positions are still the ones the batch was read after: the tiles and the positions move
+ * together or not at all, which is what makes the effect exactly once (the broker is acknowledged only after, and a
+ * replay finds newer positions). Every applied batch moves the positions forward, so an unchanged position also
+ * proves that no write came between the read and the write.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -14,24 +15,22 @@ export type { StreamStateUpdate } from '../stream/types.js';
 import { OnlineStoreError } from './errors.js';
 import { streamStateKey, streamTilesKey } from './keys.js';
 import { isNoScript } from './scripts.js';
-import type { TileKind } from './tile-codec.js';
+import { groupTileRows, mergedRecords, RECORD, type StoredFields, type TileRow } from './stream-batch.js';
+import type { MergeStats, TileKind } from './tile-codec.js';
+
+export type { TileRow } from './stream-batch.js';
 
 export { windowValues, type WindowSpec } from './tile-window.js';
 
 const STREAM_APPLY_LUA = readFileSync(new URL('./lua/stream-apply.lua', import.meta.url), 'utf8');
 const STREAM_APPLY_SHA = createHash('sha1').update(STREAM_APPLY_LUA).digest('hex');
+const STREAM_READ_LUA = readFileSync(new URL('./lua/stream-read-tiles.lua', import.meta.url), 'utf8');
+const STREAM_READ_SHA = createHash('sha1').update(STREAM_READ_LUA).digest('hex');
 
 export interface StreamViewRef {
   prefix: string;
   project: string;
   view: string;
-}
-
-/** The states of one entity's tile: [feature index in view.aggregation.features, kind, state text (tile-codec)]. */
-export interface TileRow {
-  entityKey: string;
-  tile: number;
-  states: ReadonlyArray<readonly [number, TileKind, string]>;
 }
 
 export interface TileBatch extends StreamViewRef {
@@ -42,7 +41,7 @@ export interface TileBatch extends StreamViewRef {
   /** Tiles kept per entity (retainedTiles()); older fields are pruned. */
   retainTiles: number;
   tileMs: number;
-  /** The function of each feature of the view, in order (also the prune threshold: (retainTiles + 2) * features). */
+  /** The function of each feature of the view, in order. */
   kinds: readonly TileKind[];
 }
 
@@ -58,63 +57,33 @@ export function positionsJson(positions: Positions): string {
   return JSON.stringify(sorted);
 }
 
-/** Separators of the packed per-key records (stream-apply.lua): never inside a state text (JSON escapes them). */
-const RECORD = '\x1e';
-const UNIT = '\x1d';
-
 function integerText(n: number, name: string): string {
   if (!Number.isSafeInteger(n)) throw new OnlineStoreError(`stream batch: ${name} must be a safe integer, got ${n}`);
   return String(n);
 }
 
-function scriptArgs(batch: TileBatch): { keys: string[]; argv: string[] } {
-  const byKey = new Map<string, TileRow[]>();
-  for (const row of batch.rows) {
-    const list = byKey.get(row.entityKey);
-    if (list) list.push(row);
-    else byKey.set(row.entityKey, [row]);
-  }
-  const { next } = batch;
-  const keys = [streamStateKey(batch.prefix, batch.project, batch.view)];
-  const argv = [
-    batch.expected === undefined ? '' : positionsJson(batch.expected),
-    positionsJson(next.positions),
-    next.watermarkMicros > 0 ? integerText(next.watermarkMicros, 'watermarkMicros') : '',
-    integerText(next.events, 'events'),
-    integerText(next.late, 'late'),
-    integerText(next.invalid, 'invalid'),
-    integerText(next.overflow ?? 0, 'overflow'),
-    integerText(next.updatedAtMs, 'updatedAtMs'),
-    next.caughtUpAtMs === undefined ? '' : integerText(next.caughtUpAtMs, 'caughtUpAtMs'),
-    integerText(next.pending, 'pending'),
-    integerText(batch.retainTiles, 'retainTiles'),
-    integerText(batch.retainTiles * batch.tileMs, 'retention'),
-    integerText((batch.retainTiles + 2) * batch.kinds.length, 'prune threshold'),
-    batch.kinds.join(','),
-  ];
-  for (const [entityKey, rows] of byKey) {
-    keys.push(streamTilesKey(batch.prefix, batch.project, batch.view, entityKey));
-    const records: string[] = [];
-    for (const row of rows) {
-      const tile = integerText(row.tile, 'tile');
-      for (const [f, kind, state] of row.states) {
-        if (batch.kinds[f] !== kind) throw new OnlineStoreError(`stream batch: feature ${f} is ${String(batch.kinds[f])}, got a ${kind} state`);
-        if (state.includes(RECORD)) throw new OnlineStoreError(`stream batch: a ${kind} state holds the record separator \\x1e`);
-        records.push(`${tile}${UNIT}${f}${UNIT}${state}`);
-      }
-    }
-    argv.push(records.join(RECORD));
-  }
-  return { keys, argv };
-}
-
-async function runScript(redis: Redis | Cluster, keys: string[], argv: string[]): Promise<unknown> {
+async function runScript(redis: Redis | Cluster, lua: string, sha: string, keys: string[], argv: string[]): Promise<unknown> {
   try {
-    return await redis.evalsha(STREAM_APPLY_SHA, keys.length, ...keys, ...argv);
+    return await redis.evalsha(sha, keys.length, ...keys, ...argv);
   } catch (err) {
     if (!isNoScript(err)) throw err;
-    return await redis.eval(STREAM_APPLY_LUA, keys.length, ...keys, ...argv);
+    return await redis.eval(lua, keys.length, ...keys, ...argv);
   }
+}
+
+/** The stored positions and the batch's fields as stream-read-tiles.lua answered them. */
+function storedFields(reply: unknown, keys: number): { positions: string; fields: StoredFields[] } {
+  if (!Array.isArray(reply) || reply.length !== 1 + 2 * keys || typeof reply[0] !== 'string') {
+    throw new OnlineStoreError(`stream-read-tiles.lua answered ${JSON.stringify(reply).slice(0, 200)}, expected positions and 2 entries per key`);
+  }
+  const fields: StoredFields[] = [];
+  for (let k = 0; k < keys; k++) {
+    const values = reply[1 + 2 * k] as unknown;
+    const fieldCount = reply[2 + 2 * k] as unknown;
+    if (typeof values !== 'string' || typeof fieldCount !== 'number') throw new OnlineStoreError(`stream-read-tiles.lua answered a malformed entry for key ${k}`);
+    fields.push({ values: values.split(RECORD), fieldCount });
+  }
+  return { positions: reply[0], fields };
 }
 
 /**
@@ -122,12 +91,43 @@ async function runScript(redis: Redis | Cluster, keys: string[], argv: string[])
  * consumer, or this batch already applied). Counters add, the watermark keeps the greater.
  */
 export async function applyTileBatch(redis: Redis | Cluster, batch: TileBatch): Promise<'applied' | 'stale'> {
-  const { keys, argv } = scriptArgs(batch);
-  const reply = await runScript(redis, keys, argv);
-  if (!Array.isArray(reply) || (reply[0] !== 0 && reply[0] !== 1)) {
-    throw new OnlineStoreError(`stream-apply.lua answered ${JSON.stringify(reply)}, expected [1, dropped] or [0]`);
+  const stats: MergeStats = { dropped: 0 };
+  const grouped = groupTileRows(batch.rows, batch.kinds, stats);
+  const keys = [streamStateKey(batch.prefix, batch.project, batch.view), ...grouped.map((k) => streamTilesKey(batch.prefix, batch.project, batch.view, k.entityKey))];
+  const expected = batch.expected === undefined ? '' : positionsJson(batch.expected);
+  let stored: StoredFields[] = [];
+  if (grouped.length > 0) {
+    const read = storedFields(await runScript(redis, STREAM_READ_LUA, STREAM_READ_SHA, keys, grouped.map((k) => k.fields.join(RECORD))), grouped.length);
+    if (read.positions !== expected) return 'stale';
+    stored = read.fields;
   }
-  return reply[0] === 1 ? 'applied' : 'stale';
+  const pruneAt = batch.retainTiles + 2;
+  const packed: string[] = [];
+  const prune: string[] = [];
+  grouped.forEach((key, i) => {
+    const merged = mergedRecords(key, stored[i] as StoredFields, batch.kinds, stats, pruneAt);
+    packed.push(merged.packed);
+    if (merged.prune) prune.push(`${i + 2}:${key.maxTile - batch.retainTiles}`);
+  });
+  const { next } = batch;
+  const argv = [
+    expected,
+    positionsJson(next.positions),
+    next.watermarkMicros > 0 ? integerText(next.watermarkMicros, 'watermarkMicros') : '',
+    integerText(next.events, 'events'),
+    integerText(next.late, 'late'),
+    integerText(next.invalid, 'invalid'),
+    integerText((next.overflow ?? 0) + stats.dropped, 'overflow'),
+    integerText(next.updatedAtMs, 'updatedAtMs'),
+    next.caughtUpAtMs === undefined ? '' : integerText(next.caughtUpAtMs, 'caughtUpAtMs'),
+    integerText(next.pending, 'pending'),
+    integerText(batch.retainTiles * batch.tileMs, 'retention'),
+    prune.join(','),
+    ...packed,
+  ];
+  const reply = await runScript(redis, STREAM_APPLY_LUA, STREAM_APPLY_SHA, keys, argv);
+  if (reply !== 0 && reply !== 1) throw new OnlineStoreError(`stream-apply.lua answered ${JSON.stringify(reply)}, expected 1 or 0`);
+  return reply === 1 ? 'applied' : 'stale';
 }
 
 /** An empty poll: a live consumer with nothing new (freshness), without touching positions or counters. */

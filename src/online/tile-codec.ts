@@ -22,6 +22,29 @@ export const TILE_KINDS: readonly TileKind[] = AGGREGATION_FUNCTIONS;
 /** Distinct values kept per tile and feature (count_distinct); documented limit of exactness. */
 export const MAX_DISTINCT_PER_TILE = 10_000;
 export const DISTINCT_SEPARATOR = '\x1f';
+/**
+ * Separates the feature states of one tile: a tile hash holds one field per tile (`<tile>`) whose value is every
+ * feature's state in view.aggregation.features order, "" where the tile holds no qualifying value. One field per
+ * (tile, feature) made hashes of ~300 fields, outgrowing Redis' compact listpack encoding, and cost Redis 2-3x
+ * more per ingested batch (bench/stream/ingest.ts).
+ */
+export const FEATURE_SEPARATOR = '\x1c';
+
+/** A tile field's value from its feature states ("" where absent). */
+export function joinTileStates(states: readonly string[]): string {
+  return states.join(FEATURE_SEPARATOR);
+}
+
+/** The feature states of a tile field's value; throws when it holds another number of features than the view. */
+export function splitTileStates(text: string, features: number): string[] {
+  const states = text.split(FEATURE_SEPARATOR);
+  if (states.length !== features) {
+    throw new OnlineStoreError(
+      `a stream tile in Redis holds ${states.length} feature states, the view has ${features}: the view's aggregation features changed since its tiles were written; clear the view's stream tiles and replay`,
+    );
+  }
+  return states;
+}
 
 export type TileState =
   | { kind: 'count'; n: number }

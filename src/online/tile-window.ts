@@ -9,19 +9,20 @@ import {
   finalizeTileState,
   mergeTileStates,
   parseTileState,
+  splitTileStates,
   type FeatureValue,
   type TileKind,
   type TileState,
 } from './tile-codec.js';
 
 export interface WindowSpec {
-  /** The function of each feature, in view.aggregation.features order (field `${tile}:${index}`). */
+  /** The function of each feature, in view.aggregation.features order (the order of a tile field's states). */
   kinds: readonly TileKind[];
   windowMicros: readonly number[];
   tileMicros: number;
 }
 
-const FIELD_RE = /^(-?\d+):(\d+)$/;
+const FIELD_RE = /^-?\d+$/;
 
 /** values[feature][window] for the entity whose tile hash is `fields`, at `atMicros`. */
 export function windowValues(fields: Readonly<Record<string, string>>, spec: WindowSpec, atMicros: number): FeatureValue[][] {
@@ -32,27 +33,29 @@ export function windowValues(fields: Readonly<Record<string, string>>, spec: Win
   // count_distinct over a window is the size of the union, uncapped (the cap is per tile).
   const distinct: Array<Array<Set<string> | undefined>> = spec.kinds.map(() => spec.windowMicros.map(() => undefined));
   for (const [field, text] of Object.entries(fields)) {
-    const match = FIELD_RE.exec(field);
-    if (!match) continue;
-    const tile = Number(match[1]);
-    const f = Number(match[2]);
-    const kind = spec.kinds[f];
-    // Fields of features since removed from the view, and tiles outside every window, are ignored.
-    if (kind === undefined || tile > last || tile < earliest) continue;
-    const state = parseTileState(kind, text);
-    firsts.forEach((first, j) => {
-      if (tile < first) return;
-      const row = merged[f] as Array<TileState | undefined>;
-      if (state.kind === 'count_distinct') {
-        const sets = distinct[f] as Array<Set<string> | undefined>;
-        const set = sets[j] ?? new Set<string>();
-        for (const v of state.values) set.add(v);
-        sets[j] = set;
-        return;
-      }
-      const current = row[j];
-      row[j] = current === undefined ? state : mergeTileStates(current, state);
-    });
+    if (!FIELD_RE.test(field)) continue;
+    const tile = Number(field);
+    // Tiles outside every window are ignored.
+    if (tile > last || tile < earliest) continue;
+    const states = splitTileStates(text, spec.kinds.length);
+    for (let f = 0; f < states.length; f++) {
+      const stateText = states[f] as string;
+      if (stateText === '') continue;
+      const state = parseTileState(spec.kinds[f] as TileKind, stateText);
+      firsts.forEach((first, j) => {
+        if (tile < first) return;
+        const row = merged[f] as Array<TileState | undefined>;
+        if (state.kind === 'count_distinct') {
+          const sets = distinct[f] as Array<Set<string> | undefined>;
+          const set = sets[j] ?? new Set<string>();
+          for (const v of state.values) set.add(v);
+          sets[j] = set;
+          return;
+        }
+        const current = row[j];
+        row[j] = current === undefined ? state : mergeTileStates(current, state);
+      });
+    }
   }
   return spec.kinds.map((kind, f) =>
     spec.windowMicros.map((_, j) => {

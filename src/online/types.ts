@@ -52,7 +52,7 @@ export interface ViewLayout {
 /** How a stream view's features are read from its tiles (keys.ts streamTilesKey, stream-read.ts). */
 export interface StreamLayout {
   tileMicros: number;
-  /** The function of each feature in view.aggregation.features order (tile field `${tile}:${index}`). */
+  /** The function of each feature in view.aggregation.features order (the order of a tile field's states). */
   kinds: readonly TileKind[];
   /** The view's windows in aggregation.windows order, in microseconds. */
   windowMicros: readonly number[];

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StreamPartials } from '../../../src/engine/stream-partials.js';
 import { describeRelation, sourceRelation } from '../../../src/engine/sources.js';
-import { mergeTileStates, parseTileState, encodeTileState, type FeatureValue } from '../../../src/online/tile-codec.js';
+import { encodeTileState, joinTileStates, mergeTileStates, parseTileState, type FeatureValue } from '../../../src/online/tile-codec.js';
 import { windowValues } from '../../../src/online/tile-window.js';
 import { testEngine, type TestEngine } from '../../helpers/engine.js';
 import { rng } from '../../helpers/prng.js';
@@ -29,18 +29,20 @@ let engine: TestEngine;
 
 /** What serving at T answers for `card` from tiles folded out of the events that exist at T. */
 async function serving(partials: StreamPartials, events: Ev[], card: number, t: number, rand: () => number): Promise<FeatureValue[][]> {
-  const fields: Record<string, string> = {};
+  const tiles = new Map<number, string[]>();
   for (const batch of batchesAt(events, t, rand)) {
     const { rows } = await partials.aggregate(ingested(batch));
     for (const row of rows) {
       if (row.keyValues[0] !== BigInt(card)) continue;
+      const states = tiles.get(row.tile) ?? FEATURES.map(() => '');
+      tiles.set(row.tile, states);
       for (const [f, kind, text] of row.states) {
-        const field = `${row.tile}:${f}`;
-        const old = fields[field];
-        fields[field] = old === undefined ? text : encodeTileState(mergeTileStates(parseTileState(kind, old), parseTileState(kind, text)));
+        const old = states[f] as string;
+        states[f] = old === '' ? text : encodeTileState(mergeTileStates(parseTileState(kind, old), parseTileState(kind, text)));
       }
     }
   }
+  const fields = Object.fromEntries([...tiles].map(([tile, states]) => [String(tile), joinTileStates(states)]));
   return windowValues(fields, { kinds: FEATURES.map((f) => f.function), windowMicros: WINDOW_MICROS, tileMicros: TILE_MICROS }, t);
 }
 

@@ -1,0 +1,137 @@
+/**
+ * The client half of writing a micro-batch of a stream view (pure): the batch's rows grouped per tile hash, the
+ * fields to read (lua/stream-read-tiles.lua), and the merge of the stored states with the batch's by the codec
+ * that serving and training use, packed for lua/stream-apply.lua. Merging here rather than in Lua moved ~28 us
+ * per (entity, tile) row off Redis' single thread (bench/stream/ingest.ts) onto the ingest process.
+ * A tile hash has one field per tile (`<tile>`), holding every feature's state (tile-codec joinTileStates).
+ */
+import { OnlineStoreError } from './errors.js';
+import {
+  encodeTileState,
+  formatNumber,
+  joinTileStates,
+  mergeTileStates,
+  parseTileState,
+  splitTileStates,
+  type MergeStats,
+  type TileKind,
+} from './tile-codec.js';
+
+/** The states of one entity's tile: [feature index in view.aggregation.features, kind, state text (tile-codec)]. */
+export interface TileRow {
+  entityKey: string;
+  tile: number;
+  states: ReadonlyArray<readonly [number, TileKind, string]>;
+}
+
+/** Separators of the packed per-key records: never inside a state text (JSON escapes them). */
+export const RECORD = '\x1e';
+export const UNIT = '\x1d';
+
+/** One tile hash's part of a batch: its tiles in first-seen order, each with every feature's state ("" absent). */
+export interface KeyBatch {
+  entityKey: string;
+  fields: string[];
+  states: string[][];
+  maxTile: number;
+}
+
+const FORBIDDEN = /[\x1c\x1d\x1e]/;
+
+function integerText(n: number, name: string): string {
+  if (!Number.isSafeInteger(n)) throw new OnlineStoreError(`stream batch: ${name} must be a safe integer, got ${n}`);
+  return String(n);
+}
+
+/** Groups rows by entity; one field per tile, states of a repeated (entity, tile) merged. */
+export function groupTileRows(rows: readonly TileRow[], kinds: readonly TileKind[], stats: MergeStats): KeyBatch[] {
+  const byKey = new Map<string, KeyBatch>();
+  for (const row of rows) {
+    let key = byKey.get(row.entityKey);
+    if (!key) {
+      key = { entityKey: row.entityKey, fields: [], states: [], maxTile: row.tile };
+      byKey.set(row.entityKey, key);
+    }
+    const field = integerText(row.tile, 'tile');
+    if (row.tile > key.maxTile) key.maxTile = row.tile;
+    // The partials give one row per (entity, tile); another caller's repeats are merged.
+    let at = key.fields.length > 1 ? key.fields.indexOf(field) : key.fields[0] === field ? 0 : -1;
+    if (at < 0) {
+      at = key.fields.length;
+      key.fields.push(field);
+      key.states.push(kinds.map(() => ''));
+    }
+    const states = key.states[at] as string[];
+    for (const [f, kind, state] of row.states) {
+      if (kinds[f] !== kind) throw new OnlineStoreError(`stream batch: feature ${f} is ${String(kinds[f])}, got a ${kind} state`);
+      if (state === '' || FORBIDDEN.test(state)) {
+        throw new OnlineStoreError(`stream batch: a ${kind} state must be non-empty text without \\x1c-\\x1e, got ${JSON.stringify(state.slice(0, 80))}`);
+      }
+      const old = states[f] as string;
+      states[f] = old === '' ? state : merge(kind, old, state, stats);
+    }
+  }
+  return [...byKey.values()];
+}
+
+/** A number as the codec reads it, or NaN for anything its general parser must see (inf, nan, corrupt text). */
+function quickNumber(text: string): number {
+  return text === '' ? NaN : Number(text);
+}
+
+/**
+ * The codec's merge of two state texts, with the counts and sums done on the texts (most merges of a batch; the
+ * general path allocates two states and a third, ~1 us a merge). Same results: the same IEEE additions.
+ */
+function merge(kind: TileKind, stored: string, batch: string, stats: MergeStats): string {
+  if (kind === 'count') {
+    const sum = quickNumber(stored) + quickNumber(batch);
+    if (!Number.isNaN(sum)) return formatNumber(sum);
+  } else if (kind === 'sum' || kind === 'avg') {
+    const i = stored.indexOf(',');
+    const j = batch.indexOf(',');
+    if (i > 0 && j > 0 && stored.indexOf(',', i + 1) < 0 && batch.indexOf(',', j + 1) < 0) {
+      const n = quickNumber(stored.slice(0, i)) + quickNumber(batch.slice(0, j));
+      const s = quickNumber(stored.slice(i + 1)) + quickNumber(batch.slice(j + 1));
+      if (!Number.isNaN(n) && !Number.isNaN(s)) return `${formatNumber(n)},${formatNumber(s)}`;
+    }
+  }
+  return encodeTileState(mergeTileStates(parseTileState(kind, stored), parseTileState(kind, batch), stats));
+}
+
+/** A tile hash's stored values of the batch's fields ("" where none) and its field count, as read. */
+export interface StoredFields {
+  values: string[];
+  fieldCount: number;
+}
+
+/**
+ * The packed ARGV of one key for stream-apply.lua: every tile with the stored states merged with the batch's, and
+ * whether the hash outgrows `pruneAt` fields with the new ones (then its tiles before maxTile - retainTiles go).
+ */
+export function mergedRecords(
+  key: KeyBatch,
+  stored: StoredFields,
+  kinds: readonly TileKind[],
+  stats: MergeStats,
+  pruneAt: number,
+): { packed: string; prune: boolean } {
+  const records: string[] = [];
+  let added = 0;
+  for (let i = 0; i < key.fields.length; i++) {
+    const old = stored.values[i] ?? '';
+    const states = key.states[i] as string[];
+    if (old === '') {
+      added++;
+    } else {
+      const olds = splitTileStates(old, kinds.length);
+      for (let f = 0; f < kinds.length; f++) {
+        const a = olds[f] as string;
+        const b = states[f] as string;
+        states[f] = a === '' ? b : b === '' ? a : merge(kinds[f] as TileKind, a, b, stats);
+      }
+    }
+    records.push(`${key.fields[i] as string}${UNIT}${joinTileStates(states)}`);
+  }
+  return { packed: records.join(RECORD), prune: stored.fieldCount + added > pruneAt };
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { groupTileRows, mergedRecords, RECORD, UNIT, type TileRow } from '../../../src/online/stream-batch.js';
+import { encodeTileState, joinTileStates, mergeTileStates, parseTileState, type TileKind } from '../../../src/online/tile-codec.js';
+
+const KINDS: TileKind[] = ['count', 'sum', 'count_distinct'];
+
+const row = (entityKey: string, tile: number, states: Array<[number, TileKind, string]>): TileRow => ({ entityKey, tile, states });
+
+describe('groupTileRows', () => {
+  it('gives one field per tile of each entity with every feature in order, absent ones empty', () => {
+    const keys = groupTileRows([row('a', 5, [[0, 'count', '2'], [2, 'count_distinct', '"x"']]), row('b', 5, [[1, 'sum', '1,2.5']]), row('a', 6, [[0, 'count', '1']])], KINDS, { dropped: 0 });
+    expect(keys).toEqual([
+      { entityKey: 'a', fields: ['5', '6'], states: [['2', '', '"x"'], ['1', '', '']], maxTile: 6 },
+      { entityKey: 'b', fields: ['5'], states: [['', '1,2.5', '']], maxTile: 5 },
+    ]);
+  });
+
+  it('merges a repeated (entity, tile) as the codec merges its states', () => {
+    const [key] = groupTileRows([row('a', 5, [[0, 'count', '2'], [1, 'sum', '1,0.1']]), row('a', 5, [[0, 'count', '3'], [1, 'sum', '2,0.2']])], KINDS, { dropped: 0 });
+    expect(key?.states).toEqual([['5', '3,0.30000000000000004', '']]);
+  });
+
+  it('refuses a state of another kind than the feature and a state holding a separator', () => {
+    expect(() => groupTileRows([row('a', 1, [[0, 'sum', '1,1']])], KINDS, { dropped: 0 })).toThrow(/feature 0 is count, got a sum state/);
+    expect(() => groupTileRows([row('a', 1, [[2, 'count_distinct', '"x"\x1c"y"']])], KINDS, { dropped: 0 })).toThrow(/without/);
+  });
+});
+
+describe('mergedRecords', () => {
+  it('merges stored states feature by feature, keeps stored ones the batch lacks, and packs tile and value', () => {
+    const [key] = groupTileRows([row('a', 5, [[0, 'count', '2'], [2, 'count_distinct', '"y"']])], KINDS, { dropped: 0 });
+    const stored = joinTileStates(['3', '4,10', '"x"']);
+    const { packed, prune } = mergedRecords(key!, { values: [stored], fieldCount: 4 }, KINDS, { dropped: 0 }, 10);
+    expect(packed).toBe(`5${UNIT}${joinTileStates(['5', '4,10', '"x"\x1f"y"'])}`);
+    expect(prune).toBe(false);
+  });
+
+  it('gives the same texts as the codec for counts and sums, infinities and NaN included', () => {
+    const cases: Array<[TileKind, string, string]> = [
+      ['count', '3', '4'],
+      ['sum', '2,0.1', '1,0.2'],
+      ['sum', '1,Infinity', '1,-Infinity'],
+      ['sum', '1,inf', '1,2'],
+      ['sum', '1,NaN', '1,2'],
+    ];
+    for (const [kind, a, b] of cases) {
+      const [key] = groupTileRows([row('a', 1, [[kind === 'count' ? 0 : 1, kind, b]])], KINDS, { dropped: 0 });
+      const stored = joinTileStates(kind === 'count' ? [a, '', ''] : ['', a, '']);
+      const { packed } = mergedRecords(key!, { values: [stored], fieldCount: 1 }, KINDS, { dropped: 0 }, 10);
+      const want = encodeTileState(mergeTileStates(parseTileState(kind, a), parseTileState(kind, b)));
+      expect(packed.split(UNIT)[1]?.split('\x1c')[kind === 'count' ? 0 : 1], `${kind} ${a} + ${b}`).toBe(want);
+    }
+  });
+
+  it('asks for a prune once the new tiles take the hash past the threshold', () => {
+    const keys = groupTileRows([row('a', 7, [[0, 'count', '1']]), row('a', 8, [[0, 'count', '1']])], KINDS, { dropped: 0 });
+    const stored = { values: ['', ''], fieldCount: 4 };
+    expect(mergedRecords(keys[0]!, stored, KINDS, { dropped: 0 }, 6).prune).toBe(false);
+    expect(mergedRecords(keys[0]!, stored, KINDS, { dropped: 0 }, 5).prune).toBe(true);
+    expect(mergedRecords(keys[0]!, stored, KINDS, { dropped: 0 }, 5).packed.split(RECORD)).toHaveLength(2);
+  });
+
+  it('refuses a stored tile written for another number of features, naming the fix', () => {
+    const [key] = groupTileRows([row('a', 5, [[0, 'count', '2']])], KINDS, { dropped: 0 });
+    expect(() => mergedRecords(key!, { values: [joinTileStates(['1', '2,2'])], fieldCount: 1 }, KINDS, { dropped: 0 }, 10)).toThrow(
+      /holds 2 feature states, the view has 3.*clear the view's stream tiles/,
+    );
+  });
+});
