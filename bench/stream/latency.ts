@@ -99,3 +99,5 @@ console.log(
   `\nmedian of ${RUNS}: p50 ${median(results.map((r) => r.p50)).toFixed(0)} ms, p99 ${median(results.map((r) => r.p99)).toFixed(0)} ms, ` +
     `max ${median(results.map((r) => r.max)).toFixed(0)} ms; load ${load()}`,
 );
+const p99 = median(results.map((r) => r.p99));
+console.log(`event-to-servable p99 ${p99.toFixed(0)} ms at ${RATE.toLocaleString('en')} events/s (target < 1000 ms at 20,000/s): ${p99 < 1000 && RATE >= 20_000 ? 'met' : 'NOT met'}`);
