@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { closeEngine, engineContext } from '../../src/engine/context.js';
-import { Database } from '../../src/engine/database.js';
+import { allowReordering, Database } from '../../src/engine/database.js';
 import { loadEntities } from '../../src/engine/entities.js';
 import { combineSql, pitStepSelect, pitStepSql, type JoinedView } from '../../src/engine/pit-join.js';
 import { ident, literal } from '../../src/engine/sql.js';
@@ -59,7 +59,7 @@ try {
   const started = performance.now();
   const entities = await loadEntities(ctx, conn, { path: data.entities }, 'event_timestamp');
   console.log(`entity rows loaded: ${(performance.now() - started).toFixed(0)} ms wall`);
-  await conn.run('SET preserve_insertion_order = false');
+  await allowReordering(conn);
   const requests = [
     { view: 'user_stats', features: ['clicks', 'avg_amount'] },
     { view: 'merchant_stats', features: ['fraud_rate'] },

@@ -44,6 +44,15 @@ export interface FileAccess {
 export const ATTACHED_CATALOG = 'offline';
 const SESSION_SETTINGS = ['preserve_insertion_order'];
 
+/**
+ * Lets DuckDB reorder rows on `conn` alone (parallel joins, writes and aggregations), for work whose row order
+ * carries no meaning or is restored by an ORDER BY. SESSION: a plain SET of this option changes the whole instance,
+ * and every later query on every connection (entity rows numbered in scan order among them) would lose its order.
+ */
+export async function allowReordering(conn: DuckDBConnection): Promise<void> {
+  await conn.run('SET SESSION preserve_insertion_order = false');
+}
+
 export class Database {
   private constructor(
     readonly instance: DuckDBInstance,

@@ -9,6 +9,7 @@ import { resolveFeatureRefs, type ResolvedFeature } from '../registry/features.j
 import { findView } from '../registry/features.js';
 import { compileOnDemand, requireOnDemandView } from '../registry/on-demand.js';
 import type { EngineContext } from './context.js';
+import { allowReordering } from './database.js';
 import { ENTITIES, loadEntities, type EntityInput } from './entities.js';
 import { InvalidRequestError, SourceError, duckdbMessage } from './errors.js';
 import { applyOnDemand, checkRequestColumns, hiddenFeatures, type OnDemandRequest } from './on-demand.js';
@@ -112,7 +113,7 @@ async function build(
   for (const [view, features] of hiddenFeatures(onDemand)) views.push({ view, features });
   // Rows carry their input position (__ff_row) and the final query sorts by it, so the joins need not keep
   // order; letting DuckDB reorder makes them parallel.
-  await conn.run('SET preserve_insertion_order = false');
+  await allowReordering(conn);
   const steps = views.length;
   // Each step reads the previous one's table and replaces it, so one joined copy of the rows is held at a time.
   let chained = ENTITIES;

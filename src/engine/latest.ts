@@ -13,6 +13,7 @@ import { viewFeatures } from '../registry/features.js';
 import type { Dtype } from '../registry/dtypes.js';
 import type { FeatureView } from '../registry/schema.js';
 import type { EngineContext } from './context.js';
+import { allowReordering } from './database.js';
 import { withInferredDtypes } from './compute/dtypes.js';
 import { entityKeyPart, payloadExpr } from './json-encoding.js';
 import { describeRelation } from './sources.js';
@@ -155,7 +156,7 @@ export async function exportLatest(ctx: EngineContext, view: FeatureView, option
     sql: reader.prepare ? await reader.prepare(conn, encode, rows, scratch(p)) : encode,
   });
   try {
-    for (const conn of conns) await conn.run('SET preserve_insertion_order = false');
+    for (const conn of conns) await allowReordering(conn);
     const sql = await latestSql(ctx, conns[0], view, options);
     const stage = async (p: number): Promise<Staged> => {
       const conn = conns[p % 2]!;

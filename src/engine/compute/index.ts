@@ -9,6 +9,7 @@ import { parseDuration } from '../../registry/duration.js';
 import { findView } from '../../registry/features.js';
 import type { FeatureView } from '../../registry/schema.js';
 import type { EngineContext } from '../context.js';
+import { allowReordering } from '../database.js';
 import { InvalidRequestError, SourceError, duckdbMessage } from '../errors.js';
 import { runWithProgress, type ProgressListener } from '../progress.js';
 import { isComputedView } from '../view-rows.js';
@@ -67,7 +68,7 @@ export async function computeFeatures(
   const conn = await ctx.db.connect();
   try {
     // Row order within a file carries no meaning; letting DuckDB reorder makes every step parallel.
-    await conn.run('SET preserve_insertion_order = false');
+    await allowReordering(conn);
     const input = await computeInput(ctx, conn, view);
     const sql = view.aggregation ? await aggregationStatements(conn, view, input, range) : [transformSql(view, input, range)];
     const labels = view.aggregation ? ['aggregating events into buckets', 'windowing'] : ['transforming'];
