@@ -2,9 +2,9 @@
  * Reading stream views (ViewLayout.stream): their features are not stored rows but sliding windows merged from the
  * view's tiles at request time (tile-window.ts), the same range training computes (stream-training.ts). A read's
  * feature list is split once into stored and stream features (splitStream, kept beside the list like ReadShape);
- * per request the tile fields of every (stream view, entity) that the requested features and windows need (one HMGET
- * per entity, newest tile first: tile-window.ts) and each view's state are asked for in the same event-loop turn as
- * the stored rows' MGET, so auto-pipelining sends them together: one round trip.
+ * per request the tile hashes of every (stream view, entity) and each view's state are asked for in the same
+ * event-loop turn as the stored rows' MGET, so auto-pipelining sends them together: one round trip. Only the states
+ * of the requested features' tiles are parsed and folded (tile-window.ts).
  *
  * Statuses and times of a stream value (documented in the README, "Streaming features"):
  *   PRESENT          a value (count and count_distinct are 0, not missing, for an entity without events in the
@@ -20,7 +20,7 @@ import { NotFoundError } from '../registry/errors.js';
 import type { RedisClient } from './connection.js';
 import { streamStateKey, streamTilesKey } from './keys.js';
 import { encodeEntityRows } from './read-plan.js';
-import { sameTiles, windowFields, windowSpan, windowValuesOrdered, type TileSpan, type WindowSelection, type WindowSpec } from './tile-window.js';
+import { orderedTexts, windowSpan, windowValuesOrdered, type TileSpan, type WindowSelection, type WindowSpec } from './tile-window.js';
 import type { FeatureValue } from './tile-codec.js';
 import type { FeatureColumn, FeatureStatus, JsonValue, OnlineReadRequest, StreamLayout, ViewLayout } from './types.js';
 
@@ -31,10 +31,8 @@ interface StreamViewRead {
   stream: StreamLayout;
   stateKey: string;
   spec: WindowSpec;
-  /** The view's features and windows this feature list reads: only their tiles' fields are asked for. */
+  /** The view's features and windows this feature list reads: only their tiles' states are parsed and folded. */
   selection: WindowSelection;
-  /** The fields of the last read's span (they change once per tile), reused while the span is the same. */
-  fields?: { span: TileSpan; names: string[] };
 }
 
 /** What a feature list alone decides about its stream features. */
@@ -107,10 +105,13 @@ function jsonValue(value: FeatureValue): JsonValue {
   return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
 }
 
-/** The tile fields a read of `v` over `span` asks for (HMGET), built once per span. */
-function tileFieldsOf(v: StreamViewRead, span: TileSpan): string[] {
-  if (v.fields === undefined || !sameTiles(v.fields.span, span)) v.fields = { span, names: windowFields(v.selection, span) };
-  return v.fields.names;
+/**
+ * An entity's tile hash. `call('HGETALL')` rather than `hgetall()`: ioredis turns a reply into an object by the
+ * command's lower-case name, which costs more than the fold itself at 300 fields; the upper-case name leaves the raw
+ * [field, state, ...] reply (and should a client version build the object anyway, orderedTexts reads that too).
+ */
+function tileHash(client: RedisClient, key: string): Promise<string[] | Record<string, string>> {
+  return client.call('HGETALL', key) as Promise<string[] | Record<string, string>>;
 }
 
 /**
@@ -128,11 +129,10 @@ export async function readStreamColumns(
   const states = split.views.map((v) => client.hmget(v.stateKey, 'caughtUpAt', 'watermark'));
   const nowMicros = nowMs * 1000;
   const spans = split.views.map((v) => windowSpan(v.spec, v.selection, nowMicros));
-  const tiles = split.views.map((v, i) => {
+  const tiles = split.views.map((v) => {
     const { project, view } = v.layout;
-    const fields = tileFieldsOf(v, spans[i] as TileSpan);
     const keys = encodeEntityRows(entities, v.layout, rows);
-    return Promise.all(keys.map((entityKey) => (fields.length === 0 ? [] : client.hmget(streamTilesKey(prefix, project, view, entityKey), ...fields))));
+    return Promise.all(keys.map((entityKey) => tileHash(client, streamTilesKey(prefix, project, view, entityKey))));
   });
   const [stateReplies, tileReplies] = await Promise.all([Promise.all(states), Promise.all(tiles)]);
   const perView = split.views.map((v, i) => {
@@ -140,7 +140,9 @@ export async function readStreamColumns(
     const caughtUpAtMs = number(caughtUpAt);
     const lagging = v.stream.maxStalenessMs > 0 && (caughtUpAtMs === 0 || nowMs - caughtUpAtMs > v.stream.maxStalenessMs);
     const span = spans[i] as TileSpan;
-    const values = (tileReplies[i] as Array<Array<string | null>>).map((texts) => windowValuesOrdered(texts, v.spec, v.selection, span));
+    const values = (tileReplies[i] as Array<string[] | Record<string, string>>).map((hash) =>
+      windowValuesOrdered(orderedTexts(hash, v.spec, v.selection, span), v.spec, v.selection, span),
+    );
     return { lagging, eventMicros: Math.min(number(watermark), nowMicros), values };
   });
   return split.streamAt.map((_, s) => {

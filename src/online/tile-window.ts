@@ -4,10 +4,12 @@
  * events after T, e.g. from clocks running ahead, and are left out), then finalizes like SQL. This is the range
  * stream-training.ts computes from the batch source, so training equals serving.
  *
- * A read asks Redis for exactly the fields it needs (windowFields: HMGET, newest tile first) and folds them in one
- * pass (windowValuesOrdered): each feature's tiles are merged newest to oldest and every window's value is read off
- * as the pass goes by its first tile, so the windows, nested as they are, share the work. The merge order is fixed
- * (newest first): the values are those of mergeTileStates over the window's tiles in that order, bit for bit.
+ * A read puts the hash's states of the tiles and features it needs in order (orderedTexts: newest tile first) and
+ * folds them in one pass (windowValuesOrdered): each feature's tiles are merged newest to oldest and every window's
+ * value is read off as the pass goes by its first tile, so the windows, nested as they are, share the work. The merge
+ * order is fixed (newest first, not the hash's order): the values are those of mergeTileStates over the window's
+ * tiles in that order, bit for bit. (HMGET of just those fields would be O(fields x hash size) on a listpack hash,
+ * which Redis keeps hashes of up to hash-max-listpack-entries fields as: 7x the Redis CPU of HGETALL at 305 fields.)
  */
 import { firstWindowTile, tileOf } from '../registry/stream-tiles.js';
 import type { FeatureValue, TileKind } from './tile-codec.js';
@@ -44,21 +46,65 @@ export function windowSpan(spec: WindowSpec, selection: WindowSelection, atMicro
   return { atMicros, last, earliest };
 }
 
-/** True when two spans fold the same fields (so a read may reuse the other's windowFields). */
-export function sameTiles(a: TileSpan, b: TileSpan): boolean {
-  return a.last === b.last && a.earliest === b.earliest;
+/** The tile and feature of the last field readField accepted. */
+let fieldTile = 0;
+let fieldFeature = 0;
+
+/** The number a run of ASCII digits spells (Number() of it), NaN for an empty run or any other character. */
+function digits(text: string, from: number, to: number): number {
+  if (from >= to) return NaN;
+  // Beyond 2^53 a digit-by-digit sum would round otherwise than Number() does.
+  const long = to - from > 15;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return NaN;
+    n = n * 10 + (c - 48);
+  }
+  return long ? Number(text.slice(from, to)) : n;
 }
 
-/** The fields `${tile}:${feature}` a read folds: tiles newest first, each with the selected features in order. */
-export function windowFields(selection: WindowSelection, span: TileSpan): string[] {
-  const fields: string[] = [];
-  for (let tile = span.last; tile >= span.earliest; tile--) for (const f of selection.features) fields.push(`${tile}:${f}`);
-  return fields;
+/** Reads a tile field's name, `<tile>:<feature>` (-?\d+:\d+), into fieldTile and fieldFeature; false for any other. */
+function readField(field: string): boolean {
+  const colon = field.indexOf(':');
+  if (colon < 0) return false;
+  const negative = field.charCodeAt(0) === 45;
+  const tile = digits(field, negative ? 1 : 0, colon);
+  const feature = digits(field, colon + 1, field.length);
+  if (Number.isNaN(tile) || Number.isNaN(feature)) return false;
+  fieldTile = negative ? -tile : tile;
+  fieldFeature = feature;
+  return true;
 }
 
 /**
- * values[feature][window] from `texts`, the states of windowFields(selection, span) in that order (null: no state).
- * Entries the selection leaves out are null.
+ * The states windowValuesOrdered folds (null: none), from an entity's tile hash as HGETALL gives it: the raw reply,
+ * [field, state, field, state, ...], or an object. Fields of tiles outside the span, of features not selected (or
+ * since removed from the view) and not of the form `<tile>:<feature>` are left out.
+ */
+export function orderedTexts(hash: readonly string[] | Readonly<Record<string, string>>, spec: WindowSpec, selection: WindowSelection, span: TileSpan): Array<string | null> {
+  const width = selection.features.length;
+  const texts = new Array<string | null>(Math.max(0, span.last - span.earliest + 1) * width).fill(null);
+  const columnOf = new Array<number>(spec.kinds.length).fill(-1);
+  selection.features.forEach((f, column) => (columnOf[f] = column));
+  const place = (field: string, text: string): void => {
+    if (!readField(field) || fieldTile > span.last || fieldTile < span.earliest || fieldFeature >= columnOf.length) return;
+    const column = columnOf[fieldFeature] as number;
+    if (column >= 0) texts[(span.last - fieldTile) * width + column] = text;
+  };
+  if (Array.isArray(hash)) {
+    const flat = hash as readonly string[];
+    for (let i = 0; i + 1 < flat.length; i += 2) place(flat[i] as string, flat[i + 1] as string);
+  } else {
+    const fields = hash as Readonly<Record<string, string>>;
+    for (const field in fields) if (Object.hasOwn(fields, field)) place(field, fields[field] as string);
+  }
+  return texts;
+}
+
+/**
+ * values[feature][window] from `texts` (orderedTexts): the state of the selection's feature at column c in tile t at
+ * texts[(span.last - t) * features + c], null when none. Entries the selection leaves out are null.
  */
 export function windowValuesOrdered(texts: ReadonlyArray<string | null>, spec: WindowSpec, selection: WindowSelection, span: TileSpan): FeatureValue[][] {
   const values: FeatureValue[][] = spec.kinds.map(() => spec.windowMicros.map(() => null));
@@ -85,6 +131,5 @@ export function windowValuesOrdered(texts: ReadonlyArray<string | null>, spec: W
 export function windowValues(fields: Readonly<Record<string, string>>, spec: WindowSpec, atMicros: number): FeatureValue[][] {
   const selection = selectAll(spec);
   const span = windowSpan(spec, selection, atMicros);
-  const texts = windowFields(selection, span).map((field) => (Object.hasOwn(fields, field) ? (fields[field] as string) : null));
-  return windowValuesOrdered(texts, spec, selection, span);
+  return windowValuesOrdered(orderedTexts(fields, spec, selection, span), spec, selection, span);
 }

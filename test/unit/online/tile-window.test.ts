@@ -20,7 +20,7 @@ import {
   type TileKind,
   type TileState,
 } from '../../../src/online/tile-codec.js';
-import { windowFields, windowSpan, windowValues, windowValuesOrdered, type WindowSpec } from '../../../src/online/tile-window.js';
+import { orderedTexts, windowSpan, windowValues, windowValuesOrdered, type WindowSpec } from '../../../src/online/tile-window.js';
 
 /** Per window, mergeTileStates over its tiles in the hash's field order (count_distinct: the union's size). */
 function reference(fields: Readonly<Record<string, string>>, spec: WindowSpec, atMicros: number): FeatureValue[][] {
@@ -140,8 +140,9 @@ describe('window values', () => {
         };
         const selection = { features: pick(spec.kinds.length, fBits), windows: pick(spec.windowMicros.length, wBits) };
         const span = windowSpan(spec, selection, atMicros);
-        const names = windowFields(selection, span);
-        const selected = windowValuesOrdered(names.map((n) => fields[n] ?? null), spec, selection, span);
+        // As the raw HGETALL reply gives the hash.
+        const texts = orderedTexts(Object.entries(fields).flat(), spec, selection, span);
+        const selected = windowValuesOrdered(texts, spec, selection, span);
         const full = windowValues(fields, spec, atMicros);
         spec.kinds.forEach((_, f) =>
           spec.windowMicros.forEach((__, j) => {
@@ -150,21 +151,23 @@ describe('window values', () => {
           }),
         );
         const longest = Math.max(...selection.windows.map((j) => spec.windowMicros[j] as number));
-        expect(names.length).toBe((span.last - firstWindowTile(atMicros, longest, TILE) + 1) * selection.features.length);
+        expect(texts.length).toBe((span.last - firstWindowTile(atMicros, longest, TILE) + 1) * selection.features.length);
       }),
       { numRuns: 200 },
     );
   });
 
-  it('ask for the fields newest tile first, the selected features of each in order', () => {
+  it('fold the selected states newest tile first, the selected features of each in order, the other fields left out', () => {
     const spec: WindowSpec = { kinds: ['count', 'sum', 'max'], windowMicros: [2 * TILE, TILE], tileMicros: TILE };
     const selection = { features: [0, 2], windows: [0, 1] };
     const span = windowSpan(spec, selection, 100 * TILE + 5);
-    expect(windowFields(selection, span)).toEqual(['100:0', '100:2', '99:0', '99:2', '98:0', '98:2']);
-    const texts = ['1', '7', null, null, '3', '9'];
+    const hash = ['98:2', '9', '101:0', '5', '100:0', '1', '97:0', '4', '98:0', '3', '100:1', '1,2', '100:2', '7', '100:3', '1', 'x:0', '1', '099:0', '6', '100:0:0', '1'];
+    const texts = orderedTexts(hash, spec, selection, span);
+    // '099:0' is tile 99 as the former /^(-?\d+):(\d+)$/ + Number() read it.
+    expect(texts).toEqual(['1', '7', '6', null, '3', '9']);
     // Windows in any order: 2 tiles back from tile 100 (98..100), 1 tile back (99..100).
     expect(windowValuesOrdered(texts, spec, selection, span)).toEqual([
-      [4, 1],
+      [10, 7],
       [null, null],
       [9, 7],
     ]);
