@@ -20,6 +20,7 @@ import { NotFoundError } from '../registry/errors.js';
 import type { RedisClient } from './connection.js';
 import { streamStateKey, streamTilesKey } from './keys.js';
 import { encodeEntityRows } from './read-plan.js';
+import { streamTilesText } from './scripts.js';
 import { orderedTexts, windowSpan, windowValuesOrdered, type TileSpan, type WindowSelection, type WindowSpec } from './tile-window.js';
 import type { FeatureValue } from './tile-codec.js';
 import type { FeatureColumn, FeatureStatus, JsonValue, OnlineReadRequest, StreamLayout, ViewLayout } from './types.js';
@@ -106,15 +107,6 @@ function jsonValue(value: FeatureValue): JsonValue {
 }
 
 /**
- * An entity's tile hash. `call('HGETALL')` rather than `hgetall()`: ioredis turns a reply into an object by the
- * command's lower-case name, which costs more than the fold itself at 300 fields; the upper-case name leaves the raw
- * [field, state, ...] reply (and should a client version build the object anyway, orderedTexts reads that too).
- */
-function tileHash(client: RedisClient, key: string): Promise<string[] | Record<string, string>> {
-  return client.call('HGETALL', key) as Promise<string[] | Record<string, string>>;
-}
-
-/**
  * The stream features' columns (split.streamAt order) for `rows` entity rows at `nowMs`. All commands are issued
  * before the first await, so they leave with the stored read's MGET.
  */
@@ -132,7 +124,7 @@ export async function readStreamColumns(
   const tiles = split.views.map((v) => {
     const { project, view } = v.layout;
     const keys = encodeEntityRows(entities, v.layout, rows);
-    return Promise.all(keys.map((entityKey) => tileHash(client, streamTilesKey(prefix, project, view, entityKey))));
+    return Promise.all(keys.map((entityKey) => streamTilesText(client, streamTilesKey(prefix, project, view, entityKey))));
   });
   const [stateReplies, tileReplies] = await Promise.all([Promise.all(states), Promise.all(tiles)]);
   const perView = split.views.map((v, i) => {
@@ -140,7 +132,7 @@ export async function readStreamColumns(
     const caughtUpAtMs = number(caughtUpAt);
     const lagging = v.stream.maxStalenessMs > 0 && (caughtUpAtMs === 0 || nowMs - caughtUpAtMs > v.stream.maxStalenessMs);
     const span = spans[i] as TileSpan;
-    const values = (tileReplies[i] as Array<string[] | Record<string, string>>).map((hash) =>
+    const values = (tileReplies[i] as string[][]).map((hash) =>
       windowValuesOrdered(orderedTexts(hash, v.spec, v.selection, span), v.spec, v.selection, span),
     );
     return { lagging, eventMicros: Math.min(number(watermark), nowMicros), values };
