@@ -1,7 +1,8 @@
 /**
  * Serving a 5-window stream view at a fixed rate, IN PROCESS (issue 14 target: p99 < 2 ms at 1k req/s over HTTP).
- * This measures the read path the online reads of stream views take -- one pipelined HGETALL of the entity's tile
- * hash (readStreamTiles) and windowValues (merge + finalize of 5 features x 5 windows) -- without node:http; the
+ * This measures the read path the online reads of stream views take -- the entity's tile hash as one text
+ * (streamTilesText: stream-tiles-text.lua) and the one-pass fold of 5 features x 5 windows (orderedTexts,
+ * windowValuesOrdered), as stream-read.ts does -- without node:http; the
  * HTTP figure is bench/stream/serve-http.ts's (npm run bench:stream:serve).
  *
  * The view: count, sum, avg, count_distinct, max over 5m, 10m, 15m, 30m and 1h with 1-minute tiles; `--entities`
@@ -15,7 +16,9 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { redisUrl } from '../../src/devtools/redis-url.js';
-import { readStreamTiles, windowValues } from '../../src/online/stream-tiles.js';
+import { defineScripts, streamTilesText } from '../../src/online/scripts.js';
+import { readStreamTiles } from '../../src/online/stream-tiles.js';
+import { orderedTexts, selectAll, windowSpan, windowValuesOrdered } from '../../src/online/tile-window.js';
 import { cleanupPrefix } from '../../test/helpers/redis.js';
 import { tileKey } from './card-view.js';
 import { fillHourOfTiles, SERVE_SPEC as SPEC } from './hour-tiles.js';
@@ -50,8 +53,9 @@ async function oneRun(redis: Redis, keys: string[], run: number): Promise<RunFig
     inFlight.push(
       (async () => {
         const sent = performance.now();
-        const [fields] = await readStreamTiles(redis, [key]);
-        windowValues(fields ?? {}, SPEC, Date.now() * 1000);
+        const hash = await streamTilesText(redis, key);
+        const span = windowSpan(SPEC, ALL, Date.now() * 1000);
+        windowValuesOrdered(orderedTexts(hash, SPEC, ALL, span), SPEC, ALL, span);
         const done = performance.now();
         latencies.push(done - due);
         fromSend.push(done - sent);
@@ -69,13 +73,15 @@ async function oneRun(redis: Redis, keys: string[], run: number): Promise<RunFig
   return result;
 }
 
-const redis = new Redis(redisUrl());
+const ALL = selectAll(SPEC);
+const redis = new Redis(redisUrl(), { enableAutoPipelining: true });
+defineScripts(redis);
 const prefix = `ffbench:${randomBytes(5).toString('hex')}`;
 try {
   await fillHourOfTiles(redis, prefix, Date.now() * 1000, ENTITIES);
   const keys = Array.from({ length: ENTITIES }, (_, card) => tileKey(prefix, card));
   const fields = Object.keys((await readStreamTiles(redis, [keys[0] as string]))[0] ?? {}).length;
-  console.log(`in-process stream view read (HGETALL + windowValues, 5 features x 5 windows, ${fields} fields per card, ${ENTITIES} cards) at ${RATE}/s; load ${load()}`);
+  console.log(`in-process stream view read (stream-tiles-text.lua + fold, 5 features x 5 windows, ${fields} fields per card, ${ENTITIES} cards) at ${RATE}/s; load ${load()}`);
   const results = [];
   for (let run = 1; run <= RUNS; run++) results.push(await oneRun(redis, keys, run));
   console.log(
