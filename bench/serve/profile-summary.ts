@@ -34,7 +34,9 @@ const total = profile.endTime - profile.startTime;
 
 /** The phase of serving a request a function belongs to (node:http parsing, our validation, the read, encoding...). */
 function area(n: Node): string {
-  const { url, functionName } = n.callFrame;
+  const { functionName } = n.callFrame;
+  // The compiled server (dist/) counts as its sources; only node:'s own modules are "node streams".
+  const url = n.callFrame.url.replace(/\/dist\//, '/src/').replace(/\.js$/, '.ts');
   if (functionName === '(idle)') return 'idle (waiting for the network)';
   if (functionName === '(garbage collector)') return 'GC';
   if (functionName === '(program)') return 'V8/native (program)';
@@ -48,7 +50,7 @@ function area(n: Node): string {
   if (url.includes('/src/')) return 'server: routing, admission, metrics';
   if (url.startsWith('node:internal/modules') || url.includes('tsx') || url.includes('cjs-module-lexer') || url.includes('source_map')) return 'start-up (module loading)';
   if (url.startsWith('node:_http') || url.startsWith('node:http')) return 'node:http (parse, headers)';
-  if (url.startsWith('node:net') || url.includes('stream') || url.startsWith('node:events')) return 'node net/streams/events';
+  if (url.startsWith('node:net') || (url.startsWith('node:') && url.includes('stream')) || url.startsWith('node:events')) return 'node net/streams/events';
   if (url.startsWith('node:')) return 'node other (timers, promises)';
   if (url === '' && /^(write|writev|writeUtf8String|writeBuffer|writeLatin1String|readv?|close|shutdown)$/.test(functionName)) {
     return 'kernel: socket syscalls';

@@ -1,12 +1,13 @@
 /**
  * Serving a 5-window stream view at a fixed rate, IN PROCESS (issue 14 target: p99 < 2 ms at 1k req/s over HTTP).
- * This measures the read path the online reads of stream views take -- one pipelined HGETALL of the entity's tile
- * hash (readStreamTiles) and windowValues (merge + finalize of 5 features x 5 windows) -- without node:http; the
- * HTTP figure belongs to bench/serve/h2load.ts once stream views are served (add the view to its repo).
+ * This measures the read path the online reads of stream views take -- the entity's tile hash as one text
+ * (streamTilesText: stream-tiles-text.lua) and the one-pass fold of 5 features x 5 windows (orderedTexts,
+ * windowValuesOrdered), as stream-read.ts does -- without node:http; the
+ * HTTP figure is bench/stream/serve-http.ts's (npm run bench:stream:serve).
  *
  * The view: count, sum, avg, count_distinct, max over 5m, 10m, 15m, 30m and 1h with 1-minute tiles; `--entities`
- * cards each holding a tile for every minute of the last hour (60 tiles x 5 features = 300 fields, the busiest a
- * card gets), written with applyTileBatch. Requests are sent on a fixed schedule (`--rate`/s for `--seconds`) and
+ * cards each holding a tile for every minute of the last hour (hour-tiles.ts: 61 tiles x 5 features = 305 fields, the
+ * busiest a card gets), written with applyTileBatch. Requests are sent on a fixed schedule (`--rate`/s for `--seconds`) and
  * timed from their scheduled start, so a stall delays the ones behind it (no coordinated omission). Median of `--runs`.
  *
  *   flock /tmp/bench.lock node --import tsx bench/stream/serve-window.ts [--rate 1000] [--seconds 10] [--runs 5]
@@ -15,46 +16,18 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { redisUrl } from '../../src/devtools/redis-url.js';
-import { encodeEntityKey } from '../../src/online/keys.js';
-import { applyTileBatch, readStreamTiles, windowValues, type TileRow, type WindowSpec } from '../../src/online/stream-tiles.js';
+import { defineScripts, streamTilesText } from '../../src/online/scripts.js';
+import { readStreamTiles } from '../../src/online/stream-tiles.js';
+import { orderedTexts, selectAll, windowSpan, windowValuesOrdered } from '../../src/online/tile-window.js';
 import { cleanupPrefix } from '../../test/helpers/redis.js';
-import { KINDS, tileKey } from './card-view.js';
+import { tileKey } from './card-view.js';
+import { fillHourOfTiles, SERVE_SPEC as SPEC } from './hour-tiles.js';
 import { arg, load, median, percentile } from './measure.js';
 
 const RATE = arg('rate', 1000);
 const SECONDS = arg('seconds', 10);
 const RUNS = arg('runs', 5);
 const ENTITIES = arg('entities', 1000);
-const MINUTE = 60_000_000;
-const SPEC: WindowSpec = { kinds: KINDS, windowMicros: [5, 10, 15, 30, 60].map((m) => m * MINUTE), tileMicros: MINUTE };
-
-/** Every card gets a tile per minute of the last hour, written as the ingest loop writes them. */
-async function fill(redis: Redis, prefix: string, nowMicros: number): Promise<void> {
-  const last = Math.floor(nowMicros / MINUTE);
-  for (let from = 0; from < ENTITIES; from += 50) {
-    const rows: TileRow[] = [];
-    for (let card = from; card < Math.min(ENTITIES, from + 50); card++) {
-      for (let tile = last - 60; tile <= last; tile++) {
-        const n = 1 + ((card + tile) % 4);
-        rows.push({
-          entityKey: encodeEntityKey([card], ['int64'], ['card_id']),
-          tile,
-          states: [
-            [0, 'count', String(n)],
-            [1, 'sum', `${n},${n * 42.5}`],
-            [2, 'avg', `${n},${n * 42.5}`],
-            [3, 'count_distinct', ['"m1"', `"m${tile % 40}"`, `"m${card % 30}"`].join('\x1f')],
-            [4, 'max', String(100 + (tile % 17))],
-          ],
-        });
-      }
-    }
-    const next = { positions: { '0': String(from + 1) }, watermarkMicros: nowMicros, events: rows.length, late: 0, invalid: 0, updatedAtMs: Date.now(), pending: 0 };
-    const expected = from === 0 ? undefined : { '0': String(from - 49) };
-    const result = await applyTileBatch(redis, { prefix, project: 'bench', view: 'card_tx', expected, next, rows, retainTiles: 63, tileMs: 60_000, kinds: KINDS });
-    if (result !== 'applied') throw new Error(`fill batch at ${from} was ${result}`);
-  }
-}
 
 interface RunFigures {
   p50: number;
@@ -80,8 +53,9 @@ async function oneRun(redis: Redis, keys: string[], run: number): Promise<RunFig
     inFlight.push(
       (async () => {
         const sent = performance.now();
-        const [fields] = await readStreamTiles(redis, [key]);
-        windowValues(fields ?? {}, SPEC, Date.now() * 1000);
+        const hash = await streamTilesText(redis, key);
+        const span = windowSpan(SPEC, ALL, Date.now() * 1000);
+        windowValuesOrdered(orderedTexts(hash, SPEC, ALL, span), SPEC, ALL, span);
         const done = performance.now();
         latencies.push(done - due);
         fromSend.push(done - sent);
@@ -99,13 +73,15 @@ async function oneRun(redis: Redis, keys: string[], run: number): Promise<RunFig
   return result;
 }
 
-const redis = new Redis(redisUrl());
+const ALL = selectAll(SPEC);
+const redis = new Redis(redisUrl(), { enableAutoPipelining: true });
+defineScripts(redis);
 const prefix = `ffbench:${randomBytes(5).toString('hex')}`;
 try {
-  await fill(redis, prefix, Date.now() * 1000);
+  await fillHourOfTiles(redis, prefix, Date.now() * 1000, ENTITIES);
   const keys = Array.from({ length: ENTITIES }, (_, card) => tileKey(prefix, card));
   const fields = Object.keys((await readStreamTiles(redis, [keys[0] as string]))[0] ?? {}).length;
-  console.log(`in-process stream view read (HGETALL + windowValues, 5 features x 5 windows, ${fields} fields per card, ${ENTITIES} cards) at ${RATE}/s; load ${load()}`);
+  console.log(`in-process stream view read (stream-tiles-text.lua + fold, 5 features x 5 windows, ${fields} fields per card, ${ENTITIES} cards) at ${RATE}/s; load ${load()}`);
   const results = [];
   for (let run = 1; run <= RUNS; run++) results.push(await oneRun(redis, keys, run));
   console.log(

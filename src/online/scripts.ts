@@ -10,6 +10,7 @@ export const WRITE_NEWER_LUA = readFileSync(new URL('./lua/write-newer.lua', imp
 /** What EVALSHA names write-newer.lua by (Redis' own id for a script: the SHA-1 of its text). */
 export const WRITE_NEWER_SHA = createHash('sha1').update(WRITE_NEWER_LUA).digest('hex');
 const ADVANCE_WATERMARK_LUA = readFileSync(new URL('./lua/advance-watermark.lua', import.meta.url), 'utf8');
+const STREAM_TILES_TEXT_LUA = readFileSync(new URL('./lua/stream-tiles-text.lua', import.meta.url), 'utf8');
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -17,12 +18,15 @@ declare module 'ioredis' {
     ffWriteNewer(numKeys: number, ...keysAndArgs: string[]): Result<[number, number], Context>;
     /** lua/advance-watermark.lua: the watermarks hash, then its 9 ARGV; resolves to the stored JSON or null. */
     ffAdvanceWatermark(key: string, ...args: string[]): Result<string | null, Context>;
+    /** lua/stream-tiles-text.lua: a tile hash; resolves to its fields and states joined by "\x1e" ('' when empty). */
+    ffStreamTilesText(key: string): Result<string, Context>;
   }
 }
 
 export function defineScripts(client: Redis | Cluster): void {
   client.defineCommand('ffWriteNewer', { lua: WRITE_NEWER_LUA });
   client.defineCommand('ffAdvanceWatermark', { lua: ADVANCE_WATERMARK_LUA, numberOfKeys: 1 });
+  client.defineCommand('ffStreamTilesText', { lua: STREAM_TILES_TEXT_LUA, numberOfKeys: 1 });
 }
 
 /** Redis' reply to EVALSHA of a script it does not hold (restarted, or `SCRIPT FLUSH`ed since it was loaded). */
@@ -56,4 +60,16 @@ export async function advanceWatermarkScript(client: Redis | Cluster, key: strin
     if (!isNoScript(err)) throw err;
     return (await client.eval(ADVANCE_WATERMARK_LUA, 1, key, ...args)) as string | null;
   }
+}
+
+/** stream-tiles-text.lua: an entity's tile hash as [field, state, ...]; the same last resort as writeNewer. */
+export async function streamTilesText(client: Redis | Cluster, key: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await client.ffStreamTilesText(key);
+  } catch (err) {
+    if (!isNoScript(err)) throw err;
+    text = (await client.eval(STREAM_TILES_TEXT_LUA, 1, key)) as string;
+  }
+  return text === '' ? [] : text.split('\x1e');
 }

@@ -3,7 +3,8 @@
  * view's tiles at request time (tile-window.ts), the same range training computes (stream-training.ts). A read's
  * feature list is split once into stored and stream features (splitStream, kept beside the list like ReadShape);
  * per request the tile hashes of every (stream view, entity) and each view's state are asked for in the same
- * event-loop turn as the stored rows' MGET, so auto-pipelining sends them together: one round trip.
+ * event-loop turn as the stored rows' MGET, so auto-pipelining sends them together: one round trip. Only the states
+ * of the requested features' tiles are parsed and folded (tile-window.ts).
  *
  * Statuses and times of a stream value (documented in the README, "Streaming features"):
  *   PRESENT          a value (count and count_distinct are 0, not missing, for an entity without events in the
@@ -19,7 +20,8 @@ import { NotFoundError } from '../registry/errors.js';
 import type { RedisClient } from './connection.js';
 import { streamStateKey, streamTilesKey } from './keys.js';
 import { encodeEntityRows } from './read-plan.js';
-import { windowValues, type WindowSpec } from './tile-window.js';
+import { streamTilesText } from './scripts.js';
+import { orderedTexts, windowSpan, windowValuesOrdered, type TileSpan, type WindowSelection, type WindowSpec } from './tile-window.js';
 import type { FeatureValue } from './tile-codec.js';
 import type { FeatureColumn, FeatureStatus, JsonValue, OnlineReadRequest, StreamLayout, ViewLayout } from './types.js';
 
@@ -30,6 +32,8 @@ interface StreamViewRead {
   stream: StreamLayout;
   stateKey: string;
   spec: WindowSpec;
+  /** The view's features and windows this feature list reads: only their tiles' states are parsed and folded. */
+  selection: WindowSelection;
 }
 
 /** What a feature list alone decides about its stream features. */
@@ -53,6 +57,7 @@ export function splitStream(features: Features, prefix: string): StreamSplit | u
   const split: StreamSplit = { stored: [], storedAt: [], streamAt: [], views: [], streamView: [], streamColumn: [] };
   const stored: Array<Features[number]> = [];
   const viewIndex = new Map<string, number>();
+  const selected: Array<{ features: Set<number>; windows: Set<number> }> = [];
   features.forEach((requested, i) => {
     const { layout, feature } = requested;
     const stream = layout.stream;
@@ -71,14 +76,23 @@ export function splitStream(features: Features, prefix: string): StreamSplit | u
         stream,
         stateKey: streamStateKey(prefix, layout.project, layout.view),
         spec: { kinds: stream.kinds, windowMicros: stream.windowMicros, tileMicros: stream.tileMicros },
+        selection: { features: [], windows: [] },
       }) - 1;
       viewIndex.set(id, v);
     }
+    const used = (selected[v] ??= { features: new Set(), windows: new Set() });
+    used.features.add(column.feature);
+    used.windows.add(column.window);
     split.streamAt.push(i);
     split.streamView.push(v);
     split.streamColumn.push(column);
   });
   split.stored = stored;
+  const ascending = (set: Set<number>): number[] => [...set].sort((a, b) => a - b);
+  split.views.forEach((view, v) => {
+    const used = selected[v] as (typeof selected)[number];
+    view.selection = { features: ascending(used.features), windows: ascending(used.windows) };
+  });
   return split;
 }
 
@@ -105,18 +119,22 @@ export async function readStreamColumns(
   nowMs: number,
 ): Promise<FeatureColumn[]> {
   const states = split.views.map((v) => client.hmget(v.stateKey, 'caughtUpAt', 'watermark'));
+  const nowMicros = nowMs * 1000;
+  const spans = split.views.map((v) => windowSpan(v.spec, v.selection, nowMicros));
   const tiles = split.views.map((v) => {
     const { project, view } = v.layout;
     const keys = encodeEntityRows(entities, v.layout, rows);
-    return Promise.all(keys.map((entityKey) => client.hgetall(streamTilesKey(prefix, project, view, entityKey))));
+    return Promise.all(keys.map((entityKey) => streamTilesText(client, streamTilesKey(prefix, project, view, entityKey))));
   });
   const [stateReplies, tileReplies] = await Promise.all([Promise.all(states), Promise.all(tiles)]);
-  const nowMicros = nowMs * 1000;
   const perView = split.views.map((v, i) => {
     const [caughtUpAt, watermark] = stateReplies[i] as Array<string | null>;
     const caughtUpAtMs = number(caughtUpAt);
     const lagging = v.stream.maxStalenessMs > 0 && (caughtUpAtMs === 0 || nowMs - caughtUpAtMs > v.stream.maxStalenessMs);
-    const values = (tileReplies[i] as Array<Record<string, string>>).map((fields) => windowValues(fields, v.spec, nowMicros));
+    const span = spans[i] as TileSpan;
+    const values = (tileReplies[i] as string[][]).map((hash) =>
+      windowValuesOrdered(orderedTexts(hash, v.spec, v.selection, span), v.spec, v.selection, span),
+    );
     return { lagging, eventMicros: Math.min(number(watermark), nowMicros), values };
   });
   return split.streamAt.map((_, s) => {

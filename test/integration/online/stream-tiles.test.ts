@@ -1,8 +1,10 @@
 // Stream tiles against the real Redis, under this file's own key prefix: the positions compare-and-set, the Lua merge
-// against the codec's JS merge, pruning and expiry, the state fields, and window values read back.
+// against the codec's JS merge, pruning and expiry, the state fields, window values read back, and the hash read as
+// one text (stream-tiles-text.lua, what serving reads).
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamStateKey, streamTilesKey } from '../../../src/online/keys.js';
+import { defineScripts, streamTilesText } from '../../../src/online/scripts.js';
 import {
   applyTileBatch,
   readStreamState,
@@ -202,5 +204,26 @@ describe('applyTileBatch', () => {
       [23, 28],
     ]);
     expect(windowValues(fields ?? {}, { kinds: ['count', 'sum'], windowMicros: [tileMicros], tileMicros }, 7.5 * tileMicros)).toEqual([[2], [6]]);
+  });
+
+  it('reads a tile hash as one text: the fields and states HGETALL gives, UTF-8 and empty values included', async () => {
+    defineScripts(redis);
+    const rows: TileRow[] = [1, 2].map((tile) => ({
+      entityKey: 'i1',
+      tile,
+      states: [
+        [0, 'count', String(tile)],
+        [1, 'count_distinct', ['"é"', '"\u{1F600}"', '""', `"m${tile}"`].join('\x1f')],
+      ],
+    }));
+    expect(await applyTileBatch(redis, batch('text', undefined, '1', rows, { kinds: ['count', 'count_distinct'] }))).toBe('applied');
+    const key = streamTilesKey(prefix, 'p', 'text', 'i1');
+    const pairs = await streamTilesText(redis, key);
+    const asObject = Object.fromEntries(Array.from({ length: pairs.length / 2 }, (_, i) => [pairs[2 * i], pairs[2 * i + 1]]));
+    expect(asObject).toEqual(await redis.hgetall(key));
+    // One field per tile, both features' states in it.
+    expect(Object.keys(asObject).sort()).toEqual(['1', '2']);
+    expect(splitTileStates(asObject['2'] ?? '', 2)).toEqual(['2', ['"é"', '"\u{1F600}"', '""', '"m2"'].join('\x1f')]);
+    expect(await streamTilesText(redis, streamTilesKey(prefix, 'p', 'text', 'missing'))).toEqual([]);
   });
 });

@@ -55,6 +55,9 @@ describe('stream view layout', () => {
     expect(split).toMatchObject({ storedAt: [1], streamAt: [0, 2], streamView: [0, 0], streamColumn: [{ feature: 1, window: 1 }, { feature: 0, window: 0 }] });
     expect(split?.stored).toEqual([{ layout: stats, feature: 'clicks' }]);
     expect(split?.views.map((v) => v.stateKey)).toEqual(['ff:fraud:{st:live_txn}:__state']);
+    // The tiles read are those of the features and windows asked for: both functions, both windows here.
+    expect(split?.views.map((v) => v.selection)).toEqual([{ features: [0, 1], windows: [0, 1] }]);
+    expect(splitStream([{ layout: live, feature: 'top_5m' }], 'ff')?.views[0]?.selection).toEqual({ features: [1], windows: [0] });
     const column = (v: number): FeatureColumn => ({ values: [v], statuses: ['PRESENT'], eventMicros: [0] });
     expect(mergeColumns(split!, [column(1)], [column(0), column(2)]).map((c) => c.values[0])).toEqual([0, 1, 2]);
   });
