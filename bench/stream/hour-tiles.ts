@@ -1,7 +1,7 @@
 /**
  * The 5-window serving benches' data (bench/stream/serve-window.ts in process, bench/stream/serve-http.ts over HTTP):
  * the card view of card-view.ts (count, sum, avg, count_distinct, max) over 5m, 10m, 15m, 30m and 1h with 1-minute
- * tiles, every card holding a tile for every minute of the last hour (61 tiles x 5 features = 305 fields, the
+ * tiles, every card holding a tile for every minute of the last hour (61 tiles of 5 features each, the
  * busiest a card gets), written with applyTileBatch as the ingest loop writes them.
  */
 import type { Redis } from 'ioredis';

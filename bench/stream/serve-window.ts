@@ -6,7 +6,7 @@
  * HTTP figure is bench/stream/serve-http.ts's (npm run bench:stream:serve).
  *
  * The view: count, sum, avg, count_distinct, max over 5m, 10m, 15m, 30m and 1h with 1-minute tiles; `--entities`
- * cards each holding a tile for every minute of the last hour (hour-tiles.ts: 61 tiles x 5 features = 305 fields, the
+ * cards each holding a tile for every minute of the last hour (hour-tiles.ts: 61 tiles of 5 features each, the
  * busiest a card gets), written with applyTileBatch. Requests are sent on a fixed schedule (`--rate`/s for `--seconds`) and
  * timed from their scheduled start, so a stall delays the ones behind it (no coordinated omission). Median of `--runs`.
  *
