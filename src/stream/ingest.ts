@@ -139,10 +139,12 @@ export async function runStreamIngest<Row>(options: StreamIngestOptions<Row>): P
   // and a batch is acknowledged only once its write is known to be applied; `ahead` is what the batches prepared so
   // far will have applied, `progress` what is applied.
   const ahead = { positions: progress.positions, watermarkMicros: progress.watermarkMicros };
-  let inFlight: { write: Promise<'applied' | 'stale'>; messages: readonly StreamMessage[]; next: StreamStateUpdate } | undefined;
+  // Only what to acknowledge is kept of the messages: a batch's messages (and the broker buffers they view) are not
+  // held through the write, which left them to the old generation's collector.
+  let inFlight: { write: Promise<'applied' | 'stale'>; ackTo: Positions; next: StreamStateUpdate } | undefined;
   const settle = async (): Promise<void> => {
     if (!inFlight) return;
-    const { write, messages, next } = inFlight;
+    const { write, ackTo, next } = inFlight;
     inFlight = undefined;
     if ((await write) === 'stale') throw new StreamPositionConflictError(view);
     progress.positions = next.positions;
@@ -155,7 +157,7 @@ export async function runStreamIngest<Row>(options: StreamIngestOptions<Row>): P
     progress.batches++;
     progress.runEvents += next.events;
     // Acknowledged only now that the tiles hold them.
-    await reader.ack(lastPositions(messages));
+    await reader.ack(ackTo);
     options.onProgress?.({ ...progress });
   };
 
@@ -192,7 +194,7 @@ export async function runStreamIngest<Row>(options: StreamIngestOptions<Row>): P
       const write = sink.apply({ expected, next, rows });
       // Awaited by settle(); a failure there must not also surface as an unhandled rejection meanwhile.
       write.catch(() => undefined);
-      inFlight = { write, messages, next };
+      inFlight = { write, ackTo: lastPositions(messages), next };
       expected = next.positions;
     }
     await settle();
