@@ -109,7 +109,12 @@ export class FakeSink implements TileSink<FakeRow> {
 
 export const fakePartials: PartialsBuilder<FakeRow> = {
   async aggregate(events: readonly StreamEvent[]): Promise<PartialsResult<FakeRow>> {
-    return { rows: events.map((e) => ({ card: String(e.record.card), amount: Number(e.record.amount ?? 0) })) };
+    return {
+      rows: events.map((e) => {
+        const record = JSON.parse(e.json) as Record<string, unknown>;
+        return { card: String(record.card), amount: Number(record.amount ?? 0) };
+      }),
+    };
   },
 };
 

@@ -100,10 +100,11 @@ export const cardPartials: PartialsBuilder<CardRow> = {
   async aggregate(events: readonly StreamEvent[]): Promise<PartialsResult<CardRow>> {
     const rows = new Map<string, CardRow>();
     for (const e of events) {
-      const card = String(e.record.card);
+      const record = JSON.parse(e.json) as Record<string, unknown>;
+      const card = String(record.card);
       const row = rows.get(card) ?? { card, count: 0, sum: 0 };
       row.count++;
-      row.sum += Number(e.record.amount);
+      row.sum += Number(record.amount);
       rows.set(card, row);
     }
     return { rows: [...rows.values()] };
