@@ -45,13 +45,14 @@ async function startDev(extra: string[]): Promise<Dev> {
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  try {
-    await expect
-      .poll(() => (child.exitCode === null ? output : `exited ${child.exitCode}:\n${output}`), { timeout: 110_000, interval: 200 })
-      .toContain('featureflow dev: ready');
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw err;
+  // Waits for "ready", or fails as soon as the process exits (not after the whole timeout), with all it printed.
+  const deadline = Date.now() + 110_000;
+  while (!output.includes('featureflow dev: ready')) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`featureflow dev ${child.exitCode === null ? 'was not ready within 110 s' : `exited ${child.exitCode}`}:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
   const url = /API: +(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
   if (!url) throw new Error(`no API URL in:\n${output}`);
@@ -72,11 +73,26 @@ afterAll(async () => {
   await cleanupSharedPrefix(`${project}:`);
 });
 
+/**
+ * dev with its Temporal dev server on free ports. A port is free when freePort() answers, but another test's server
+ * can take it before the dev server binds it (the dev server then panics: "address already in use"): new ports then.
+ */
+async function startDevOnFreePorts(): Promise<Dev & { temporalPort: number; uiPort: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const [temporalPort, uiPort] = [await freePort(), await freePort()];
+    try {
+      return { ...(await startDev(['--temporal-port', String(temporalPort), '--ui-port', String(uiPort)])), temporalPort, uiPort };
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof Error && err.message.includes('address already in use'))) throw err;
+    }
+  }
+}
+
 describe('featureflow init + dev', () => {
   it('serves the scaffolded repo with Schedules and a UI, and SIGINT stops all it started with exit 0', async () => {
 
-    const [temporalPort, uiPort] = [await freePort(), await freePort()];
-    const dev = await startDev(['--temporal-port', String(temporalPort), '--ui-port', String(uiPort)]);
+    const dev = await startDevOnFreePorts();
+    const { temporalPort, uiPort } = dev;
     const { child, url } = dev;
     try {
       expect(dev.output()).toContain('started for featureflow dev');
