@@ -12,6 +12,7 @@ import {
   joinTileStates,
   mergeTileStates,
   parseTileState,
+  readStateNumbers,
   splitTileStates,
   type MergeStats,
   type TileKind,
@@ -74,27 +75,20 @@ export function groupTileRows(rows: readonly TileRow[], kinds: readonly TileKind
   return [...byKey.values()];
 }
 
-/** A number as the codec reads it, or NaN for anything its general parser must see (inf, nan, corrupt text). */
-function quickNumber(text: string): number {
-  return text === '' ? NaN : Number(text);
-}
+const STORED = new Float64Array(3);
+const BATCH = new Float64Array(3);
 
 /**
- * The codec's merge of two state texts, with the counts and sums done on the texts (most merges of a batch; the
- * general path allocates two states and a third, ~1 us a merge). Same results: the same IEEE additions.
+ * The codec's merge of two state texts, counts and sums added straight from the texts (most merges of a batch; the
+ * general path allocates two states and a third, ~1 us a merge): the same numbers (readStateNumbers reads what
+ * parseTileState reads) and the same IEEE additions.
  */
 function merge(kind: TileKind, stored: string, batch: string, stats: MergeStats): string {
-  if (kind === 'count') {
-    const sum = quickNumber(stored) + quickNumber(batch);
-    if (!Number.isNaN(sum)) return formatNumber(sum);
-  } else if (kind === 'sum' || kind === 'avg') {
-    const i = stored.indexOf(',');
-    const j = batch.indexOf(',');
-    if (i > 0 && j > 0 && stored.indexOf(',', i + 1) < 0 && batch.indexOf(',', j + 1) < 0) {
-      const n = quickNumber(stored.slice(0, i)) + quickNumber(batch.slice(0, j));
-      const s = quickNumber(stored.slice(i + 1)) + quickNumber(batch.slice(j + 1));
-      if (!Number.isNaN(n) && !Number.isNaN(s)) return `${formatNumber(n)},${formatNumber(s)}`;
-    }
+  if (kind === 'count' || kind === 'sum' || kind === 'avg') {
+    readStateNumbers(kind, stored, STORED);
+    readStateNumbers(kind, batch, BATCH);
+    const n = formatNumber((STORED[0] as number) + (BATCH[0] as number));
+    return kind === 'count' ? n : `${n},${formatNumber((STORED[1] as number) + (BATCH[1] as number))}`;
   }
   return encodeTileState(mergeTileStates(parseTileState(kind, stored), parseTileState(kind, batch), stats));
 }
