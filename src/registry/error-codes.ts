@@ -84,6 +84,7 @@ export const ERROR_CODES = {
   NOT_READY: { status: 503, retryable: true },
   OVERLOADED: { status: 503, retryable: true },
   TEMPORAL_UNAVAILABLE: { status: 503, retryable: true },
+  DEV_SERVER_FAILED: { status: 503, retryable: false },
   OFFLINE_WRITE_FAILED: { status: 503, retryable: true },
   WORKER_CLOSED: { status: 503, retryable: true },
   STREAM_BROKER_UNAVAILABLE: { status: 503, retryable: true },

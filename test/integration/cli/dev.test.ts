@@ -83,7 +83,7 @@ async function startDevOnFreePorts(): Promise<Dev & { temporalPort: number; uiPo
     try {
       return { ...(await startDev(['--temporal-port', String(temporalPort), '--ui-port', String(uiPort)])), temporalPort, uiPort };
     } catch (err) {
-      if (attempt >= 3 || !(err instanceof Error && err.message.includes('address already in use'))) throw err;
+      if (attempt >= 3 || !(err instanceof Error && err.message.includes('already in use'))) throw err;
     }
   }
 }
