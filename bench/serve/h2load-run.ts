@@ -4,7 +4,7 @@
  * and stopping `featureflow serve`, peak RSS, medians.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { SERVER_BIN, waitReady } from './server-fixture.js';
 
@@ -140,7 +140,11 @@ export function serveArgv(config: string, port: number, workers: number): string
 /** Spawns `argv` in `cwd` (on `core` when pinning) and waits for its /ready on `port`. */
 export async function startServer(argv: string[], options: { cwd: string; port: number; pin: boolean; core?: number; env?: NodeJS.ProcessEnv }): Promise<ChildProcess> {
   const [cmd, ...rest] = options.core === undefined ? argv : pinned(options.pin, options.core, argv);
-  const server = spawn(cmd as string, rest, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'ignore', 'inherit'] });
+  // SERVER_STDOUT=FILE keeps what the server prints (e.g. SERVER_NODE_ARGS=--trace-gc writes there).
+  const stdoutFile = process.env['SERVER_STDOUT'];
+  const stdout = stdoutFile ? openSync(stdoutFile, 'a') : 'ignore';
+  const server = spawn(cmd as string, rest, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', stdout, 'inherit'] });
+  if (typeof stdout === 'number') closeSync(stdout);
   await waitReady(`http://127.0.0.1:${options.port}`, server);
   return server;
 }

@@ -20,6 +20,8 @@
  *
  * Run it under the shared lock: `flock /tmp/bench.lock npm run bench:serve:h2load`. SERVER_NODE_ARGS are node flags for
  * the servers only (`SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' ... --only 0`, then profile-summary.ts).
+ * SERVER_STDOUT=FILE keeps what the servers print: `SERVER_NODE_ARGS=--trace-gc SERVER_STDOUT=/tmp/gc.txt ...` logs every
+ * collection with its pause.
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
