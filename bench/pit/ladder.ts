@@ -25,7 +25,7 @@ import { load, median } from './measure.js';
 const RUNGS = [
   'hand-written ASOF query (bench:pit)',
   '+ row numbers carried and the sort back into input order',
-  "+ the engine's view rows (dtypes, NULL times dropped) and entity times as instants",
+  "+ the engine's view rows (dtypes, NULL-time rows never taken) and entity times as instants",
   '+ created-time tie-break (packed key)',
   '+ TTL',
   '+ entity rows copied into a temp table first',

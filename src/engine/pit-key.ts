@@ -29,13 +29,14 @@ const US = '__ff_us';
 const CREATED_US = '__ff_created_us';
 
 /**
- * The view rows (none without an event time: pit-join.ts drops them) with `__ff_key` added. The microseconds are
- * taken once and checked as integers: the whole check costs about as much as the key itself. epoch_us of an
- * infinite time is NULL, which fails the check.
+ * The view rows with `__ff_key` added: NULL for a row without event time (which then matches no entity time, as a
+ * NULL time would not: pit-join.ts). The microseconds are taken once and checked as integers: the whole check
+ * costs about as much as the key itself. epoch_us of an infinite time is NULL, which fails the check.
  */
 export function withPackedKey(relation: string): string {
   const createdFits = `(${CREATED} IS NULL OR (${CREATED_US} >= 0 AND ${CREATED_US} < ${CREATED_END_US} AND ${CREATED_US} % 1000000 = 0))`;
-  const key = `CASE WHEN ${US} >= 0 AND ${US} < ${EVENT_END_US} AND ${US} % 1000000 = 0 AND ${createdFits}
+  const key = `CASE WHEN ${TS} IS NULL THEN NULL
+      WHEN ${US} >= 0 AND ${US} < ${EVENT_END_US} AND ${US} % 1000000 = 0 AND ${createdFits}
         THEN (${US} // 1000000) * ${LOW} + coalesce(${CREATED_US} // 1000000 + 1, 0)
       ELSE error('${KEY_MISFIT}') END`;
   const micros = `SELECT *, epoch_us(${TS}) AS ${US}, epoch_us(${CREATED}) AS ${CREATED_US} FROM ${relation}`;
