@@ -39,6 +39,19 @@ export class RangeSet {
     }
   }
 
+  /** Empties the set for reuse; one grown past `keep` slots (a rare huge union) is let go rather than kept. */
+  clear(keep = 4096): void {
+    this.text = undefined;
+    if (this.size === 0) return;
+    this.size = 0;
+    if (this.mask + 1 > keep) {
+      this.slots = new Array<number>(64 * 3).fill(-1);
+      this.mask = 63;
+    } else {
+      this.slots.fill(-1);
+    }
+  }
+
   private grow(): void {
     const old = this.slots;
     const count = (this.mask + 1) * 2;

@@ -13,10 +13,17 @@ export interface TileFold {
   /** Folds the next tile's state: text[from, to) (tile-scan.ts: the tile hash's text, not sliced per state). */
   add(text: string, from: number, to: number): void;
   value(): FeatureValue;
+  /** Back to no tile folded, for the next feature or read (tile-window.ts keeps one fold per function). */
+  reset(): void;
 }
 
 /** Scratch for readStateNumbersAt: folds run one add() at a time. */
 const parts = new Float64Array(3);
+
+/*
+ * value() is finalizeTileState's case of the fold's function written out (a value without a state object per
+ * window): count 0 and the others null before any tile, avg null over n = 0, stddev null below 2 values.
+ */
 
 class CountFold implements TileFold {
   private has = false;
@@ -27,7 +34,10 @@ class CountFold implements TileFold {
     this.has = true;
   }
   value(): FeatureValue {
-    return finalizeTileState('count', this.has ? { kind: 'count', n: this.n } : undefined);
+    return this.has ? this.n : 0;
+  }
+  reset(): void {
+    this.has = false;
   }
 }
 
@@ -45,7 +55,12 @@ class SumFold implements TileFold {
     this.has = true;
   }
   value(): FeatureValue {
-    return finalizeTileState(this.kind, this.has ? { kind: this.kind, n: this.n, s: this.s } : undefined);
+    if (!this.has) return null;
+    if (this.kind === 'sum') return this.s;
+    return this.n === 0 ? null : this.s / this.n;
+  }
+  reset(): void {
+    this.has = false;
   }
 }
 
@@ -60,7 +75,10 @@ class ExtremeFold implements TileFold {
     this.has = true;
   }
   value(): FeatureValue {
-    return finalizeTileState(this.kind, this.has ? { kind: this.kind, v: this.v } : undefined);
+    return this.has ? this.v : null;
+  }
+  reset(): void {
+    this.has = false;
   }
 }
 
@@ -90,7 +108,10 @@ class StddevFold implements TileFold {
     this.n = total;
   }
   value(): FeatureValue {
-    return finalizeTileState('stddev', this.has ? { kind: 'stddev', n: this.n, mean: this.mean, m2: this.m2 } : undefined);
+    return !this.has || this.n < 2 ? null : Math.sqrt(Math.max(this.m2 / (this.n - 1), 0));
+  }
+  reset(): void {
+    this.has = false;
   }
 }
 
@@ -111,6 +132,9 @@ class DistinctFold implements TileFold {
     // finalizeTileState: the merged state's value count, 0 without one.
     return this.seen.size;
   }
+  reset(): void {
+    this.seen.clear();
+  }
 }
 
 /** `last` keeps the state objects: its merge compares JSON values on ties; it is rare enough not to matter here. */
@@ -122,6 +146,9 @@ class LastFold implements TileFold {
   }
   value(): FeatureValue {
     return finalizeTileState('last', this.state);
+  }
+  reset(): void {
+    this.state = undefined;
   }
 }
 

@@ -14,7 +14,7 @@
  */
 import { firstWindowTile, tileOf } from '../registry/stream-tiles.js';
 import type { FeatureValue, TileKind } from './tile-codec.js';
-import { tileFold } from './tile-fold.js';
+import { tileFold, type TileFold } from './tile-fold.js';
 import { scannedSize, scanTileStates, type ScannedStates, type TileSpan } from './tile-scan.js';
 
 export type { ScannedStates, TileSpan } from './tile-scan.js';
@@ -58,6 +58,20 @@ function joined(hash: readonly string[] | Readonly<Record<string, string>>): str
   return (Array.isArray(hash) ? (hash as readonly string[]) : Object.entries(hash).flat()).join('\x1e');
 }
 
+/** One fold per function for the process, reset per feature: a read folds its features one by one, synchronously. */
+const folds = new Map<TileKind, TileFold>();
+
+function freshFold(kind: TileKind): TileFold {
+  const fold = folds.get(kind);
+  if (fold === undefined) {
+    const made = tileFold(kind);
+    folds.set(kind, made);
+    return made;
+  }
+  fold.reset();
+  return fold;
+}
+
 /** values[feature][window] from `states` (orderedStates); entries the selection leaves out are null. */
 export function windowValuesOrdered(states: ScannedStates, spec: WindowSpec, selection: WindowSelection, span: TileSpan): FeatureValue[][] {
   const values: FeatureValue[][] = spec.kinds.map(() => spec.windowMicros.map(() => null));
@@ -67,7 +81,7 @@ export function windowValuesOrdered(states: ScannedStates, spec: WindowSpec, sel
   const width = selection.features.length;
   const { text, ranges } = states;
   selection.features.forEach((f, column) => {
-    const fold = tileFold(spec.kinds[f] as TileKind);
+    const fold = freshFold(spec.kinds[f] as TileKind);
     const row = values[f] as FeatureValue[];
     let next = 0;
     for (let tile = span.last, at = column; tile >= span.earliest; tile--, at += width) {

@@ -102,6 +102,26 @@ describe('RangeSet', () => {
     );
   });
 
+  it('starts over when cleared, with items of another text', () => {
+    const set = new RangeSet(4);
+    const items = Array.from({ length: 40 }, (_, i) => `"m${i}"`);
+    const text = items.join('\x1f');
+    let from = 0;
+    for (const item of items) {
+      set.add(text, from, from + item.length);
+      from += item.length + 1;
+    }
+    expect(set.size).toBe(40);
+    // Grown past 16 slots it is let go, below it is kept: both count from nothing again.
+    set.clear(16);
+    set.add('"a"\x1f"a"', 0, 3);
+    set.add('"a"\x1f"a"', 4, 7);
+    expect(set.size).toBe(1);
+    set.clear();
+    set.add('"b"', 0, 3);
+    expect(set.size).toBe(1);
+  });
+
   it('refuses an item of another text (its items are where they are in one text)', () => {
     const set = new RangeSet();
     set.add('"a"', 0, 3);
