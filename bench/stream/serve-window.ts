@@ -1,9 +1,9 @@
 /**
  * Serving a 5-window stream view at a fixed rate, IN PROCESS (issue 14 target: p99 < 2 ms at 1k req/s over HTTP).
  * This measures the read path the online reads of stream views take -- the entity's tile hash as one text
- * (streamTilesText: stream-tiles-text.lua) and the one-pass fold of 5 features x 5 windows (orderedTexts,
- * windowValuesOrdered), as stream-read.ts does -- without node:http; the
- * HTTP figure is bench/stream/serve-http.ts's (npm run bench:stream:serve).
+ * (streamTilesJoined: stream-tiles-text.lua), scanned in place and folded in one pass, 5 features x 5 windows
+ * (windowValuesOf), as stream-read.ts does -- without node:http; the HTTP figure is bench/stream/serve-http.ts's
+ * (npm run bench:stream:serve).
  *
  * The view: count, sum, avg, count_distinct, max over 5m, 10m, 15m, 30m and 1h with 1-minute tiles; `--entities`
  * cards each holding a tile for every minute of the last hour (hour-tiles.ts: 61 tiles of 5 features each, the
@@ -16,9 +16,9 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { redisUrl } from '../../src/devtools/redis-url.js';
-import { defineScripts, streamTilesText } from '../../src/online/scripts.js';
+import { defineScripts, streamTilesJoined } from '../../src/online/scripts.js';
 import { readStreamTiles } from '../../src/online/stream-tiles.js';
-import { orderedTexts, selectAll, windowSpan, windowValuesOrdered } from '../../src/online/tile-window.js';
+import { selectAll, windowSpan, windowValuesOf } from '../../src/online/tile-window.js';
 import { cleanupPrefix } from '../../test/helpers/redis.js';
 import { tileKey } from './card-view.js';
 import { fillHourOfTiles, SERVE_SPEC as SPEC } from './hour-tiles.js';
@@ -53,9 +53,9 @@ async function oneRun(redis: Redis, keys: string[], run: number): Promise<RunFig
     inFlight.push(
       (async () => {
         const sent = performance.now();
-        const hash = await streamTilesText(redis, key);
+        const text = await streamTilesJoined(redis, key);
         const span = windowSpan(SPEC, ALL, Date.now() * 1000);
-        windowValuesOrdered(orderedTexts(hash, SPEC, ALL, span), SPEC, ALL, span);
+        windowValuesOf(text, SPEC, ALL, span);
         const done = performance.now();
         latencies.push(done - due);
         fromSend.push(done - sent);

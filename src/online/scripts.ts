@@ -62,14 +62,21 @@ export async function advanceWatermarkScript(client: Redis | Cluster, key: strin
   }
 }
 
-/** stream-tiles-text.lua: an entity's tile hash as [field, state, ...]; the same last resort as writeNewer. */
-export async function streamTilesText(client: Redis | Cluster, key: string): Promise<string[]> {
-  let text: string;
+/**
+ * stream-tiles-text.lua: an entity's tile hash as its one text, fields and states joined by "\x1e" ('' when empty),
+ * which serving scans in place (tile-scan.ts); the same last resort as writeNewer.
+ */
+export async function streamTilesJoined(client: Redis | Cluster, key: string): Promise<string> {
   try {
-    text = await client.ffStreamTilesText(key);
+    return await client.ffStreamTilesText(key);
   } catch (err) {
     if (!isNoScript(err)) throw err;
-    text = (await client.eval(STREAM_TILES_TEXT_LUA, 1, key)) as string;
+    return (await client.eval(STREAM_TILES_TEXT_LUA, 1, key)) as string;
   }
+}
+
+/** stream-tiles-text.lua's text split: [field, state, ...]. */
+export async function streamTilesText(client: Redis | Cluster, key: string): Promise<string[]> {
+  const text = await streamTilesJoined(client, key);
   return text === '' ? [] : text.split('\x1e');
 }

@@ -20,8 +20,8 @@ import { NotFoundError } from '../registry/errors.js';
 import type { RedisClient } from './connection.js';
 import { streamStateKey, streamTilesKey } from './keys.js';
 import { encodeEntityRows } from './read-plan.js';
-import { streamTilesText } from './scripts.js';
-import { orderedTexts, windowSpan, windowValuesOrdered, type TileSpan, type WindowSelection, type WindowSpec } from './tile-window.js';
+import { streamTilesJoined } from './scripts.js';
+import { windowSpan, windowValuesOf, type TileSpan, type WindowSelection, type WindowSpec } from './tile-window.js';
 import type { FeatureValue } from './tile-codec.js';
 import type { FeatureColumn, FeatureStatus, JsonValue, OnlineReadRequest, StreamLayout, ViewLayout } from './types.js';
 
@@ -124,7 +124,7 @@ export async function readStreamColumns(
   const tiles = split.views.map((v) => {
     const { project, view } = v.layout;
     const keys = encodeEntityRows(entities, v.layout, rows);
-    return Promise.all(keys.map((entityKey) => streamTilesText(client, streamTilesKey(prefix, project, view, entityKey))));
+    return Promise.all(keys.map((entityKey) => streamTilesJoined(client, streamTilesKey(prefix, project, view, entityKey))));
   });
   const [stateReplies, tileReplies] = await Promise.all([Promise.all(states), Promise.all(tiles)]);
   const perView = split.views.map((v, i) => {
@@ -132,9 +132,7 @@ export async function readStreamColumns(
     const caughtUpAtMs = number(caughtUpAt);
     const lagging = v.stream.maxStalenessMs > 0 && (caughtUpAtMs === 0 || nowMs - caughtUpAtMs > v.stream.maxStalenessMs);
     const span = spans[i] as TileSpan;
-    const values = (tileReplies[i] as string[][]).map((hash) =>
-      windowValuesOrdered(orderedTexts(hash, v.spec, v.selection, span), v.spec, v.selection, span),
-    );
+    const values = (tileReplies[i] as string[]).map((text) => windowValuesOf(text, v.spec, v.selection, span));
     return { lagging, eventMicros: Math.min(number(watermark), nowMicros), values };
   });
   return split.streamAt.map((_, s) => {

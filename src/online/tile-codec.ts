@@ -38,12 +38,15 @@ export function joinTileStates(states: readonly string[]): string {
 /** The feature states of a tile field's value; throws when it holds another number of features than the view. */
 export function splitTileStates(text: string, features: number): string[] {
   const states = text.split(FEATURE_SEPARATOR);
-  if (states.length !== features) {
-    throw new OnlineStoreError(
-      `a stream tile in Redis holds ${states.length} feature states, the view has ${features}: the view's aggregation features changed since its tiles were written; clear the view's stream tiles and replay`,
-    );
-  }
+  if (states.length !== features) throw tileWidthError(states.length, features);
   return states;
+}
+
+/** A tile holding `found` feature states read for a view of `features`. */
+export function tileWidthError(found: number, features: number): OnlineStoreError {
+  return new OnlineStoreError(
+    `a stream tile in Redis holds ${found} feature states, the view has ${features}: the view's aggregation features changed since its tiles were written; clear the view's stream tiles and replay`,
+  );
 }
 
 export type TileState =

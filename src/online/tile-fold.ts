@@ -5,26 +5,39 @@
  * tile's state taken as it is (so -0, NaN and the float rounding of sums come out as from mergeTileStates), without
  * an object per tile; value() is finalizeTileState of the merged state (undefined before any tile).
  */
-import { finalizeTileState, mergeTileStates, parseTileState, readStateNumbers, type FeatureValue, type TileKind, type TileState } from './tile-codec.js';
+import { finalizeTileState, mergeTileStates, parseTileState, type FeatureValue, type TileKind, type TileState } from './tile-codec.js';
+import { RangeSet } from './range-set.js';
+import { readStateNumbersAt } from './tile-scan.js';
 
 export interface TileFold {
-  add(text: string): void;
+  /** Folds the next tile's state: text[from, to) (tile-scan.ts: the tile hash's text, not sliced per state). */
+  add(text: string, from: number, to: number): void;
   value(): FeatureValue;
+  /** Back to no tile folded, for the next feature or read (tile-window.ts keeps one fold per function). */
+  reset(): void;
 }
 
-/** Scratch for readStateNumbers: folds run one add() at a time. */
+/** Scratch for readStateNumbersAt: folds run one add() at a time. */
 const parts = new Float64Array(3);
+
+/*
+ * value() is finalizeTileState's case of the fold's function written out (a value without a state object per
+ * window): count 0 and the others null before any tile, avg null over n = 0, stddev null below 2 values.
+ */
 
 class CountFold implements TileFold {
   private has = false;
   private n = 0;
-  add(text: string): void {
-    readStateNumbers('count', text, parts);
+  add(text: string, from: number, to: number): void {
+    readStateNumbersAt('count', text, from, to, parts);
     this.n = this.has ? this.n + (parts[0] as number) : (parts[0] as number);
     this.has = true;
   }
   value(): FeatureValue {
-    return finalizeTileState('count', this.has ? { kind: 'count', n: this.n } : undefined);
+    return this.has ? this.n : 0;
+  }
+  reset(): void {
+    this.has = false;
   }
 }
 
@@ -33,8 +46,8 @@ class SumFold implements TileFold {
   private n = 0;
   private s = 0;
   constructor(private readonly kind: 'sum' | 'avg') {}
-  add(text: string): void {
-    readStateNumbers(this.kind, text, parts);
+  add(text: string, from: number, to: number): void {
+    readStateNumbersAt(this.kind, text, from, to, parts);
     const n = parts[0] as number;
     const s = parts[1] as number;
     this.n = this.has ? this.n + n : n;
@@ -42,7 +55,12 @@ class SumFold implements TileFold {
     this.has = true;
   }
   value(): FeatureValue {
-    return finalizeTileState(this.kind, this.has ? { kind: this.kind, n: this.n, s: this.s } : undefined);
+    if (!this.has) return null;
+    if (this.kind === 'sum') return this.s;
+    return this.n === 0 ? null : this.s / this.n;
+  }
+  reset(): void {
+    this.has = false;
   }
 }
 
@@ -50,14 +68,17 @@ class ExtremeFold implements TileFold {
   private has = false;
   private v = 0;
   constructor(private readonly kind: 'min' | 'max') {}
-  add(text: string): void {
-    readStateNumbers(this.kind, text, parts);
+  add(text: string, from: number, to: number): void {
+    readStateNumbersAt(this.kind, text, from, to, parts);
     const v = parts[0] as number;
     this.v = !this.has ? v : this.kind === 'min' ? Math.min(this.v, v) : Math.max(this.v, v);
     this.has = true;
   }
   value(): FeatureValue {
-    return finalizeTileState(this.kind, this.has ? { kind: this.kind, v: this.v } : undefined);
+    return this.has ? this.v : null;
+  }
+  reset(): void {
+    this.has = false;
   }
 }
 
@@ -66,8 +87,8 @@ class StddevFold implements TileFold {
   private n = 0;
   private mean = 0;
   private m2 = 0;
-  add(text: string): void {
-    readStateNumbers('stddev', text, parts);
+  add(text: string, from: number, to: number): void {
+    readStateNumbersAt('stddev', text, from, to, parts);
     const n = parts[0] as number;
     const mean = parts[1] as number;
     const m2 = parts[2] as number;
@@ -87,38 +108,47 @@ class StddevFold implements TileFold {
     this.n = total;
   }
   value(): FeatureValue {
-    return finalizeTileState('stddev', this.has ? { kind: 'stddev', n: this.n, mean: this.mean, m2: this.m2 } : undefined);
+    return !this.has || this.n < 2 ? null : Math.sqrt(Math.max(this.m2 / (this.n - 1), 0));
+  }
+  reset(): void {
+    this.has = false;
   }
 }
 
 /** count_distinct over a window is the size of the union of its tiles' values, uncapped (the cap is per tile). */
 class DistinctFold implements TileFold {
-  private readonly seen = new Set<string>();
-  add(text: string): void {
-    // parseTileState's text.split(DISTINCT_SEPARATOR), without the array: '' holds no value, 'a\x1f' holds 'a' and ''.
-    if (text === '') return;
-    let from = 0;
-    for (let at = text.indexOf('\x1f'); at >= 0; at = text.indexOf('\x1f', from)) {
-      this.seen.add(text.slice(from, at));
-      from = at + 1;
+  private readonly seen = new RangeSet();
+  add(text: string, from: number, to: number): void {
+    // parseTileState's split(DISTINCT_SEPARATOR), without strings: '' holds no value, 'a\x1f' holds 'a' and ''.
+    if (from >= to) return;
+    let start = from;
+    for (let i = text.indexOf('\x1f', from); i >= 0 && i < to; i = text.indexOf('\x1f', start)) {
+      this.seen.add(text, start, i);
+      start = i + 1;
     }
-    this.seen.add(from === 0 ? text : text.slice(from));
+    this.seen.add(text, start, to);
   }
   value(): FeatureValue {
     // finalizeTileState: the merged state's value count, 0 without one.
     return this.seen.size;
+  }
+  reset(): void {
+    this.seen.clear();
   }
 }
 
 /** `last` keeps the state objects: its merge compares JSON values on ties; it is rare enough not to matter here. */
 class LastFold implements TileFold {
   private state: TileState | undefined;
-  add(text: string): void {
-    const state = parseTileState('last', text);
+  add(text: string, from: number, to: number): void {
+    const state = parseTileState('last', text.slice(from, to));
     this.state = this.state === undefined ? state : mergeTileStates(this.state, state);
   }
   value(): FeatureValue {
     return finalizeTileState('last', this.state);
+  }
+  reset(): void {
+    this.state = undefined;
   }
 }
 

@@ -4,7 +4,7 @@
  * events after T, e.g. from clocks running ahead, and are left out), then finalizes like SQL. This is the range
  * stream-training.ts computes from the batch source, so training equals serving.
  *
- * A read puts the hash's states of the tiles and features it needs in order (orderedTexts: newest tile first) and
+ * A read finds the hash's states of the tiles and features it needs, in order (orderedStates: newest tile first), and
  * folds them in one pass (windowValuesOrdered): each feature's tiles are merged newest to oldest and every window's
  * value is read off as the pass goes by its first tile, so the windows, nested as they are, share the work. The merge
  * order is fixed (newest first, not the hash's order): the values are those of mergeTileStates over the window's
@@ -13,8 +13,11 @@
  * had a field per tile and feature, 305 of them.)
  */
 import { firstWindowTile, tileOf } from '../registry/stream-tiles.js';
-import { splitTileStates, type FeatureValue, type TileKind } from './tile-codec.js';
-import { tileFold } from './tile-fold.js';
+import type { FeatureValue, TileKind } from './tile-codec.js';
+import { tileFold, type TileFold } from './tile-fold.js';
+import { scannedSize, scanTileStates, type ScannedStates, type TileSpan } from './tile-scan.js';
+
+export type { ScannedStates, TileSpan } from './tile-scan.js';
 
 export interface WindowSpec {
   /** The function of each feature, in view.aggregation.features order (the order of a tile field's states). */
@@ -29,13 +32,6 @@ export interface WindowSelection {
   windows: readonly number[];
 }
 
-/** The tiles a read at one instant folds: `last` down to `earliest` (none when earliest > last). */
-export interface TileSpan {
-  atMicros: number;
-  last: number;
-  earliest: number;
-}
-
 export function selectAll(spec: WindowSpec): WindowSelection {
   return { features: spec.kinds.map((_, f) => f), windows: spec.windowMicros.map((_, j) => j) };
 }
@@ -47,84 +43,75 @@ export function windowSpan(spec: WindowSpec, selection: WindowSelection, atMicro
   return { atMicros, last, earliest };
 }
 
-/** The number a run of ASCII digits spells (Number() of it), NaN for an empty run or any other character. */
-function digits(text: string, from: number, to: number): number {
-  if (from >= to) return NaN;
-  // Beyond 2^53 a digit-by-digit sum would round otherwise than Number() does.
-  const long = to - from > 15;
-  let n = 0;
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) return NaN;
-    n = n * 10 + (c - 48);
-  }
-  return long ? Number(text.slice(from, to)) : n;
-}
-
-/** The tile a tile field names (`<tile>`, -?\d+), NaN for any other field. */
-function tileOfField(field: string): number {
-  const negative = field.charCodeAt(0) === 45;
-  const tile = digits(field, negative ? 1 : 0, field.length);
-  return negative ? -tile : tile;
-}
-
 /**
- * The states windowValuesOrdered folds (null: none), from an entity's tile hash as HGETALL gives it: the raw reply,
- * [field, value, field, value, ...], or an object. A field is a tile (`<tile>`) and its value every feature's state
- * (tile-codec joinTileStates); tiles outside the span, features not selected and fields of another form are left
- * out. A tile holding another number of features than the view throws (the view changed; its tiles must be cleared).
+ * The states windowValuesOrdered folds, from an entity's tile hash: the one text stream-tiles-text.lua returns (fields
+ * and values joined by "\x1e"), or as HGETALL gives it (the raw reply, [field, value, ...], or an object; joined so,
+ * as they are read once in a while, not per request). A field is a tile (`<tile>`) and its value every feature's
+ * state (tile-codec joinTileStates); tiles outside the span, features not selected and fields of another form are
+ * left out. A tile holding another number of features than the view throws (the view changed; clear its tiles).
  */
-export function orderedTexts(hash: readonly string[] | Readonly<Record<string, string>>, spec: WindowSpec, selection: WindowSelection, span: TileSpan): Array<string | null> {
-  const width = selection.features.length;
-  const texts = new Array<string | null>(Math.max(0, span.last - span.earliest + 1) * width).fill(null);
-  const place = (field: string, value: string): void => {
-    const tile = tileOfField(field);
-    if (Number.isNaN(tile) || tile > span.last || tile < span.earliest) return;
-    const states = splitTileStates(value, spec.kinds.length);
-    const at = (span.last - tile) * width;
-    selection.features.forEach((f, column) => {
-      const state = states[f] as string;
-      if (state !== '') texts[at + column] = state;
-    });
-  };
-  if (Array.isArray(hash)) {
-    const flat = hash as readonly string[];
-    for (let i = 0; i + 1 < flat.length; i += 2) place(flat[i] as string, flat[i + 1] as string);
-  } else {
-    const fields = hash as Readonly<Record<string, string>>;
-    for (const field in fields) if (Object.hasOwn(fields, field)) place(field, fields[field] as string);
-  }
-  return texts;
+export function orderedStates(hash: string | readonly string[] | Readonly<Record<string, string>>, spec: WindowSpec, selection: WindowSelection, span: TileSpan): ScannedStates {
+  return scanTileStates(typeof hash === 'string' ? hash : joined(hash), spec.kinds.length, selection.features, span);
 }
 
-/**
- * values[feature][window] from `texts` (orderedTexts): the state of the selection's feature at column c in tile t at
- * texts[(span.last - t) * features + c], null when none. Entries the selection leaves out are null.
- */
-export function windowValuesOrdered(texts: ReadonlyArray<string | null>, spec: WindowSpec, selection: WindowSelection, span: TileSpan): FeatureValue[][] {
+function joined(hash: readonly string[] | Readonly<Record<string, string>>): string {
+  return (Array.isArray(hash) ? (hash as readonly string[]) : Object.entries(hash).flat()).join('\x1e');
+}
+
+/** One fold per function for the process, reset per feature: a read folds its features one by one, synchronously. */
+const folds = new Map<TileKind, TileFold>();
+
+function freshFold(kind: TileKind): TileFold {
+  const fold = folds.get(kind);
+  if (fold === undefined) {
+    const made = tileFold(kind);
+    folds.set(kind, made);
+    return made;
+  }
+  fold.reset();
+  return fold;
+}
+
+/** values[feature][window] from `states` (orderedStates); entries the selection leaves out are null. */
+export function windowValuesOrdered(states: ScannedStates, spec: WindowSpec, selection: WindowSelection, span: TileSpan): FeatureValue[][] {
   const values: FeatureValue[][] = spec.kinds.map(() => spec.windowMicros.map(() => null));
   // The selected windows, shortest first (latest first tile first): the order the pass reaches them in.
   const firsts = selection.windows.map((j) => firstWindowTile(span.atMicros, spec.windowMicros[j] as number, spec.tileMicros));
   const order = selection.windows.map((_, k) => k).sort((x, y) => (firsts[y] as number) - (firsts[x] as number));
   const width = selection.features.length;
+  const { text, ranges } = states;
   selection.features.forEach((f, column) => {
-    const fold = tileFold(spec.kinds[f] as TileKind);
+    const fold = freshFold(spec.kinds[f] as TileKind);
     const row = values[f] as FeatureValue[];
     let next = 0;
     for (let tile = span.last, at = column; tile >= span.earliest; tile--, at += width) {
       // Every tile of the windows starting after this tile has been folded.
       for (; next < order.length && (firsts[order[next] as number] as number) > tile; next++) row[selection.windows[order[next] as number] as number] = fold.value();
-      const text = texts[at];
-      if (text !== null && text !== undefined) fold.add(text);
+      const from = ranges[2 * at] as number;
+      if (from >= 0) fold.add(text, from, ranges[2 * at + 1] as number);
     }
     for (; next < order.length; next++) row[selection.windows[order[next] as number] as number] = fold.value();
   });
   return values;
 }
 
+/** The ranges serving scans into: a read is scanned and folded in one synchronous call, so one array serves them all. */
+let scratch = new Int32Array(1024);
+
+/**
+ * windowValuesOrdered(orderedStates(hash, ...)), scanning into a buffer kept for the process rather than a new one
+ * per read (serving's path: stream-read.ts).
+ */
+export function windowValuesOf(hash: string | readonly string[] | Readonly<Record<string, string>>, spec: WindowSpec, selection: WindowSelection, span: TileSpan): FeatureValue[][] {
+  const size = scannedSize(selection.features, span);
+  if (scratch.length < size) scratch = new Int32Array(size);
+  const text = typeof hash === 'string' ? hash : joined(hash);
+  return windowValuesOrdered(scanTileStates(text, spec.kinds.length, selection.features, span, scratch), spec, selection, span);
+}
+
 /** values[feature][window] for the entity whose tile hash (as HGETALL returns it) is `fields`, at `atMicros`. */
 export function windowValues(fields: Readonly<Record<string, string>>, spec: WindowSpec, atMicros: number): FeatureValue[][] {
   const selection = selectAll(spec);
   const span = windowSpan(spec, selection, atMicros);
-  return windowValuesOrdered(orderedTexts(fields, spec, selection, span), spec, selection, span);
+  return windowValuesOf(fields, spec, selection, span);
 }

@@ -21,7 +21,15 @@ import {
   type TileKind,
   type TileState,
 } from '../../../src/online/tile-codec.js';
-import { orderedTexts, windowSpan, windowValues, windowValuesOrdered, type WindowSpec } from '../../../src/online/tile-window.js';
+import { orderedStates, windowSpan, windowValues, windowValuesOrdered, type ScannedStates, type WindowSpec } from '../../../src/online/tile-window.js';
+
+/** The state texts a scan found, in its order (null: none). */
+function texts(states: ScannedStates): Array<string | null> {
+  return Array.from({ length: states.ranges.length / 2 }, (_, k) => {
+    const from = states.ranges[2 * k] as number;
+    return from < 0 ? null : states.text.slice(from, states.ranges[2 * k + 1]);
+  });
+}
 
 /** Per window, mergeTileStates over its tiles in the hash's field order (count_distinct: the union's size). */
 function reference(fields: Readonly<Record<string, string>>, spec: WindowSpec, atMicros: number): FeatureValue[][] {
@@ -159,8 +167,8 @@ describe('window values', () => {
         const span = windowSpan(spec, selection, atMicros);
         // As the raw HGETALL reply gives the hash.
         const hash = packed(fields, spec.kinds.length);
-        const texts = orderedTexts(Object.entries(hash).flat(), spec, selection, span);
-        const selected = windowValuesOrdered(texts, spec, selection, span);
+        const states = orderedStates(Object.entries(hash).flat(), spec, selection, span);
+        const selected = windowValuesOrdered(states, spec, selection, span);
         const full = windowValues(hash, spec, atMicros);
         spec.kinds.forEach((_, f) =>
           spec.windowMicros.forEach((__, j) => {
@@ -169,7 +177,7 @@ describe('window values', () => {
           }),
         );
         const longest = Math.max(...selection.windows.map((j) => spec.windowMicros[j] as number));
-        expect(texts.length).toBe((span.last - firstWindowTile(atMicros, longest, TILE) + 1) * selection.features.length);
+        expect(states.ranges.length / 2).toBe((span.last - firstWindowTile(atMicros, longest, TILE) + 1) * selection.features.length);
       }),
       { numRuns: 200 },
     );
@@ -181,11 +189,11 @@ describe('window values', () => {
     const span = windowSpan(spec, selection, 100 * TILE + 5);
     const j = (...states: string[]): string => joinTileStates(states);
     const hash = ['98', j('3', '', '9'), '101', j('5', '', ''), '100', j('1', '1,2', '7'), '97', j('4', '', ''), 'x', j('1', '', ''), '099', j('6', '', ''), '100:0', j('1', '', '')];
-    const texts = orderedTexts(hash, spec, selection, span);
+    const states = orderedStates(hash, spec, selection, span);
     // '099' is tile 99 as Number() reads it; 'x' and '100:0' name no tile.
-    expect(texts).toEqual(['1', '7', '6', null, '3', '9']);
+    expect(texts(states)).toEqual(['1', '7', '6', null, '3', '9']);
     // Windows in any order: 2 tiles back from tile 100 (98..100), 1 tile back (99..100).
-    expect(windowValuesOrdered(texts, spec, selection, span)).toEqual([
+    expect(windowValuesOrdered(states, spec, selection, span)).toEqual([
       [10, 7],
       [null, null],
       [9, 7],
