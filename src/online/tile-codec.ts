@@ -209,6 +209,16 @@ export function mergeTileStates(a: TileState, b: TileState, stats?: MergeStats, 
 }
 
 /** The feature's value from the merged state of a window (undefined: no tile held a qualifying value), as SQL. */
+/** avg's value from its merged state: null over no values. Shared with the read-side folds (tile-fold.ts). */
+export function averageOf(n: number, s: number): number | null {
+  return n === 0 ? null : s / n;
+}
+
+/** stddev's value (sample) from its merged state: null below 2 values. Shared with the read-side folds. */
+export function sampleStddevOf(n: number, m2: number): number | null {
+  return n < 2 ? null : Math.sqrt(Math.max(m2 / (n - 1), 0));
+}
+
 export function finalizeTileState(kind: TileKind, state: TileState | undefined): FeatureValue {
   if (state === undefined) return kind === 'count' || kind === 'count_distinct' ? 0 : null;
   switch (state.kind) {
@@ -217,12 +227,12 @@ export function finalizeTileState(kind: TileKind, state: TileState | undefined):
     case 'sum':
       return state.s;
     case 'avg':
-      return state.n === 0 ? null : state.s / state.n;
+      return averageOf(state.n, state.s);
     case 'min':
     case 'max':
       return state.v;
     case 'stddev':
-      return state.n < 2 ? null : Math.sqrt(Math.max(state.m2 / (state.n - 1), 0));
+      return sampleStddevOf(state.n, state.m2);
     case 'count_distinct':
       return state.values.length;
     case 'last': {

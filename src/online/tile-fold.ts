@@ -5,7 +5,7 @@
  * tile's state taken as it is (so -0, NaN and the float rounding of sums come out as from mergeTileStates), without
  * an object per tile; value() is finalizeTileState of the merged state (undefined before any tile).
  */
-import { finalizeTileState, mergeTileStates, parseTileState, type FeatureValue, type TileKind, type TileState } from './tile-codec.js';
+import { averageOf, finalizeTileState, mergeTileStates, parseTileState, sampleStddevOf, type FeatureValue, type TileKind, type TileState } from './tile-codec.js';
 import { RangeSet } from './range-set.js';
 import { readStateNumbersAt } from './tile-scan.js';
 
@@ -57,7 +57,7 @@ class SumFold implements TileFold {
   value(): FeatureValue {
     if (!this.has) return null;
     if (this.kind === 'sum') return this.s;
-    return this.n === 0 ? null : this.s / this.n;
+    return averageOf(this.n, this.s);
   }
   reset(): void {
     this.has = false;
@@ -108,7 +108,7 @@ class StddevFold implements TileFold {
     this.n = total;
   }
   value(): FeatureValue {
-    return !this.has || this.n < 2 ? null : Math.sqrt(Math.max(this.m2 / (this.n - 1), 0));
+    return this.has ? sampleStddevOf(this.n, this.m2) : null;
   }
   reset(): void {
     this.has = false;
