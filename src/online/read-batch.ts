@@ -8,12 +8,17 @@
 import { Command, type Redis } from 'ioredis';
 
 /** Read-only to Command: it copies what it needs from its options. */
-const MGET_OPTIONS = { replyEncoding: 'utf8' } as const;
+const UTF8_REPLY = { replyEncoding: 'utf8' } as const;
 
 /** Sockets corked until the end of this turn; keyed by socket, so a reconnect starts uncorked. */
 const corked = new WeakSet<object>();
 
-export function mgetBatched(client: Redis, keys: readonly string[]): Promise<(string | null)[]> {
+/**
+ * `name args` on standalone Redis, written with the other reads of this event-loop turn (see above); the reply as
+ * text. Also the stream reads' HMGET and tile script (stream-read.ts), which through auto-pipelining cost a Pipeline
+ * per turn (bench:stream:serve's p99).
+ */
+export function sendBatched(client: Redis, name: string, args: ReadonlyArray<string | number>): Promise<unknown> {
   const stream = client.stream as Redis['stream'] | undefined;
   if (stream && client.status === 'ready' && !corked.has(stream)) {
     corked.add(stream);
@@ -23,6 +28,10 @@ export function mgetBatched(client: Redis, keys: readonly string[]): Promise<(st
       stream.uncork();
     });
   }
-  // Command copies its arguments (args.flat()), so the keys are handed over as they are.
-  return client.sendCommand(new Command('mget', keys as string[], MGET_OPTIONS)) as Promise<(string | null)[]>;
+  // Command copies its arguments (args.flat()), so they are handed over as they are.
+  return client.sendCommand(new Command(name, args as Array<string | number>, UTF8_REPLY)) as Promise<unknown>;
+}
+
+export function mgetBatched(client: Redis, keys: readonly string[]): Promise<(string | null)[]> {
+  return sendBatched(client, 'mget', keys) as Promise<(string | null)[]>;
 }

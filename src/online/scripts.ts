@@ -11,6 +11,10 @@ export const WRITE_NEWER_LUA = readFileSync(new URL('./lua/write-newer.lua', imp
 export const WRITE_NEWER_SHA = createHash('sha1').update(WRITE_NEWER_LUA).digest('hex');
 const ADVANCE_WATERMARK_LUA = readFileSync(new URL('./lua/advance-watermark.lua', import.meta.url), 'utf8');
 const STREAM_TILES_TEXT_LUA = readFileSync(new URL('./lua/stream-tiles-text.lua', import.meta.url), 'utf8');
+const STREAM_TILES_TEXT_SHA = createHash('sha1').update(STREAM_TILES_TEXT_LUA).digest('hex');
+
+/** A command sent outside auto-pipelining (read-batch.ts sendBatched, bound to a standalone client). */
+export type SendBatched = (name: string, args: ReadonlyArray<string | number>) => Promise<unknown>;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -66,9 +70,9 @@ export async function advanceWatermarkScript(client: Redis | Cluster, key: strin
  * stream-tiles-text.lua: an entity's tile hash as its one text, fields and states joined by "\x1e" ('' when empty),
  * which serving scans in place (tile-scan.ts); the same last resort as writeNewer.
  */
-export async function streamTilesJoined(client: Redis | Cluster, key: string): Promise<string> {
+export async function streamTilesJoined(client: Redis | Cluster, key: string, send?: SendBatched): Promise<string> {
   try {
-    return await client.ffStreamTilesText(key);
+    return send ? ((await send('evalsha', [STREAM_TILES_TEXT_SHA, 1, key])) as string) : await client.ffStreamTilesText(key);
   } catch (err) {
     if (!isNoScript(err)) throw err;
     return (await client.eval(STREAM_TILES_TEXT_LUA, 1, key)) as string;

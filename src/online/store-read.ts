@@ -7,7 +7,8 @@ import type { Redis } from 'ioredis';
 import type { RedisClient } from './connection.js';
 import { assembleColumns, entityRows, parseFetched, planRead, type FetchedRow } from './read-plan.js';
 import { readShape, unknownSchemaKeys, type ReadShape } from './read-shape.js';
-import { mgetBatched } from './read-batch.js';
+import { mgetBatched, sendBatched } from './read-batch.js';
+import type { SendBatched } from './scripts.js';
 import { loadSchemas } from './schema-load.js';
 import { mgetAll } from './slot-groups.js';
 import { mergeColumns, readStreamColumns, splitStream, type StreamSplit } from './stream-read.js';
@@ -31,7 +32,12 @@ export class StoreReader {
     private readonly cluster: boolean,
     private readonly clock: () => number,
     private readonly fail: (err: unknown, doing: string) => Error,
-  ) {}
+  ) {
+    this.send = cluster ? undefined : (name, args) => sendBatched(client as Redis, name, args);
+  }
+
+  /** Standalone: commands sent batched per event-loop turn, outside auto-pipelining (read-batch.ts). */
+  private readonly send: SendBatched | undefined;
 
   /** Not async itself: a read of stored features alone is readStored's promise as it is, no extra await. */
   read(request: OnlineReadRequest): Promise<FeatureColumn[]> {
@@ -51,7 +57,7 @@ export class StoreReader {
   private async readWithStream(request: OnlineReadRequest, split: StreamSplit, nowMs: number): Promise<FeatureColumn[]> {
     const rows = entityRows(request.entities);
     const stored = split.stored.length > 0 ? this.readStored({ entities: request.entities, features: split.stored }, nowMs) : Promise.resolve([]);
-    const streamed = readStreamColumns(this.client, this.prefix, split, request.entities, rows, nowMs).catch((err: unknown) => {
+    const streamed = readStreamColumns(this.client, this.prefix, split, request.entities, rows, nowMs, this.send).catch((err: unknown) => {
       throw this.fail(err, `reading the tiles of ${split.views.map((v) => `"${v.layout.view}"`).join(', ')}`);
     });
     const [storedColumns, streamColumns] = await Promise.all([stored, streamed]);

@@ -20,7 +20,7 @@ import { NotFoundError } from '../registry/errors.js';
 import type { RedisClient } from './connection.js';
 import { streamStateKey, streamTilesKey } from './keys.js';
 import { encodeEntityRows } from './read-plan.js';
-import { streamTilesJoined } from './scripts.js';
+import { streamTilesJoined, type SendBatched } from './scripts.js';
 import { windowSpan, windowValuesOf, type TileSpan, type WindowSelection, type WindowSpec } from './tile-window.js';
 import type { FeatureValue } from './tile-codec.js';
 import type { FeatureColumn, FeatureStatus, JsonValue, OnlineReadRequest, StreamLayout, ViewLayout } from './types.js';
@@ -108,7 +108,8 @@ function jsonValue(value: FeatureValue): JsonValue {
 
 /**
  * The stream features' columns (split.streamAt order) for `rows` entity rows at `nowMs`. All commands are issued
- * before the first await, so they leave with the stored read's MGET.
+ * before the first await, so they leave with the stored read's MGET; `send` (standalone Redis) sends them outside
+ * auto-pipelining, as that MGET goes.
  */
 export async function readStreamColumns(
   client: RedisClient,
@@ -117,14 +118,17 @@ export async function readStreamColumns(
   entities: OnlineReadRequest['entities'],
   rows: number,
   nowMs: number,
+  send?: SendBatched,
 ): Promise<FeatureColumn[]> {
-  const states = split.views.map((v) => client.hmget(v.stateKey, 'caughtUpAt', 'watermark'));
+  const states = split.views.map((v) =>
+    send ? (send('hmget', [v.stateKey, 'caughtUpAt', 'watermark']) as Promise<Array<string | null>>) : client.hmget(v.stateKey, 'caughtUpAt', 'watermark'),
+  );
   const nowMicros = nowMs * 1000;
   const spans = split.views.map((v) => windowSpan(v.spec, v.selection, nowMicros));
   const tiles = split.views.map((v) => {
     const { project, view } = v.layout;
     const keys = encodeEntityRows(entities, v.layout, rows);
-    return Promise.all(keys.map((entityKey) => streamTilesJoined(client, streamTilesKey(prefix, project, view, entityKey))));
+    return Promise.all(keys.map((entityKey) => streamTilesJoined(client, streamTilesKey(prefix, project, view, entityKey), send)));
   });
   const [stateReplies, tileReplies] = await Promise.all([Promise.all(states), Promise.all(tiles)]);
   const perView = split.views.map((v, i) => {
