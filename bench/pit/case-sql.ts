@@ -45,3 +45,35 @@ export function handQuery(data: PitBenchData, out: string): string {
         ON e.user_id = p.user_id AND e.merchant_id = p.merchant_id AND e.event_timestamp >= p.event_timestamp
     ) TO ${literal(out)} (FORMAT parquet)`;
 }
+
+/**
+ * The same answer as getHistoricalFeatures, written by hand as one statement: the TTLs, user_stats' created-time
+ * tie-break (packed into one BIGINT as pit-key.ts does, without its checks: the writer knows these times are whole
+ * seconds) and the entity rows' input order. Not the target's yardstick (that is handQuery); it shows how much of
+ * the engine's distance to handQuery is the work the answer needs rather than the engine's.
+ */
+export function handQueryExact(data: PitBenchData, out: string): string {
+  const v = data.views;
+  const low = '4294967296';
+  const seconds = (ts: string): string => `(epoch_us(${ts}) // 1000000)`;
+  const within = (ts: string, days: number): string =>
+    `${ts} >= epoch_us(e.event_timestamp) - ${days * 86_400}::BIGINT * 1000000`;
+  const userFresh = within(`(u.k // ${low}) * 1000000`, 30);
+  return `COPY (
+      SELECT e.user_id, e.merchant_id, e.event_timestamp, e.label,
+        CASE WHEN ${userFresh} THEN u.clicks END AS clicks,
+        CASE WHEN ${userFresh} THEN u.avg_amount END AS avg_amount,
+        CASE WHEN ${within('epoch_us(m.event_timestamp)', 30)} THEN m.fraud_rate END AS fraud_rate,
+        CASE WHEN ${within('epoch_us(p.event_timestamp)', 90)} THEN p.txn_count END AS txn_count
+      FROM (SELECT *, ${seconds('event_timestamp')} * ${low} + ${low} - 1 AS k
+            FROM read_parquet(${literal(data.entities)}, file_row_number = true)) e
+      ASOF LEFT JOIN (SELECT user_id, ${seconds('event_timestamp')} * ${low} + ${seconds('created_timestamp')} + 1 AS k, clicks, avg_amount
+                      FROM read_parquet(${literal(v.user_stats)})) u
+        ON e.user_id = u.user_id AND e.k >= u.k
+      ASOF LEFT JOIN read_parquet(${literal(v.merchant_stats)}) m
+        ON e.merchant_id = m.merchant_id AND e.event_timestamp >= m.event_timestamp
+      ASOF LEFT JOIN read_parquet(${literal(v.pair_stats)}) p
+        ON e.user_id = p.user_id AND e.merchant_id = p.merchant_id AND e.event_timestamp >= p.event_timestamp
+      ORDER BY e.file_row_number
+    ) TO ${literal(out)} (FORMAT parquet)`;
+}

@@ -1,6 +1,7 @@
 /**
  * One measured run, in its own process so peak RSS belongs to that run alone. Prints one JSON line:
- * { mode, ms, cpuMs, maxRssMB, rows, stepMs } (cpuMs: the process's CPU time during the run, all threads). Modes: `engine` (getHistoricalFeatures) and `hand` (one hand-written ASOF query).
+ * { mode, ms, cpuMs, maxRssMB, rows, stepMs } (cpuMs: the process's CPU time during the run, all threads). Modes: `engine` (getHistoricalFeatures), `hand` (one hand-written ASOF query) and `exact`
+ * (handQueryExact: the engine's answer written by hand). With KEEP_OUTPUT=DIR the Parquet output is kept as DIR/MODE.parquet.
  */
 import { rmSync } from 'node:fs';
 import os from 'node:os';
@@ -10,13 +11,14 @@ import { userAccess } from '../../src/engine/access.js';
 import { closeEngine, openEngine } from '../../src/engine/context.js';
 import { getHistoricalFeatures } from '../../src/engine/historical.js';
 import { literal } from '../../src/engine/sql.js';
-import { BENCH_FEATURES, benchRepo, handQuery } from './case-sql.js';
+import { BENCH_FEATURES, benchRepo, handQuery, handQueryExact } from './case-sql.js';
 import type { PitBenchData } from './generate.js';
 
 const [mode, dataJson, threadsArg, memoryLimit] = process.argv.slice(2);
 const data = JSON.parse(dataJson as string) as PitBenchData;
 const threads = Number(threadsArg ?? 2);
-const out = path.join(os.tmpdir(), `ff-pit-${mode}-${process.pid}.parquet`);
+const keep = process.env['KEEP_OUTPUT'];
+const out = keep ? path.join(keep, `${mode}.parquet`) : path.join(os.tmpdir(), `ff-pit-${mode}-${process.pid}.parquet`);
 const tempDirectory = path.join(os.tmpdir(), `ff-pit-spill-${process.pid}`);
 
 const repo = benchRepo(data);
@@ -58,7 +60,7 @@ async function runHand(): Promise<number> {
   });
   const conn = await instance.connect();
   try {
-    await conn.run(handQuery(data, out));
+    await conn.run(mode === 'exact' ? handQueryExact(data, out) : handQuery(data, out));
     const n = await conn.runAndReadAll(`SELECT count(*) FROM read_parquet(${literal(out)})`);
     return Number(n.getRowsJS()[0]?.[0]);
   } finally {
@@ -69,10 +71,10 @@ async function runHand(): Promise<number> {
 
 const started = performance.now();
 const cpuStart = process.cpuUsage();
-const rows = mode === 'hand' ? await runHand() : await runEngine();
+const rows = mode === 'engine' ? await runEngine() : await runHand();
 const ms = performance.now() - started;
 const cpu = process.cpuUsage(cpuStart);
-rmSync(out, { force: true });
+if (!keep) rmSync(out, { force: true });
 rmSync(tempDirectory, { recursive: true, force: true });
 const cpuMs = Math.round((cpu.user + cpu.system) / 1000);
 console.log(JSON.stringify({ mode, ms: Math.round(ms), cpuMs, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024), rows, stepMs }));

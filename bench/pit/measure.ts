@@ -20,8 +20,8 @@ export const median = (xs: readonly number[]): number => {
 
 export const load = (): string => `load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (1/5/15 min, ${os.availableParallelism()} cores)`;
 
-/** `engine` or `hand` through case.ts, in a fresh process so its peak RSS is its own. */
-export function runCase(mode: 'engine' | 'hand', data: PitBenchData, threads: number, memoryLimit: string): Result {
+/** `engine`, `hand` or `exact` through case.ts, in a fresh process so its peak RSS is its own. */
+export function runCase(mode: 'engine' | 'hand' | 'exact', data: PitBenchData, threads: number, memoryLimit: string): Result {
   const line = execFileSync(process.execPath, ['--import', 'tsx', path.join(here, 'case.ts'), mode, JSON.stringify(data), String(threads), memoryLimit], {
     encoding: 'utf8',
   });

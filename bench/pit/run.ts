@@ -6,6 +6,8 @@
  *    alternating with one hand-written DuckDB ASOF query over the same files, THREADS DuckDB threads and
  *    MEMORY_LIMIT for both. Targets: engine within 1.15x of the hand query, peak RSS no higher than its.
  *    With CLI=1 also `featureflow historical` end to end (bin/featureflow-dist.js: run `npm run build` first).
+ *    Also, as a second yardstick, `exact`: the engine's answer (TTLs, created-time tie-break, input order) written
+ *    by hand as one statement, to tell the work the answer needs from the engine's own overhead.
  * 2. With SCALE=1 the scaling curve, MEMORY_LIMIT 4GB: 1M x 1M, 1M x 10M and 5M x 50M, engine and hand query;
  *    time per feature row (view row) at each size, target max/min within 1.5x, and a linear fit of time on entity
  *    and feature rows (the entity rows' share is what makes 1M x 1M dearer per feature row, for both).
@@ -53,8 +55,8 @@ function show(i: number, r: Result): void {
 async function ratio(): Promise<void> {
   const d = await data(entityRows, viewRows);
   const cli = process.env['CLI'] === '1';
-  const modes: Array<'engine' | 'hand' | 'cli'> = cli ? ['engine', 'hand', 'cli'] : ['engine', 'hand'];
-  const results: Record<string, Result[]> = { engine: [], hand: [], cli: [] };
+  const modes: Array<'engine' | 'hand' | 'exact' | 'cli'> = cli ? ['engine', 'hand', 'exact', 'cli'] : ['engine', 'hand', 'exact'];
+  const results: Record<string, Result[]> = { engine: [], hand: [], exact: [], cli: [] };
   console.log(`\n${sizeName(entityRows, viewRows)}, ${threads} threads, memory_limit ${memoryLimit}; ${load()}`);
   for (let i = 0; i < runs; i++) {
     for (const mode of i % 2 === 0 ? modes : [...modes].reverse()) {
@@ -65,6 +67,7 @@ async function ratio(): Promise<void> {
   }
   const engine = summary(results['engine'] as Result[]);
   const hand = summary(results['hand'] as Result[]);
+  const exact = summary(results['exact'] as Result[]);
   const x = engine.ms / hand.ms;
   console.log(`\nmedian of ${runs} alternating runs; ${load()}`);
   console.log(`  getHistoricalFeatures  ${engine.ms} ms (CPU ${engine.cpuMs} ms)  peak RSS ${engine.rss} MB`);
@@ -72,6 +75,9 @@ async function ratio(): Promise<void> {
   console.log(`  time ratio             ${x.toFixed(2)}x (target <= ${RATIO_TARGET}x): ${verdict(x <= RATIO_TARGET)}`);
   console.log(`  CPU ratio              ${(engine.cpuMs / hand.cpuMs).toFixed(2)}x (both saturate the ${threads} threads; less sensitive to other load)`);
   console.log(`  peak RSS               ${engine.rss} MB vs ${hand.rss} MB (target <= the hand query's): ${verdict(engine.rss <= hand.rss)}`);
+  console.log(`  same answer by hand    ${exact.ms} ms (CPU ${exact.cpuMs} ms)  peak RSS ${exact.rss} MB: ` +
+    `${(exact.ms / hand.ms).toFixed(2)}x the plain ASOF (CPU ${(exact.cpuMs / hand.cpuMs).toFixed(2)}x); ` +
+    `engine ${(engine.ms / exact.ms).toFixed(2)}x it (CPU ${(engine.cpuMs / exact.cpuMs).toFixed(2)}x)`);
   if (cli) {
     const c = summary(results['cli'] as Result[]);
     const own = median((results['cli'] as Result[]).map((r) => r.stepMs?.['as the CLI reports it'] ?? NaN));
