@@ -5,32 +5,22 @@
  * renames, never a half-written chunk) and materialization is newer-wins.
  */
 import { z } from 'zod';
-import { InvalidRequestError } from '../engine/errors.js';
 import { isComputedView } from '../engine/view-rows.js';
 import { materialize as materializeRange } from '../materialize/materialize.js';
-import { FeatureflowError, formatPath } from '../registry/errors.js';
+import { FeatureflowError } from '../registry/errors.js';
 import { findView } from '../registry/features.js';
-import { parseInstantMs } from '../registry/instant.js';
 import type { ComputeChunkInput, ComputeChunkResult } from '../workflows/shared.js';
+import { Instant, dateRange, parseActivityInput } from './activity-input.js';
 import type { ActivityDeps } from './deps.js';
 import { withHeartbeats } from './heartbeat.js';
 import { sendValidationAlert, stderrValidationLog, validationAlertPayload } from './validation-alert.js';
 import type { ValidationWarning } from '../workflows/contracts/materialize-incremental.js';
 
-const Instant = z.string().refine((s) => parseInstantMs(s) !== undefined, 'must be an ISO-8601 instant');
 const ChunkInputSchema = z.strictObject({ view: z.string().min(1), start: Instant, end: Instant, materialize: z.boolean() });
 
 function parseChunkInput(input: unknown): { view: string; start: Date; end: Date; materialize: boolean } {
-  const parsed = ChunkInputSchema.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${formatPath(i.path) || '(input)'}: ${i.message}`);
-    throw new InvalidRequestError(`computeChunk input is invalid: ${problems.join('; ')}`);
-  }
-  const { view, materialize } = parsed.data;
-  const start = new Date(parseInstantMs(parsed.data.start) as number);
-  const end = new Date(parseInstantMs(parsed.data.end) as number);
-  if (!(start < end)) throw new InvalidRequestError(`computeChunk: start ${start.toISOString()} must be before end ${end.toISOString()}`);
-  return { view, start, end, materialize };
+  const { view, start, end, materialize } = parseActivityInput(ChunkInputSchema, 'computeChunk', input);
+  return { view, ...dateRange('computeChunk', start, end), materialize };
 }
 
 export async function computeChunk(deps: ActivityDeps, input: ComputeChunkInput): Promise<ComputeChunkResult> {

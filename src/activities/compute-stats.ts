@@ -5,27 +5,17 @@
  * files of the same ranges, which supersede the older ones.
  */
 import { z } from 'zod';
-import { InvalidRequestError } from '../engine/errors.js';
 import { computeViewStats } from '../engine/stats/store.js';
-import { formatPath } from '../registry/errors.js';
-import { parseInstantMs } from '../registry/instant.js';
 import type { ComputeStatsInput, ComputeStatsResult } from '../workflows/contracts/compute-stats.js';
+import { Instant, dateRange, parseActivityInput } from './activity-input.js';
 import type { ActivityDeps } from './deps.js';
 import { withHeartbeats } from './heartbeat.js';
 
-const Instant = z.string().refine((s) => parseInstantMs(s) !== undefined, 'must be an ISO-8601 instant');
 const InputSchema = z.strictObject({ view: z.string().min(1), start: Instant, end: Instant });
 
 function parseInput(input: unknown): { view: string; start: Date; end: Date } {
-  const parsed = InputSchema.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${formatPath(i.path) || '(input)'}: ${i.message}`);
-    throw new InvalidRequestError(`computeStats input is invalid: ${problems.join('; ')}`);
-  }
-  const start = new Date(parseInstantMs(parsed.data.start) as number);
-  const end = new Date(parseInstantMs(parsed.data.end) as number);
-  if (!(start < end)) throw new InvalidRequestError(`computeStats: start ${start.toISOString()} must be before end ${end.toISOString()}`);
-  return { view: parsed.data.view, start, end };
+  const { view, start, end } = parseActivityInput(InputSchema, 'computeStats', input);
+  return { view, ...dateRange('computeStats', start, end) };
 }
 
 export async function computeStats(deps: ActivityDeps, input: ComputeStatsInput): Promise<ComputeStatsResult> {

@@ -3,22 +3,16 @@
  * store it as the view's latest), send one alert (a structured log line, and a POST to `alerts.webhook` when
  * configured: the freshness alerts' channel), and record an alert once it was delivered.
  */
-import { Context } from '@temporalio/activity';
 import { z } from 'zod';
 import { driftAlertLog, driftAlertPayload, type DriftAlertLog } from '../drift/alert.js';
 import { runDriftChecks } from '../drift/compute.js';
-import { InvalidRequestError } from '../engine/errors.js';
-import { postAlert } from '../freshness/webhook.js';
 import type { DriftRecord } from '../online/types.js';
-import { formatPath } from '../registry/errors.js';
-import { parseInstantMs } from '../registry/instant.js';
 import type { DriftAlertInput, DriftCheckInput, DriftCheckResult, DriftEntry, RecordDriftAlertInput } from '../workflows/contracts/check-drift.js';
+import { Instant, instantDate, parseActivityInput as parseInput } from './activity-input.js';
+import { deliverAlert } from './alert-delivery.js';
 import type { ActivityDeps } from './deps.js';
 import { stderrJsonLine } from './stderr-log.js';
 
-const WEBHOOK_TIMEOUT_MS = 10_000;
-
-const Instant = z.string().refine((s) => parseInstantMs(s) !== undefined, 'must be an ISO-8601 instant');
 const Level = z.enum(['ok', 'warn', 'alert']);
 
 const CheckInputSchema = z.strictObject({ views: z.array(z.string().min(1)).optional(), checkedAt: Instant });
@@ -37,19 +31,10 @@ const AlertInputSchema = z.strictObject({
 
 const RecordInputSchema = z.strictObject({ view: z.string().min(1), level: Level, at: Instant });
 
-function parseInput<T>(schema: z.ZodType<T>, activity: string, input: unknown): T {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${formatPath(i.path) || '(input)'}: ${i.message}`);
-    throw new InvalidRequestError(`${activity} input is invalid: ${problems.join('; ')}`);
-  }
-  return parsed.data;
-}
-
 export async function checkDrift(deps: ActivityDeps, input: DriftCheckInput): Promise<DriftCheckResult> {
   const { views, checkedAt } = parseInput(CheckInputSchema, 'checkDrift', input);
   const ctx = await deps.resources.engine();
-  const at = new Date(parseInstantMs(checkedAt) as number);
+  const at = instantDate(checkedAt);
   const reports = await runDriftChecks(ctx, deps.computeDrift, views, at);
   const store = await deps.resources.store();
   const project = ctx.repo.project;
@@ -66,16 +51,14 @@ export async function sendDriftAlert(deps: ActivityDeps, input: DriftAlertInput)
   const { repo } = await deps.resources.engine();
   const webhook = repo.alerts?.webhook;
   const payload = driftAlertPayload(project, kind, entry);
-  // Once per alert, not once per delivery attempt.
-  if (Context.current().info.attempt === 1) (deps.driftAlertLog ?? stderrDriftAlertLog)(driftAlertLog(payload, webhook));
-  if (webhook !== undefined) await postAlert(webhook, payload, { timeoutMs: WEBHOOK_TIMEOUT_MS, idempotencyKey: payload.id });
+  await deliverAlert(webhook, payload, () => (deps.driftAlertLog ?? stderrDriftAlertLog)(driftAlertLog(payload, webhook)));
 }
 
 export async function recordDriftAlert(deps: ActivityDeps, input: RecordDriftAlertInput): Promise<void> {
   const { view, level, at } = parseInput(RecordInputSchema, 'recordDriftAlert', input);
   const { repo } = await deps.resources.engine();
   const store = await deps.resources.store();
-  await store.recordDriftAlert(repo.project, view, { level, at: new Date(parseInstantMs(at) as number).toISOString() });
+  await store.recordDriftAlert(repo.project, view, { level, at: instantDate(at).toISOString() });
 }
 
 /** Alert records as JSON lines on stderr (stderr-log.ts). */

@@ -6,22 +6,20 @@
  * watermark only moves forward.
  */
 import { z } from 'zod';
-import { InvalidRequestError } from '../engine/errors.js';
 import { materialize } from '../materialize/materialize.js';
 import { materializeIncremental } from '../materialize/materialize-incremental.js';
 import { selectOnlineViews, type MaterializeDeps, type ViewMaterialization } from '../materialize/materialize-view.js';
-import { FeatureflowError, formatPath } from '../registry/errors.js';
-import { parseInstantMs } from '../registry/instant.js';
+import { FeatureflowError } from '../registry/errors.js';
 import type {
   MaterializeRangeInput,
   MaterializeRangeResult,
   ViewMaterializationSummary,
 } from '../workflows/contracts/materialize-incremental.js';
+import { Instant, dateRange, instantDate, parseActivityInput } from './activity-input.js';
 import type { ActivityDeps } from './deps.js';
 import { withHeartbeats } from './heartbeat.js';
 import { sendValidationAlert, stderrValidationLog, validationAlertPayload } from './validation-alert.js';
 
-const Instant = z.string().refine((s) => parseInstantMs(s) !== undefined, 'must be an ISO-8601 instant');
 const InputSchema = z.strictObject({
   views: z.array(z.string().min(1)).optional(),
   start: Instant.optional(),
@@ -29,17 +27,10 @@ const InputSchema = z.strictObject({
 });
 
 function parseInput(input: unknown): { views: string[] | undefined; start: Date | undefined; end: Date } {
-  const parsed = InputSchema.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${formatPath(i.path) || '(input)'}: ${i.message}`);
-    throw new InvalidRequestError(`materializeRange input is invalid: ${problems.join('; ')}`);
-  }
-  const end = new Date(parseInstantMs(parsed.data.end) as number);
-  const start = parsed.data.start === undefined ? undefined : new Date(parseInstantMs(parsed.data.start) as number);
-  if (start && !(start < end)) {
-    throw new InvalidRequestError(`materializeRange: start ${start.toISOString()} must be before end ${end.toISOString()}`);
-  }
-  return { views: parsed.data.views?.length ? parsed.data.views : undefined, start, end };
+  const parsed = parseActivityInput(InputSchema, 'materializeRange', input);
+  const views = parsed.views?.length ? parsed.views : undefined;
+  if (parsed.start === undefined) return { views, start: undefined, end: instantDate(parsed.end) };
+  return { views, ...dateRange('materializeRange', parsed.start, parsed.end) };
 }
 
 export async function materializeRange(deps: ActivityDeps, input: MaterializeRangeInput): Promise<MaterializeRangeResult> {
