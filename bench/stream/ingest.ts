@@ -4,7 +4,8 @@
  * stream with the real ingest loop (NatsReader -> parseEvents -> StreamPartials in DuckDB -> stream-read-tiles.lua,
  * the merge, stream-apply.lua's compare-and-set write -> ack) into a fresh key prefix, timed from open to the last
  * event written. Prints per run the events/s, this process's CPU (the loop, DuckDB's thread included), Redis' CPU and EVALSHA time over the run (the
- * Redis is shared: other clients show too), peak RSS and the load; then the medians.
+ * Redis is shared: other clients show too), the local nats-server's CPU (/proc), peak RSS and the load; then the
+ * medians and each process's CPU per event.
  *
  *   flock /tmp/bench.lock npm run bench:stream -- [--events 1000000] [--cards 50000] [--runs 5] [--batch 5000]
  *
@@ -18,7 +19,7 @@ import { redisUrl } from '../../src/devtools/redis-url.js';
 import { NatsReader } from '../../src/stream/brokers/nats.js';
 import { cleanupPrefix } from '../../test/helpers/redis.js';
 import { cardEvent, startIngest } from './card-view.js';
-import { arg, diffCounters, load, median, redisCounters, rssSampler } from './measure.js';
+import { arg, diffCounters, load, localProcessCpu, median, redisCounters, rssSampler } from './measure.js';
 import { createBenchStream, publishAll } from './nats-events.js';
 
 const EVENTS = arg('events', 1_000_000);
@@ -30,6 +31,8 @@ interface RunResult {
   rate: number;
   nodeCpu: number;
   redisCpu: number;
+  /** The local nats-server's CPU over the run (NaN when it is not local). */
+  natsCpu: number;
   evalshaMsPerBatch: number;
   evalshaShare: number;
   rssMb: number;
@@ -54,6 +57,7 @@ async function main(): Promise<void> {
       let finished: () => void = () => undefined;
       const drained = new Promise<void>((resolve) => (finished = resolve));
       const before = await redisCounters(redis);
+      const natsBefore = localProcessCpu('nats-server');
       const rss = rssSampler();
       const cpu = process.cpuUsage();
       const start = performance.now();
@@ -70,10 +74,12 @@ async function main(): Promise<void> {
       const progress = await ingest.done;
       const peak = rss.stop();
       const redisUsed = diffCounters(before, await redisCounters(redis));
+      const natsAfter = localProcessCpu('nats-server');
       const result: RunResult = {
         rate: progress.events / seconds,
         nodeCpu: (used.user + used.system) / 1e6 / seconds,
         redisCpu: redisUsed.cpuSeconds / seconds,
+        natsCpu: natsBefore === undefined || natsAfter === undefined ? Number.NaN : (natsAfter - natsBefore) / seconds,
         // Two scripts per batch (stream-read-tiles.lua, stream-apply.lua); other clients of the shared Redis count too.
         evalshaMsPerBatch: redisUsed.evalshaMicros / 1000 / Math.max(1, progress.batches),
         evalshaShare: redisUsed.evalshaMicros / 1e6 / seconds,
@@ -83,7 +89,7 @@ async function main(): Promise<void> {
       console.log(
         `run ${run}: ${progress.events.toLocaleString('en')} events (late ${progress.late}, invalid ${progress.invalid}) in ${seconds.toFixed(2)} s = ` +
           `${Math.round(result.rate).toLocaleString('en')} events/s over ${progress.batches} batches; node CPU ${(result.nodeCpu * 100).toFixed(0)}%, ` +
-          `redis CPU ${(result.redisCpu * 100).toFixed(0)}% (EVALSHA ${result.evalshaMsPerBatch.toFixed(1)} ms/batch, ${(result.evalshaShare * 100).toFixed(0)}% of wall), ` +
+          `redis CPU ${(result.redisCpu * 100).toFixed(0)}%, nats-server CPU ${(result.natsCpu * 100).toFixed(0)}% (EVALSHA ${result.evalshaMsPerBatch.toFixed(1)} ms/batch, ${(result.evalshaShare * 100).toFixed(0)}% of wall), ` +
           `peak RSS ${peak.toFixed(0)} MB; load ${load()}`,
       );
       await cleanupPrefix(redis, `${prefix}:`);
@@ -91,10 +97,16 @@ async function main(): Promise<void> {
     const m = (f: (r: RunResult) => number): number => median(results.map(f));
     console.log(
       `\nmedian of ${RUNS}: ${Math.round(m((r) => r.rate)).toLocaleString('en')} events/s; node CPU ${(m((r) => r.nodeCpu) * 100).toFixed(0)}%, ` +
-        `redis CPU ${(m((r) => r.redisCpu) * 100).toFixed(0)}%, EVALSHA ${m((r) => r.evalshaMsPerBatch).toFixed(1)} ms per ${BATCH}-event batch, ` +
+        `redis CPU ${(m((r) => r.redisCpu) * 100).toFixed(0)}%, nats-server CPU ${(m((r) => r.natsCpu) * 100).toFixed(0)}%, EVALSHA ${m((r) => r.evalshaMsPerBatch).toFixed(1)} ms per ${BATCH}-event batch, ` +
         `peak RSS ${m((r) => r.rssMb).toFixed(0)} MB; load ${load()}`,
     );
     const rate = m((r) => r.rate);
+    // Per event, what each process spends (of the 2 cores' 20 us per event that 100k events/s leaves).
+    const us = (share: number): string => ((share * 1e6) / rate).toFixed(1);
+    console.log(
+      `CPU per event: node ${us(m((r) => r.nodeCpu))} us, redis ${us(m((r) => r.redisCpu))} us, nats-server ${us(m((r) => r.natsCpu))} us ` +
+        `(100k events/s on 2 cores leaves 20 us in all)`,
+    );
     console.log(`ingest ${Math.round(rate).toLocaleString('en')} events/s (target >= 100,000 events/s on 2 cores): ${rate >= 100_000 ? 'met' : 'NOT met'}`);
   } finally {
     await stream.remove();

@@ -3,6 +3,7 @@
  * differences over a run; the Redis is shared, so other clients' work shows too), this process's CPU and peak RSS
  * (sampled), the load average, and medians.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { Redis } from 'ioredis';
 
@@ -80,4 +81,30 @@ export function arg(name: string, fallback: number): number {
   const value = i > 0 ? Number(process.argv[i + 1]) : fallback;
   if (!Number.isFinite(value)) throw new Error(`--${name}: expected a number, got ${process.argv[i + 1]}`);
   return value;
+}
+
+/**
+ * CPU seconds (user + system) used so far by the local processes named `comm` (e.g. nats-server), from /proc; undefined
+ * where there is no /proc or no such process (a remote server). Other clients' work counts too.
+ */
+export function localProcessCpu(comm: string): number | undefined {
+  let total: number | undefined;
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return undefined;
+  }
+  for (const pid of pids) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== comm) continue;
+      // Fields after the parenthesised name: utime and stime are the 12th and 13th, in clock ticks (100 per second).
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total = (total ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return total;
 }

@@ -27,13 +27,21 @@ if #ARGV ~= 11 + #KEYS then return redis.error_reply('STREAM_BATCH expected one 
 
 -- Parse and check the whole batch before writing anything: Redis does not roll back a script that fails half-way.
 local batch = {}
+local find, sub = string.find, string.sub
 for k = 2, #KEYS do
-  local flat = {}
-  for field, state in string.gmatch(ARGV[11 + k], '([^\29\30]+)\29([^\30]+)') do
-    flat[#flat + 1] = field
-    flat[#flat + 1] = state
+  local packed = ARGV[11 + k]
+  local unit = find(packed, '\29', 1, true)
+  if unit and unit > 1 and unit < #packed and not find(packed, '\30', 1, true) and not find(packed, '\29', unit + 1, true) then
+    -- One record (most keys of a batch: an entity in one tile), split without a pattern match.
+    batch[k] = { sub(packed, 1, unit - 1), sub(packed, unit + 1) }
+  else
+    local flat = {}
+    for field, state in string.gmatch(packed, '([^\29\30]+)\29([^\30]+)') do
+      flat[#flat + 1] = field
+      flat[#flat + 1] = state
+    end
+    batch[k] = flat
   end
-  batch[k] = flat
 end
 local prune = {}
 for k, floor in string.gmatch(ARGV[12], '(%d+):(%-?%d+)') do

@@ -16,15 +16,22 @@
 local positions = redis.call('HGET', KEYS[1], 'positions')
 if positions == false then positions = '' end
 local out = { positions }
+local find, call = string.find, redis.call
 for k = 2, #KEYS do
-  local fields = {}
-  for f in string.gmatch(ARGV[k - 1], '[^\30]+') do fields[#fields + 1] = f end
-  local values = {}
-  for i = 1, #fields, 1000 do
-    local got = redis.call('HMGET', KEYS[k], unpack(fields, i, math.min(i + 999, #fields)))
-    for j = 1, #got do values[i + j - 1] = got[j] or '' end
+  local wanted = ARGV[k - 1]
+  if not find(wanted, '\30', 1, true) then
+    -- One field (most keys of a batch: an entity in one tile): no list to split, build and join.
+    out[#out + 1] = call('HGET', KEYS[k], wanted) or ''
+  else
+    local fields = {}
+    for f in string.gmatch(wanted, '[^\30]+') do fields[#fields + 1] = f end
+    local values = {}
+    for i = 1, #fields, 1000 do
+      local got = call('HMGET', KEYS[k], unpack(fields, i, math.min(i + 999, #fields)))
+      for j = 1, #got do values[i + j - 1] = got[j] or '' end
+    end
+    out[#out + 1] = table.concat(values, '\30')
   end
-  out[#out + 1] = table.concat(values, '\30')
-  out[#out + 1] = redis.call('HLEN', KEYS[k])
+  out[#out + 1] = call('HLEN', KEYS[k])
 end
 return out

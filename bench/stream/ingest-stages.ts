@@ -1,0 +1,77 @@
+/**
+ * Where the ingest loop's time goes per event, stage by stage and without NATS: the bench's card transactions
+ * (bench/stream/card-view.ts, over 50 minutes as bench:stream publishes them) in batches of `--batch`, each parsed
+ * (parseEvents), folded by StreamPartials (DuckDB) and written by applyTileBatch (read script, merge, apply script),
+ * one after the other (no overlap), under a fresh key prefix deleted afterwards. Prints microseconds per event of
+ * each stage (wall, and this process's CPU where another thread works too), Redis' CPU and EVALSHA time.
+ *
+ *   flock /tmp/bench.lock node --import tsx bench/stream/ingest-stages.ts [--events 200000] [--batch 5000] [--cards 50000]
+ */
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { Redis } from 'ioredis';
+import { redisUrl } from '../../src/devtools/redis-url.js';
+import { StreamPartials } from '../../src/engine/stream-partials.js';
+import { encodeEntityKey } from '../../src/online/keys.js';
+import { applyTileBatch } from '../../src/online/stream-tiles.js';
+import { retainedTiles } from '../../src/registry/stream-tiles.js';
+import { parseEvents } from '../../src/stream/events.js';
+import { cleanupPrefix } from '../../test/helpers/redis.js';
+import { cardEvent, KINDS, SPEC, WINDOWS_S, PROJECT, VIEW } from './card-view.js';
+import { arg, diffCounters, redisCounters } from './measure.js';
+
+const EVENTS = arg('events', 200_000);
+const BATCH = arg('batch', 5000);
+const CARDS = arg('cards', 50_000);
+const enc = new TextEncoder();
+const startMs = Date.now() - 50 * 60_000;
+const stepMs = (50 * 60_000) / 1_000_000;
+const msgs = Array.from({ length: EVENTS }, (_, i) => ({ partition: '0', position: String(i + 1), data: enc.encode(JSON.stringify(cardEvent(i, CARDS, startMs + i * stepMs))) }));
+const redis = new Redis(redisUrl());
+const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+const conn = await instance.connect();
+const partials = await StreamPartials.open(conn, SPEC);
+const prefix = `ffbench:${randomBytes(5).toString('hex')}`;
+const retainTiles = retainedTiles([...WINDOWS_S], 60, 60);
+const t = { parse: 0, agg: 0, aggCpu: 0, keys: 0, apply: 0, applyCpu: 0 };
+let rowsN = 0;
+let expected: Record<string, string> | undefined;
+const before = await redisCounters(redis);
+const cpu0 = process.cpuUsage();
+const w0 = performance.now();
+for (let b = 0; b < EVENTS; b += BATCH) {
+  let s = performance.now();
+  const parsed = parseEvents(msgs.slice(b, b + BATCH), { joinKeys: ['card_id'], timestampField: 'ts', allowedLatenessMicros: 60e6 }, { watermarkMicros: 0, nowMs: Date.now() });
+  t.parse += performance.now() - s;
+  s = performance.now();
+  let c = process.cpuUsage();
+  const result = await partials.aggregate(parsed.events);
+  t.agg += performance.now() - s;
+  c = process.cpuUsage(c);
+  t.aggCpu += (c.user + c.system) / 1000;
+  s = performance.now();
+  const rows = result.rows.map((r) => ({ entityKey: encodeEntityKey(r.keyValues, ['int64'], ['card_id']), tile: r.tile, states: r.states }));
+  rowsN += rows.length;
+  t.keys += performance.now() - s;
+  s = performance.now();
+  c = process.cpuUsage();
+  const next = { positions: { '0': String(b + BATCH) }, watermarkMicros: parsed.maxMicros ?? 0, events: parsed.events.length, late: 0, invalid: 0, updatedAtMs: Date.now(), pending: 0 };
+  const r = await applyTileBatch(redis, { prefix, project: PROJECT, view: VIEW, expected, next, rows, retainTiles, tileMs: 60_000, kinds: KINDS });
+  if (r !== 'applied') throw new Error('stale');
+  expected = next.positions;
+  t.apply += performance.now() - s;
+  c = process.cpuUsage(c);
+  t.applyCpu += (c.user + c.system) / 1000;
+}
+const wall = performance.now() - w0;
+const cpu = process.cpuUsage(cpu0);
+const red = diffCounters(before, await redisCounters(redis));
+const per = (ms: number): string => ((ms * 1000) / EVENTS).toFixed(2);
+console.log(`events ${EVENTS} batch ${BATCH} rows/batch ${(rowsN / (EVENTS / BATCH)).toFixed(0)} wall ${per(wall)} us/ev = ${Math.round((EVENTS / wall) * 1000)}/s; node cpu ${per((cpu.user + cpu.system) / 1000)} us/ev`);
+console.log(`parse ${per(t.parse)}  agg wall ${per(t.agg)} (process cpu ${per(t.aggCpu)})  keys ${per(t.keys)}  apply wall ${per(t.apply)} (node cpu ${per(t.applyCpu)})  redis cpu ${per(red.cpuSeconds * 1000)} evalsha ${per(red.evalshaMicros / 1000)} us/ev`);
+await cleanupPrefix(redis, `${prefix}:`);
+partials.close();
+conn.closeSync();
+instance.closeSync();
+redis.disconnect();
