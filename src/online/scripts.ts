@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis, Result } from 'ioredis';
+import type { SendBatched } from './read-batch.js';
 
 export const WRITE_NEWER_LUA = readFileSync(new URL('./lua/write-newer.lua', import.meta.url), 'utf8');
 /** What EVALSHA names write-newer.lua by (Redis' own id for a script: the SHA-1 of its text). */
@@ -12,9 +13,6 @@ export const WRITE_NEWER_SHA = createHash('sha1').update(WRITE_NEWER_LUA).digest
 const ADVANCE_WATERMARK_LUA = readFileSync(new URL('./lua/advance-watermark.lua', import.meta.url), 'utf8');
 const STREAM_TILES_TEXT_LUA = readFileSync(new URL('./lua/stream-tiles-text.lua', import.meta.url), 'utf8');
 const STREAM_TILES_TEXT_SHA = createHash('sha1').update(STREAM_TILES_TEXT_LUA).digest('hex');
-
-/** A command sent outside auto-pipelining (read-batch.ts sendBatched, bound to a standalone client). */
-export type SendBatched = (name: string, args: ReadonlyArray<string | number>) => Promise<unknown>;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
