@@ -13,6 +13,8 @@ export const WRITE_NEWER_SHA = createHash('sha1').update(WRITE_NEWER_LUA).digest
 const ADVANCE_WATERMARK_LUA = readFileSync(new URL('./lua/advance-watermark.lua', import.meta.url), 'utf8');
 const STREAM_TILES_TEXT_LUA = readFileSync(new URL('./lua/stream-tiles-text.lua', import.meta.url), 'utf8');
 const STREAM_TILES_TEXT_SHA = createHash('sha1').update(STREAM_TILES_TEXT_LUA).digest('hex');
+const STREAM_VIEW_TEXTS_LUA = readFileSync(new URL('./lua/stream-view-texts.lua', import.meta.url), 'utf8');
+const STREAM_VIEW_TEXTS_SHA = createHash('sha1').update(STREAM_VIEW_TEXTS_LUA).digest('hex');
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -22,6 +24,8 @@ declare module 'ioredis' {
     ffAdvanceWatermark(key: string, ...args: string[]): Result<string | null, Context>;
     /** lua/stream-tiles-text.lua: a tile hash; resolves to its fields and states joined by "\x1e" ('' when empty). */
     ffStreamTilesText(key: string): Result<string, Context>;
+    /** lua/stream-view-texts.lua: numKeys, the view's state hash, its tile hashes; resolves to [caughtUpAt, watermark, text, ...]. */
+    ffStreamViewTexts(numKeys: number, ...keys: string[]): Result<string[], Context>;
   }
 }
 
@@ -29,6 +33,7 @@ export function defineScripts(client: Redis | Cluster): void {
   client.defineCommand('ffWriteNewer', { lua: WRITE_NEWER_LUA });
   client.defineCommand('ffAdvanceWatermark', { lua: ADVANCE_WATERMARK_LUA, numberOfKeys: 1 });
   client.defineCommand('ffStreamTilesText', { lua: STREAM_TILES_TEXT_LUA, numberOfKeys: 1 });
+  client.defineCommand('ffStreamViewTexts', { lua: STREAM_VIEW_TEXTS_LUA });
 }
 
 /** Redis' reply to EVALSHA of a script it does not hold (restarted, or `SCRIPT FLUSH`ed since it was loaded). */
@@ -74,6 +79,21 @@ export async function streamTilesJoined(client: Redis | Cluster, key: string, se
   } catch (err) {
     if (!isNoScript(err)) throw err;
     return (await client.eval(STREAM_TILES_TEXT_LUA, 1, key)) as string;
+  }
+}
+
+/**
+ * stream-view-texts.lua: a stream view's caughtUpAt and watermark ('' when not stored) and its entities' tile hashes,
+ * each as one text as streamTilesJoined's; the same last resort as writeNewer. The keys share the view's hash tag, so
+ * one call serves a cluster too.
+ */
+export async function streamViewTexts(client: Redis | Cluster, stateKey: string, tileKeys: readonly string[], send?: SendBatched): Promise<string[]> {
+  const keys = [stateKey, ...tileKeys];
+  try {
+    return send ? ((await send('evalsha', [STREAM_VIEW_TEXTS_SHA, keys.length, ...keys])) as string[]) : await client.ffStreamViewTexts(keys.length, ...keys);
+  } catch (err) {
+    if (!isNoScript(err)) throw err;
+    return (await client.eval(STREAM_VIEW_TEXTS_LUA, keys.length, ...keys)) as string[];
   }
 }
 
