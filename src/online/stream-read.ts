@@ -22,7 +22,7 @@ import { streamStateKey, streamTilesKey } from './keys.js';
 import { encodeEntityRows } from './read-plan.js';
 import type { SendBatched } from './read-batch.js';
 import { streamViewTexts } from './scripts.js';
-import { windowSpan, windowValuesOf, type TileSpan, type WindowSelection, type WindowSpec } from './tile-window.js';
+import { windowSpan, windowValuesOf, type WindowSelection, type WindowSpec } from './tile-window.js';
 import type { FeatureValue } from './tile-codec.js';
 import type { FeatureColumn, FeatureStatus, JsonValue, OnlineReadRequest, StreamLayout, ViewLayout } from './types.js';
 
@@ -122,38 +122,63 @@ export async function readStreamColumns(
   send?: SendBatched,
 ): Promise<FeatureColumn[]> {
   const nowMicros = nowMs * 1000;
-  const spans = split.views.map((v) => windowSpan(v.spec, v.selection, nowMicros));
-  const replies = await Promise.all(
-    split.views.map((v) => {
-      const { project, view } = v.layout;
-      const tileKeys = encodeEntityRows(entities, v.layout, rows).map((entityKey) => streamTilesKey(prefix, project, view, entityKey));
-      return streamViewTexts(client, v.stateKey, tileKeys, send);
-    }),
-  );
-  const perView = split.views.map((v, i) => {
+  const pending = split.views.map((v) => {
+    const { project, view } = v.layout;
+    const tileKeys = encodeEntityRows(entities, v.layout, rows).map((entityKey) => streamTilesKey(prefix, project, view, entityKey));
+    return streamViewTexts(client, v.stateKey, tileKeys, send);
+  });
+  // One view (the usual request) is awaited as it is: Promise.all's promise, array and closures are garbage per read.
+  const replies = pending.length === 1 ? [await (pending[0] as Promise<string[]>)] : await Promise.all(pending);
+  const perView = split.views.map((v, i): ViewValues => {
     const reply = replies[i] as string[];
     const caughtUpAtMs = number(reply[0]);
     const lagging = v.stream.maxStalenessMs > 0 && (caughtUpAtMs === 0 || nowMs - caughtUpAtMs > v.stream.maxStalenessMs);
-    const span = spans[i] as TileSpan;
+    const span = windowSpan(v.spec, v.selection, nowMicros);
     const values = new Array<FeatureValue[][]>(rows);
     for (let row = 0; row < rows; row++) values[row] = windowValuesOf(reply[row + 2] as string, v.spec, v.selection, span);
     return { lagging, eventMicros: Math.min(number(reply[1]), nowMicros), values };
   });
-  return split.streamAt.map((_, s) => {
-    const view = perView[split.streamView[s] as number] as (typeof perView)[number];
+  const columns = new Array<FeatureColumn>(split.streamAt.length);
+  for (let s = 0; s < columns.length; s++) {
     const { feature, window } = split.streamColumn[s] as StreamLayout['columns'][number];
-    const values = new Array<JsonValue>(rows);
-    const statuses = new Array<FeatureStatus>(rows);
-    const eventMicros = new Array<number>(rows);
-    for (let row = 0; row < rows; row++) {
-      const value = jsonValue((view.values[row] as FeatureValue[][])[feature]?.[window] ?? null);
-      values[row] = value;
-      if (view.lagging) statuses[row] = 'OUTSIDE_MAX_AGE';
-      else statuses[row] = value === null ? 'NOT_FOUND' : 'PRESENT';
-      eventMicros[row] = value === null ? 0 : view.eventMicros;
-    }
-    return { values, statuses, eventMicros };
-  });
+    columns[s] = streamColumn(perView[split.streamView[s] as number] as ViewValues, feature, window, rows);
+  }
+  return columns;
+}
+
+/** One stream view's values of a read: values[row][feature][window]. */
+interface ViewValues {
+  lagging: boolean;
+  eventMicros: number;
+  values: FeatureValue[][][];
+}
+
+function streamColumn(view: ViewValues, feature: number, window: number, rows: number): FeatureColumn {
+  if (rows === 1) {
+    // Literals: each array made with its final elements kind (1 row: the usual request), where filling new Array(1)
+    // moves it through kinds, a new backing store each (the columns were a third of a read's garbage).
+    const value = valueAt(view, 0, feature, window);
+    return { values: [value], statuses: [statusOf(view, value)], eventMicros: [value === null ? 0 : view.eventMicros] };
+  }
+  const values = new Array<JsonValue>(rows);
+  const statuses = new Array<FeatureStatus>(rows);
+  const eventMicros = new Array<number>(rows);
+  for (let row = 0; row < rows; row++) {
+    const value = valueAt(view, row, feature, window);
+    values[row] = value;
+    statuses[row] = statusOf(view, value);
+    eventMicros[row] = value === null ? 0 : view.eventMicros;
+  }
+  return { values, statuses, eventMicros };
+}
+
+function valueAt(view: ViewValues, row: number, feature: number, window: number): JsonValue {
+  return jsonValue((view.values[row] as FeatureValue[][])[feature]?.[window] ?? null);
+}
+
+function statusOf(view: ViewValues, value: JsonValue): FeatureStatus {
+  if (view.lagging) return 'OUTSIDE_MAX_AGE';
+  return value === null ? 'NOT_FOUND' : 'PRESENT';
 }
 
 /** The request's columns in request order, from the stored and the stream features' columns. */
