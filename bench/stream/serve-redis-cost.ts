@@ -1,6 +1,7 @@
 /**
  * Redis' own time per stream-view read (INFO commandstats usec per call) for the ways of fetching the bench card's
- * state and tiles: stream-view-texts.lua (one EVALSHA), HGETALL + HMGET (two commands, 122 bulk strings). The
+ * state and tiles: stream-view-texts.lua (one EVALSHA), HMGET + stream-tiles-text.lua (the state beside the tile
+ * script, as reads were sent before), HGETALL + HMGET (two commands, 122 bulk strings). The
  * Redis is shared: run under the bench lock so other clients' calls do not count.
  *
  *   flock /tmp/bench.lock node --import tsx bench/stream/serve-redis-cost.ts [--calls 20000]
@@ -9,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { redisUrl } from '../../src/devtools/redis-url.js';
 import { streamStateKey } from '../../src/online/keys.js';
-import { defineScripts, streamViewTexts } from '../../src/online/scripts.js';
+import { defineScripts, streamTilesJoined, streamViewTexts } from '../../src/online/scripts.js';
 import { cleanupPrefix } from '../../test/helpers/redis.js';
 import { PROJECT, tileKey, VIEW } from './card-view.js';
 import { fillHourOfTiles } from './hour-tiles.js';
@@ -46,6 +47,7 @@ try {
   const tiles = tileKey(prefix, 0);
   for (let round = 0; round < 2; round++) {
     await measure(redis, 'stream-view-texts.lua', () => streamViewTexts(redis, state, [tiles]));
+    await measure(redis, 'HMGET + stream-tiles-text.lua', () => Promise.all([redis.hmget(state, 'caughtUpAt', 'watermark'), streamTilesJoined(redis, tiles)]));
     await measure(redis, 'HMGET + HGETALL', () => Promise.all([redis.hmget(state, 'caughtUpAt', 'watermark'), redis.hgetall(tiles)]));
   }
 } finally {
