@@ -61,7 +61,7 @@ export function createClient(options: OnlineStoreOptions): RedisClient {
       enableAutoPipelining: true,
       // ioredis picks an auto-pipeline's node from a command's first argument, which for a script with a key count
       // is the count, not a key; such pipelines fail ("same slots allocation group"). Scripts go out one by one.
-      autoPipeliningIgnoredCommands: ['ffWriteNewer'],
+      autoPipeliningIgnoredCommands: ['ffWriteNewer', 'ffStreamViewTexts'],
       clusterRetryStrategy: reconnectDelay,
       redisOptions: { ...common, ...options.cluster.redisOptions },
     });

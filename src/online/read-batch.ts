@@ -7,6 +7,9 @@
  */
 import { Command, type Redis } from 'ioredis';
 
+/** A command sent outside auto-pipelining (sendBatched, bound to a standalone client). */
+export type SendBatched = (name: string, args: ReadonlyArray<string | number>) => Promise<unknown>;
+
 /** Read-only to Command: it copies what it needs from its options. */
 const UTF8_REPLY = { replyEncoding: 'utf8' } as const;
 

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis, Result } from 'ioredis';
+import type { SendBatched } from './read-batch.js';
 
 export const WRITE_NEWER_LUA = readFileSync(new URL('./lua/write-newer.lua', import.meta.url), 'utf8');
 /** What EVALSHA names write-newer.lua by (Redis' own id for a script: the SHA-1 of its text). */
@@ -12,9 +13,8 @@ export const WRITE_NEWER_SHA = createHash('sha1').update(WRITE_NEWER_LUA).digest
 const ADVANCE_WATERMARK_LUA = readFileSync(new URL('./lua/advance-watermark.lua', import.meta.url), 'utf8');
 const STREAM_TILES_TEXT_LUA = readFileSync(new URL('./lua/stream-tiles-text.lua', import.meta.url), 'utf8');
 const STREAM_TILES_TEXT_SHA = createHash('sha1').update(STREAM_TILES_TEXT_LUA).digest('hex');
-
-/** A command sent outside auto-pipelining (read-batch.ts sendBatched, bound to a standalone client). */
-export type SendBatched = (name: string, args: ReadonlyArray<string | number>) => Promise<unknown>;
+const STREAM_VIEW_TEXTS_LUA = readFileSync(new URL('./lua/stream-view-texts.lua', import.meta.url), 'utf8');
+const STREAM_VIEW_TEXTS_SHA = createHash('sha1').update(STREAM_VIEW_TEXTS_LUA).digest('hex');
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -24,6 +24,8 @@ declare module 'ioredis' {
     ffAdvanceWatermark(key: string, ...args: string[]): Result<string | null, Context>;
     /** lua/stream-tiles-text.lua: a tile hash; resolves to its fields and states joined by "\x1e" ('' when empty). */
     ffStreamTilesText(key: string): Result<string, Context>;
+    /** lua/stream-view-texts.lua: numKeys, the view's state hash, its tile hashes; resolves to [caughtUpAt, watermark, text, ...]. */
+    ffStreamViewTexts(numKeys: number, ...keys: string[]): Result<string[], Context>;
   }
 }
 
@@ -31,6 +33,7 @@ export function defineScripts(client: Redis | Cluster): void {
   client.defineCommand('ffWriteNewer', { lua: WRITE_NEWER_LUA });
   client.defineCommand('ffAdvanceWatermark', { lua: ADVANCE_WATERMARK_LUA, numberOfKeys: 1 });
   client.defineCommand('ffStreamTilesText', { lua: STREAM_TILES_TEXT_LUA, numberOfKeys: 1 });
+  client.defineCommand('ffStreamViewTexts', { lua: STREAM_VIEW_TEXTS_LUA });
 }
 
 /** Redis' reply to EVALSHA of a script it does not hold (restarted, or `SCRIPT FLUSH`ed since it was loaded). */
@@ -77,6 +80,21 @@ export async function streamTilesJoined(client: Redis | Cluster, key: string, se
     if (!isNoScript(err)) throw err;
     return (await client.eval(STREAM_TILES_TEXT_LUA, 1, key)) as string;
   }
+}
+
+/**
+ * stream-view-texts.lua: a stream view's caughtUpAt and watermark ('' when not stored) and its entities' tile hashes,
+ * each as one text as streamTilesJoined's; the same last resort as writeNewer. The keys share the view's hash tag, so
+ * one call serves a cluster too.
+ */
+export function streamViewTexts(client: Redis | Cluster, stateKey: string, tileKeys: readonly string[], send?: SendBatched): Promise<string[]> {
+  const numKeys = 1 + tileKeys.length;
+  // Not async: .catch is one promise per read where an async function's await is three (serving's garbage per read).
+  const sent = send ? send('evalsha', [STREAM_VIEW_TEXTS_SHA, numKeys, stateKey, ...tileKeys]) : client.ffStreamViewTexts(numKeys, stateKey, ...tileKeys);
+  return (sent as Promise<string[]>).catch((err: unknown) => {
+    if (!isNoScript(err)) throw err;
+    return client.eval(STREAM_VIEW_TEXTS_LUA, numKeys, stateKey, ...tileKeys) as Promise<string[]>;
+  });
 }
 
 /** stream-tiles-text.lua's text split: [field, state, ...]. */

@@ -7,8 +7,7 @@ import type { Redis } from 'ioredis';
 import type { RedisClient } from './connection.js';
 import { assembleColumns, entityRows, parseFetched, planRead, type FetchedRow } from './read-plan.js';
 import { readShape, unknownSchemaKeys, type ReadShape } from './read-shape.js';
-import { mgetBatched, sendBatched } from './read-batch.js';
-import type { SendBatched } from './scripts.js';
+import { mgetBatched, sendBatched, type SendBatched } from './read-batch.js';
 import { loadSchemas } from './schema-load.js';
 import { mgetAll } from './slot-groups.js';
 import { mergeColumns, readStreamColumns, splitStream, type StreamSplit } from './stream-read.js';
@@ -54,14 +53,20 @@ export class StoreReader {
     return split === null ? this.readStored(request, nowMs) : this.readWithStream(request, split, nowMs);
   }
 
-  private async readWithStream(request: OnlineReadRequest, split: StreamSplit, nowMs: number): Promise<FeatureColumn[]> {
-    const rows = entityRows(request.entities);
-    const stored = split.stored.length > 0 ? this.readStored({ entities: request.entities, features: split.stored }, nowMs) : Promise.resolve([]);
+  private readWithStream(request: OnlineReadRequest, split: StreamSplit, nowMs: number): Promise<FeatureColumn[]> {
+    let rows: number;
+    try {
+      rows = entityRows(request.entities);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    const stored = split.stored.length > 0 ? this.readStored({ entities: request.entities, features: split.stored }, nowMs) : undefined;
     const streamed = readStreamColumns(this.client, this.prefix, split, request.entities, rows, nowMs, this.send).catch((err: unknown) => {
       throw this.fail(err, `reading the tiles of ${split.views.map((v) => `"${v.layout.view}"`).join(', ')}`);
     });
-    const [storedColumns, streamColumns] = await Promise.all([stored, streamed]);
-    return mergeColumns(split, storedColumns, streamColumns);
+    // Stream features alone (the usual stream request): their columns are the request's, in its order.
+    if (stored === undefined) return streamed;
+    return Promise.all([stored, streamed]).then(([storedColumns, streamColumns]) => mergeColumns(split, storedColumns, streamColumns));
   }
 
   private async readStored(request: OnlineReadRequest, nowMs: number): Promise<FeatureColumn[]> {

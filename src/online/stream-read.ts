@@ -2,9 +2,9 @@
  * Reading stream views (ViewLayout.stream): their features are not stored rows but sliding windows merged from the
  * view's tiles at request time (tile-window.ts), the same range training computes (stream-training.ts). A read's
  * feature list is split once into stored and stream features (splitStream, kept beside the list like ReadShape);
- * per request the tile hashes of every (stream view, entity) and each view's state are asked for in the same
- * event-loop turn as the stored rows' MGET, so auto-pipelining sends them together: one round trip. Only the states
- * of the requested features' tiles are parsed and folded (tile-window.ts).
+ * per request each stream view's state and its entities' tile hashes are asked for in one script call
+ * (stream-view-texts.lua), in the same event-loop turn as the stored rows' MGET, so they leave together: one round
+ * trip. Only the states of the requested features' tiles are parsed and folded (tile-window.ts).
  *
  * Statuses and times of a stream value (documented in the README, "Streaming features"):
  *   PRESENT          a value (count and count_distinct are 0, not missing, for an entity without events in the
@@ -20,8 +20,9 @@ import { NotFoundError } from '../registry/errors.js';
 import type { RedisClient } from './connection.js';
 import { streamStateKey, streamTilesKey } from './keys.js';
 import { encodeEntityRows } from './read-plan.js';
-import { streamTilesJoined, type SendBatched } from './scripts.js';
-import { windowSpan, windowValuesOf, type TileSpan, type WindowSelection, type WindowSpec } from './tile-window.js';
+import type { SendBatched } from './read-batch.js';
+import { streamViewTexts } from './scripts.js';
+import { windowSpan, windowValuesOf, type WindowSelection, type WindowSpec } from './tile-window.js';
 import type { FeatureValue } from './tile-codec.js';
 import type { FeatureColumn, FeatureStatus, JsonValue, OnlineReadRequest, StreamLayout, ViewLayout } from './types.js';
 
@@ -107,9 +108,9 @@ function jsonValue(value: FeatureValue): JsonValue {
 }
 
 /**
- * The stream features' columns (split.streamAt order) for `rows` entity rows at `nowMs`. All commands are issued
- * before the first await, so they leave with the stored read's MGET; `send` (standalone Redis) sends them outside
- * auto-pipelining, as that MGET goes.
+ * The stream features' columns (split.streamAt order) for `rows` entity rows at `nowMs`. All commands (one per view)
+ * are issued before the first await, so they leave with the stored read's MGET; `send` (standalone Redis) sends them
+ * outside auto-pipelining, as that MGET goes.
  */
 export async function readStreamColumns(
   client: RedisClient,
@@ -120,40 +121,64 @@ export async function readStreamColumns(
   nowMs: number,
   send?: SendBatched,
 ): Promise<FeatureColumn[]> {
-  const states = split.views.map((v) =>
-    send ? (send('hmget', [v.stateKey, 'caughtUpAt', 'watermark']) as Promise<Array<string | null>>) : client.hmget(v.stateKey, 'caughtUpAt', 'watermark'),
-  );
   const nowMicros = nowMs * 1000;
-  const spans = split.views.map((v) => windowSpan(v.spec, v.selection, nowMicros));
-  const tiles = split.views.map((v) => {
+  const pending = split.views.map((v) => {
     const { project, view } = v.layout;
-    const keys = encodeEntityRows(entities, v.layout, rows);
-    return Promise.all(keys.map((entityKey) => streamTilesJoined(client, streamTilesKey(prefix, project, view, entityKey), send)));
+    const tileKeys = encodeEntityRows(entities, v.layout, rows).map((entityKey) => streamTilesKey(prefix, project, view, entityKey));
+    return streamViewTexts(client, v.stateKey, tileKeys, send);
   });
-  const [stateReplies, tileReplies] = await Promise.all([Promise.all(states), Promise.all(tiles)]);
-  const perView = split.views.map((v, i) => {
-    const [caughtUpAt, watermark] = stateReplies[i] as Array<string | null>;
-    const caughtUpAtMs = number(caughtUpAt);
+  // One view (the usual request) is awaited as it is: Promise.all's promise, array and closures are garbage per read.
+  const replies = pending.length === 1 ? [await (pending[0] as Promise<string[]>)] : await Promise.all(pending);
+  const perView = split.views.map((v, i): ViewValues => {
+    const reply = replies[i] as string[];
+    const caughtUpAtMs = number(reply[0]);
     const lagging = v.stream.maxStalenessMs > 0 && (caughtUpAtMs === 0 || nowMs - caughtUpAtMs > v.stream.maxStalenessMs);
-    const span = spans[i] as TileSpan;
-    const values = (tileReplies[i] as string[]).map((text) => windowValuesOf(text, v.spec, v.selection, span));
-    return { lagging, eventMicros: Math.min(number(watermark), nowMicros), values };
+    const span = windowSpan(v.spec, v.selection, nowMicros);
+    const values = new Array<FeatureValue[][]>(rows);
+    for (let row = 0; row < rows; row++) values[row] = windowValuesOf(reply[row + 2] as string, v.spec, v.selection, span);
+    return { lagging, eventMicros: Math.min(number(reply[1]), nowMicros), values };
   });
-  return split.streamAt.map((_, s) => {
-    const view = perView[split.streamView[s] as number] as (typeof perView)[number];
+  const columns = new Array<FeatureColumn>(split.streamAt.length);
+  for (let s = 0; s < columns.length; s++) {
     const { feature, window } = split.streamColumn[s] as StreamLayout['columns'][number];
-    const values = new Array<JsonValue>(rows);
-    const statuses = new Array<FeatureStatus>(rows);
-    const eventMicros = new Array<number>(rows);
-    for (let row = 0; row < rows; row++) {
-      const value = jsonValue((view.values[row] as FeatureValue[][])[feature]?.[window] ?? null);
-      values[row] = value;
-      if (view.lagging) statuses[row] = 'OUTSIDE_MAX_AGE';
-      else statuses[row] = value === null ? 'NOT_FOUND' : 'PRESENT';
-      eventMicros[row] = value === null ? 0 : view.eventMicros;
-    }
-    return { values, statuses, eventMicros };
-  });
+    columns[s] = streamColumn(perView[split.streamView[s] as number] as ViewValues, feature, window, rows);
+  }
+  return columns;
+}
+
+/** One stream view's values of a read: values[row][feature][window]. */
+interface ViewValues {
+  lagging: boolean;
+  eventMicros: number;
+  values: FeatureValue[][][];
+}
+
+function streamColumn(view: ViewValues, feature: number, window: number, rows: number): FeatureColumn {
+  if (rows === 1) {
+    // Literals: each array made with its final elements kind (1 row: the usual request), where filling new Array(1)
+    // moves it through kinds, a new backing store each (the columns were a third of a read's garbage).
+    const value = valueAt(view, 0, feature, window);
+    return { values: [value], statuses: [statusOf(view, value)], eventMicros: [value === null ? 0 : view.eventMicros] };
+  }
+  const values = new Array<JsonValue>(rows);
+  const statuses = new Array<FeatureStatus>(rows);
+  const eventMicros = new Array<number>(rows);
+  for (let row = 0; row < rows; row++) {
+    const value = valueAt(view, row, feature, window);
+    values[row] = value;
+    statuses[row] = statusOf(view, value);
+    eventMicros[row] = value === null ? 0 : view.eventMicros;
+  }
+  return { values, statuses, eventMicros };
+}
+
+function valueAt(view: ViewValues, row: number, feature: number, window: number): JsonValue {
+  return jsonValue((view.values[row] as FeatureValue[][])[feature]?.[window] ?? null);
+}
+
+function statusOf(view: ViewValues, value: JsonValue): FeatureStatus {
+  if (view.lagging) return 'OUTSIDE_MAX_AGE';
+  return value === null ? 'NOT_FOUND' : 'PRESENT';
 }
 
 /** The request's columns in request order, from the stored and the stream features' columns. */

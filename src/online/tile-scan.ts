@@ -100,16 +100,15 @@ function placeStates(text: string, from: number, to: number, features: number, s
   if (f !== features) throw tileWidthError(f, features);
 }
 
-/** Set by scanDecimal: the number it read. */
-let scanned = 0;
 const POWERS = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
 /**
- * Reads -?\d+(\.\d+)? of at most 15 digits from text[at] on (before `to`) into `scanned`; returns where it ends, or -1
+ * Reads -?\d+(\.\d+)? of at most 15 digits from text[at] on (before `to`) into out[index] (a typed array: a module
+ * variable holding a fraction is a new heap number per store, ~1 KB of garbage per read); returns where it ends, or -1
  * for any other text. The digits then spell an integer m < 2^53 and the number is m / 10^k with both exact doubles, so
  * the one division rounds it correctly: the double Number() reads from the same text, bit for bit (-0 included).
  */
-function scanDecimal(text: string, at: number, to: number): number {
+function scanDecimal(text: string, at: number, to: number, out: Float64Array, index: number): number {
   let i = at;
   const negative = i < to && text.charCodeAt(i) === 45;
   if (negative) i++;
@@ -127,7 +126,7 @@ function scanDecimal(text: string, at: number, to: number): number {
   }
   if (i - first - (scale > 0 ? 1 : 0) > 15) return -1;
   const x = scale === 0 ? m : m / (POWERS[scale] as number);
-  scanned = negative ? -x : x;
+  out[index] = negative ? -x : x;
   return i;
 }
 
@@ -140,13 +139,12 @@ export function readStateNumbersAt(kind: NumericTileKind, text: string, from: nu
   const count = kind === 'stddev' ? 3 : kind === 'sum' || kind === 'avg' ? 2 : 1;
   let at = from;
   for (let i = 0; i < count; i++) {
-    const end = scanDecimal(text, at, to);
+    const end = scanDecimal(text, at, to, out, i);
     const last = i === count - 1;
     if (end < 0 || (last ? end !== to : end >= to || text.charCodeAt(end) !== 44)) {
       readStateNumbers(kind, text.slice(from, to), out);
       return;
     }
-    out[i] = scanned;
     at = end + 1;
   }
 }

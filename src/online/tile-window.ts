@@ -72,27 +72,52 @@ function freshFold(kind: TileKind): TileFold {
   return fold;
 }
 
+/**
+ * The selected windows (indexes into selection.windows), shortest first: the order a newest-first pass reaches their
+ * first tiles in, as firstWindowTile(at, W, s) never grows with W (ties fold to the same value, so their order does
+ * not matter). It depends on the selection alone, so it is worked out once per selection, not sorted per read.
+ */
+const orders = new WeakMap<WindowSelection, { spec: WindowSpec; order: number[] }>();
+
+function windowOrder(spec: WindowSpec, selection: WindowSelection): readonly number[] {
+  const known = orders.get(selection);
+  if (known !== undefined && known.spec === spec) return known.order;
+  const micros = (k: number): number => spec.windowMicros[selection.windows[k] as number] as number;
+  const order = selection.windows.map((_, k) => k).sort((x, y) => micros(x) - micros(y));
+  orders.set(selection, { spec, order });
+  return order;
+}
+
 /** values[feature][window] from `states` (orderedStates); entries the selection leaves out are null. */
 export function windowValuesOrdered(states: ScannedStates, spec: WindowSpec, selection: WindowSelection, span: TileSpan): FeatureValue[][] {
   const values: FeatureValue[][] = spec.kinds.map(() => spec.windowMicros.map(() => null));
-  // The selected windows, shortest first (latest first tile first): the order the pass reaches them in.
-  const firsts = selection.windows.map((j) => firstWindowTile(span.atMicros, spec.windowMicros[j] as number, spec.tileMicros));
-  const order = selection.windows.map((_, k) => k).sort((x, y) => (firsts[y] as number) - (firsts[x] as number));
+  const order = windowOrder(spec, selection);
+  const windows = selection.windows;
   const width = selection.features.length;
   const { text, ranges } = states;
-  selection.features.forEach((f, column) => {
+  for (let column = 0; column < width; column++) {
+    const f = selection.features[column] as number;
     const fold = freshFold(spec.kinds[f] as TileKind);
     const row = values[f] as FeatureValue[];
     let next = 0;
+    // The first tile of the next window to read off (order[next]); firstWindowTile per step, not an array per read.
+    let first = next < order.length ? firstTileOf(spec, windows, order, next, span) : -Infinity;
     for (let tile = span.last, at = column; tile >= span.earliest; tile--, at += width) {
       // Every tile of the windows starting after this tile has been folded.
-      for (; next < order.length && (firsts[order[next] as number] as number) > tile; next++) row[selection.windows[order[next] as number] as number] = fold.value();
+      while (first > tile) {
+        row[windows[order[next] as number] as number] = fold.value();
+        first = ++next < order.length ? firstTileOf(spec, windows, order, next, span) : -Infinity;
+      }
       const from = ranges[2 * at] as number;
       if (from >= 0) fold.add(text, from, ranges[2 * at + 1] as number);
     }
-    for (; next < order.length; next++) row[selection.windows[order[next] as number] as number] = fold.value();
-  });
+    for (; next < order.length; next++) row[windows[order[next] as number] as number] = fold.value();
+  }
   return values;
+}
+
+function firstTileOf(spec: WindowSpec, windows: readonly number[], order: readonly number[], next: number, span: TileSpan): number {
+  return firstWindowTile(span.atMicros, spec.windowMicros[windows[order[next] as number] as number] as number, spec.tileMicros);
 }
 
 /** The ranges serving scans into: a read is scanned and folded in one synchronous call, so one array serves them all. */

@@ -1,6 +1,8 @@
 // The store against a real (small, local) Redis Cluster: scripts and MGETs must only ever carry keys of one slot,
 // and writes are pipelined per node.
+import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeEntityKey, streamStateKey, streamTilesKey } from '../../../src/online/keys.js';
 import { connectOnlineStore, type RedisOnlineStore } from '../../../src/online/redis-store.js';
 import { encodeRow } from '../../../src/online/stored-value.js';
 import type { ViewLayout } from '../../../src/online/types.js';
@@ -10,6 +12,15 @@ import { startCluster, type OwnRedis } from '../../helpers/own-redis.js';
 const keyPrefix = `${freshPrefix()}ff`;
 const a: ViewLayout = { project: 'p', view: 'a', features: ['n'], dtypes: ['int64'], joinKeys: ['id'], keyTypes: ['int64'], ttlSeconds: 3600 };
 const b: ViewLayout = { ...a, view: 'b', features: ['s', 't'], dtypes: ['string', 'float64'], ttlSeconds: 0 };
+const MINUTE = 60_000_000;
+const st: ViewLayout = {
+  ...a,
+  view: 'st',
+  features: ['n_5m', 'n_1h'],
+  dtypes: ['int64', 'int64'],
+  ttlSeconds: 0,
+  stream: { tileMicros: MINUTE, kinds: ['count'], windowMicros: [5 * MINUTE, 60 * MINUTE], columns: [{ feature: 0, window: 0 }, { feature: 0, window: 1 }], maxStalenessMs: 0 },
+};
 
 let nodes: OwnRedis[] = [];
 const stores: RedisOnlineStore[] = [];
@@ -62,5 +73,29 @@ describe('on a Redis Cluster', () => {
     await store.setWatermark('p', 'a', { end: '2024-05-02T00:00:00Z', at: '2024-05-02T00:00:05Z' });
     expect(await store.getWatermark('p', 'a')).toEqual({ end: '2024-05-02T00:00:00Z', at: '2024-05-02T00:00:05Z' });
     await expect(store.ping()).resolves.toBeUndefined();
+  });
+
+  it("reads a stream view's state and tiles in one script call from their slot, beside a stored view", async () => {
+    const store = await connect();
+    const nowMs = Date.UTC(2024, 4, 2, 12, 0, 30);
+    const tile = Math.floor((nowMs * 1000) / MINUTE);
+    const writer = new Cluster([{ host: '127.0.0.1', port: nodes[0]!.port }]);
+    try {
+      const tiles = (id: number): string => streamTilesKey(keyPrefix, 'p', 'st', encodeEntityKey([id], ['int64'], ['id']));
+      await writer.hset(tiles(100_001), String(tile), '3', String(tile - 10), '4');
+      await writer.hset(tiles(100_002), String(tile - 30), '1');
+      await writer.hset(streamStateKey(keyPrefix, 'p', 'st'), 'caughtUpAt', String(nowMs), 'watermark', String(nowMs * 1000 - 5_000_000));
+    } finally {
+      writer.disconnect();
+    }
+    await store.writeRows(b, await store.registerLayout(b), [encodeRow(b, [100_001], BigInt(nowMs) * 1000n, null, ['x', 1.5])]);
+    const [n5, stored, n1h] = await store.read({
+      entities: { id: [100_001, 100_002, 100_003] },
+      features: [{ layout: st, feature: 'n_5m' }, { layout: b, feature: 's' }, { layout: st, feature: 'n_1h' }],
+      nowMs,
+    });
+    expect(n5).toEqual({ values: [3, 0, 0], statuses: ['PRESENT', 'PRESENT', 'PRESENT'], eventMicros: Array(3).fill(nowMs * 1000 - 5_000_000) });
+    expect(n1h?.values).toEqual([7, 1, 0]);
+    expect(stored?.values).toEqual(['x', null, null]);
   });
 });
