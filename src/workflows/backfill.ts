@@ -75,8 +75,8 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
   // Bumped on every change the main loop may act on; the loop sleeps until it moves.
   let changes = 0;
 
-  const progress = (): BackfillProgress => {
-    const worked = activeMs({ startedAtMs: s.startedAtMs, nowMs: Date.now(), pausedMs: s.pausedMs, pausedSinceMs: s.pausedSinceMs });
+  const progress = (nowMs = Date.now()): BackfillProgress => {
+    const worked = activeMs({ startedAtMs: s.startedAtMs, nowMs, pausedMs: s.pausedMs, pausedSinceMs: s.pausedSinceMs });
     return {
       view: opts.view,
       chunksDone: s.chunksDone,
@@ -103,7 +103,10 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
   };
 
   // Descriptions show in the UI's Queries and Signals lists.
-  setHandler(progressQuery, progress, {
+  // The query reads the clock: a query writes no history, so it may. Workflow time stands still between tasks (the
+  // ETA would freeze until the next chunk ends), and a query answered while a task is in flight can carry the previous
+  // task's time with the new task's counts (seen in CI: the first chunk done, no time worked, ETA null).
+  setHandler(progressQuery, () => progress(Math.max(Date.now(), workflowInfo().unsafe.now())), {
     description: 'chunksDone, chunksTotal, rowsWritten, keysWritten, running chunks, paused, state, startedAt, etaSeconds',
   });
   setHandler(
