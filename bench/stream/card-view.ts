@@ -1,19 +1,20 @@
 /**
  * The stream benches' view and its ingest wiring: card transactions (card_id, amount, merchant, ts) aggregated per
  * card by count, sum, avg, count_distinct and max over 5m and 1h (1-minute tiles), ingested by the real loop
- * (runStreamIngest) with the real partials (StreamPartials, DuckDB) and the real tile writes (applyTileBatch, one
- * EVALSHA per batch). The sink here adapts the pieces as test/helpers/stream-child.ts does; once src/stream/run.ts
- * (the production wiring) is on main, `startIngest` should call it instead so the bench measures exactly that code.
+ * (runStreamIngest) with the production partials and sink (TilePartials, RedisTileSink) that src/stream/run.ts wires,
+ * without the registry and the worker around them.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Redis } from 'ioredis';
-import { StreamPartials, type StreamPartialsSpec } from '../../src/engine/stream-partials.js';
+import type { StreamPartialsSpec } from '../../src/engine/stream-partials.js';
 import { encodeEntityKey, streamTilesKey } from '../../src/online/keys.js';
-import { applyTileBatch, readStreamState, readStreamTiles, touchStreamState, windowValues, type TileRow, type WindowSpec } from '../../src/online/stream-tiles.js';
+import { readStreamTiles, windowValues, type TileRow, type WindowSpec } from '../../src/online/stream-tiles.js';
 import type { FeatureValue, TileKind } from '../../src/online/tile-codec.js';
 import type { AggregationFeature } from '../../src/registry/schema.js';
 import { retainedTiles } from '../../src/registry/stream-tiles.js';
-import { runStreamIngest, type StreamProgress, type TileSink } from '../../src/stream/ingest.js';
+import { runStreamIngest, type StreamProgress } from '../../src/stream/ingest.js';
+import { RedisTileSink } from '../../src/stream/redis-tile-sink.js';
+import { TilePartials } from '../../src/stream/tile-partials.js';
 import type { BrokerReader } from '../../src/stream/types.js';
 
 export const PROJECT = 'bench';
@@ -21,6 +22,8 @@ export const VIEW = 'card_tx';
 const MINUTE_MICROS = 60_000_000;
 export const WINDOWS_S = [300, 3600] as const;
 const LATENESS_S = 60;
+/** Tiles a card keeps: the 1h window, the lateness and slack (as the registry derives them). */
+export const RETAIN_TILES = retainedTiles([...WINDOWS_S], LATENESS_S, 60);
 
 const ALL_FEATURES: AggregationFeature[] = [
   { name: 'tx_count', function: 'count' },
@@ -94,27 +97,16 @@ export async function startIngest(
 ): Promise<IngestRun> {
   const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
   const conn = await instance.connect();
-  const partials = await StreamPartials.open(conn, SPEC);
-  const ref = { prefix, project: PROJECT, view: VIEW };
-  const retainTiles = retainedTiles([...WINDOWS_S], LATENESS_S, 60);
-  const sink: TileSink<TileRow> = {
-    readState: () => readStreamState(redis, ref),
-    touch: (update) => touchStreamState(redis, ref, update),
-    apply: (batch) => applyTileBatch(redis, { ...ref, ...batch, retainTiles, tileMs: 60_000, kinds: KINDS }),
-  };
+  const rules = { joinKeys: SPEC.joinKeys, timestampField: 'ts', allowedLatenessMicros: LATENESS_S * 1_000_000 };
+  const partials = await TilePartials.open(conn, { ...SPEC, keyTypes: ['int64'], rules }, SPEC.columns);
+  const sink = new RedisTileSink(redis, { prefix, project: PROJECT, view: VIEW }, { kinds: KINDS, retainTiles: RETAIN_TILES, tileMs: 60_000 });
   const controller = new AbortController();
   const done = runStreamIngest<TileRow>({
     view: VIEW,
-    rules: { joinKeys: SPEC.joinKeys, timestampField: 'ts', allowedLatenessMicros: LATENESS_S * 1_000_000 },
+    rules,
     reader,
     sink,
-    partials: {
-      async aggregate(events) {
-        const result = await partials.aggregate(events);
-        const rows = result.rows.map((r) => ({ entityKey: encodeEntityKey(r.keyValues, ['int64'], ['card_id']), tile: r.tile, states: r.states }));
-        return { rows, overflow: result.overflow, untypedKeys: result.untypedKeys };
-      },
-    },
+    partials,
     signal: controller.signal,
     ...(options.batchMax !== undefined ? { batchMax: options.batchMax } : {}),
     ...(options.waitMs !== undefined ? { waitMs: options.waitMs } : {}),

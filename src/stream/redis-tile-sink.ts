@@ -10,16 +10,15 @@ import type { StreamStateUpdate, StreamTouch, TileSink } from './ingest.js';
 import type { Positions, StreamState } from './types.js';
 import type { StreamViewPlan } from './view-plan.js';
 
-export class RedisTileSink implements TileSink<TileRow> {
-  private readonly ref: StreamViewRef;
+/** What the sink needs of a view's plan: its tiles' functions, retention and size. */
+export type TileLayout = Pick<StreamViewPlan, 'kinds' | 'retainTiles' | 'tileMs'>;
 
+export class RedisTileSink implements TileSink<TileRow> {
   constructor(
     private readonly redis: RedisClient,
-    keyPrefix: string,
-    private readonly plan: Pick<StreamViewPlan, 'project' | 'view' | 'kinds' | 'retainTiles' | 'tileMs'>,
-  ) {
-    this.ref = { prefix: keyPrefix, project: plan.project, view: plan.view.name };
-  }
+    private readonly ref: StreamViewRef,
+    private readonly plan: TileLayout,
+  ) {}
 
   async readState(): Promise<StreamState | undefined> {
     try {

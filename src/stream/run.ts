@@ -55,7 +55,7 @@ export async function ingestView(options: ViewIngestOptions): Promise<StreamProg
   const columns = await describeSource(ctx, plan.source.name);
   const keyPrefix = options.keyPrefix ?? ctx.repo.onlineStore.keyPrefix;
   checkKeyPrefix(keyPrefix);
-  const sink = new RedisTileSink(options.redis, keyPrefix, plan);
+  const sink = new RedisTileSink(options.redis, { prefix: keyPrefix, project: plan.project, view: plan.view.name }, plan);
   return ctx.db.withConnection(async (conn) => {
     const refusedKey = (reason: string): void => log({ level: 'warn', message: 'stream event key refused by its entity type; counted invalid', view, reason });
     const partials = await TilePartials.open(conn, plan, columns, refusedKey);
