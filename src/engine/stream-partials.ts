@@ -19,6 +19,7 @@ import type { AggregationFeature } from '../registry/schema.js';
 import { MAX_DISTINCT_PER_TILE, type TileKind } from '../online/tile-codec.js';
 import { duckdbMessage, InvalidRequestError, SourceError } from './errors.js';
 import { ident, literal } from './sql.js';
+import { StreamFold } from './stream-fold.js';
 import { featureValueSql, floorDivSql, isNumericType } from './stream-sql.js';
 
 export interface StreamPartialsSpec {
@@ -175,18 +176,22 @@ async function checkFeatures(conn: DuckDBConnection, spec: StreamPartialsSpec, e
   await conn.run(`EXPLAIN ${partialsSql(spec, events)}`);
 }
 
-/** One view's partials on one connection, one batch at a time. */
+/**
+ * One view's partials on one connection, one batch at a time: folded in JavaScript when the view and the batch allow
+ * (stream-fold.ts: plain columns, values DuckDB would type the same way), by the prepared statement otherwise.
+ */
 export class StreamPartials {
   private constructor(
     private readonly spec: StreamPartialsSpec,
     private readonly statement: DuckDBPreparedStatement,
+    private readonly fold: StreamFold | undefined,
   ) {}
 
   /** Prepares the batch statement on `conn` (the caller's; it must outlive this object); close() frees it. */
   static async open(conn: DuckDBConnection, spec: StreamPartialsSpec): Promise<StreamPartials> {
     try {
       await checkFeatures(conn, spec, jsonEventsSql(spec, literal('[]')));
-      return new StreamPartials(spec, await conn.prepare(partialsSql(spec, jsonEventsSql(spec, '$1'))));
+      return new StreamPartials(spec, await conn.prepare(partialsSql(spec, jsonEventsSql(spec, '$1'))), StreamFold.for(spec));
     } catch (err) {
       if (err instanceof InvalidRequestError) throw err;
       throw new SourceError(`stream view partials: ${duckdbMessage(err)}`, { cause: err });
@@ -195,6 +200,8 @@ export class StreamPartials {
 
   async aggregate(events: readonly StreamEvent[]): Promise<PartialsResult> {
     if (events.length === 0) return { rows: [], overflow: 0, untypedKeys: 0 };
+    const inJs = this.fold?.fold(events);
+    if (inJs !== undefined) return inJs;
     const parts: string[] = [];
     for (const e of events) parts.push(`{"m":${Math.trunc(e.micros)},"r":${e.json ?? JSON.stringify(e.record ?? {})}}`);
     this.statement.bindVarchar(1, `[${parts.join(',')}]`);

@@ -1,6 +1,6 @@
 /**
  * Broker messages to events: parse, validate and sort out late ones, never throwing. A message is invalid when it
- * is not a UTF-8 JSON object, a join key is missing, null or not a scalar, or its time is missing, unparsable or
+ * is not a UTF-8 JSON object (nor escapes half a surrogate pair), a join key is missing, null or not a scalar, or its time is missing, unparsable or
  * more than 5 minutes ahead of the wall clock. It is late when its time is before the watermark at the start of the
  * batch minus the allowed lateness. Invalid and late messages are counted (the first few invalid ones with their
  * position and reason, for the log); the others go on to the tiles.
@@ -19,11 +19,14 @@ export interface StreamEvent {
   position: string;
   /** Event time, epoch microseconds. */
   micros: number;
-  /**
-   * The message as received (JSON text): the partials type it in DuckDB. The parsed object is not kept: holding
-   * 5,000 of them through a batch's aggregation left them to the old generation's collector (bench:stream 5-13%).
-   */
+  /** The message as received (JSON text): what DuckDB types when the partials cannot fold the batch in JavaScript. */
   json: string;
+  /**
+   * The parsed object, which the JavaScript fold reads (src/engine/stream-fold.ts). It lives only through the batch's
+   * synchronous parse and fold; held through an asynchronous aggregation, 5,000 of them reached the old generation's
+   * collector (bench:stream 5-13% slower).
+   */
+  record: Record<string, unknown>;
 }
 
 export interface InvalidEvent {
@@ -99,6 +102,16 @@ export function eventMicros(value: unknown, field: string): number | string {
   return `time field "${field}" is not an ISO 8601 time or epoch milliseconds: ${show(value)}`;
 }
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Every string of a parsed JSON value (keys included) is well-formed Unicode. */
+function wellFormed(value: unknown): boolean {
+  if (typeof value === 'string') return !LONE_SURROGATE.test(value);
+  if (typeof value !== 'object' || value === null) return true;
+  if (Array.isArray(value)) return value.every(wellFormed);
+  return Object.entries(value).every(([k, v]) => !LONE_SURROGATE.test(k) && wellFormed(v));
+}
+
 /** The event object of one message, or a reason it is not a valid event. */
 export function parseEvent(data: Uint8Array, rules: EventRules, nowMs: number): { json: string; record: Record<string, unknown>; micros: number } | string {
   let parsed: unknown;
@@ -110,6 +123,9 @@ export function parseEvent(data: Uint8Array, rules: EventRules, nowMs: number): 
     return data.length === 0 ? 'empty message' : `not JSON: ${(error as Error).message.slice(0, 80)}`;
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return `not a JSON object: ${show(parsed)}`;
+  // JSON may escape half a surrogate pair ("\ud800"), which no Unicode text holds: DuckDB refuses the whole batch
+  // holding it, so it is this event's fault, not the batch's. Only a text with an escape can hold one.
+  if (json.includes('\\u') && !wellFormed(parsed)) return 'holds a lone UTF-16 surrogate escape (e.g. "\\ud800"): not Unicode text';
   const event = parsed as Record<string, unknown>;
   for (const key of rules.joinKeys) {
     const value = event[key];
@@ -143,7 +159,7 @@ export function parseEvents(
       out.late++;
       continue;
     }
-    out.events.push({ partition: m.partition, position: m.position, micros: result.micros, json: result.json });
+    out.events.push({ partition: m.partition, position: m.position, micros: result.micros, json: result.json, record: result.record });
     if (out.maxMicros === undefined || result.micros > out.maxMicros) out.maxMicros = result.micros;
   }
   return out;

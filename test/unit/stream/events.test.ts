@@ -42,8 +42,8 @@ describe('parseEvents', () => {
     const first = { card: 'c1', merchant: 7, ts: '2026-01-01T11:00:00Z', amount: 3 };
     const second = { card: 'c2', merchant: 8, ts: NOW - 1000 };
     expect(out.events).toEqual([
-      { partition: '0', position: '1', micros: Date.parse('2026-01-01T11:00:00Z') * 1000, json: JSON.stringify(first) },
-      { partition: '0', position: '2', micros: (NOW - 1000) * 1000, json: JSON.stringify(second) },
+      { partition: '0', position: '1', micros: Date.parse('2026-01-01T11:00:00Z') * 1000, json: JSON.stringify(first), record: first },
+      { partition: '0', position: '2', micros: (NOW - 1000) * 1000, json: JSON.stringify(second), record: second },
     ]);
     expect(out.maxMicros).toBe((NOW - 1000) * 1000);
   });
@@ -85,6 +85,21 @@ describe('parseEvents', () => {
     const out = parseEvents([{ partition: '0', position: '9', data: new Uint8Array([0x7b, 0xff, 0x7d]) }], rules, ctx);
     expect(out.invalid).toBe(1);
     expect(out.invalidSamples[0]?.reason).toMatch(/^not JSON/);
+  });
+
+  it('refuses an event escaping half a surrogate pair, which DuckDB would refuse with its whole batch, and keeps whole pairs', () => {
+    const texts = [
+      `{"card":"c","merchant":"\\ud800","ts":${NOW}}`,
+      `{"card":"c","\\udc00":1,"ts":${NOW}}`,
+      `{"card":"c","tags":["ok","\\ud83d"],"ts":${NOW}}`,
+      `{"card":"c","merchant":"\\ud83d\\ude00 \\u00e9","ts":${NOW}}`,
+    ];
+    const enc = new TextEncoder();
+    const out = parseEvents(texts.map((t, i) => ({ partition: '0', position: String(i + 1), data: enc.encode(t) })), rules, ctx);
+    expect(out.invalidSamples.map((s) => [s.position, s.reason])).toEqual(
+      ['1', '2', '3'].map((p) => [p, 'holds a lone UTF-16 surrogate escape (e.g. "\\ud800"): not Unicode text']),
+    );
+    expect(out.events.map((e) => e.record['merchant'])).toEqual(['\u{1F600} \u00e9']);
   });
 
   it('accepts an event exactly 5 minutes ahead of the clock', () => {
