@@ -12,7 +12,7 @@
  */
 import { StreamPositionConflictError } from './errors.js';
 import { parseEvents, type EventRules, type InvalidEvent, type StreamEvent } from './events.js';
-import { advancePositions, isApplied, lastPositions } from './positions.js';
+import { maxPositions, splitApplied } from './positions.js';
 import type { BrokerReader, Positions, StreamMessage, StreamState, StreamStateUpdate } from './types.js';
 export type { StreamStateUpdate } from './types.js';
 
@@ -92,6 +92,7 @@ function initialProgress(stored: StreamState | undefined): StreamProgress {
 /** The state change of a batch of not-yet-applied messages, and the tile rows to write with it. */
 async function prepareBatch<Row>(
   fresh: readonly StreamMessage[],
+  last: Positions,
   progress: StreamProgress,
   options: StreamIngestOptions<Row>,
   at: number,
@@ -101,7 +102,7 @@ async function prepareBatch<Row>(
   const partial: PartialsResult<Row> = parsed.events.length > 0 ? await options.partials.aggregate(parsed.events) : { rows: [] };
   const untyped = partial.untypedKeys ?? 0;
   const next: StreamStateUpdate = {
-    positions: advancePositions(progress.positions, fresh),
+    positions: maxPositions(progress.positions, last),
     watermarkMicros: Math.max(progress.watermarkMicros, parsed.maxMicros ?? progress.watermarkMicros),
     events: parsed.events.length - untyped,
     late: parsed.late,
@@ -178,15 +179,15 @@ export async function runStreamIngest<Row>(options: StreamIngestOptions<Row>): P
         options.onProgress?.({ ...progress });
         continue;
       }
-      const fresh = messages.filter((m) => !isApplied(ahead.positions, m.partition, m.position));
+      const { fresh, last } = splitApplied(ahead.positions, messages);
       if (fresh.length === 0) {
         // All applied already (a redelivery): acknowledged once the write before them is.
         await settle();
-        await reader.ack(lastPositions(messages));
+        await reader.ack(last);
         continue;
       }
       const pending = await askPending(at);
-      const { next, rows } = await prepareBatch(fresh, { ...progress, ...ahead }, options, at);
+      const { next, rows } = await prepareBatch(fresh, last, { ...progress, ...ahead }, options, at);
       if (pending !== undefined && caughtUp(pending, false, batchMax)) next.caughtUpAtMs = at;
       ahead.positions = next.positions;
       ahead.watermarkMicros = next.watermarkMicros;
@@ -194,7 +195,7 @@ export async function runStreamIngest<Row>(options: StreamIngestOptions<Row>): P
       const write = sink.apply({ expected, next, rows });
       // Awaited by settle(); a failure there must not also surface as an unhandled rejection meanwhile.
       write.catch(() => undefined);
-      inFlight = { write, ackTo: lastPositions(messages), next };
+      inFlight = { write, ackTo: last, next };
       expected = next.positions;
     }
     await settle();

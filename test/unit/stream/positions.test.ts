@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advancePositions, comparePositions, isApplied, lastPositions } from '../../../src/stream/positions.js';
+import { advancePositions, comparePositions, isApplied, lastPositions, maxPositions, splitApplied } from '../../../src/stream/positions.js';
 
 describe('stream positions', () => {
   it('compare sequences, offsets beyond 2^53 and Redis entry ids numerically', () => {
@@ -8,6 +8,25 @@ describe('stream positions', () => {
     expect(comparePositions('1700-9', '1700-10')).toBeLessThan(0);
     expect(comparePositions('1701-0', '1700-10')).toBeGreaterThan(0);
     expect(comparePositions('0', '0-0')).toBe(0);
+    // 15 digits are read as a double, 16 as BigInt parts: the same order across the switch.
+    expect(comparePositions('999999999999999', '1000000000000000')).toBeLessThan(0);
+    expect(comparePositions('1000000000000000', '999999999999999')).toBeGreaterThan(0);
+    expect(comparePositions('007', '7')).toBe(0);
+    expect(comparePositions('12', '12-1')).toBeLessThan(0);
+  });
+
+  it('split a batch into what is not applied yet and the greatest position of each partition, in one pass', () => {
+    const messages = [
+      { partition: '0', position: '9' },
+      { partition: '1', position: '3' },
+      { partition: '0', position: '10' },
+      { partition: '0', position: '11' },
+      { partition: '1', position: '4' },
+    ];
+    const { fresh, last } = splitApplied({ '0': '10', '1': '2' }, messages);
+    expect(fresh).toEqual([messages[1], messages[3], messages[4]]);
+    expect(JSON.stringify(last)).toBe('{"0":"11","1":"4"}');
+    expect(maxPositions({ '0': '12', '2': '1' }, last)).toEqual({ '0': '12', '1': '4', '2': '1' });
   });
 
   it('tell applied positions from new ones per partition', () => {
