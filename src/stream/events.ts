@@ -60,26 +60,45 @@ export interface BatchContext {
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** The shape producers send most (toISOString() and the like): read without BigInt, 8x faster than the general parser. */
-const UTC_ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?Z$/;
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const FRACTION_SCALE = [1, 100_000, 10_000, 1000, 100, 10, 1];
 
-/** Epoch micros of `YYYY-MM-DDTHH:MM:SS[.ffffff]Z` (years 1000-9999), or undefined to leave it to parseIsoMicros. */
+/** The number written by `count` digits of `text` from `at`, or -1 when one of them is not a digit. */
+function digitsAt(text: string, at: number, count: number): number {
+  let value = 0;
+  for (let i = at; i < at + count; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/**
+ * Epoch micros of `YYYY-MM-DDTHH:MM:SS[.ffffff]Z` (years 1000-9999), or undefined to leave it to parseIsoMicros: the
+ * shape producers send most (toISOString() and the like), read by hand (a regex match and six Number() cost a
+ * third of the parse of a small event), without BigInt (8x faster than the general parser).
+ */
 export function utcIsoMicros(text: string): number | undefined {
-  const m = UTC_ISO.exec(text);
-  if (m === null) return undefined;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  const hour = Number(m[4]);
-  const minute = Number(m[5]);
-  const second = Number(m[6]);
+  const length = text.length;
+  if (length < 20 || length === 21 || length > 27 || text.charCodeAt(length - 1) !== 90 /* Z */) return undefined;
+  const punctuated =
+    text.charCodeAt(4) === 45 && text.charCodeAt(7) === 45 && text.charCodeAt(10) === 84 && text.charCodeAt(13) === 58 && text.charCodeAt(16) === 58;
+  if (!punctuated || (length > 20 && text.charCodeAt(19) !== 46 /* . */)) return undefined;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  const hour = digitsAt(text, 11, 2);
+  const minute = digitsAt(text, 14, 2);
+  const second = digitsAt(text, 17, 2);
+  const fractionDigits = length > 20 ? length - 21 : 0;
+  const fraction = fractionDigits === 0 ? 0 : digitsAt(text, 20, fractionDigits);
+  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0 || fraction < 0) return undefined;
   // Date.UTC maps years 0-99 to 1900-1999: those (and any invalid field) go to the general parser, which refuses or reads them.
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const days = month === 2 && leap ? 29 : DAYS[month - 1];
   if (year < 1000 || days === undefined || day < 1 || day > days || hour > 23 || minute > 59 || second > 59) return undefined;
-  const fraction = m[7] === undefined ? 0 : Number(m[7].padEnd(6, '0'));
-  return Date.UTC(year, month - 1, day, hour, minute, second) * 1000 + fraction;
+  return Date.UTC(year, month - 1, day, hour, minute, second) * 1000 + fraction * (FRACTION_SCALE[fractionDigits] as number);
 }
 
 function show(value: unknown): string {
