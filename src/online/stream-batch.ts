@@ -1,7 +1,7 @@
 /**
  * The client half of writing a micro-batch of a stream view (pure): the batch's rows grouped per tile hash, the
- * fields to read (lua/stream-read-tiles.lua), and the merge of the stored states with the batch's by the codec
- * that serving and training use, packed for lua/stream-apply.lua. Merging here rather than in Lua moved ~28 us
+ * fields to read (lua/stream-read-tiles.lua) or find in the consumer's cache (tile-state-cache.ts), and the merge of
+ * the stored states with the batch's by the codec that serving and training use, packed for lua/stream-apply.lua. Merging here rather than in Lua moved ~28 us
  * per (entity, tile) row off Redis' single thread (bench/stream/ingest.ts) onto the ingest process.
  * A tile hash has one field per tile (`<tile>`), holding every feature's state (tile-codec joinTileStates).
  */
@@ -32,6 +32,8 @@ export const UNIT = '\x1d';
 /** One tile hash's part of a batch: its tiles in first-seen order, each with every feature's state ("" absent). */
 export interface KeyBatch {
   entityKey: string;
+  tiles: number[];
+  /** The tiles' field names. */
   fields: string[];
   states: string[][];
   maxTile: number;
@@ -50,7 +52,7 @@ export function groupTileRows(rows: readonly TileRow[], kinds: readonly TileKind
   for (const row of rows) {
     let key = byKey.get(row.entityKey);
     if (!key) {
-      key = { entityKey: row.entityKey, fields: [], states: [], maxTile: row.tile };
+      key = { entityKey: row.entityKey, tiles: [], fields: [], states: [], maxTile: row.tile };
       byKey.set(row.entityKey, key);
     }
     const field = integerText(row.tile, 'tile');
@@ -59,6 +61,7 @@ export function groupTileRows(rows: readonly TileRow[], kinds: readonly TileKind
     let at = key.fields.length > 1 ? key.fields.indexOf(field) : key.fields[0] === field ? 0 : -1;
     if (at < 0) {
       at = key.fields.length;
+      key.tiles.push(row.tile);
       key.fields.push(field);
       key.states.push(kinds.map(() => ''));
     }
@@ -93,30 +96,25 @@ function merge(kind: TileKind, stored: string, batch: string, stats: MergeStats)
   return encodeTileState(mergeTileStates(parseTileState(kind, stored), parseTileState(kind, batch), stats));
 }
 
-/** A tile hash's stored values of the batch's fields ("" where none) and its field count, as read. */
-export interface StoredFields {
-  values: string[];
-  fieldCount: number;
-}
-
 /**
- * The packed ARGV of one key for stream-apply.lua: every tile with the stored states merged with the batch's, and
- * whether the hash outgrows `pruneAt` fields with the new ones (then its tiles before maxTile - retainTiles go).
+ * The packed ARGV of one key for stream-apply.lua: every tile with its stored state (`stored[i]`, "" when absent)
+ * merged with the batch's. `texts` are the merged field values as written (what the cache keeps); `added` says
+ * whether a tile field is new to the hash (only then can it outgrow the prune threshold).
  */
 export function mergedRecords(
   key: KeyBatch,
-  stored: StoredFields,
+  stored: readonly string[],
   kinds: readonly TileKind[],
   stats: MergeStats,
-  pruneAt: number,
-): { packed: string; prune: boolean } {
-  const records: string[] = [];
-  let added = 0;
+): { packed: string; texts: string[]; added: boolean } {
+  const texts: string[] = [];
+  let packed = '';
+  let added = false;
   for (let i = 0; i < key.fields.length; i++) {
-    const old = stored.values[i] ?? '';
+    const old = stored[i] ?? '';
     const states = key.states[i] as string[];
     if (old === '') {
-      added++;
+      added = true;
     } else {
       const olds = splitTileStates(old, kinds.length);
       for (let f = 0; f < kinds.length; f++) {
@@ -125,7 +123,9 @@ export function mergedRecords(
         states[f] = a === '' ? b : b === '' ? a : merge(kinds[f] as TileKind, a, b, stats);
       }
     }
-    records.push(`${key.fields[i] as string}${UNIT}${joinTileStates(states)}`);
+    const text = joinTileStates(states);
+    texts.push(text);
+    packed += `${i === 0 ? '' : RECORD}${key.fields[i] as string}${UNIT}${text}`;
   }
-  return { packed: records.join(RECORD), prune: stored.fieldCount + added > pruneAt };
+  return { packed, texts, added };
 }

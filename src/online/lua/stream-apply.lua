@@ -1,9 +1,10 @@
 -- stream-apply: writes one micro-batch of a stream view into its tiles and moves its ingestion state, atomically and
 -- only if the state still holds the positions the batch was read after (a compare-and-set). A zombie consumer, a
 -- concurrent one, or the same batch sent twice finds other positions and writes nothing, so no event counts twice.
--- The tile states arrive merged: the client read the fields with stream-read-tiles.lua under the same positions
--- and merged them with the codec (src/online/stream-batch.ts). Merging here in Lua cost 80% of the ingest
--- bench's wall time (~28 us per (entity, tile) row of Redis' single thread); native HMGET/HSET cost a few.
+-- The tile states arrive merged: the client knew the stored ones from its cache of what it wrote
+-- (src/online/tile-state-cache.ts, true at the expected positions) or read them with stream-read-tiles.lua under
+-- the same positions, and merged them with the codec (src/online/stream-batch.ts). Merging here in Lua cost 80% of
+-- the ingest bench's wall time (~28 us per (entity, tile) row of Redis' single thread); native HMGET/HSET cost a few.
 --
 -- KEYS[1]      the view's state hash   <prefix>:<project>:{st:<view>}:__state
 -- KEYS[2..]    one tile hash per entity <prefix>:<project>:{st:<view>}:<entityKey> (field <tile>: every feature's
@@ -14,8 +15,11 @@
 -- ARGV[4..7]   increments of events, late, invalid, overflow
 -- ARGV[8]      updatedAt (epoch ms)   ARGV[9] caughtUpAt (epoch ms, or "" to keep it)   ARGV[10] pending
 -- ARGV[11]     PEXPIRE of every written tile hash (ms)
--- ARGV[12]     tile hashes to prune: `k:floor` pairs joined by ",": delete from KEYS[k] the fields of tiles < floor
--- ARGV[13..]   one per tile key (ARGV[11 + k] for KEYS[k]): `tile "\29" value` records joined by "\30" (state texts
+-- ARGV[12]     prune threshold: a listed hash holding more fields than this after the write is pruned
+-- ARGV[13]     tile hashes that may need pruning (the batch added a field to them): `k:floor` pairs joined by ",";
+--              when HLEN KEYS[k] > ARGV[12], delete from KEYS[k] the fields of tiles < floor. Checked here rather
+--              than from a read's HLEN: a cached batch reads nothing.
+-- ARGV[14..]   one per tile key (ARGV[12 + k] for KEYS[k]): `tile "\29" value` records joined by "\30" (state texts
 --              never hold "\30" or "\29": JSON escapes them). Packed: 100,000 separate ARGV took 77 ms of argument
 --              handling per batch, packed 14 ms (bench/stream/tiles-apply.ts, STALE=1).
 -- Returns 1 when written, 0 when the stored positions differ from ARGV[1] (nothing written).
@@ -23,13 +27,13 @@
 local stored = redis.call('HGET', KEYS[1], 'positions')
 if stored == false then stored = '' end
 if stored ~= ARGV[1] then return 0 end
-if #ARGV ~= 11 + #KEYS then return redis.error_reply('STREAM_BATCH expected one ARGV per tile key') end
+if #ARGV ~= 12 + #KEYS then return redis.error_reply('STREAM_BATCH expected one ARGV per tile key') end
 
 -- Parse and check the whole batch before writing anything: Redis does not roll back a script that fails half-way.
 local batch = {}
 local find, sub = string.find, string.sub
 for k = 2, #KEYS do
-  local packed = ARGV[11 + k]
+  local packed = ARGV[12 + k]
   local unit = find(packed, '\29', 1, true)
   if unit and unit > 1 and unit < #packed and not find(packed, '\30', 1, true) and not find(packed, '\29', unit + 1, true) then
     -- One record (most keys of a batch: an entity in one tile), split without a pattern match.
@@ -44,7 +48,8 @@ for k = 2, #KEYS do
   end
 end
 local prune = {}
-for k, floor in string.gmatch(ARGV[12], '(%d+):(%-?%d+)') do
+local prune_at = tonumber(ARGV[12])
+for k, floor in string.gmatch(ARGV[13], '(%d+):(%-?%d+)') do
   k = tonumber(k)
   if k < 2 or k > #KEYS then return redis.error_reply('STREAM_BATCH prune names key ' .. k .. ' of ' .. #KEYS) end
   prune[k] = tonumber(floor)
@@ -65,7 +70,7 @@ for k = 2, #KEYS do
     redis.call('PEXPIRE', key, expire_ms)
   end
   local floor = prune[k]
-  if floor ~= nil then
+  if floor ~= nil and redis.call('HLEN', key) > prune_at then
     local old = {}
     for _, f in ipairs(redis.call('HKEYS', key)) do
       local t = tonumber(f)
