@@ -118,18 +118,20 @@ describe('TileStateCache', () => {
     expect(c.entries).toBe(2);
   });
 
-  it('reads the tiles of an entity not written for half its hash\'s expiry (Redis may have expired it)', () => {
+  it('reads a tile again once its first cached state is half a hash\'s expiry old (Redis may have expired it)', () => {
     const { cache: c, clock } = cache({ lateness: 100 * T, expireMs: HOUR_MS });
     c.start('p0', 0);
     c.wrote('a', [3, 4], ['1', '2'], undefined, clock.ms);
-    c.wrote('b', [4], ['5'], undefined, clock.ms + HOUR_MS / 2);
-    c.applied('p1', 4 * T);
-    clock.ms += HOUR_MS / 2;
+    c.wrote('b', [6], ['5'], undefined, clock.ms + HOUR_MS / 2);
+    c.applied('p1', 6 * T);
+    clock.ms += HOUR_MS / 2 - 1;
+    expect(c.stored('a', 4, clock.ms)).toBe('2');
+    clock.ms += 1;
     expect(c.stored('a', 4, clock.ms)).toBe(READ);
     expect(c.stored('a', 3, clock.ms)).toBe(READ);
-    // Above what it wrote, still known absent; b was written later and is still trusted.
+    // Above what it dropped, still known absent; tile 6 was first written later and is still trusted.
     expect(c.stored('a', 5, clock.ms)).toBe('');
-    expect(c.stored('b', 4, clock.ms)).toBe('5');
+    expect(c.stored('b', 6, clock.ms)).toBe('5');
     expect(c.entries).toBe(1);
   });
 
