@@ -175,17 +175,14 @@ async function writeBatch(redis: Redis | Cluster, batch: TileBatch, cache: TileS
   if (stored === undefined) return 'stale';
   const packed: string[] = [];
   const texts: string[][] = [];
-  const prune: string[] = [];
   const pruneBelow: Array<number | undefined> = [];
   for (let k = 0; k < grouped.length; k++) {
     const key = grouped[k] as KeyBatch;
     const merged = mergedRecords(key, stored[k] as string[], batch.kinds, stats);
     packed.push(merged.packed);
     texts.push(merged.texts);
-    // Only a hash the batch added a field to can have outgrown the threshold; the script checks its HLEN.
-    const floor = merged.added ? key.maxTile - batch.retainTiles : undefined;
-    pruneBelow.push(floor);
-    if (floor !== undefined) prune.push(`${k + 2}:${floor}`);
+    // What stream-apply.lua prunes below if the batch's new field took the hash past the threshold.
+    pruneBelow.push(merged.added ? key.maxTile - batch.retainTiles : undefined);
   }
   const { next } = batch;
   const argv = [
@@ -200,8 +197,7 @@ async function writeBatch(redis: Redis | Cluster, batch: TileBatch, cache: TileS
     next.caughtUpAtMs === undefined ? '' : integerText(next.caughtUpAtMs, 'caughtUpAtMs'),
     integerText(next.pending, 'pending'),
     integerText(batch.retainTiles * batch.tileMs, 'retention'),
-    integerText(batch.retainTiles + 2, 'retainTiles'),
-    prune.join(','),
+    integerText(batch.retainTiles, 'retainTiles'),
     ...packed,
   ];
   const reply = await runScript(redis, STREAM_APPLY_LUA, STREAM_APPLY_SHA, [keys.state, ...keys.tiles], argv);

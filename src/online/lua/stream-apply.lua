@@ -15,11 +15,10 @@
 -- ARGV[4..7]   increments of events, late, invalid, overflow
 -- ARGV[8]      updatedAt (epoch ms)   ARGV[9] caughtUpAt (epoch ms, or "" to keep it)   ARGV[10] pending
 -- ARGV[11]     PEXPIRE of every written tile hash (ms)
--- ARGV[12]     prune threshold: a listed hash holding more fields than this after the write is pruned
--- ARGV[13]     tile hashes that may need pruning (the batch added a field to them): `k:floor` pairs joined by ",";
---              when HLEN KEYS[k] > ARGV[12], delete from KEYS[k] the fields of tiles < floor. Checked here rather
---              than from a read's HLEN: a cached batch reads nothing.
--- ARGV[14..]   one per tile key (ARGV[12 + k] for KEYS[k]): `tile "\29" value` records joined by "\30" (state texts
+-- ARGV[12]     tiles kept per entity (retainTiles): a hash the batch added a field to that then holds more than
+--              ARGV[12] + 2 fields loses the fields of tiles < (the batch's greatest tile of it) - ARGV[12]. Decided
+--              here (HSET's added count, then HLEN) rather than from a read: a cached batch reads nothing.
+-- ARGV[13..]   one per tile key (ARGV[11 + k] for KEYS[k]): `tile "\29" value` records joined by "\30" (state texts
 --              never hold "\30" or "\29": JSON escapes them). Packed: 100,000 separate ARGV took 77 ms of argument
 --              handling per batch, packed 14 ms (bench/stream/tiles-apply.ts, STALE=1).
 -- Returns 1 when written, 0 when the stored positions differ from ARGV[1] (nothing written).
@@ -27,13 +26,13 @@
 local stored = redis.call('HGET', KEYS[1], 'positions')
 if stored == false then stored = '' end
 if stored ~= ARGV[1] then return 0 end
-if #ARGV ~= 12 + #KEYS then return redis.error_reply('STREAM_BATCH expected one ARGV per tile key') end
+if #ARGV ~= 11 + #KEYS then return redis.error_reply('STREAM_BATCH expected one ARGV per tile key') end
 
 -- Parse and check the whole batch before writing anything: Redis does not roll back a script that fails half-way.
 local batch = {}
 local find, sub = string.find, string.sub
 for k = 2, #KEYS do
-  local packed = ARGV[12 + k]
+  local packed = ARGV[11 + k]
   local unit = find(packed, '\29', 1, true)
   if unit and unit > 1 and unit < #packed and not find(packed, '\30', 1, true) and not find(packed, '\29', unit + 1, true) then
     -- One record (most keys of a batch: an entity in one tile), split without a pattern match.
@@ -47,36 +46,41 @@ for k = 2, #KEYS do
     batch[k] = flat
   end
 end
-local prune = {}
-local prune_at = tonumber(ARGV[12])
-for k, floor in string.gmatch(ARGV[13], '(%d+):(%-?%d+)') do
-  k = tonumber(k)
-  if k < 2 or k > #KEYS then return redis.error_reply('STREAM_BATCH prune names key ' .. k .. ' of ' .. #KEYS) end
-  prune[k] = tonumber(floor)
-end
+local retain = tonumber(ARGV[12])
+if retain == nil then return redis.error_reply('STREAM_BATCH retainTiles must be a number, got ' .. ARGV[12]) end
 
--- HSET / HDEL in slices: unpack() of a long list would overflow Lua's C stack.
+-- HSET / HDEL in slices: unpack() of a long list would overflow Lua's C stack. Returns the sum of the replies
+-- (HSET: fields added).
 local function chunked(cmd, key, list, step)
+  local n = 0
   for i = 1, #list, step do
-    redis.call(cmd, key, unpack(list, i, math.min(i + step - 1, #list)))
+    n = n + redis.call(cmd, key, unpack(list, i, math.min(i + step - 1, #list)))
   end
+  return n
 end
 
 local expire_ms = ARGV[11]
 for k = 2, #KEYS do
   local key = KEYS[k]
-  if #batch[k] > 0 then
-    chunked('HSET', key, batch[k], 1000)
+  local flat = batch[k]
+  if #flat > 0 then
+    local added = chunked('HSET', key, flat, 1000)
     redis.call('PEXPIRE', key, expire_ms)
-  end
-  local floor = prune[k]
-  if floor ~= nil and redis.call('HLEN', key) > prune_at then
-    local old = {}
-    for _, f in ipairs(redis.call('HKEYS', key)) do
-      local t = tonumber(f)
-      if t ~= nil and t < floor then old[#old + 1] = f end
+    -- Only a new field can take a hash past the threshold.
+    if added > 0 and redis.call('HLEN', key) > retain + 2 then
+      local top = tonumber(flat[1])
+      for i = 3, #flat, 2 do
+        local t = tonumber(flat[i])
+        if t > top then top = t end
+      end
+      local floor = top - retain
+      local old = {}
+      for _, f in ipairs(redis.call('HKEYS', key)) do
+        local t = tonumber(f)
+        if t ~= nil and t < floor then old[#old + 1] = f end
+      end
+      chunked('HDEL', key, old, 1000)
     end
-    chunked('HDEL', key, old, 1000)
   end
 end
 
