@@ -7,9 +7,11 @@
  */
 import { OnlineStoreError } from './errors.js';
 import {
+  DISTINCT_SEPARATOR,
   encodeTileState,
   formatNumber,
   joinTileStates,
+  MAX_DISTINCT_PER_TILE,
   mergeTileStates,
   parseTileState,
   readStateNumbers,
@@ -82,9 +84,10 @@ const STORED = new Float64Array(3);
 const BATCH = new Float64Array(3);
 
 /**
- * The codec's merge of two state texts, counts and sums added straight from the texts (most merges of a batch; the
- * general path allocates two states and a third, ~1 us a merge): the same numbers (readStateNumbers reads what
- * parseTileState reads) and the same IEEE additions.
+ * The codec's merge of two state texts, numbers merged straight from the texts (most merges of a batch; the general
+ * path allocates two states and a third, ~1 us a merge): the same numbers (readStateNumbers reads what
+ * parseTileState reads) and the same IEEE operations; a count_distinct batch state of one value (most: an entity's
+ * events in one tile of one batch) is looked up in the stored text rather than both split into a Set.
  */
 function merge(kind: TileKind, stored: string, batch: string, stats: MergeStats): string {
   if (kind === 'count' || kind === 'sum' || kind === 'avg') {
@@ -93,7 +96,30 @@ function merge(kind: TileKind, stored: string, batch: string, stats: MergeStats)
     const n = formatNumber((STORED[0] as number) + (BATCH[0] as number));
     return kind === 'count' ? n : `${n},${formatNumber((STORED[1] as number) + (BATCH[1] as number))}`;
   }
+  if (kind === 'max' || kind === 'min') {
+    readStateNumbers(kind, stored, STORED);
+    readStateNumbers(kind, batch, BATCH);
+    return formatNumber((kind === 'max' ? Math.max : Math.min)(STORED[0] as number, BATCH[0] as number));
+  }
+  if (kind === 'count_distinct' && !batch.includes(DISTINCT_SEPARATOR) && stored.length < DISTINCT_QUICK_BELOW) {
+    // Shorter than this the stored list holds fewer than the cap's values (each takes >= 3 characters with its
+    // separator), so the value is only dropped if already there.
+    return hasWholeValue(stored, batch) ? stored : `${stored}${DISTINCT_SEPARATOR}${batch}`;
+  }
   return encodeTileState(mergeTileStates(parseTileState(kind, stored), parseTileState(kind, batch), stats));
+}
+
+/** Values of a count_distinct text are JSON, each >= 2 characters: this many characters hold fewer than the cap. */
+const DISTINCT_QUICK_BELOW = 3 * MAX_DISTINCT_PER_TILE - 1;
+
+function isWholeValue(list: string, at: number, length: number): boolean {
+  const end = at + length;
+  return (at === 0 || list.charCodeAt(at - 1) === 0x1f) && (end === list.length || list.charCodeAt(end) === 0x1f);
+}
+
+function hasWholeValue(list: string, value: string): boolean {
+  for (let at = list.indexOf(value); at >= 0; at = list.indexOf(value, at + 1)) if (isWholeValue(list, at, value.length)) return true;
+  return false;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { groupTileRows, mergedRecords, RECORD, UNIT, type TileRow } from '../../../src/online/stream-batch.js';
 import { encodeTileState, joinTileStates, mergeTileStates, parseTileState, type TileKind } from '../../../src/online/tile-codec.js';
+import { rng } from '../../helpers/prng.js';
 
 const KINDS: TileKind[] = ['count', 'sum', 'count_distinct'];
 
@@ -50,6 +51,23 @@ describe('mergedRecords', () => {
       const { packed } = mergedRecords(key!, [stored], KINDS, { dropped: 0 });
       const want = encodeTileState(mergeTileStates(parseTileState(kind, a), parseTileState(kind, b)));
       expect(packed.split(UNIT)[1]?.split('\x1c')[kind === 'count' ? 0 : 1], `${kind} ${a} + ${b}`).toBe(want);
+    }
+  });
+
+  it('merges max, min and a one-value count_distinct exactly as the codec, values that contain another included', () => {
+    const rand = rng(3);
+    const kinds: TileKind[] = ['max', 'min', 'count_distinct'];
+    const pieces = ['a', 'b', 'ab', '"', '\\', 'é', ''];
+    const value = (): string => JSON.stringify(Array.from({ length: 1 + Math.floor(rand() * 3) }, () => pieces[Math.floor(rand() * pieces.length)]).join(''));
+    const numbers = ['1.5', '-2', 'Infinity', '-Infinity', '0', '1e300', 'inf', 'nan', '3'];
+    for (let i = 0; i < 500; i++) {
+      const num = (): string => numbers[Math.floor(rand() * numbers.length)] as string;
+      const stored = [num(), num(), [...new Set(Array.from({ length: 1 + Math.floor(rand() * 4) }, value))].join('\x1f')];
+      const batch = [num(), num(), rand() < 0.8 ? value() : [...new Set([value(), value()])].join('\x1f')];
+      const [key] = groupTileRows([row('a', 1, batch.map((state, f) => [f, kinds[f] as TileKind, state]))], kinds, { dropped: 0 });
+      const { texts } = mergedRecords(key!, [joinTileStates(stored)], kinds, { dropped: 0 });
+      const want = kinds.map((kind, f) => encodeTileState(mergeTileStates(parseTileState(kind, stored[f] as string), parseTileState(kind, batch[f] as string))));
+      expect(texts[0], JSON.stringify({ stored, batch })).toBe(joinTileStates(want));
     }
   });
 
