@@ -59,6 +59,15 @@ export function positionsJson(positions: Positions): string {
   return JSON.stringify(sorted);
 }
 
+/**
+ * The positions as stream-apply.lua stores and compares them: "" for none, an empty set included. A state hash
+ * that only an empty poll wrote (touchStreamState) has no positions, and readStreamState gives {} for it: as '{}'
+ * the next run's every batch was refused as stale, and its retries too.
+ */
+export function storedPositionsText(positions: Positions | undefined): string {
+  return positions === undefined || Object.keys(positions).length === 0 ? '' : positionsJson(positions);
+}
+
 function integerText(n: number, name: string): string {
   if (!Number.isSafeInteger(n)) throw new OnlineStoreError(`stream batch: ${name} must be a safe integer, got ${n}`);
   return String(n);
@@ -167,7 +176,7 @@ async function writeBatch(redis: Redis | Cluster, batch: TileBatch, cache: TileS
   const keys: BatchKeys = {
     state: streamStateKey(batch.prefix, batch.project, batch.view),
     tiles: grouped.map((k) => streamTilesKey(batch.prefix, batch.project, batch.view, k.entityKey)),
-    expected: batch.expected === undefined ? '' : positionsJson(batch.expected),
+    expected: storedPositionsText(batch.expected),
   };
   // Before the write is sent: a lower bound of when Redis refreshed the hashes' expiry.
   const sentAtMs = cache?.now() ?? 0;
@@ -187,7 +196,7 @@ async function writeBatch(redis: Redis | Cluster, batch: TileBatch, cache: TileS
   const { next } = batch;
   const argv = [
     keys.expected,
-    positionsJson(next.positions),
+    storedPositionsText(next.positions),
     next.watermarkMicros > 0 ? integerText(next.watermarkMicros, 'watermarkMicros') : '',
     integerText(next.events, 'events'),
     integerText(next.late, 'late'),
@@ -205,7 +214,7 @@ async function writeBatch(redis: Redis | Cluster, batch: TileBatch, cache: TileS
   if (reply === 0) return 'stale';
   if (cache) {
     grouped.forEach((key, k) => cache.wrote(key.entityKey, key.tiles, texts[k] as string[], pruneBelow[k], sentAtMs));
-    cache.applied(positionsJson(next.positions), next.watermarkMicros);
+    cache.applied(storedPositionsText(next.positions), next.watermarkMicros);
   }
   return 'applied';
 }

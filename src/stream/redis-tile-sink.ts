@@ -8,7 +8,7 @@
  */
 import type { RedisClient } from '../online/connection.js';
 import { toOnlineStoreError } from '../online/errors.js';
-import { applyTileBatch, positionsJson, readStreamState, touchStreamState, type StreamViewRef, type TileRow } from '../online/stream-tiles.js';
+import { applyTileBatch, readStreamState, storedPositionsText, touchStreamState, type StreamViewRef, type TileRow } from '../online/stream-tiles.js';
 import { TileStateCache } from '../online/tile-state-cache.js';
 import type { StreamStateUpdate, StreamTouch, TileSink } from './ingest.js';
 import type { Positions, StreamState } from './types.js';
@@ -50,7 +50,7 @@ export class RedisTileSink implements TileSink<TileRow> {
     try {
       const state = await readStreamState(this.redis, this.ref);
       // True at these positions: the first batch expects them, and its compare-and-set proves nothing wrote since.
-      this.cache?.start(state === undefined ? '' : positionsJson(state.positions), state?.watermarkMicros ?? 0);
+      this.cache?.start(storedPositionsText(state?.positions), state?.watermarkMicros ?? 0);
       return state;
     } catch (err) {
       throw toOnlineStoreError(err, `reading the stream state of view ${this.ref.view}`);

@@ -9,8 +9,9 @@
 -- KEYS[1]      the view's state hash   <prefix>:<project>:{st:<view>}:__state
 -- KEYS[2..]    one tile hash per entity <prefix>:<project>:{st:<view>}:<entityKey> (field <tile>: every feature's
 --              state, joined by "\28", see src/online/tile-codec.ts joinTileStates)
--- ARGV[1]      expected positions: the exact JSON stored in state.positions, or "" when none may be stored yet
--- ARGV[2]      positions after the batch (JSON)
+-- ARGV[1]      expected positions: the exact JSON stored in state.positions, or "" for none (an absent field or an
+--              empty set: a state hash an empty poll created has no positions field)
+-- ARGV[2]      positions after the batch (JSON, "" for an empty set)
 -- ARGV[3]      greatest event time of the batch, epoch micros, or "" (the watermark only grows)
 -- ARGV[4..7]   increments of events, late, invalid, overflow
 -- ARGV[8]      updatedAt (epoch ms)   ARGV[9] caughtUpAt (epoch ms, or "" to keep it)   ARGV[10] pending
