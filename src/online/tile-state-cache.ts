@@ -152,7 +152,7 @@ export class TileStateCache {
     if (this.size > this.maxEntries) {
       // Starting over at the applied watermark: anything stored now holds events <= it.
       this.dropEntries();
-      this.readTo = Math.max(this.tileOf(this.watermarkMicros), this.maxTile);
+      this.readTo = Math.max(this.readTo, this.tileOf(this.watermarkMicros), this.maxTile);
     }
   }
 

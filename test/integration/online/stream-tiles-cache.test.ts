@@ -108,8 +108,8 @@ async function contents(view: string, entities: number): Promise<unknown> {
   return { state: await redis.hgetall(streamStateKey(prefix, 'p', view)), tiles };
 }
 
-function newCache(): TileStateCache {
-  return new TileStateCache({ tileMicros: T, allowedLatenessMicros: LATENESS, expireMs: RETAIN * (T / 1000) });
+function newCache(maxEntries?: number): TileStateCache {
+  return new TileStateCache({ tileMicros: T, allowedLatenessMicros: LATENESS, expireMs: RETAIN * (T / 1000), ...(maxEntries ? { maxEntries } : {}) });
 }
 
 function sink(view: string): RedisTileSink {
@@ -138,6 +138,18 @@ describe('applyTileBatch with a TileStateCache', () => {
       expect(reads.calls).toBe(0);
       expect(await contents(`cached${seed}`, 40)).toEqual(await contents(`plain${seed}`, 40));
     }
+  });
+
+  it('starts over past its cap, reading what it dropped, and still leaves the same contents', async () => {
+    const list = steps(4, 30);
+    await writeAll('cap-plain', list);
+    const cache = newCache(40);
+    cache.start('', 0);
+    reads.calls = 0;
+    await writeAll('cap', list, cache);
+    expect(reads.calls).toBeGreaterThan(0);
+    expect(cache.entries).toBeLessThanOrEqual(40);
+    expect(await contents('cap', 40)).toEqual(await contents('cap-plain', 40));
   });
 
   it('starts a second run on stored tiles reading only the tiles at or below the stored watermark, with nothing counted twice', async () => {
