@@ -99,7 +99,7 @@ export async function startIngest(
   const conn = await instance.connect();
   const rules = { joinKeys: SPEC.joinKeys, timestampField: 'ts', allowedLatenessMicros: LATENESS_S * 1_000_000 };
   const partials = await TilePartials.open(conn, { ...SPEC, keyTypes: ['int64'], rules }, SPEC.columns);
-  const sink = new RedisTileSink(redis, { prefix, project: PROJECT, view: VIEW }, { kinds: KINDS, retainTiles: RETAIN_TILES, tileMs: 60_000 });
+  const sink = new RedisTileSink(redis, { prefix, project: PROJECT, view: VIEW }, { kinds: KINDS, retainTiles: RETAIN_TILES, tileMs: 60_000, tileMicros: MINUTE_MICROS, rules });
   const controller = new AbortController();
   const done = runStreamIngest<TileRow>({
     view: VIEW,

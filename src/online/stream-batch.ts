@@ -1,15 +1,17 @@
 /**
  * The client half of writing a micro-batch of a stream view (pure): the batch's rows grouped per tile hash, the
- * fields to read (lua/stream-read-tiles.lua), and the merge of the stored states with the batch's by the codec
- * that serving and training use, packed for lua/stream-apply.lua. Merging here rather than in Lua moved ~28 us
+ * fields to read (lua/stream-read-tiles.lua) or find in the consumer's cache (tile-state-cache.ts), and the merge of
+ * the stored states with the batch's by the codec that serving and training use, packed for lua/stream-apply.lua. Merging here rather than in Lua moved ~28 us
  * per (entity, tile) row off Redis' single thread (bench/stream/ingest.ts) onto the ingest process.
  * A tile hash has one field per tile (`<tile>`), holding every feature's state (tile-codec joinTileStates).
  */
 import { OnlineStoreError } from './errors.js';
 import {
+  DISTINCT_SEPARATOR,
   encodeTileState,
   formatNumber,
   joinTileStates,
+  MAX_DISTINCT_PER_TILE,
   mergeTileStates,
   parseTileState,
   readStateNumbers,
@@ -32,6 +34,8 @@ export const UNIT = '\x1d';
 /** One tile hash's part of a batch: its tiles in first-seen order, each with every feature's state ("" absent). */
 export interface KeyBatch {
   entityKey: string;
+  tiles: number[];
+  /** The tiles' field names. */
   fields: string[];
   states: string[][];
   maxTile: number;
@@ -50,7 +54,7 @@ export function groupTileRows(rows: readonly TileRow[], kinds: readonly TileKind
   for (const row of rows) {
     let key = byKey.get(row.entityKey);
     if (!key) {
-      key = { entityKey: row.entityKey, fields: [], states: [], maxTile: row.tile };
+      key = { entityKey: row.entityKey, tiles: [], fields: [], states: [], maxTile: row.tile };
       byKey.set(row.entityKey, key);
     }
     const field = integerText(row.tile, 'tile');
@@ -59,6 +63,7 @@ export function groupTileRows(rows: readonly TileRow[], kinds: readonly TileKind
     let at = key.fields.length > 1 ? key.fields.indexOf(field) : key.fields[0] === field ? 0 : -1;
     if (at < 0) {
       at = key.fields.length;
+      key.tiles.push(row.tile);
       key.fields.push(field);
       key.states.push(kinds.map(() => ''));
     }
@@ -79,9 +84,10 @@ const STORED = new Float64Array(3);
 const BATCH = new Float64Array(3);
 
 /**
- * The codec's merge of two state texts, counts and sums added straight from the texts (most merges of a batch; the
- * general path allocates two states and a third, ~1 us a merge): the same numbers (readStateNumbers reads what
- * parseTileState reads) and the same IEEE additions.
+ * The codec's merge of two state texts, numbers merged straight from the texts (most merges of a batch; the general
+ * path allocates two states and a third, ~1 us a merge): the same numbers (readStateNumbers reads what
+ * parseTileState reads) and the same IEEE operations; a count_distinct batch state of one value (most: an entity's
+ * events in one tile of one batch) is looked up in the stored text rather than both split into a Set.
  */
 function merge(kind: TileKind, stored: string, batch: string, stats: MergeStats): string {
   if (kind === 'count' || kind === 'sum' || kind === 'avg') {
@@ -90,33 +96,51 @@ function merge(kind: TileKind, stored: string, batch: string, stats: MergeStats)
     const n = formatNumber((STORED[0] as number) + (BATCH[0] as number));
     return kind === 'count' ? n : `${n},${formatNumber((STORED[1] as number) + (BATCH[1] as number))}`;
   }
+  if (kind === 'max' || kind === 'min') {
+    readStateNumbers(kind, stored, STORED);
+    readStateNumbers(kind, batch, BATCH);
+    return formatNumber((kind === 'max' ? Math.max : Math.min)(STORED[0] as number, BATCH[0] as number));
+  }
+  if (kind === 'count_distinct' && !batch.includes(DISTINCT_SEPARATOR) && stored.length < DISTINCT_QUICK_BELOW) {
+    // Shorter than this the stored list holds fewer than the cap's values (each takes >= 3 characters with its
+    // separator), so the value is only dropped if already there.
+    return hasWholeValue(stored, batch) ? stored : `${stored}${DISTINCT_SEPARATOR}${batch}`;
+  }
   return encodeTileState(mergeTileStates(parseTileState(kind, stored), parseTileState(kind, batch), stats));
 }
 
-/** A tile hash's stored values of the batch's fields ("" where none) and its field count, as read. */
-export interface StoredFields {
-  values: string[];
-  fieldCount: number;
+/** Values of a count_distinct text are JSON, each >= 2 characters: this many characters hold fewer than the cap. */
+const DISTINCT_QUICK_BELOW = 3 * MAX_DISTINCT_PER_TILE - 1;
+
+function isWholeValue(list: string, at: number, length: number): boolean {
+  const end = at + length;
+  return (at === 0 || list.charCodeAt(at - 1) === 0x1f) && (end === list.length || list.charCodeAt(end) === 0x1f);
+}
+
+function hasWholeValue(list: string, value: string): boolean {
+  for (let at = list.indexOf(value); at >= 0; at = list.indexOf(value, at + 1)) if (isWholeValue(list, at, value.length)) return true;
+  return false;
 }
 
 /**
- * The packed ARGV of one key for stream-apply.lua: every tile with the stored states merged with the batch's, and
- * whether the hash outgrows `pruneAt` fields with the new ones (then its tiles before maxTile - retainTiles go).
+ * The packed ARGV of one key for stream-apply.lua: every tile with its stored state (`stored[i]`, "" when absent)
+ * merged with the batch's. `texts` are the merged field values as written (what the cache keeps); `added` says
+ * whether a tile field is new to the hash (only then can it outgrow the prune threshold).
  */
 export function mergedRecords(
   key: KeyBatch,
-  stored: StoredFields,
+  stored: readonly string[],
   kinds: readonly TileKind[],
   stats: MergeStats,
-  pruneAt: number,
-): { packed: string; prune: boolean } {
-  const records: string[] = [];
-  let added = 0;
+): { packed: string; texts: string[]; added: boolean } {
+  const texts: string[] = [];
+  let packed = '';
+  let added = false;
   for (let i = 0; i < key.fields.length; i++) {
-    const old = stored.values[i] ?? '';
+    const old = stored[i] ?? '';
     const states = key.states[i] as string[];
     if (old === '') {
-      added++;
+      added = true;
     } else {
       const olds = splitTileStates(old, kinds.length);
       for (let f = 0; f < kinds.length; f++) {
@@ -125,7 +149,9 @@ export function mergedRecords(
         states[f] = a === '' ? b : b === '' ? a : merge(kinds[f] as TileKind, a, b, stats);
       }
     }
-    records.push(`${key.fields[i] as string}${UNIT}${joinTileStates(states)}`);
+    const text = joinTileStates(states);
+    texts.push(text);
+    packed += `${i === 0 ? '' : RECORD}${key.fields[i] as string}${UNIT}${text}`;
   }
-  return { packed: records.join(RECORD), prune: stored.fieldCount + added > pruneAt };
+  return { packed, texts, added };
 }

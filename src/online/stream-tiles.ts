@@ -1,11 +1,12 @@
 /**
- * A stream view's tiles and ingestion state in Redis (layout: keys.ts streamTilesKey / streamStateKey). A batch is
- * written in two script calls: lua/stream-read-tiles.lua reads the stored positions and the batch's tiles in one
- * atomic step, this process merges them (stream-batch.ts), and lua/stream-apply.lua writes the merged tiles and the
- * new positions only if the positions are still the ones the batch was read after: the tiles and the positions move
- * together or not at all, which is what makes the effect exactly once (the broker is acknowledged only after, and a
- * replay finds newer positions). Every applied batch moves the positions forward, so an unchanged position also
- * proves that no write came between the read and the write.
+ * A stream view's tiles and ingestion state in Redis (layout: keys.ts streamTilesKey / streamStateKey). A batch's
+ * stored tile states come from the consumer's cache of what it wrote (tile-state-cache.ts) or, for the tiles it
+ * cannot tell, from lua/stream-read-tiles.lua, which reads the stored positions and those tiles in one atomic step;
+ * this process merges them (stream-batch.ts), and lua/stream-apply.lua writes the merged tiles and the new positions
+ * only if the positions are still the expected ones: the tiles and the positions move together or not at all, which
+ * is what makes the effect exactly once (the broker is acknowledged only after, and a replay finds newer positions).
+ * Every applied batch moves the positions forward, so an unchanged position also proves that no write came between
+ * the read (or the cached write) and this write. In steady state a cached batch is one script call.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -15,8 +16,9 @@ export type { StreamStateUpdate } from '../stream/types.js';
 import { OnlineStoreError } from './errors.js';
 import { streamStateKey, streamTilesKey } from './keys.js';
 import { isNoScript } from './scripts.js';
-import { groupTileRows, mergedRecords, RECORD, type StoredFields, type TileRow } from './stream-batch.js';
+import { groupTileRows, mergedRecords, RECORD, type KeyBatch, type TileRow } from './stream-batch.js';
 import type { MergeStats, TileKind } from './tile-codec.js';
+import { READ, type TileStateCache } from './tile-state-cache.js';
 
 export type { TileRow } from './stream-batch.js';
 
@@ -57,6 +59,15 @@ export function positionsJson(positions: Positions): string {
   return JSON.stringify(sorted);
 }
 
+/**
+ * The positions as stream-apply.lua stores and compares them: "" for none, an empty set included. A state hash
+ * that only an empty poll wrote (touchStreamState) has no positions, and readStreamState gives {} for it: as '{}'
+ * the next run's every batch was refused as stale, and its retries too.
+ */
+export function storedPositionsText(positions: Positions | undefined): string {
+  return positions === undefined || Object.keys(positions).length === 0 ? '' : positionsJson(positions);
+}
+
 function integerText(n: number, name: string): string {
   if (!Number.isSafeInteger(n)) throw new OnlineStoreError(`stream batch: ${name} must be a safe integer, got ${n}`);
   return String(n);
@@ -71,48 +82,121 @@ async function runScript(redis: Redis | Cluster, lua: string, sha: string, keys:
   }
 }
 
-/** The stored positions and the batch's fields as stream-read-tiles.lua answered them. */
-function storedFields(reply: unknown, keys: number): { positions: string; fields: StoredFields[] } {
-  if (!Array.isArray(reply) || reply.length !== 1 + 2 * keys || typeof reply[0] !== 'string') {
-    throw new OnlineStoreError(`stream-read-tiles.lua answered ${JSON.stringify(reply).slice(0, 200)}, expected positions and 2 entries per key`);
+/** The stored positions, watermark and asked fields as stream-read-tiles.lua answered them. */
+function readReply(reply: unknown, keys: number): { positions: string; watermarkMicros: number; values: string[][] } {
+  if (!Array.isArray(reply) || reply.length !== 2 + keys || typeof reply[0] !== 'string' || typeof reply[1] !== 'string') {
+    throw new OnlineStoreError(`stream-read-tiles.lua answered ${JSON.stringify(reply).slice(0, 200)}, expected positions, watermark and one entry per key`);
   }
-  const fields: StoredFields[] = [];
+  const watermarkMicros = reply[1] === '' ? 0 : Number(reply[1]);
+  if (!Number.isFinite(watermarkMicros)) throw new OnlineStoreError(`stream state watermark ${JSON.stringify(reply[1])} is not a number`);
+  const values: string[][] = [];
   for (let k = 0; k < keys; k++) {
-    const values = reply[1 + 2 * k] as unknown;
-    const fieldCount = reply[2 + 2 * k] as unknown;
-    if (typeof values !== 'string' || typeof fieldCount !== 'number') throw new OnlineStoreError(`stream-read-tiles.lua answered a malformed entry for key ${k}`);
-    fields.push({ values: values.split(RECORD), fieldCount });
+    const text = reply[2 + k] as unknown;
+    if (typeof text !== 'string') throw new OnlineStoreError(`stream-read-tiles.lua answered a malformed entry for key ${k}`);
+    values.push(text.split(RECORD));
   }
-  return { positions: reply[0], fields };
+  return { positions: reply[0], watermarkMicros, values };
+}
+
+interface BatchKeys {
+  state: string;
+  tiles: string[];
+  expected: string;
+}
+
+/**
+ * The stored state text of every tile of the batch, per key in the batch's order ("" where none is stored): from the
+ * cache where it knows, else read with stream-read-tiles.lua, only the keys and fields it must. undefined when the
+ * stored positions are not the expected ones (stale).
+ */
+async function storedStates(redis: Redis | Cluster, grouped: readonly KeyBatch[], keys: BatchKeys, cache: TileStateCache | undefined, nowMs: number): Promise<string[][] | undefined> {
+  const known = cache?.knowsAt(keys.expected) === true;
+  if (cache && !known) cache.clear();
+  const stored: string[][] = [];
+  const readKeys: string[] = [];
+  const readFields: string[] = [];
+  /** Per key read: its index in `grouped` and the indexes of the tiles read (undefined: all of them). */
+  const readAt: Array<[number, number[] | undefined]> = [];
+  for (let k = 0; k < grouped.length; k++) {
+    const key = grouped[k] as KeyBatch;
+    if (!known || cache === undefined) {
+      stored.push([]);
+      readKeys.push(keys.tiles[k] as string);
+      readFields.push(key.fields.join(RECORD));
+      readAt.push([k, undefined]);
+      continue;
+    }
+    const values: string[] = [];
+    let wanted: number[] | undefined;
+    for (let i = 0; i < key.tiles.length; i++) {
+      const text = cache.stored(key.entityKey, key.tiles[i] as number, nowMs);
+      if (text === READ) (wanted ??= []).push(i);
+      values.push(text ?? '');
+    }
+    stored.push(values);
+    if (wanted) {
+      readKeys.push(keys.tiles[k] as string);
+      readFields.push(wanted.map((i) => key.fields[i] as string).join(RECORD));
+      readAt.push([k, wanted]);
+    }
+  }
+  if (readKeys.length === 0) return stored;
+  const read = readReply(await runScript(redis, STREAM_READ_LUA, STREAM_READ_SHA, [keys.state, ...readKeys], readFields), readKeys.length);
+  if (read.positions !== keys.expected) return undefined;
+  // The tiles read and the watermark are one snapshot at the expected positions: the cache starts from it.
+  if (cache && !known) cache.start(keys.expected, read.watermarkMicros);
+  readAt.forEach(([k, wanted], r) => {
+    const values = read.values[r] as string[];
+    if (wanted === undefined) stored[k] = values;
+    else wanted.forEach((i, j) => ((stored[k] as string[])[i] = values[j] ?? ''));
+  });
+  return stored;
 }
 
 /**
  * Writes one batch if the stored positions are still `expected`: 'applied', or 'stale' with nothing written (another
- * consumer, or this batch already applied). Counters add, the watermark keeps the greater.
+ * consumer, or this batch already applied). Counters add, the watermark keeps the greater. With a cache (one per
+ * consumer run) the stored states come from what this consumer wrote; it is cleared on 'stale' or an error (a lost
+ * reply may or may not have applied).
  */
-export async function applyTileBatch(redis: Redis | Cluster, batch: TileBatch): Promise<'applied' | 'stale'> {
+export async function applyTileBatch(redis: Redis | Cluster, batch: TileBatch, cache?: TileStateCache): Promise<'applied' | 'stale'> {
+  try {
+    const result = await writeBatch(redis, batch, cache);
+    if (result === 'stale') cache?.clear();
+    return result;
+  } catch (err) {
+    cache?.clear();
+    throw err;
+  }
+}
+
+async function writeBatch(redis: Redis | Cluster, batch: TileBatch, cache: TileStateCache | undefined): Promise<'applied' | 'stale'> {
   const stats: MergeStats = { dropped: 0 };
   const grouped = groupTileRows(batch.rows, batch.kinds, stats);
-  const keys = [streamStateKey(batch.prefix, batch.project, batch.view), ...grouped.map((k) => streamTilesKey(batch.prefix, batch.project, batch.view, k.entityKey))];
-  const expected = batch.expected === undefined ? '' : positionsJson(batch.expected);
-  let stored: StoredFields[] = [];
-  if (grouped.length > 0) {
-    const read = storedFields(await runScript(redis, STREAM_READ_LUA, STREAM_READ_SHA, keys, grouped.map((k) => k.fields.join(RECORD))), grouped.length);
-    if (read.positions !== expected) return 'stale';
-    stored = read.fields;
-  }
-  const pruneAt = batch.retainTiles + 2;
+  const keys: BatchKeys = {
+    state: streamStateKey(batch.prefix, batch.project, batch.view),
+    tiles: grouped.map((k) => streamTilesKey(batch.prefix, batch.project, batch.view, k.entityKey)),
+    expected: storedPositionsText(batch.expected),
+  };
+  // Before the write is sent: a lower bound of when Redis refreshed the hashes' expiry.
+  const sentAtMs = cache?.now() ?? 0;
+  const stored = await storedStates(redis, grouped, keys, cache, sentAtMs);
+  if (stored === undefined) return 'stale';
   const packed: string[] = [];
-  const prune: string[] = [];
-  grouped.forEach((key, i) => {
-    const merged = mergedRecords(key, stored[i] as StoredFields, batch.kinds, stats, pruneAt);
+  const texts: string[][] = [];
+  const pruneBelow: Array<number | undefined> = [];
+  for (let k = 0; k < grouped.length; k++) {
+    const key = grouped[k] as KeyBatch;
+    const merged = mergedRecords(key, stored[k] as string[], batch.kinds, stats);
     packed.push(merged.packed);
-    if (merged.prune) prune.push(`${i + 2}:${key.maxTile - batch.retainTiles}`);
-  });
+    texts.push(merged.texts);
+    // What stream-apply.lua prunes below if the batch's new field took the hash past the threshold.
+    pruneBelow.push(merged.added ? key.maxTile - batch.retainTiles : undefined);
+  }
   const { next } = batch;
   const argv = [
-    expected,
-    positionsJson(next.positions),
+    keys.expected,
+    storedPositionsText(next.positions),
     next.watermarkMicros > 0 ? integerText(next.watermarkMicros, 'watermarkMicros') : '',
     integerText(next.events, 'events'),
     integerText(next.late, 'late'),
@@ -122,12 +206,17 @@ export async function applyTileBatch(redis: Redis | Cluster, batch: TileBatch): 
     next.caughtUpAtMs === undefined ? '' : integerText(next.caughtUpAtMs, 'caughtUpAtMs'),
     integerText(next.pending, 'pending'),
     integerText(batch.retainTiles * batch.tileMs, 'retention'),
-    prune.join(','),
+    integerText(batch.retainTiles, 'retainTiles'),
     ...packed,
   ];
-  const reply = await runScript(redis, STREAM_APPLY_LUA, STREAM_APPLY_SHA, keys, argv);
+  const reply = await runScript(redis, STREAM_APPLY_LUA, STREAM_APPLY_SHA, [keys.state, ...keys.tiles], argv);
   if (reply !== 0 && reply !== 1) throw new OnlineStoreError(`stream-apply.lua answered ${JSON.stringify(reply)}, expected 1 or 0`);
-  return reply === 1 ? 'applied' : 'stale';
+  if (reply === 0) return 'stale';
+  if (cache) {
+    grouped.forEach((key, k) => cache.wrote(key.entityKey, key.tiles, texts[k] as string[], pruneBelow[k], sentAtMs));
+    cache.applied(storedPositionsText(next.positions), next.watermarkMicros);
+  }
+  return 'applied';
 }
 
 /** An empty poll: a live consumer with nothing new (freshness), without touching positions or counters. */

@@ -1,21 +1,23 @@
--- stream-read-tiles: the first half of writing a micro-batch of a stream view (src/online/stream-batch.ts). Reads,
--- in one atomic step, the view's stored positions and the current states of the tile fields the batch touches, so
--- the client merges them (in JS, with the codec that serving uses) and stream-apply.lua only writes. The snapshot is
--- consistent with the positions: stream-apply.lua writes only if the positions are still the ones read here, and
--- every applied batch moves them forward, so no write can have slipped in between.
+-- stream-read-tiles: the first half of writing a micro-batch of a stream view (src/online/stream-tiles.ts), when the
+-- consumer's cache (src/online/tile-state-cache.ts) cannot tell a tile's state: the first batches of a run, or no
+-- cache. Reads, in one atomic step, the view's stored positions and watermark and the current states of the tile
+-- fields asked, so the client merges them (in JS, with the codec that serving uses) and stream-apply.lua only
+-- writes. The snapshot is consistent with the positions: stream-apply.lua writes only if the positions are still the
+-- ones read here, and every applied batch moves them forward, so no write can have slipped in between.
 --
 -- KEYS[1]      the view's state hash   <prefix>:<project>:{st:<view>}:__state
--- KEYS[2..]    one tile hash per entity <prefix>:<project>:{st:<view>}:<entityKey>
+-- KEYS[2..]    tile hashes to read, one per entity <prefix>:<project>:{st:<view>}:<entityKey>
 -- ARGV[k - 1]  for KEYS[k] (k >= 2): the fields wanted (`<tile>`), joined by "\30"
--- Returns {positions, values of KEYS[2], field count of KEYS[2], values of KEYS[3], ...}: positions "" when none
+-- Returns {positions, watermark, values of KEYS[2], values of KEYS[3], ...}: positions and watermark "" when none
 -- are stored; values joined by "\30" in the order asked, "" for a field not stored (no stored state is empty).
+-- The watermark (epoch micros, the greatest event time applied) bounds every stored tile: the cache restarts from it.
 --
--- One script rather than a MULTI of HMGET/HLEN: one reply string per key instead of one array element per field,
+-- One script rather than a MULTI of HMGETs: one reply string per key instead of one array element per field,
 -- and one argument per key: ioredis spent ~50 ms of the client's thread per 3,000-key batch on a MULTI.
 
 local positions = redis.call('HGET', KEYS[1], 'positions')
 if positions == false then positions = '' end
-local out = { positions }
+local out = { positions, redis.call('HGET', KEYS[1], 'watermark') or '' }
 local find, call = string.find, redis.call
 for k = 2, #KEYS do
   local wanted = ARGV[k - 1]
@@ -32,6 +34,5 @@ for k = 2, #KEYS do
     end
     out[#out + 1] = table.concat(values, '\30')
   end
-  out[#out + 1] = call('HLEN', KEYS[k])
 end
 return out

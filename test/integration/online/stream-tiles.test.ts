@@ -83,6 +83,16 @@ describe('applyTileBatch', () => {
     expect(state).toMatchObject({ positions: { '0': '9' }, events: 3, late: 1, invalid: 2, watermarkMicros: 5_000_000, updatedAtMs: 1000 });
   });
 
+  it('applies the first batch of a run that found a state only an empty poll wrote (no positions)', async () => {
+    const ref = { prefix, project: 'p', view: 'touched' };
+    await touchStreamState(redis, ref, { updatedAtMs: 5, pending: 0 });
+    const stored = await readStreamState(redis, ref);
+    expect(stored?.positions).toEqual({});
+    expect(await applyTileBatch(redis, batch('touched', stored?.positions, '1', [count('i1', 100, 2)]))).toBe('applied');
+    expect(await applyTileBatch(redis, batch('touched', { '0': '1' }, '2', [count('i1', 100, 1)]))).toBe('applied');
+    expect(await redis.hget(streamTilesKey(prefix, 'p', 'touched', 'i1'), '100')).toBe('3');
+  });
+
   it('merges every kind of state across batches exactly as the codec merges it', async () => {
     const rand = rng(14);
     const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T;
