@@ -13,8 +13,8 @@
  * SQL stays the one definition of what an event means.
  */
 import type { AggregationFeature } from '../registry/schema.js';
-import { formatNumber, MAX_DISTINCT_PER_TILE, type TileKind } from '../online/tile-codec.js';
-import type { PartialRow, PartialsResult, StreamEvent, StreamPartialsSpec } from './stream-partials.js';
+import { DISTINCT_SEPARATOR, FEATURE_SEPARATOR, formatNumber, MAX_DISTINCT_PER_TILE, type TileKind } from '../online/tile-codec.js';
+import type { JoinedPartialRow, JoinedPartialsResult, PartialRow, PartialsResult, StreamEvent, StreamPartialsSpec } from './stream-partials.js';
 
 /** How a column's JSON value is typed: as DuckDB would for these column types, where it is unambiguous. */
 type ColumnKind = 'bigint' | 'integer' | 'double' | 'varchar';
@@ -158,6 +158,11 @@ export class StreamFold {
 
   /** The batch's rows, or undefined when an event holds a value only DuckDB can type (or came without its object). */
   fold(events: readonly StreamEvent[]): PartialsResult | undefined {
+    const rows = this.foldRows(events);
+    return rows === undefined ? undefined : this.result(rows);
+  }
+
+  private foldRows(events: readonly StreamEvent[]): Rows | undefined {
     const { keys, features, tileMicros } = this;
     const width = features.length;
     const single = keys.length === 1 ? (keys[0] as { name: string; type: ColumnKind }) : undefined;
@@ -234,63 +239,96 @@ export class StreamFold {
         }
       }
     }
-    return this.result(rows);
+    return rows;
   }
 
+  /** The rows of a folded batch with their states as tuples (what StreamPartials.aggregate gives). */
   private result(rows: Rows): PartialsResult | undefined {
-    const { features } = this;
-    const width = features.length;
+    const texts = new StateTexts();
+    const width = this.features.length;
     const out: PartialRow[] = [];
-    let overflow = 0;
-    // A row's numbers repeat (a sum and an avg of one column; the max of a one-event tile is its sum): formatting
-    // a double is the dearest step left, so the last one is kept.
-    let lastNumber = NaN;
-    let lastText = '';
-    const text = (x: number): string => {
-      if (!Object.is(x, lastNumber)) {
-        lastNumber = x;
-        lastText = formatNumber(x);
-      }
-      return lastText;
-    };
     for (let r = 0; r < rows.count; r++) {
       const states: Array<readonly [number, TileKind, string]> = [];
       for (let j = 0; j < width; j++) {
-        const i = r * width + j;
-        const n = rows.n[i] as number;
-        if (n === 0) continue;
-        const kind = (features[j] as FoldFeature).kind;
-        switch (kind) {
-          case 'count':
-            states.push([j, kind, String(n)]);
-            break;
-          case 'sum':
-          case 'avg':
-            states.push([j, kind, `${n},${text(rows.s[i] as number)}`]);
-            break;
-          case 'min':
-          case 'max':
-            states.push([j, kind, text(rows.v[i] as number)]);
-            break;
-          case 'count_distinct': {
-            const seen = rows.d[i] as number | string | Set<number | string>;
-            const texts: string[] = [];
-            for (const value of seen instanceof Set ? seen : [seen]) {
-              if (texts.length === MAX_DISTINCT_PER_TILE) {
-                overflow++;
-                continue;
-              }
-              const text = jsonText(value);
-              if (text === undefined) return undefined;
-              texts.push(text);
-            }
-            states.push([j, kind, texts.join('\x1f')]);
-            break;
-          }
-        }
+        const kind = (this.features[j] as FoldFeature).kind;
+        const text = texts.of(rows, r * width + j, kind);
+        if (text === undefined) return undefined;
+        if (text !== '') states.push([j, kind, text]);
       }
       out.push({ keyValues: rows.keyValues[r] as unknown[], tile: rows.tile[r] as number, maxMicros: rows.maxMicros[r] as number, events: rows.events[r] as number, states });
     }
-    return { rows: out, overflow, untypedKeys: 0 };
+    return { rows: out, overflow: texts.overflow, untypedKeys: 0 };
+  }
+
+  /**
+   * The batch's rows with every feature's state joined as a tile field holds them (tile-codec joinTileStates, ""
+   * where absent), or undefined as fold(): what ingestion writes, without a tuple and a string per feature.
+   */
+  foldJoined(events: readonly StreamEvent[]): JoinedPartialsResult | undefined {
+    const rows = this.foldRows(events);
+    if (rows === undefined) return undefined;
+    const texts = new StateTexts();
+    const width = this.features.length;
+    const out: JoinedPartialRow[] = [];
+    for (let r = 0; r < rows.count; r++) {
+      let joined = '';
+      for (let j = 0; j < width; j++) {
+        const text = texts.of(rows, r * width + j, (this.features[j] as FoldFeature).kind);
+        if (text === undefined) return undefined;
+        joined = j === 0 ? text : `${joined}${FEATURE_SEPARATOR}${text}`;
+      }
+      out.push({ keyValues: rows.keyValues[r] as unknown[], tile: rows.tile[r] as number, maxMicros: rows.maxMicros[r] as number, events: rows.events[r] as number, joined });
+    }
+    return { rows: out, overflow: texts.overflow, untypedKeys: 0 };
+  }
+}
+
+/** The state texts of folded rows (tile-codec), counting the count_distinct values dropped beyond the cap. */
+class StateTexts {
+  overflow = 0;
+  // A row's numbers repeat (a sum and an avg of one column; the max of a one-event tile is its sum): formatting a
+  // double is the dearest step left, so the last one is kept.
+  private lastNumber = NaN;
+  private lastText = '';
+
+  private number(x: number): string {
+    if (!Object.is(x, this.lastNumber)) {
+      this.lastNumber = x;
+      this.lastText = formatNumber(x);
+    }
+    return this.lastText;
+  }
+
+  /** Feature state i of `rows` ("" when none), or undefined when a value's JSON text is not DuckDB's. */
+  of(rows: Rows, i: number, kind: TileKind): string | undefined {
+    const n = rows.n[i] as number;
+    if (n === 0) return '';
+    switch (kind) {
+      case 'count':
+        return String(n);
+      case 'sum':
+      case 'avg':
+        return `${n},${this.number(rows.s[i] as number)}`;
+      case 'min':
+      case 'max':
+        return this.number(rows.v[i] as number);
+      case 'count_distinct': {
+        const seen = rows.d[i] as number | string | Set<number | string>;
+        if (!(seen instanceof Set)) return jsonText(seen);
+        const texts: string[] = [];
+        for (const value of seen) {
+          if (texts.length === MAX_DISTINCT_PER_TILE) {
+            this.overflow++;
+            continue;
+          }
+          const text = jsonText(value);
+          if (text === undefined) return undefined;
+          texts.push(text);
+        }
+        return texts.join(DISTINCT_SEPARATOR);
+      }
+      default:
+        return undefined;
+    }
   }
 }

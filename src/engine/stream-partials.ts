@@ -16,7 +16,7 @@
  */
 import type { DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
 import type { AggregationFeature } from '../registry/schema.js';
-import { MAX_DISTINCT_PER_TILE, type TileKind } from '../online/tile-codec.js';
+import { joinTileStates, MAX_DISTINCT_PER_TILE, type TileKind } from '../online/tile-codec.js';
 import { duckdbMessage, InvalidRequestError, SourceError } from './errors.js';
 import { ident, literal } from './sql.js';
 import { StreamFold } from './stream-fold.js';
@@ -50,6 +50,13 @@ export interface PartialRow {
   events: number;
   /** [feature index, kind, encoded state]; features without a qualifying value are absent. */
   states: Array<readonly [number, TileKind, string]>;
+}
+
+/** A PartialRow with every feature's state joined as a tile field holds them (joinTileStates, "" where absent). */
+export type JoinedPartialRow = Omit<PartialRow, 'states'> & { joined: string };
+
+export interface JoinedPartialsResult extends Omit<PartialsResult, 'rows'> {
+  rows: JoinedPartialRow[];
 }
 
 export interface PartialsResult {
@@ -201,7 +208,10 @@ export class StreamPartials {
   async aggregate(events: readonly StreamEvent[]): Promise<PartialsResult> {
     if (events.length === 0) return { rows: [], overflow: 0, untypedKeys: 0 };
     const inJs = this.fold?.fold(events);
-    if (inJs !== undefined) return inJs;
+    return inJs ?? this.aggregateSql(events);
+  }
+
+  private async aggregateSql(events: readonly StreamEvent[]): Promise<PartialsResult> {
     const parts: string[] = [];
     for (const e of events) parts.push(`{"m":${Math.trunc(e.micros)},"r":${e.json ?? JSON.stringify(e.record ?? {})}}`);
     this.statement.bindVarchar(1, `[${parts.join(',')}]`);
@@ -222,6 +232,21 @@ export class StreamPartials {
       return { keyValues: row.slice(0, k), tile: row[k] as number, maxMicros: row[k + 1] as number, events: rowEvents, states };
     });
     return { rows, overflow, untypedKeys: events.length - folded };
+  }
+
+  /** aggregate() with each row's states joined as a tile field holds them: what ingestion writes. */
+  async aggregateJoined(events: readonly StreamEvent[]): Promise<JoinedPartialsResult> {
+    if (events.length === 0) return { rows: [], overflow: 0, untypedKeys: 0 };
+    const inJs = this.fold?.foldJoined(events);
+    if (inJs !== undefined) return inJs;
+    const result = await this.aggregateSql(events);
+    const width = this.spec.features.length;
+    const rows = result.rows.map(({ states, ...row }): JoinedPartialRow => {
+      const texts = new Array<string>(width).fill('');
+      for (const [f, , text] of states) texts[f] = text;
+      return { ...row, joined: joinTileStates(texts) };
+    });
+    return { rows, overflow: result.overflow, untypedKeys: result.untypedKeys };
   }
 
   close(): void {

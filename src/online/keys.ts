@@ -167,6 +167,13 @@ export function encodeEntityKey(
   if (values.length !== fieldNames.length) {
     throw new InvalidEntityKeyError(`entity key has ${values.length} values for ${fieldNames.length} join keys (${fieldNames.join(', ')})`);
   }
+  if (values.length === 1) {
+    // One join key (most views): no list to build and join, once per row of a stream batch.
+    const value = values[0];
+    const dtype = types[0];
+    const part = value === null || value === undefined ? undefined : dtype ? encodeDeclared(value, dtype) : encodeInferred(value);
+    if (part !== undefined) return part;
+  }
   const parts: string[] = [];
   for (let i = 0; i < values.length; i++) {
     const value = values[i];

@@ -9,6 +9,7 @@ import { OnlineStoreError } from './errors.js';
 import {
   DISTINCT_SEPARATOR,
   encodeTileState,
+  FEATURE_SEPARATOR,
   formatNumber,
   joinTileStates,
   MAX_DISTINCT_PER_TILE,
@@ -20,28 +21,72 @@ import {
   type TileKind,
 } from './tile-codec.js';
 
-/** The states of one entity's tile: [feature index in view.aggregation.features, kind, state text (tile-codec)]. */
+/**
+ * The states of one entity's tile: [feature index in view.aggregation.features, kind, state text (tile-codec)], or
+ * every feature's state already joined as a tile field holds them (joinTileStates, "" where absent), as the ingest
+ * partials give them: then `states` is ignored. A row of tuples cost ~1 KB of young-generation garbage an event.
+ */
 export interface TileRow {
   entityKey: string;
   tile: number;
   states: ReadonlyArray<readonly [number, TileKind, string]>;
+  joined?: string;
 }
 
 /** Separators of the packed per-key records: never inside a state text (JSON escapes them). */
 export const RECORD = '\x1e';
 export const UNIT = '\x1d';
 
-/** One tile hash's part of a batch: its tiles in first-seen order, each with every feature's state ("" absent). */
+/** One tile hash's part of a batch: its tiles in first-seen order, each with every feature's state joined. */
 export interface KeyBatch {
   entityKey: string;
   tiles: number[];
   /** The tiles' field names. */
   fields: string[];
-  states: string[][];
+  /** Per tile, the batch's states as a tile field holds them (joinTileStates, "" where absent). */
+  texts: string[];
   maxTile: number;
 }
 
 const FORBIDDEN = /[\x1c\x1d\x1e]/;
+/** A joined row holds feature separators, but never a record's. */
+const FORBIDDEN_JOINED = /[\x1d\x1e]/;
+
+/** A tuple row's states in feature order ("" where absent), checked against the view's functions. */
+function rowStates(row: TileRow, kinds: readonly TileKind[]): string[] {
+  const states = kinds.map(() => '');
+  for (const [f, kind, state] of row.states) {
+    if (kinds[f] !== kind) throw new OnlineStoreError(`stream batch: feature ${f} is ${String(kinds[f])}, got a ${kind} state`);
+    if (state === '' || FORBIDDEN.test(state)) {
+      throw new OnlineStoreError(`stream batch: a ${kind} state must be non-empty text without \\x1c-\\x1e, got ${JSON.stringify(state.slice(0, 80))}`);
+    }
+    states[f] = state;
+  }
+  return states;
+}
+
+/** A row's states joined: a joined row as it is (after the check), tuples joined. */
+function rowText(row: TileRow, kinds: readonly TileKind[]): string {
+  const { joined } = row;
+  if (joined === undefined) return joinTileStates(rowStates(row, kinds));
+  if (FORBIDDEN_JOINED.test(joined)) throw new OnlineStoreError(`stream batch: a tile's states must not hold \\x1d or \\x1e, got ${JSON.stringify(joined.slice(0, 80))}`);
+  let width = 1;
+  for (let at = joined.indexOf(FEATURE_SEPARATOR); at >= 0; at = joined.indexOf(FEATURE_SEPARATOR, at + 1)) width++;
+  if (width !== kinds.length) throw new OnlineStoreError(`stream batch: a tile row holds ${width} feature states, the view has ${kinds.length}`);
+  return joined;
+}
+
+/** Two joined texts of one tile merged feature by feature (either may lack a feature: ""). */
+function mergeTexts(a: string, b: string, kinds: readonly TileKind[], stats: MergeStats): string {
+  const as = splitTileStates(a, kinds.length);
+  const bs = splitTileStates(b, kinds.length);
+  for (let f = 0; f < kinds.length; f++) {
+    const x = as[f] as string;
+    const y = bs[f] as string;
+    as[f] = x === '' ? y : y === '' ? x : merge(kinds[f] as TileKind, x, y, stats);
+  }
+  return joinTileStates(as);
+}
 
 function integerText(n: number, name: string): string {
   if (!Number.isSafeInteger(n)) throw new OnlineStoreError(`stream batch: ${name} must be a safe integer, got ${n}`);
@@ -52,29 +97,22 @@ function integerText(n: number, name: string): string {
 export function groupTileRows(rows: readonly TileRow[], kinds: readonly TileKind[], stats: MergeStats): KeyBatch[] {
   const byKey = new Map<string, KeyBatch>();
   for (const row of rows) {
-    let key = byKey.get(row.entityKey);
-    if (!key) {
-      key = { entityKey: row.entityKey, tiles: [], fields: [], states: [], maxTile: row.tile };
-      byKey.set(row.entityKey, key);
-    }
+    const text = rowText(row, kinds);
     const field = integerText(row.tile, 'tile');
+    const key = byKey.get(row.entityKey);
+    if (key === undefined) {
+      byKey.set(row.entityKey, { entityKey: row.entityKey, tiles: [row.tile], fields: [field], texts: [text], maxTile: row.tile });
+      continue;
+    }
     if (row.tile > key.maxTile) key.maxTile = row.tile;
     // The partials give one row per (entity, tile); another caller's repeats are merged.
-    let at = key.fields.length > 1 ? key.fields.indexOf(field) : key.fields[0] === field ? 0 : -1;
+    const at = key.fields.indexOf(field);
     if (at < 0) {
-      at = key.fields.length;
       key.tiles.push(row.tile);
       key.fields.push(field);
-      key.states.push(kinds.map(() => ''));
-    }
-    const states = key.states[at] as string[];
-    for (const [f, kind, state] of row.states) {
-      if (kinds[f] !== kind) throw new OnlineStoreError(`stream batch: feature ${f} is ${String(kinds[f])}, got a ${kind} state`);
-      if (state === '' || FORBIDDEN.test(state)) {
-        throw new OnlineStoreError(`stream batch: a ${kind} state must be non-empty text without \\x1c-\\x1e, got ${JSON.stringify(state.slice(0, 80))}`);
-      }
-      const old = states[f] as string;
-      states[f] = old === '' ? state : merge(kind, old, state, stats);
+      key.texts.push(text);
+    } else {
+      key.texts[at] = mergeTexts(key.texts[at] as string, text, kinds, stats);
     }
   }
   return [...byKey.values()];
@@ -138,18 +176,9 @@ export function mergedRecords(
   let added = false;
   for (let i = 0; i < key.fields.length; i++) {
     const old = stored[i] ?? '';
-    const states = key.states[i] as string[];
-    if (old === '') {
-      added = true;
-    } else {
-      const olds = splitTileStates(old, kinds.length);
-      for (let f = 0; f < kinds.length; f++) {
-        const a = olds[f] as string;
-        const b = states[f] as string;
-        states[f] = a === '' ? b : b === '' ? a : merge(kinds[f] as TileKind, a, b, stats);
-      }
-    }
-    const text = joinTileStates(states);
+    const batch = key.texts[i] as string;
+    if (old === '') added = true;
+    const text = old === '' ? batch : mergeTexts(old, batch, kinds, stats);
     texts.push(text);
     packed += `${i === 0 ? '' : RECORD}${key.fields[i] as string}${UNIT}${text}`;
   }

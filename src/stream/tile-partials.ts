@@ -15,6 +15,9 @@ import type { StreamEvent } from './events.js';
 import type { PartialsBuilder, PartialsResult } from './ingest.js';
 import type { StreamViewPlan } from './view-plan.js';
 
+/** The tuples a joined row carries none of. */
+const NO_STATES: TileRow['states'] = Object.freeze([]);
+
 /** Refused keys logged per batch at most. */
 const KEY_SAMPLES = 3;
 
@@ -46,7 +49,7 @@ export class TilePartials implements PartialsBuilder<TileRow> {
   }
 
   async aggregate(events: readonly StreamEvent[]): Promise<PartialsResult<TileRow>> {
-    const result = await this.partials.aggregate(events);
+    const result = await this.partials.aggregateJoined(events);
     const { joinKeys, keyTypes } = this.plan;
     const rows: TileRow[] = [];
     let refused = 0;
@@ -60,7 +63,7 @@ export class TilePartials implements PartialsBuilder<TileRow> {
         if (logged++ < KEY_SAMPLES) this.onRefusedKey(err instanceof Error ? err.message : String(err));
         continue;
       }
-      rows.push({ entityKey, tile: row.tile, states: row.states });
+      rows.push({ entityKey, tile: row.tile, states: NO_STATES, joined: row.joined });
     }
     return { rows, overflow: result.overflow, untypedKeys: result.untypedKeys + refused };
   }

@@ -8,7 +8,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StreamFold } from '../../../src/engine/stream-fold.js';
 import { StreamPartials, type PartialRow, type StreamEvent, type StreamPartialsSpec } from '../../../src/engine/stream-partials.js';
-import { MAX_DISTINCT_PER_TILE, parseTileState, type TileKind } from '../../../src/online/tile-codec.js';
+import { joinTileStates, MAX_DISTINCT_PER_TILE, parseTileState, type TileKind } from '../../../src/online/tile-codec.js';
 import type { AggregationFeature } from '../../../src/registry/schema.js';
 import { rng } from '../../helpers/prng.js';
 
@@ -72,6 +72,15 @@ function normalized(rows: readonly PartialRow[]): unknown[] {
     .sort((a, b) => (a.key === b.key ? a.tile - b.tile : a.key < b.key ? -1 : 1));
 }
 
+/** Rows with their states joined as a tile field holds them. */
+function joinedRows(rows: readonly PartialRow[], width: number): unknown[] {
+  return rows.map(({ states, ...row }) => {
+    const texts = new Array<string>(width).fill('');
+    for (const [f, , text] of states) texts[f] = text;
+    return { ...row, joined: joinTileStates(texts) };
+  });
+}
+
 /** What DuckDB's statement answers: the same events without their objects, which the fold needs. */
 async function bySql(partials: StreamPartials, events: readonly StreamEvent[]) {
   return partials.aggregate(events.map((e) => ({ micros: e.micros, json: e.json ?? JSON.stringify(e.record) })));
@@ -116,6 +125,9 @@ describe('stream fold', () => {
         expect(normalized(inJs?.rows ?? []), `round ${round}`).toEqual(normalized(sql.rows));
         expect(inJs?.overflow).toBe(sql.overflow);
         expect(inJs?.untypedKeys).toBe(sql.untypedKeys);
+        // Joined as ingestion writes them: the same states, feature by feature.
+        expect(fold?.foldJoined(events)?.rows).toEqual(joinedRows(inJs?.rows ?? [], features.length));
+        expect((await partials.aggregateJoined(events)).rows).toEqual(joinedRows(inJs?.rows ?? [], features.length));
       } finally {
         partials.close();
       }
@@ -151,6 +163,8 @@ describe('stream fold', () => {
         const sql = await bySql(partials, events);
         expect(normalized(answered.rows), JSON.stringify(change)).toEqual(normalized(sql.rows));
         expect(answered.untypedKeys).toBe(sql.untypedKeys);
+        expect(fold.foldJoined(events), JSON.stringify(change)).toBeUndefined();
+        expect((await partials.aggregateJoined(events)).rows, JSON.stringify(change)).toEqual(joinedRows(answered.rows, features.length));
       }
     } finally {
       partials.close();

@@ -11,14 +11,25 @@ describe('groupTileRows', () => {
   it('gives one field per tile of each entity with every feature in order, absent ones empty', () => {
     const keys = groupTileRows([row('a', 5, [[0, 'count', '2'], [2, 'count_distinct', '"x"']]), row('b', 5, [[1, 'sum', '1,2.5']]), row('a', 6, [[0, 'count', '1']])], KINDS, { dropped: 0 });
     expect(keys).toEqual([
-      { entityKey: 'a', tiles: [5, 6], fields: ['5', '6'], states: [['2', '', '"x"'], ['1', '', '']], maxTile: 6 },
-      { entityKey: 'b', tiles: [5], fields: ['5'], states: [['', '1,2.5', '']], maxTile: 5 },
+      { entityKey: 'a', tiles: [5, 6], fields: ['5', '6'], texts: [joinTileStates(['2', '', '"x"']), joinTileStates(['1', '', ''])], maxTile: 6 },
+      { entityKey: 'b', tiles: [5], fields: ['5'], texts: [joinTileStates(['', '1,2.5', ''])], maxTile: 5 },
     ]);
   });
 
   it('merges a repeated (entity, tile) as the codec merges its states', () => {
     const [key] = groupTileRows([row('a', 5, [[0, 'count', '2'], [1, 'sum', '1,0.1']]), row('a', 5, [[0, 'count', '3'], [1, 'sum', '2,0.2']])], KINDS, { dropped: 0 });
-    expect(key?.states).toEqual([['5', '3,0.30000000000000004', '']]);
+    expect(key?.texts).toEqual([joinTileStates(['5', '3,0.30000000000000004', ''])]);
+  });
+
+  it('takes rows whose states come joined as they are, merges their repeats, and refuses another width or a record separator', () => {
+    const joined = (entityKey: string, tile: number, states: string[]): TileRow => ({ entityKey, tile, states: [], joined: joinTileStates(states) });
+    const keys = groupTileRows([joined('a', 5, ['2', '', '"x"']), row('a', 5, [[0, 'count', '1'], [2, 'count_distinct', '"y"']]), joined('b', 7, ['', '1,2.5', ''])], KINDS, { dropped: 0 });
+    expect(keys.map((k) => [k.entityKey, k.texts])).toEqual([
+      ['a', [joinTileStates(['3', '', '"x"\x1f"y"'])]],
+      ['b', [joinTileStates(['', '1,2.5', ''])]],
+    ]);
+    expect(() => groupTileRows([joined('a', 1, ['1', '1,1'])], KINDS, { dropped: 0 })).toThrow(/a tile row holds 2 feature states, the view has 3/);
+    expect(() => groupTileRows([joined('a', 1, ['1', '1,1', '"x\x1e"'])], KINDS, { dropped: 0 })).toThrow(/x1d or \\x1e/);
   });
 
   it('refuses a state of another kind than the feature and a state holding a separator', () => {

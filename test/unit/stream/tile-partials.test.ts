@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeSource } from '../../../src/engine/sources.js';
+import { joinTileStates } from '../../../src/online/tile-codec.js';
 import { TilePartials } from '../../../src/stream/tile-partials.js';
 import { streamViewPlan } from '../../../src/stream/view-plan.js';
 import { testEngine, type TestEngine } from '../../helpers/engine.js';
@@ -84,9 +85,10 @@ describe('tile partials', () => {
       }
     });
     const tile = T0 / 60_000_000;
-    expect(result.rows.map((r) => [r.entityKey, r.tile - tile, r.states]).sort()).toEqual([
-      ['i1', 0, [[0, 'count', '2'], [1, 'sum', '2,15.0']]],
-      ['i7', 1, [[0, 'count', '1'], [1, 'sum', '1,1.0']]],
+    // Every feature's state joined as the tile field holds them.
+    expect(result.rows.map((r) => [r.entityKey, r.tile - tile, r.joined]).sort()).toEqual([
+      ['i1', 0, joinTileStates(['2', '2,15.0'])],
+      ['i7', 1, joinTileStates(['1', '1,1.0'])],
     ]);
     // "x" is NULL as a DOUBLE (DuckDB); the two 2.5 events fit the column but not an int64 key.
     expect(result.untypedKeys).toBe(3);
