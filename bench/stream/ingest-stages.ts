@@ -1,7 +1,7 @@
 /**
  * Where the ingest loop's time goes per event, stage by stage and without NATS: the bench's card transactions
  * (bench/stream/card-view.ts, over 50 minutes as bench:stream publishes them) in batches of `--batch`, each parsed
- * (parseEvents), folded by StreamPartials (DuckDB) and written by the production RedisTileSink (its tile-state
+ * (parseEvents), folded by the production TilePartials (the JavaScript fold, DuckDB when it cannot) and written by the production RedisTileSink (its tile-state
  * cache, the merge, stream-apply.lua; stream-read-tiles.lua only for what the cache cannot tell, or for every batch
  * with `--cache 0`), one after the other (no overlap), under a fresh key prefix deleted afterwards. Prints
  * microseconds per event of each stage (wall, and this process's CPU where another thread works too), Redis' CPU and
@@ -14,11 +14,10 @@ import { performance } from 'node:perf_hooks';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Redis } from 'ioredis';
 import { redisUrl } from '../../src/devtools/redis-url.js';
-import { StreamPartials } from '../../src/engine/stream-partials.js';
-import { encodeEntityKey } from '../../src/online/keys.js';
 import { retainedTiles } from '../../src/registry/stream-tiles.js';
 import { parseEvents } from '../../src/stream/events.js';
 import { RedisTileSink } from '../../src/stream/redis-tile-sink.js';
+import { TilePartials } from '../../src/stream/tile-partials.js';
 import { cleanupPrefix } from '../../test/helpers/redis.js';
 import { cardEvent, KINDS, SPEC, WINDOWS_S, PROJECT, VIEW } from './card-view.js';
 import { arg, diffCounters, redisCounters } from './measure.js';
@@ -34,12 +33,12 @@ const msgs = Array.from({ length: EVENTS }, (_, i) => ({ partition: '0', positio
 const redis = new Redis(redisUrl());
 const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
 const conn = await instance.connect();
-const partials = await StreamPartials.open(conn, SPEC);
 const prefix = `ffbench:${randomBytes(5).toString('hex')}`;
 const retainTiles = retainedTiles([...WINDOWS_S], 60, 60);
 const rules = { joinKeys: ['card_id'], timestampField: 'ts', allowedLatenessMicros: 60e6 };
+const partials = await TilePartials.open(conn, { ...SPEC, keyTypes: ['int64'], rules }, SPEC.columns);
 const sink = new RedisTileSink(redis, { prefix, project: PROJECT, view: VIEW }, { kinds: KINDS, retainTiles, tileMs: 60_000, tileMicros: 60e6, rules }, { cache: CACHE });
-const t = { parse: 0, agg: 0, aggCpu: 0, keys: 0, apply: 0, applyCpu: 0 };
+const t = { parse: 0, agg: 0, aggCpu: 0, apply: 0, applyCpu: 0 };
 let rowsN = 0;
 let expected = (await sink.readState())?.positions;
 let watermarkMicros = 0;
@@ -52,14 +51,11 @@ for (let b = 0; b < EVENTS; b += BATCH) {
   t.parse += performance.now() - s;
   s = performance.now();
   let c = process.cpuUsage();
-  const result = await partials.aggregate(parsed.events);
+  const { rows } = await partials.aggregate(parsed.events);
   t.agg += performance.now() - s;
   c = process.cpuUsage(c);
   t.aggCpu += (c.user + c.system) / 1000;
-  s = performance.now();
-  const rows = result.rows.map((r) => ({ entityKey: encodeEntityKey(r.keyValues, ['int64'], ['card_id']), tile: r.tile, states: r.states }));
   rowsN += rows.length;
-  t.keys += performance.now() - s;
   s = performance.now();
   c = process.cpuUsage();
   watermarkMicros = Math.max(watermarkMicros, parsed.maxMicros ?? 0);
@@ -77,7 +73,7 @@ const red = diffCounters(before, await redisCounters(redis));
 const per = (ms: number): string => ((ms * 1000) / EVENTS).toFixed(2);
 console.log(`cache ${CACHE ? 'on' : 'off'} evalsha/batch ${(red.evalshaCalls / (EVENTS / BATCH)).toFixed(2)}`);
 console.log(`events ${EVENTS} batch ${BATCH} rows/batch ${(rowsN / (EVENTS / BATCH)).toFixed(0)} wall ${per(wall)} us/ev = ${Math.round((EVENTS / wall) * 1000)}/s; node cpu ${per((cpu.user + cpu.system) / 1000)} us/ev`);
-console.log(`parse ${per(t.parse)}  agg wall ${per(t.agg)} (process cpu ${per(t.aggCpu)})  keys ${per(t.keys)}  apply wall ${per(t.apply)} (node cpu ${per(t.applyCpu)})  redis cpu ${per(red.cpuSeconds * 1000)} evalsha ${per(red.evalshaMicros / 1000)} us/ev`);
+console.log(`parse ${per(t.parse)}  partials with keys wall ${per(t.agg)} (process cpu ${per(t.aggCpu)})  apply wall ${per(t.apply)} (node cpu ${per(t.applyCpu)})  redis cpu ${per(red.cpuSeconds * 1000)} evalsha ${per(red.evalshaMicros / 1000)} us/ev`);
 await cleanupPrefix(redis, `${prefix}:`);
 partials.close();
 conn.closeSync();

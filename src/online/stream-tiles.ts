@@ -157,11 +157,12 @@ async function storedStates(redis: Redis | Cluster, grouped: readonly KeyBatch[]
  * Writes one batch if the stored positions are still `expected`: 'applied', or 'stale' with nothing written (another
  * consumer, or this batch already applied). Counters add, the watermark keeps the greater. With a cache (one per
  * consumer run) the stored states come from what this consumer wrote; it is cleared on 'stale' or an error (a lost
- * reply may or may not have applied).
+ * reply may or may not have applied). Batches may be sent before the previous one's reply, on one connection: Redis
+ * runs them in order, and each expects the positions the one before sets.
  */
 export async function applyTileBatch(redis: Redis | Cluster, batch: TileBatch, cache?: TileStateCache): Promise<'applied' | 'stale'> {
   try {
-    const result = await writeBatch(redis, batch, cache);
+    const result = await (cache ? cache.inSendOrder((sent) => writeBatch(redis, batch, cache, sent)) : writeBatch(redis, batch, cache));
     if (result === 'stale') cache?.clear();
     return result;
   } catch (err) {
@@ -170,7 +171,8 @@ export async function applyTileBatch(redis: Redis | Cluster, batch: TileBatch, c
   }
 }
 
-async function writeBatch(redis: Redis | Cluster, batch: TileBatch, cache: TileStateCache | undefined): Promise<'applied' | 'stale'> {
+/** `sent` is called once the write's script is sent (or the batch ends before): the next batch may then merge. */
+async function writeBatch(redis: Redis | Cluster, batch: TileBatch, cache: TileStateCache | undefined, sent: () => void = () => undefined): Promise<'applied' | 'stale'> {
   const stats: MergeStats = { dropped: 0 };
   const grouped = groupTileRows(batch.rows, batch.kinds, stats);
   const keys: BatchKeys = {
@@ -209,14 +211,18 @@ async function writeBatch(redis: Redis | Cluster, batch: TileBatch, cache: TileS
     integerText(batch.retainTiles, 'retainTiles'),
     ...packed,
   ];
-  const reply = await runScript(redis, STREAM_APPLY_LUA, STREAM_APPLY_SHA, [keys.state, ...keys.tiles], argv);
-  if (reply !== 0 && reply !== 1) throw new OnlineStoreError(`stream-apply.lua answered ${JSON.stringify(reply)}, expected 1 or 0`);
-  if (reply === 0) return 'stale';
+  // Recorded before the reply: the ingest loop sends the next batch while this one is in flight, and that batch
+  // merges on these states. Should this write not apply, applyTileBatch clears the cache, and the next batch, which
+  // expects this one's positions, finds others and writes nothing (the loop throws on this one first).
   if (cache) {
     grouped.forEach((key, k) => cache.wrote(key.entityKey, key.tiles, texts[k] as string[], pruneBelow[k], sentAtMs));
     cache.applied(storedPositionsText(next.positions), next.watermarkMicros);
   }
-  return 'applied';
+  const sending = runScript(redis, STREAM_APPLY_LUA, STREAM_APPLY_SHA, [keys.state, ...keys.tiles], argv);
+  sent();
+  const reply = await sending;
+  if (reply !== 0 && reply !== 1) throw new OnlineStoreError(`stream-apply.lua answered ${JSON.stringify(reply)}, expected 1 or 0`);
+  return reply === 1 ? 'applied' : 'stale';
 }
 
 /** An empty poll: a live consumer with nothing new (freshness), without touching positions or counters. */

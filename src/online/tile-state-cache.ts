@@ -60,6 +60,8 @@ export class TileStateCache {
   /** The least and greatest tile written since the start (a caller's watermark may lag its rows; the loop's never does). */
   private minTile = Number.POSITIVE_INFINITY;
   private maxTile = Number.NEGATIVE_INFINITY;
+  /** Settles once the last batch begun has sent its write (see inSendOrder). */
+  private lastSent: Promise<void> = Promise.resolve();
   private readonly maxEntries: number;
   private readonly staleAfterMs: number;
   readonly now: () => number;
@@ -85,6 +87,23 @@ export class TileStateCache {
   clear(): void {
     this.dropEntries();
     this.positions = undefined;
+  }
+
+  /**
+   * Runs a batch's write once the batch begun before it has sent its own: a batch merges on the states the one
+   * before recorded as it sent them, and any read it makes must reach Redis after that write. `write` calls `sent`
+   * when its script is sent (a failure before that releases the next batch too).
+   */
+  async inSendOrder<T>(write: (sent: () => void) => Promise<T>): Promise<T> {
+    const previous = this.lastSent;
+    let release = (): void => undefined;
+    this.lastSent = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    try {
+      return await write(release);
+    } finally {
+      release();
+    }
   }
 
   /** Whether the cache is true at these positions (a batch expecting them may use it). */

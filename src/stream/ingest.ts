@@ -23,7 +23,9 @@ export interface TileSink<Row> {
   readState(): Promise<StreamState | undefined>;
   /**
    * Atomically: if the stored positions equal `expected` (absent state == undefined), merge `rows` into the tiles
-   * and apply `next` to the state, and return 'applied'; otherwise write nothing and return 'stale'.
+   * and apply `next` to the state, and return 'applied'; otherwise write nothing and return 'stale'. The loop calls
+   * it again before the previous call resolved (one ahead): writes must apply in call order, each expecting the
+   * positions the previous one sets, so one after a write that did not apply is refused too.
    */
   apply(batch: { expected: Positions | undefined; next: StreamStateUpdate; rows: Row[] }): Promise<'applied' | 'stale'>;
   touch(update: StreamTouch): Promise<void>;
@@ -135,10 +137,11 @@ export async function runStreamIngest<Row>(options: StreamIngestOptions<Row>): P
     return pending;
   };
 
-  // The write of one batch overlaps the reading and preparing of the next: Redis merges tiles while this thread
-  // parses and aggregates. Writes stay one at a time and chained (each expects the positions the previous one set),
-  // and a batch is acknowledged only once its write is known to be applied; `ahead` is what the batches prepared so
-  // far will have applied, `progress` what is applied.
+  // The write of one batch overlaps the reading and preparing of the next, and the next is sent before the reply
+  // to the previous one (the merge and packing of a batch, ~a third of this thread's work, then overlaps Redis'
+  // write of the one before: 93k -> Xk events/s in bench:stream). Writes stay chained (each expects the positions the
+  // previous one set, so none applies after one that did not), and a batch is acknowledged only once its write is
+  // known to be applied; `ahead` is what the batches prepared so far will have applied, `progress` what is applied.
   const ahead = { positions: progress.positions, watermarkMicros: progress.watermarkMicros };
   // Only what to acknowledge is kept of the messages: a batch's messages (and the broker buffers they view) are not
   // held through the write, which left them to the old generation's collector.
@@ -191,10 +194,10 @@ export async function runStreamIngest<Row>(options: StreamIngestOptions<Row>): P
       if (pending !== undefined && caughtUp(pending, false, batchMax)) next.caughtUpAtMs = at;
       ahead.positions = next.positions;
       ahead.watermarkMicros = next.watermarkMicros;
-      await settle();
       const write = sink.apply({ expected, next, rows });
       // Awaited by settle(); a failure there must not also surface as an unhandled rejection meanwhile.
       write.catch(() => undefined);
+      await settle();
       inFlight = { write, ackTo: last, next };
       expected = next.positions;
     }

@@ -227,6 +227,39 @@ describe('applyTileBatch with a TileStateCache', () => {
     expect(await contents('stale', 40)).toEqual(await contents('stale-plain', 40));
   });
 
+  it('leaves the same contents when each batch is sent before the previous reply, as the ingest loop sends them', async () => {
+    const list = steps(13, 30);
+    await writeAll('ahead-plain', list);
+    const cache = newCache();
+    cache.start('', 0);
+    let expected: Record<string, string> | undefined;
+    let previous: Promise<'applied' | 'stale'> | undefined;
+    for (const step of list) {
+      const write = applyTileBatch(redis, tileBatch('ahead', step, expected), cache);
+      if (previous) expect(await previous).toBe('applied');
+      previous = write;
+      expected = step.next.positions;
+    }
+    expect(await previous).toBe('applied');
+    expect(await contents('ahead', 40)).toEqual(await contents('ahead-plain', 40));
+  });
+
+  it('writes nothing of a batch sent ahead of a write that turned out stale', async () => {
+    const list = steps(14, 5);
+    const cache = newCache();
+    cache.start('', 0);
+    await writeAll('ahead-stale', list.slice(0, 2), cache);
+    // Another consumer writes batch 3 behind this one's back; this one then sends 3' and 4' back to back.
+    await writeAll('ahead-stale', list.slice(2, 3), undefined, list[1]?.next.positions);
+    const before = await contents('ahead-stale', 40);
+    const third = applyTileBatch(redis, tileBatch('ahead-stale', list[3] as Step, list[1]?.next.positions), cache);
+    const fourth = applyTileBatch(redis, tileBatch('ahead-stale', list[4] as Step, list[3]?.next.positions), cache);
+    expect(await third).toBe('stale');
+    expect(await fourth).toBe('stale');
+    expect(await contents('ahead-stale', 40)).toEqual(before);
+    expect(cache.entries).toBe(0);
+  });
+
   it('clears itself when a write fails', async () => {
     const cache = newCache();
     cache.start('', 0);

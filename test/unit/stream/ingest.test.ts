@@ -19,7 +19,7 @@ async function runUntilDrained(reader: FakeReader, sink: FakeSink, extra: Partia
 }
 
 describe('runStreamIngest', () => {
-  it('folds every event into the tiles, reads the next batch while one is written, and acknowledges each only after its write', async () => {
+  it('folds every event into the tiles, reads and sends the next batch while one is written, and acknowledges each only after its write', async () => {
     const reader = new FakeReader(messageLog([ev('a', 1), ev('b', 2), ev('a', 3), ev('a', 4), ev('b', 5)]));
     const sink = new FakeSink(reader.calls);
     const progress = await runUntilDrained(reader, sink);
@@ -27,9 +27,10 @@ describe('runStreamIngest', () => {
     expect(sink.sum('b')).toBe(7);
     expect(reader.calls).toEqual([
       'open {}',
-      // The next batch is read while the previous one is written; each is acknowledged after its write.
+      // The next batch is read while the previous one is written, and sent before that write's reply; each is
+      // acknowledged after its write.
       'next 3', 'apply {"0":"3"}',
-      'next 2', 'ack {"0":"3"}', 'apply {"0":"5"}',
+      'next 2', 'apply {"0":"5"}', 'ack {"0":"3"}',
       'next 0', 'ack {"0":"5"}', 'next 0', 'close',
     ]);
     expect(sink.state).toMatchObject({ positions: { '0': '5' }, events: 5, late: 0, invalid: 0, watermarkMicros: (NOW - 1000) * 1000 });
