@@ -60,10 +60,15 @@ function startOf(after: Positions): number {
   return seq;
 }
 
-/** A delivered message, its stream sequence and reply subject. */
+/**
+ * A delivered message as the queue keeps it: its body, stream and delivery sequences and reply subject, not the
+ * client's message objects (a JsMsg, its Msg and parsed arguments), which, queued through a batch's write, outlived
+ * young-generation collections and were most of what they promoted.
+ */
 interface Queued {
-  m: JsMsg;
+  data: Uint8Array;
   seq: number;
+  deliverySeq: number;
   reply: string;
 }
 
@@ -77,18 +82,25 @@ function replyOf(m: JsMsg): string {
 const ACK = new TextEncoder().encode('+ACK');
 
 /**
- * The stream sequence of a delivered message, read from its reply subject in place: `$JS.ACK.<stream>.<consumer>.
- * <delivered>.<seq>...` (9 tokens) or `$JS.ACK.<domain>.<hash>.<stream>.<consumer>.<delivered>.<seq>...` (11 or
- * more); the client's m.seq splits the subject and parses five numbers. Anything else goes to m.seq.
+ * The stream and delivery sequences of a delivered message, read from its reply subject in place: `$JS.ACK.<stream>.
+ * <consumer>.<delivered>.<seq>.<delivery seq>...` (9 tokens) or `$JS.ACK.<domain>.<hash>.<stream>.<consumer>.
+ * <delivered>.<seq>.<delivery seq>...` (11 or more); the client's m.seq and m.info split the subject and parse five
+ * numbers. undefined for anything else (the client's parse then answers).
  */
-export function streamSequence(reply: string, m: Pick<JsMsg, 'seq'>): number {
+export function replySequences(reply: string): { seq: number; deliverySeq: number } | undefined {
   const dots: number[] = [];
   for (let i = reply.indexOf('.'); i >= 0 && dots.length < 12; i = reply.indexOf('.', i + 1)) dots.push(i);
   const tokens = dots.length + 1;
   const at = tokens === 9 ? 5 : tokens >= 11 ? 7 : -1;
-  if (at < 0 || !reply.startsWith('$JS.ACK.')) return m.seq;
+  if (at < 0 || !reply.startsWith('$JS.ACK.')) return undefined;
   const seq = Number(reply.slice((dots[at - 1] as number) + 1, dots[at] as number));
-  return Number.isSafeInteger(seq) && seq > 0 ? seq : m.seq;
+  const deliverySeq = Number(reply.slice((dots[at] as number) + 1, dots[at + 1] as number));
+  return Number.isSafeInteger(seq) && seq > 0 && Number.isSafeInteger(deliverySeq) && deliverySeq > 0 ? { seq, deliverySeq } : undefined;
+}
+
+/** The stream sequence of a delivered message (replySequences, else the client's m.seq). */
+export function streamSequence(reply: string, m: Pick<JsMsg, 'seq'>): number {
+  return replySequences(reply)?.seq ?? m.seq;
 }
 
 function isApiError(error: unknown, code: number): boolean {
@@ -195,10 +207,11 @@ export class NatsReader implements BrokerReader {
   /** The consume callback: runs inside the client's message handler, so it must not throw (that stops the loop). */
   private receive(m: JsMsg): void {
     const reply = replyOf(m);
-    const seq = streamSequence(reply, m);
+    const parsed = replySequences(reply);
+    const seq = parsed?.seq ?? m.seq;
     if (seq <= this.lastQueued) return;
     this.lastQueued = seq;
-    this.queue.push({ m, seq, reply });
+    this.queue.push({ data: m.data, seq, deliverySeq: parsed?.deliverySeq ?? m.info.deliverySequence, reply });
     this.wake?.();
   }
 
@@ -237,8 +250,8 @@ export class NatsReader implements BrokerReader {
     this.queue = taken === this.queue ? [] : this.queue.slice(max);
     for (const q of taken) this.unacked.push({ seq: q.seq, reply: q.reply });
     const last = taken.at(-1);
-    if (last !== undefined) this.handedDelivery = last.m.info.deliverySequence;
-    return taken.map((q) => ({ partition: PARTITION, position: String(q.seq), data: q.m.data }));
+    if (last !== undefined) this.handedDelivery = last.deliverySeq;
+    return taken.map((q) => ({ partition: PARTITION, position: String(q.seq), data: q.data }));
   }
 
   async ack(upTo: Positions): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { streamSequence } from '../../../src/stream/brokers/nats.js';
+import { replySequences, streamSequence } from '../../../src/stream/brokers/nats.js';
 
 /** What the client's own parse (m.seq) answers; -1 marks that streamSequence fell back to it. */
 const FALLBACK = -1;
@@ -11,6 +11,12 @@ describe('streamSequence', () => {
     expect(seqOf('$JS.ACK.orders.durable.1.42.7.1733300000000000000.3')).toBe(42);
     expect(seqOf('$JS.ACK._.ACCHASH.orders.durable.2.9007199254740991.12.1733300000000000000.0')).toBe(9007199254740991);
     expect(seqOf('$JS.ACK.hub.ACCHASH.ffbench_ab12.ffb_1.1.1000000.999999.1733300000000000000.5.rnd')).toBe(1000000);
+  });
+
+  it('reads the delivery sequence beside the stream sequence', () => {
+    expect(replySequences('$JS.ACK.orders.durable.1.42.7.1733300000000000000.3')).toEqual({ seq: 42, deliverySeq: 7 });
+    expect(replySequences('$JS.ACK.hub.ACCHASH.ffbench_ab12.ffb_1.1.1000000.999999.1733300000000000000.5.rnd')).toEqual({ seq: 1000000, deliverySeq: 999999 });
+    expect(replySequences('$JS.ACK.s.c.1.5.x.1.3')).toBeUndefined();
   });
 
   it('leaves any other subject to the client (which refuses what is no JetStream reply)', () => {
