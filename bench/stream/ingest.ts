@@ -1,8 +1,9 @@
 /**
  * Stream ingest throughput (issue 14 target: >= 100k events/s into Redis tiles on 2 cores). Publishes `--events`
  * card transactions over `--cards` cards to a fresh NATS JetStream stream once, then `--runs` times drains the whole
- * stream with the real ingest loop (NatsReader -> parseEvents -> StreamPartials in DuckDB -> stream-read-tiles.lua,
- * the merge, stream-apply.lua's compare-and-set write -> ack) into a fresh key prefix, timed from open to the last
+ * stream with the real ingest loop (NatsReader -> parseEvents -> TilePartials (the JavaScript fold; DuckDB when it
+ * cannot) -> RedisTileSink: the merge on its tile-state cache, stream-apply.lua's compare-and-set write -> ack; the
+ * read script only for what the cache cannot tell) into a fresh key prefix, timed from open to the last
  * event written. Prints per run the events/s, this process's CPU (the loop, DuckDB's thread included), Redis' CPU and EVALSHA time over the run (the
  * Redis is shared: other clients show too), the local nats-server's CPU (/proc), peak RSS and the load; then the
  * medians and each process's CPU per event.
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
         nodeCpu: (used.user + used.system) / 1e6 / seconds,
         redisCpu: redisUsed.cpuSeconds / seconds,
         natsCpu: natsBefore === undefined || natsAfter === undefined ? Number.NaN : (natsAfter - natsBefore) / seconds,
-        // Two scripts per batch (stream-read-tiles.lua, stream-apply.lua); other clients of the shared Redis count too.
+        // One script per batch in steady state (stream-apply.lua); other clients of the shared Redis count too.
         evalshaMsPerBatch: redisUsed.evalshaMicros / 1000 / Math.max(1, progress.batches),
         evalshaShare: redisUsed.evalshaMicros / 1e6 / seconds,
         rssMb: peak,
