@@ -13,7 +13,8 @@
  * SQL stays the one definition of what an event means.
  */
 import type { AggregationFeature } from '../registry/schema.js';
-import { DISTINCT_SEPARATOR, FEATURE_SEPARATOR, formatNumber, MAX_DISTINCT_PER_TILE, type TileKind } from '../online/tile-codec.js';
+import { FEATURE_SEPARATOR, type TileKind } from '../online/tile-codec.js';
+import { FoldRows, StateTexts } from './stream-fold-rows.js';
 import type { JoinedPartialRow, JoinedPartialsResult, PartialRow, PartialsResult, StreamEvent, StreamPartialsSpec } from './stream-partials.js';
 
 /** How a column's JSON value is typed: as DuckDB would for these column types, where it is unambiguous. */
@@ -23,8 +24,6 @@ const COLUMN_KINDS: Record<string, ColumnKind> = { BIGINT: 'bigint', INTEGER: 'i
 const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Plain names SQL reads as values rather than columns. */
 const SQL_VALUE_WORDS = new Set(['null', 'true', 'false', 'default', 'user', 'current_date', 'current_time', 'current_timestamp', 'current_user', 'session_user', 'localtime', 'localtimestamp']);
-/** Text whose JSON is itself in quotes: DuckDB's to_json escapes none of it (no quote, backslash, control or surrogate). */
-const PLAIN_TEXT = /^[^"\\\x00-\x1f\ud800-\udfff]*$/;
 const INT32_MAX = 2 ** 31 - 1;
 /** A value the fold cannot type as DuckDB would: the batch goes to DuckDB. */
 const UNFIT = Symbol('unfit');
@@ -33,50 +32,6 @@ interface FoldFeature {
   kind: TileKind;
   column: string | undefined;
   type: ColumnKind | undefined;
-}
-
-/**
- * The (entity, tile) rows of one batch as parallel arrays (row r; feature j of row r at r * width + j): a batch
- * makes ~4,500 rows of 5,000 events, and an object, three arrays and a Set per row spent more time in the young
- * generation's collector than in the fold.
- */
-class Rows {
-  count = 0;
-  readonly keyValues: unknown[][] = [];
-  readonly tile: Float64Array;
-  readonly maxMicros: Float64Array;
-  readonly events: Float64Array;
-  /** The next row of the same entity (another tile), or -1. */
-  readonly next: Int32Array;
-  /** Per feature: values counted, their sum, the extreme so far (NaN: none), the distinct values (one, or a Set). */
-  readonly n: Float64Array;
-  readonly s: Float64Array;
-  readonly v: Float64Array;
-  readonly d: Array<number | string | Set<number | string> | undefined>;
-
-  /** Room for `capacity` rows (a batch's events: each makes one row at most). */
-  constructor(
-    private readonly width: number,
-    capacity: number,
-  ) {
-    this.tile = new Float64Array(capacity);
-    this.maxMicros = new Float64Array(capacity);
-    this.events = new Float64Array(capacity);
-    this.next = new Int32Array(capacity);
-    this.n = new Float64Array(capacity * width);
-    this.s = new Float64Array(capacity * width);
-    this.v = new Float64Array(capacity * width).fill(NaN);
-    this.d = new Array<number | string | Set<number | string> | undefined>(capacity * width);
-  }
-
-  add(keyValues: unknown[], tile: number, micros: number): number {
-    const r = this.count++;
-    this.keyValues.push(keyValues);
-    this.tile[r] = tile;
-    this.maxMicros[r] = micros;
-    this.next[r] = -1;
-    return r;
-  }
 }
 
 /** The typed value of a JSON value for a column kind: null for absent or null, UNFIT when DuckDB must decide. */
@@ -94,12 +49,6 @@ function typed(value: unknown, kind: ColumnKind): number | string | null | typeo
     case 'varchar':
       return typeof value === 'string' ? value : UNFIT;
   }
-}
-
-/** A distinct value's JSON text as DuckDB's to_json writes it, or undefined when it would escape something. */
-function jsonText(value: number | string): string | undefined {
-  if (typeof value === 'number') return String(value);
-  return PLAIN_TEXT.test(value) ? `"${value}"` : undefined;
 }
 
 /** floor(micros / tileMicros) exactly (the float quotient may round across an integer). */
@@ -162,11 +111,11 @@ export class StreamFold {
     return rows === undefined ? undefined : this.result(rows);
   }
 
-  private foldRows(events: readonly StreamEvent[]): Rows | undefined {
+  private foldRows(events: readonly StreamEvent[]): FoldRows | undefined {
     const { keys, features, tileMicros } = this;
     const width = features.length;
     const single = keys.length === 1 ? (keys[0] as { name: string; type: ColumnKind }) : undefined;
-    const rows = new Rows(width, events.length);
+    const rows = new FoldRows(width, events.length);
     /** The first row of each entity. */
     const firstRow = new Map<unknown, number>();
     const values: Array<number | string | null> = new Array<number | string | null>(width).fill(null);
@@ -243,7 +192,7 @@ export class StreamFold {
   }
 
   /** The rows of a folded batch with their states as tuples (what StreamPartials.aggregate gives). */
-  private result(rows: Rows): PartialsResult | undefined {
+  private result(rows: FoldRows): PartialsResult | undefined {
     const texts = new StateTexts();
     const width = this.features.length;
     const out: PartialRow[] = [];
@@ -280,55 +229,5 @@ export class StreamFold {
       out.push({ keyValues: rows.keyValues[r] as unknown[], tile: rows.tile[r] as number, maxMicros: rows.maxMicros[r] as number, events: rows.events[r] as number, joined });
     }
     return { rows: out, overflow: texts.overflow, untypedKeys: 0 };
-  }
-}
-
-/** The state texts of folded rows (tile-codec), counting the count_distinct values dropped beyond the cap. */
-class StateTexts {
-  overflow = 0;
-  // A row's numbers repeat (a sum and an avg of one column; the max of a one-event tile is its sum): formatting a
-  // double is the dearest step left, so the last one is kept.
-  private lastNumber = NaN;
-  private lastText = '';
-
-  private number(x: number): string {
-    if (!Object.is(x, this.lastNumber)) {
-      this.lastNumber = x;
-      this.lastText = formatNumber(x);
-    }
-    return this.lastText;
-  }
-
-  /** Feature state i of `rows` ("" when none), or undefined when a value's JSON text is not DuckDB's. */
-  of(rows: Rows, i: number, kind: TileKind): string | undefined {
-    const n = rows.n[i] as number;
-    if (n === 0) return '';
-    switch (kind) {
-      case 'count':
-        return String(n);
-      case 'sum':
-      case 'avg':
-        return `${n},${this.number(rows.s[i] as number)}`;
-      case 'min':
-      case 'max':
-        return this.number(rows.v[i] as number);
-      case 'count_distinct': {
-        const seen = rows.d[i] as number | string | Set<number | string>;
-        if (!(seen instanceof Set)) return jsonText(seen);
-        const texts: string[] = [];
-        for (const value of seen) {
-          if (texts.length === MAX_DISTINCT_PER_TILE) {
-            this.overflow++;
-            continue;
-          }
-          const text = jsonText(value);
-          if (text === undefined) return undefined;
-          texts.push(text);
-        }
-        return texts.join(DISTINCT_SEPARATOR);
-      }
-      default:
-        return undefined;
-    }
   }
 }
