@@ -138,10 +138,10 @@ export async function runStreamIngest<Row>(options: StreamIngestOptions<Row>): P
   };
 
   // The write of one batch overlaps the reading and preparing of the next, and the next is sent before the reply
-  // to the previous one (the merge and packing of a batch, ~a third of this thread's work, then overlaps Redis'
-  // write of the one before: 93k -> Xk events/s in bench:stream). Writes stay chained (each expects the positions the
-  // previous one set, so none applies after one that did not), and a batch is acknowledged only once its write is
-  // known to be applied; `ahead` is what the batches prepared so far will have applied, `progress` what is applied.
+  // to the previous one, so the merge and packing of a batch (~a third of this thread's work) overlap Redis' write
+  // of the one before instead of following it. Writes stay chained (each expects the positions the previous one
+  // set, so none applies after one that did not), and a batch is acknowledged only once its write is known to be
+  // applied; `ahead` is what the batches prepared so far will have applied, `progress` what is applied.
   const ahead = { positions: progress.positions, watermarkMicros: progress.watermarkMicros };
   // Only what to acknowledge is kept of the messages: a batch's messages (and the broker buffers they view) are not
   // held through the write, which left them to the old generation's collector.
