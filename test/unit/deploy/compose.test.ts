@@ -10,6 +10,9 @@ import { DEFAULT_REDIS_URL } from '../../../src/devtools/redis-url.js';
 import { RepoSchema } from '../../../src/registry/schema.js';
 import { ComposeConfig, composeConfig, featureflowServices, portOf, publishedPorts, ROOT, volumeTargets } from './compose-file.js';
 
+/** Read by Node, not by the code. */
+const NODE_VARIABLES = new Set(['NODE_OPTIONS']);
+
 let config: ComposeConfig;
 let sources: string;
 
@@ -44,14 +47,21 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('sets only environment variables the code reads', () => {
+  it('sets only environment variables the code reads (or Node itself)', () => {
     const services = featureflowServices(config);
     expect(services.map(([name]) => name).sort()).toEqual(['api', 'featureflow-init', 'worker']);
     for (const [name, service] of services) {
       for (const variable of Object.keys(service.environment)) {
+        if (NODE_VARIABLES.has(variable)) continue;
         expect(readsEnv(sources, variable), `${name}: ${variable} is not read by the code`).toBe(true);
       }
     }
+  });
+
+  it('runs the worker with a 32 MB young generation (stream ingestion) and the others with Node defaults', () => {
+    const services = Object.fromEntries(featureflowServices(config));
+    expect(services.worker?.environment.NODE_OPTIONS).toBe('--max-semi-space-size=32');
+    expect(services.api?.environment.NODE_OPTIONS).toBeUndefined();
   });
 
   it('publishes the ports the code defaults to', () => {
