@@ -1,8 +1,9 @@
 /**
  * The client half of writing a micro-batch of a stream view (pure): the batch's rows grouped per tile hash, the
  * fields to read (lua/stream-read-tiles.lua) or find in the consumer's cache (tile-state-cache.ts), and the merge of
- * the stored states with the batch's by the codec that serving and training use, packed for lua/stream-apply.lua. Merging here rather than in Lua moved ~28 us
- * per (entity, tile) row off Redis' single thread (bench/stream/ingest.ts) onto the ingest process.
+ * the stored states with the batch's by the codec that serving and training use, packed for lua/stream-apply.lua.
+ * Merging here rather than in Lua moved ~28 us per (entity, tile) row off Redis' single thread (bench/stream/ingest.ts)
+ * onto the ingest process.
  * A tile hash has one field per tile (`<tile>`), holding every feature's state (tile-codec joinTileStates).
  */
 import { OnlineStoreError } from './errors.js';

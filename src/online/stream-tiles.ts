@@ -196,9 +196,10 @@ async function writeBatch(redis: Redis | Cluster, batch: TileBatch, cache: TileS
     pruneBelow.push(merged.added ? key.maxTile - batch.retainTiles : undefined);
   }
   const { next } = batch;
+  const nextPositions = storedPositionsText(next.positions);
   const argv = [
     keys.expected,
-    storedPositionsText(next.positions),
+    nextPositions,
     next.watermarkMicros > 0 ? integerText(next.watermarkMicros, 'watermarkMicros') : '',
     integerText(next.events, 'events'),
     integerText(next.late, 'late'),
@@ -216,7 +217,7 @@ async function writeBatch(redis: Redis | Cluster, batch: TileBatch, cache: TileS
   // expects this one's positions, finds others and writes nothing (the loop throws on this one first).
   if (cache) {
     grouped.forEach((key, k) => cache.wrote(key.entityKey, key.tiles, texts[k] as string[], pruneBelow[k], sentAtMs));
-    cache.applied(storedPositionsText(next.positions), next.watermarkMicros);
+    cache.applied(nextPositions, next.watermarkMicros);
   }
   const sending = runScript(redis, STREAM_APPLY_LUA, STREAM_APPLY_SHA, [keys.state, ...keys.tiles], argv);
   sent();

@@ -14,7 +14,7 @@
  * The consume loop hands messages to a callback rather than an async iterator: the iterator's promise and
  * microtask per message, with the client's delivery-info parse (a split of the reply subject into 11 strings) for
  * each sequence, were a quarter of the ingest bench's main thread; the sequence is read from the reply subject
- * in place (streamSequence).
+ * in place (replySequences).
  */
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { ConsumerConfig, ConsumerInfo, ConsumerMessages, JetStreamManager, JsMsg } from '@nats-io/jetstream';
@@ -96,11 +96,6 @@ export function replySequences(reply: string): { seq: number; deliverySeq: numbe
   const seq = Number(reply.slice((dots[at - 1] as number) + 1, dots[at] as number));
   const deliverySeq = Number(reply.slice((dots[at] as number) + 1, dots[at + 1] as number));
   return Number.isSafeInteger(seq) && seq > 0 && Number.isSafeInteger(deliverySeq) && deliverySeq > 0 ? { seq, deliverySeq } : undefined;
-}
-
-/** The stream sequence of a delivered message (replySequences, else the client's m.seq). */
-export function streamSequence(reply: string, m: Pick<JsMsg, 'seq'>): number {
-  return replySequences(reply)?.seq ?? m.seq;
 }
 
 function isApiError(error: unknown, code: number): boolean {

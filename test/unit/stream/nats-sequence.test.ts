@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { replySequences, streamSequence } from '../../../src/stream/brokers/nats.js';
+import { replySequences } from '../../../src/stream/brokers/nats.js';
 
-/** What the client's own parse (m.seq) answers; -1 marks that streamSequence fell back to it. */
+/** What the reader falls back to (the client's own m.seq); -1 marks that replySequences could not read the subject. */
 const FALLBACK = -1;
-const client = { seq: FALLBACK };
-const seqOf = (reply: string): number => streamSequence(reply, client);
+const seqOf = (reply: string): number => replySequences(reply)?.seq ?? FALLBACK;
 
-describe('streamSequence', () => {
+describe('replySequences', () => {
   it('reads the stream sequence of the old (9 tokens) and new (11-12 tokens) reply subjects', () => {
     expect(seqOf('$JS.ACK.orders.durable.1.42.7.1733300000000000000.3')).toBe(42);
     expect(seqOf('$JS.ACK._.ACCHASH.orders.durable.2.9007199254740991.12.1733300000000000000.0')).toBe(9007199254740991);
